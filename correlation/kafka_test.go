@@ -1,0 +1,134 @@
+package correlation_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/plugin/kotel"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/etlwatch/etlwatch/correlation"
+)
+
+// TestKafkaEndToEnd produces a record through an in-process Kafka cluster
+// (kfake speaks the real protocol on 127.0.0.1) and checks that a second
+// client extracts the same correlation ID and trace context from its headers.
+func TestKafkaEndToEnd(t *testing.T) {
+	const topic = "t"
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, topic))
+	require.NoError(t, err)
+	defer cluster.Close()
+
+	corr := correlation.NewPropagator()
+	prop := propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, corr)
+
+	tests := []struct {
+		name    string
+		ctx     context.Context
+		rawHead string // if set, sent as the correlation_id header as is
+		wantID  string // "" means: no valid ID arrives
+		wantSC  bool
+	}{
+		{
+			name:   "correlation ID and trace context",
+			ctx:    withSpan(correlation.ContextWithID(ctx, "job-2024-06-01")),
+			wantID: "job-2024-06-01",
+			wantSC: true,
+		},
+		{
+			name:   "generated ID",
+			ctx:    correlation.ContextWithID(ctx, "0b7e1c52-6f4a-4d3e-9a51-2c8f0e4b7d19"),
+			wantID: "0b7e1c52-6f4a-4d3e-9a51-2c8f0e4b7d19",
+		},
+		{
+			name: "no ID",
+			ctx:  ctx,
+		},
+		{
+			name:    "malformed ID from a foreign producer",
+			ctx:     ctx,
+			rawHead: "job-1\nlevel=ERROR msg=forged",
+		},
+	}
+
+	producer, err := kgo.NewClient(kgo.SeedBrokers(cluster.ListenAddrs()...), kgo.DefaultProduceTopic(topic))
+	require.NoError(t, err)
+	defer producer.Close()
+
+	for _, tt := range tests {
+		record := &kgo.Record{Value: []byte(tt.name)}
+		prop.Inject(tt.ctx, kotel.NewRecordCarrier(record))
+		if tt.rawHead != "" {
+			record.Headers = append(record.Headers, kgo.RecordHeader{Key: correlation.HeaderKey, Value: []byte(tt.rawHead)})
+		}
+		require.NoError(t, producer.ProduceSync(ctx, record).FirstErr(), tt.name)
+	}
+
+	consumer, err := kgo.NewClient(
+		kgo.SeedBrokers(cluster.ListenAddrs()...),
+		kgo.ConsumeTopics(topic),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+	)
+	require.NoError(t, err)
+	defer consumer.Close()
+
+	byValue := make(map[string]*kgo.Record)
+	for len(byValue) < len(tests) {
+		fetches := consumer.PollFetches(ctx)
+		require.NoError(t, ctx.Err(), "timed out after %d of %d records", len(byValue), len(tests))
+		fetches.EachError(func(_ string, _ int32, err error) { require.NoError(t, err) })
+		fetches.EachRecord(func(r *kgo.Record) { byValue[string(r.Value)] = r })
+	}
+
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			record := byValue[tt.name]
+			require.NotNil(t, record)
+
+			rejectedBefore := corr.Rejected()
+			got := prop.Extract(context.Background(), kotel.NewRecordCarrier(record))
+			id := correlation.IDFromContext(got)
+
+			switch {
+			case tt.rawHead != "":
+				assert.Contains(t, record.Headers, kgo.RecordHeader{Key: correlation.HeaderKey, Value: []byte(tt.rawHead)})
+				assert.True(t, correlation.Valid(id), "replaced by a valid ID, got %q", id)
+				assert.Equal(t, rejectedBefore+1, corr.Rejected())
+			case tt.wantID != "":
+				assert.Contains(t, record.Headers, kgo.RecordHeader{Key: correlation.HeaderKey, Value: []byte(tt.wantID)})
+				assert.Equal(t, tt.wantID, id)
+			default:
+				for _, h := range record.Headers {
+					assert.NotEqual(t, correlation.HeaderKey, h.Key)
+				}
+				assert.Empty(t, id)
+			}
+
+			sc := trace.SpanContextFromContext(got)
+			if tt.wantSC {
+				assert.Equal(t, trace.SpanContextFromContext(tt.ctx).TraceID(), sc.TraceID())
+				assert.Equal(t, trace.SpanContextFromContext(tt.ctx).SpanID(), sc.SpanID())
+				assert.True(t, sc.IsRemote())
+			} else {
+				assert.False(t, sc.IsValid())
+			}
+		})
+	}
+}
+
+func withSpan(ctx context.Context) context.Context {
+	return trace.ContextWithSpanContext(ctx, trace.NewSpanContext(trace.SpanContextConfig{
+		TraceID:    trace.TraceID{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16},
+		SpanID:     trace.SpanID{1, 2, 3, 4, 5, 6, 7, 8},
+		TraceFlags: trace.FlagsSampled,
+	}))
+}

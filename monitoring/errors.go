@@ -1,0 +1,57 @@
+package monitoring
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrShutdown is returned by ForceFlush and Shutdown once the collector has been shut down.
+var ErrShutdown = errors.New("monitoring: collector is shut down")
+
+// DropReason says why a measurement was not recorded. It is the reason dimension of the
+// etlwatch_dropped_measurements self-metric.
+type DropReason string
+
+// The reasons a measurement is not recorded.
+const (
+	DropInvalidName      DropReason = "invalid_name"      // empty, too long, or not [A-Za-z][A-Za-z0-9_./-]*
+	DropInvalidValue     DropReason = "invalid_value"     // NaN or ±Inf
+	DropNegativeValue    DropReason = "negative_value"    // a negative counter increment or duration
+	DropInvalidDimension DropReason = "invalid_dimension" // a dimension with an empty key
+	DropKindConflict     DropReason = "kind_conflict"     // the name is already used by a metric of another kind
+	DropInvalidUnit      DropReason = "invalid_unit"      // a Unit value outside the defined constants
+)
+
+// DroppedMeasurementsMetric is the name of the self-metric counting measurements that were not
+// recorded, with a reason dimension ([DropReason]) and a metric dimension.
+const DroppedMeasurementsMetric = "etlwatch_dropped_measurements"
+
+// SinkExportFailuresMetric is the name of the self-metric counting failed exports, per sink
+// (dimension sink).
+const SinkExportFailuresMetric = "etlwatch_sink_export_failures"
+
+// MeasurementError reports measurements that were not recorded. It reaches the error handler once
+// per metric name and reason; every such measurement is counted in [DroppedMeasurementsMetric].
+type MeasurementError struct {
+	Metric string     // the metric name as given
+	Reason DropReason // why it was dropped
+	Detail string     // what was found and what is allowed
+}
+
+func (e *MeasurementError) Error() string {
+	return fmt.Sprintf("monitoring: measurement of %q not recorded (%s): %s", e.Metric, e.Reason, e.Detail)
+}
+
+// SinkError reports a failed export of a sink. Err is the sink's error.
+type SinkError struct {
+	Sink string // the sink's Name
+	Op   string // "export", "flush" or "shutdown"
+	Err  error
+}
+
+func (e *SinkError) Error() string {
+	return fmt.Sprintf("monitoring: sink %q: %s: %v", e.Sink, e.Op, e.Err)
+}
+
+// Unwrap returns the sink's error.
+func (e *SinkError) Unwrap() error { return e.Err }
