@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"math"
 	"os"
 	"slices"
@@ -59,7 +60,8 @@ type MetricsCollector struct {
 	buckets   []float64
 	onError   func(error)
 
-	ix *index
+	seed    maphash.Seed
+	famRead atomic.Pointer[map[string]*family] // copy of families for lock-free lookups
 
 	mu       sync.Mutex // guards families, reported, and series creation
 	families map[string]*family
@@ -98,7 +100,7 @@ func NewMetricsCollector(jobName, sourceName string, opts ...Option) (*MetricsCo
 		limit:       cfg.cardinalityLimit,
 		buckets:     cfg.durationBuckets,
 		onError:     cfg.errorHandler,
-		ix:          newIndex(),
+		seed:        maphash.MakeSeed(),
 		families:    map[string]*family{},
 		reported:    map[string]struct{}{},
 		dropped:     map[DropReason]map[string]*Counter{},
@@ -106,6 +108,7 @@ func NewMetricsCollector(jobName, sourceName string, opts ...Option) (*MetricsCo
 	if c.onError == nil {
 		c.onError = defaultErrorHandler
 	}
+	c.famRead.Store(&map[string]*family{})
 	c.base = Dimensions{DimJobName: jobName, DimSourceName: sourceName, DimEnvironment: c.environment}
 
 	if cfg.meterProvider != nil {
@@ -280,20 +283,17 @@ func (c *MetricsCollector) lookup(kind Kind, name string, unit Unit, dims Dimens
 // resolve is lookup that also says why the series was rejected. A rejection is counted as a dropped
 // measurement when measuring (an Emit call), and only reported when resolving a bound handle.
 func (c *MetricsCollector) resolve(kind Kind, name string, unit Unit, dims Dimensions, measuring bool) (*series, DropReason) {
-	h := c.ix.hash(name, dims)
-	s := c.ix.load(h, name, dims)
-	if s == nil {
-		s = c.ix.loadSlow(h, name, dims)
+	if fam := (*c.famRead.Load())[name]; fam != nil && fam.kind == kind {
+		if s := fam.find(dims); s != nil {
+			return s, ""
+		}
 	}
-	if s == nil || s.fam.kind != kind {
-		return c.create(kind, name, unit, dims, h, measuring)
-	}
-	return s, ""
+	return c.create(kind, name, unit, dims, measuring)
 }
 
 // create is the slow path of lookup: it validates, creates the family and the series, or folds the
 // dimensions into the overflow series.
-func (c *MetricsCollector) create(kind Kind, name string, unit Unit, dims Dimensions, h uint64, measuring bool) (*series, DropReason) {
+func (c *MetricsCollector) create(kind Kind, name string, unit Unit, dims Dimensions, measuring bool) (*series, DropReason) {
 	defer c.flushReports()
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -315,9 +315,6 @@ func (c *MetricsCollector) create(kind Kind, name string, unit Unit, dims Dimens
 	if !unit.valid() {
 		return reject(DropInvalidUnit, fmt.Sprintf("found unit %d; use one of the Unit constants", uint8(unit)))
 	}
-	if s := c.ix.loadSlow(h, name, dims); s != nil && s.fam.kind == kind {
-		return s, ""
-	}
 	fam := c.families[name]
 	if fam == nil {
 		var err error
@@ -329,6 +326,12 @@ func (c *MetricsCollector) create(kind Kind, name string, unit Unit, dims Dimens
 	if fam.kind != kind {
 		return reject(DropKindConflict, fmt.Sprintf("found a %s; %q is already a %s", kind, name, fam.kind))
 	}
+	ks := fam.schemaLocked(dims)
+	var buf [maxStackDims]string
+	h, vals, _ := fam.hashValues(ks.keys, dims, buf[:0])
+	if s := ks.ix.loadSlow(h, vals); s != nil {
+		return s, ""
+	}
 	if fam.n >= c.limit {
 		if fam.overflow == nil {
 			fam.overflow = c.newSeriesLocked(fam, Dimensions{OverflowDimension: "true"})
@@ -339,12 +342,12 @@ func (c *MetricsCollector) create(kind Kind, name string, unit Unit, dims Dimens
 	}
 	s := c.newSeriesLocked(fam, dims)
 	fam.add(s)
-	c.ix.store(h, s)
+	ks.ix.store(h, s)
 	return s, ""
 }
 
 func (c *MetricsCollector) newFamilyLocked(kind Kind, name string, unit Unit) (*family, error) {
-	fam := &family{name: name, kind: kind, unit: unit}
+	fam := &family{name: name, kind: kind, unit: unit, seed: c.seed}
 	var err error
 	switch kind {
 	case KindCounter:
@@ -362,6 +365,11 @@ func (c *MetricsCollector) newFamilyLocked(kind Kind, name string, unit Unit) (*
 		return nil, fmt.Errorf("create instrument: %w", err)
 	}
 	c.families[name] = fam
+	read := make(map[string]*family, len(c.families))
+	for k, v := range c.families {
+		read[k] = v
+	}
+	c.famRead.Store(&read)
 	return fam, nil
 }
 

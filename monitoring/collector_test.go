@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -647,4 +648,36 @@ func TestUnit(t *testing.T) {
 	assert.False(t, ok)
 	_, err := monitoring.Unit(99).MarshalText()
 	assert.Error(t, err)
+}
+
+// TestManySeriesAndKeySets resolves thousands of series, with several key sets under one name, from
+// several goroutines, and checks every total: the lock-free index must find each series again.
+func TestManySeriesAndKeySets(t *testing.T) {
+	ctx := context.Background()
+	c, sink, e := newCollector(t, monitoring.WithCardinalityLimit(100000))
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 3000 {
+				table := "T" + strconv.Itoa(i%1000)
+				c.EmitCounter(ctx, "rows", 1, monitoring.Dimensions{"table": table})
+				c.EmitCounter(ctx, "rows", 2, monitoring.Dimensions{"table": table, "partition": strconv.Itoa(w)})
+				c.EmitCounter(ctx, "rows", 4, nil)
+			}
+		}()
+	}
+	wg.Wait()
+	require.NoError(t, c.ForceFlush(ctx))
+	assert.Empty(t, e.all())
+	assert.Len(t, sink.Find("rows", nil), 1000+4000+1)
+	for _, table := range []string{"T0", "T999", "T500"} {
+		v, ok := sink.Value("rows", monitoring.Dimensions{"table": table, "partition": "2"})
+		require.True(t, ok)
+		assert.Equal(t, 6.0, v) // 3 emits of 2
+		pts := sink.Find("rows", monitoring.Dimensions{"table": table})
+		require.Len(t, pts, 5) // the table-only series and one per partition
+	}
+	assert.Equal(t, float64(4*3000*(1+2+4)), sink.Total("rows", nil))
 }

@@ -96,11 +96,11 @@ func (h *consoleHandler) Handle(ctx context.Context, r slog.Record) error {
 		b = appendEnvelope(b, &e, pairs)
 	} else {
 		b = append(b, r.Message...)
-		for _, p := range pairs {
+		for i := range pairs {
 			b = append(b, ' ')
-			b = append(b, p.key...)
+			b = append(b, pairs[i].key...)
 			b = append(b, '=')
-			b = appendConsoleValue(b, p.val)
+			b = appendConsoleValue(b, pairs[i].value())
 		}
 	}
 	b = append(b, '\n')

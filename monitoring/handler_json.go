@@ -144,11 +144,22 @@ const (
 	prioSDK               // the logger's own fields (table, records, ...) and the record message
 )
 
-// kv is one details entry before encoding.
+// kv is one details entry before encoding: an attribute value, or a raw value from a Details map
+// (kept as is so that, say, a float32 keeps its precision).
 type kv struct {
-	key  string
-	val  slog.Value
-	prio uint8
+	key   string
+	val   slog.Value
+	raw   any
+	isRaw bool
+	prio  uint8
+}
+
+// value returns p's value as an slog.Value.
+func (p *kv) value() slog.Value {
+	if p.isRaw {
+		return slog.AnyValue(p.raw)
+	}
+	return p.val
 }
 
 // envelope holds the fields of an event that are not in details.
@@ -396,8 +407,14 @@ func (c *handlerCore) addAttr(pairs []kv, env *envelope, a slog.Attr, prefix str
 }
 
 func (c *handlerCore) appendDetailsMap(pairs []kv, m map[string]any, prio uint8) []kv {
+	if c.opts.ReplaceAttr != nil {
+		for k, v := range m {
+			pairs = c.appendDetail(pairs, k, slog.AnyValue(v), prio)
+		}
+		return pairs
+	}
 	for k, v := range m {
-		pairs = c.appendDetail(pairs, k, slog.AnyValue(v), prio)
+		pairs = append(pairs, kv{key: k, raw: v, isRaw: true, prio: prio})
 	}
 	return pairs
 }
@@ -497,7 +514,11 @@ func appendDetailsObject(b []byte, p []kv) []byte {
 		}
 		b = appendString(b, p[best].key)
 		b = append(b, ':')
-		b = appendValue(b, p[best].val, 0)
+		if p[best].isRaw {
+			b = appendAny(b, p[best].raw, 0)
+		} else {
+			b = appendValue(b, p[best].val, 0)
+		}
 		i = j
 	}
 	return append(b, '}')

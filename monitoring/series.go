@@ -95,25 +95,15 @@ func (s *series) recordDuration(ctx context.Context, secs float64) {
 	s.fam.hist.Record(ctx, secs, s.record...)
 }
 
-func (s *series) matches(name string, dims Dimensions) bool {
-	if s.fam.name != name || len(s.pairs) != len(dims) {
-		return false
-	}
-	for _, p := range s.pairs {
-		if v, ok := dims[p.k]; !ok || v != p.v {
-			return false
-		}
-	}
-	return true
-}
-
 // family is every series of one metric name: one OpenTelemetry instrument.
 type family struct {
 	name     string
 	kind     Kind
 	unit     Unit
-	series   atomic.Pointer[[]*series] // copy on write, read by the observable callback
-	n        int                       // series count, guarded by the collector's mu
+	seed     maphash.Seed
+	schemas  atomic.Pointer[[]*keySchema] // copy on write
+	series   atomic.Pointer[[]*series]    // copy on write, read by the observable callback
+	n        int                          // series count, guarded by the collector's mu
 	overflow *series
 	hist     metric.Float64Histogram
 	reg      metric.Registration
@@ -154,11 +144,82 @@ func (f *family) observeGauges(_ context.Context, o metric.Float64Observer) erro
 	return nil
 }
 
-// index finds a series by name and dimensions without locks or allocations on the hit path: an
-// immutable map read through an atomic pointer, with a locked dirty map for new entries that is
-// promoted once it has absorbed as many misses as it has entries (the sync.Map scheme).
+// keySchema holds a family's series that share one set of dimension keys (most metrics have one).
+type keySchema struct {
+	keys []string // sorted
+	ix   *index
+}
+
+// maxStackDims is how many dimension values find keeps on the stack.
+const maxStackDims = 8
+
+// find returns the series of dims, or nil when it is not in the lock-free index. It allocates
+// nothing for up to maxStackDims dimensions: it looks each key of a known key set up in dims, rather
+// than ranging over dims (a map iteration costs more than the rest of the lookup).
+func (f *family) find(dims Dimensions) *series {
+	p := f.schemas.Load()
+	if p == nil {
+		return nil
+	}
+	for _, ks := range *p {
+		if len(ks.keys) != len(dims) {
+			continue
+		}
+		var buf [maxStackDims]string
+		vals := buf[:0]
+		if len(ks.keys) > maxStackDims {
+			vals = make([]string, 0, len(ks.keys))
+		}
+		h, vals, ok := f.hashValues(ks.keys, dims, vals)
+		if !ok {
+			continue
+		}
+		return ks.ix.load(h, vals)
+	}
+	return nil
+}
+
+// hashValues appends dims' values for keys, in order, to vals and hashes them; ok is false when dims
+// lacks one of the keys.
+func (f *family) hashValues(keys []string, dims Dimensions, vals []string) (uint64, []string, bool) {
+	h := uint64(len(keys))
+	for _, k := range keys {
+		v, found := dims[k]
+		if !found {
+			return 0, nil, false
+		}
+		vals = append(vals, v)
+		h = (h ^ maphash.String(f.seed, v)) * 0x9E3779B97F4A7C15
+	}
+	return h, vals, true
+}
+
+// schemaLocked returns the key schema of dims' keys, creating it; the collector's mu is held.
+func (f *family) schemaLocked(dims Dimensions) *keySchema {
+	keys := make([]string, 0, len(dims))
+	for k := range dims {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var list []*keySchema
+	if p := f.schemas.Load(); p != nil {
+		list = *p
+	}
+	for _, ks := range list {
+		if slices.Equal(ks.keys, keys) {
+			return ks
+		}
+	}
+	ks := &keySchema{keys: keys, ix: newIndex()}
+	next := append(slices.Clip(list), ks)
+	f.schemas.Store(&next)
+	return ks
+}
+
+// index finds a series by the hash of its dimension values without locks or allocations on the hit
+// path: an immutable map read through an atomic pointer, with a locked dirty map for new entries
+// that is promoted once it has absorbed as many misses as it has entries (the sync.Map scheme).
 type index struct {
-	seed   maphash.Seed
 	read   atomic.Pointer[map[uint64][]*series]
 	mu     sync.Mutex
 	dirty  map[uint64][]*series // nil when read holds everything
@@ -166,46 +227,50 @@ type index struct {
 }
 
 func newIndex() *index {
-	ix := &index{seed: maphash.MakeSeed()}
+	ix := &index{}
 	m := map[uint64][]*series{}
 	ix.read.Store(&m)
 	return ix
 }
 
-func (ix *index) hash(name string, dims Dimensions) uint64 {
-	var acc uint64
-	for k, v := range dims {
-		a := maphash.String(ix.seed, k)
-		b := maphash.String(ix.seed, v)
-		acc += (a ^ (b * 0x9E3779B97F4A7C15)) * 0xBF58476D1CE4E5B9
-	}
-	return maphash.String(ix.seed, name) ^ acc
-}
-
-func find(list []*series, name string, dims Dimensions) *series {
+// find returns the series in list whose dimension values, in key order, are vals.
+func find(list []*series, vals []string) *series {
 	for _, s := range list {
-		if s.matches(name, dims) {
+		if len(s.pairs) != len(vals) {
+			continue
+		}
+		match := true
+		for i, p := range s.pairs {
+			if p.v != vals[i] {
+				match = false
+				break
+			}
+		}
+		if match {
 			return s
 		}
 	}
 	return nil
 }
 
-func (ix *index) load(h uint64, name string, dims Dimensions) *series {
-	return find((*ix.read.Load())[h], name, dims)
+func (ix *index) load(h uint64, vals []string) *series {
+	if s := find((*ix.read.Load())[h], vals); s != nil {
+		return s
+	}
+	return ix.loadSlow(h, vals)
 }
 
 // loadSlow looks in the dirty map, under the lock.
-func (ix *index) loadSlow(h uint64, name string, dims Dimensions) *series {
+func (ix *index) loadSlow(h uint64, vals []string) *series {
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	if s := find((*ix.read.Load())[h], name, dims); s != nil {
+	if s := find((*ix.read.Load())[h], vals); s != nil {
 		return s
 	}
 	if ix.dirty == nil {
 		return nil
 	}
-	s := find(ix.dirty[h], name, dims)
+	s := find(ix.dirty[h], vals)
 	if s != nil {
 		ix.missLocked()
 	}
