@@ -780,12 +780,39 @@ func appendFloat(b []byte, f float64, bits int) []byte {
 
 const hexDigits = "0123456789abcdef"
 
+const (
+	lsb = 0x0101010101010101
+	msb = 0x8080808080808080
+)
+
+// plain8 reports whether the 8 bytes of s need no escaping: none is a control character, '"', '\\'
+// or part of a multi-byte sequence.
+func plain8(s string) bool {
+	_ = s[7]
+	x := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+	quote := x ^ ('"' * lsb)
+	bslash := x ^ ('\\' * lsb)
+	bad := x | // high bit: non-ASCII
+		(x - 0x20*lsb) | // borrow sets the high bit of bytes below 0x20
+		(quote - lsb) & ^quote |
+		(bslash - lsb) & ^bslash
+	return bad&msb == 0
+}
+
 // appendString writes s as a JSON string: quotes, backslashes and control characters escaped, invalid
 // UTF-8 replaced by \ufffd, U+2028 and U+2029 escaped.
 func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		// Skip 8 plain ASCII bytes at a time.
+		for i+8 <= len(s) && plain8(s[i:i+8]) {
+			i += 8
+		}
+		if i >= len(s) {
+			break
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if c >= 0x20 && c != '"' && c != '\\' {

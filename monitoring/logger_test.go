@@ -740,3 +740,33 @@ func TestLogger_DetailsLogValue(t *testing.T) {
 	require.Equal(t, slog.KindGroup, v.Kind())
 	assert.Equal(t, "[a=x b=1]", v.String())
 }
+
+// FuzzJSONHandler_String checks that any string, as an event type and a details key and value,
+// decodes back to what encoding/json makes of it.
+func FuzzJSONHandler_String(f *testing.F) {
+	specials := []string{`"`, `\`, "\n", "\x00", "\x1f", "\x7f", "\xff", "é", "\u2028", "🎉", "\xe2\x82"}
+	for _, sp := range specials {
+		for off := range 17 {
+			f.Add(strings.Repeat("a", off) + sp + strings.Repeat("b", 24-off))
+		}
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var buf bytes.Buffer
+		l := monitoring.NewStructuredLogger("j", "s", monitoring.WithOutput(&buf))
+		l.LogEvent(context.Background(), s, monitoring.Details{s: s})
+		require.Equal(t, 1, strings.Count(buf.String(), "\n"))
+
+		ref, err := json.Marshal(s)
+		require.NoError(t, err)
+		var want string
+		require.NoError(t, json.Unmarshal(ref, &want))
+
+		var got struct {
+			EventType string         `json:"event_type"`
+			Details   map[string]any `json:"details"`
+		}
+		require.NoError(t, json.Unmarshal(buf.Bytes(), &got), buf.String())
+		assert.Equal(t, want, got.EventType)
+		assert.Equal(t, map[string]any{want: want}, got.Details)
+	})
+}
