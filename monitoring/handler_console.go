@@ -68,7 +68,7 @@ func (h *consoleHandler) Handle(ctx context.Context, r slog.Record) error {
 	var e entry
 	var arr [16]kv
 	pairs := h.core.collect(ctx, r, &e, arr[:0])
-	event := e.env.eventType != ""
+	event := e.env.isEvent
 
 	bp := getBuffer()
 	b := (*bp)[:0]

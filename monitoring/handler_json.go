@@ -117,7 +117,7 @@ func (h *jsonHandler) Handle(ctx context.Context, r slog.Record) error {
 	var e entry
 	var arr [16]kv
 	pairs := h.core.collect(ctx, r, &e, arr[:0])
-	if e.env.eventType == "" {
+	if !e.env.isEvent {
 		e.env.eventType = EventLog
 		pairs = h.core.appendDetail(pairs, keyMessage, slog.StringValue(r.Message), prioSDK)
 	}
@@ -168,6 +168,7 @@ type envelope struct {
 	sourceName    string
 	environment   string
 	eventType     string
+	isEvent       bool // an event_type attribute was seen, possibly ""
 	correlationID string
 	traceID       string // from an attribute; a valid span context in ctx wins
 	spanID        string
@@ -375,7 +376,7 @@ func (c *handlerCore) addAttr(pairs []kv, env *envelope, a slog.Attr, prefix str
 			env.environment = s
 			return pairs
 		case keyEventType:
-			env.eventType = s
+			env.eventType, env.isEvent = s, true
 			return pairs
 		case keyCorrelationID:
 			env.correlationID = s
@@ -780,6 +781,7 @@ func appendFloat(b []byte, f float64, bits int) []byte {
 
 const hexDigits = "0123456789abcdef"
 
+// Masks for testing eight bytes at once.
 const (
 	lsb = 0x0101010101010101
 	msb = 0x8080808080808080
@@ -795,8 +797,8 @@ func plain8(s string) bool {
 	bslash := x ^ ('\\' * lsb)
 	bad := x | // high bit: non-ASCII
 		(x - 0x20*lsb) | // borrow sets the high bit of bytes below 0x20
-		(quote - lsb) & ^quote |
-		(bslash - lsb) & ^bslash
+		(quote-lsb) & ^quote |
+		(bslash-lsb) & ^bslash
 	return bad&msb == 0
 }
 

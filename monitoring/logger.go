@@ -159,7 +159,8 @@ func NewStructuredLogger(jobName, sourceName string, opts ...LoggerOption) *Stru
 }
 
 // Handler returns the handler the logger writes through: the default [NewJSONHandler], or the one
-// given with [WithHandler] wrapped as that option describes.
+// given with [WithHandler] wrapped as that option describes. Records written to it directly do not
+// carry job_name, source_name and environment; [StructuredLogger.Slog] attaches them.
 func (l *StructuredLogger) Handler() slog.Handler {
 	if l == nil {
 		return slog.DiscardHandler

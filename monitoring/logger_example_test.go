@@ -111,12 +111,14 @@ func ExampleStructuredLogger_Slog() {
 }
 
 func ExampleStructuredLogger_Handler() {
-	logger := exampleLogger()
-	// The handler can back other slog loggers, here one for an extractor component.
-	extractor := slog.New(logger.Handler()).With("component", "extractor")
-	extractor.Warn("retrying", "attempt", 2)
+	logger := monitoring.NewStructuredLogger("bulk_load", "postgres", monitoring.WithEnvironment("prod"))
+	// Skip building costly details when the handler would drop the record anyway.
+	ctx := context.Background()
+	fmt.Println("debug enabled:", logger.Handler().Enabled(ctx, slog.LevelDebug))
+	fmt.Println("info enabled:", logger.Handler().Enabled(ctx, slog.LevelInfo))
 	// Output:
-	// {"timestamp":"2025-01-27T10:30:45.123456Z","correlation_id":"","job_name":"","source_name":"","event_type":"log","environment":"","severity":"WARNING","details":{"attempt":2,"component":"extractor","message":"retrying"}}
+	// debug enabled: false
+	// info enabled: true
 }
 
 func ExampleWithOutput() {

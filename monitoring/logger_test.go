@@ -744,6 +744,7 @@ func TestLogger_DetailsLogValue(t *testing.T) {
 // FuzzJSONHandler_String checks that any string, as an event type and a details key and value,
 // decodes back to what encoding/json makes of it.
 func FuzzJSONHandler_String(f *testing.F) {
+	f.Add("")
 	specials := []string{`"`, `\`, "\n", "\x00", "\x1f", "\x7f", "\xff", "é", "\u2028", "🎉", "\xe2\x82"}
 	for _, sp := range specials {
 		for off := range 17 {

@@ -2,6 +2,7 @@ package monitoring
 
 import (
 	"context"
+	"fmt"
 	"hash/maphash"
 	"math"
 	"slices"
@@ -35,6 +36,17 @@ func (k Kind) String() string {
 
 // MarshalText encodes the kind as its [Kind.String] name.
 func (k Kind) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// UnmarshalText decodes a kind from its [Kind.String] name.
+func (k *Kind) UnmarshalText(b []byte) error {
+	for i, n := range kindNames {
+		if i > 0 && n == string(b) {
+			*k = Kind(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("monitoring: unknown metric kind %q", b)
+}
 
 type pair struct{ k, v string }
 

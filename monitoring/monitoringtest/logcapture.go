@@ -95,7 +95,7 @@ type wireEvent struct {
 	CorrelationID string         `json:"correlation_id"`
 	JobName       string         `json:"job_name"`
 	SourceName    string         `json:"source_name"`
-	EventType     string         `json:"event_type"`
+	EventType     *string        `json:"event_type"`
 	Environment   string         `json:"environment"`
 	Severity      string         `json:"severity"`
 	Details       map[string]any `json:"details"`
@@ -112,14 +112,14 @@ func parseEvent(line []byte) (Event, error) {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return Event{}, errors.New("trailing data after the JSON object")
 	}
-	if w.EventType == "" {
+	if w.EventType == nil {
 		return Event{}, errors.New("no event_type")
 	}
 	ev := Event{
 		CorrelationID: w.CorrelationID,
 		JobName:       w.JobName,
 		SourceName:    w.SourceName,
-		EventType:     w.EventType,
+		EventType:     *w.EventType,
 		Environment:   w.Environment,
 		Severity:      w.Severity,
 		TraceID:       w.TraceID,

@@ -2,6 +2,7 @@ package monitoringtest_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -140,4 +141,34 @@ func ExampleNewLogCapture() {
 	// Output:
 	// run-42 bulk_load INFO customers 1000
 	// malformed lines: 0
+}
+
+func ExampleLogCapture_Malformed() {
+	capture := monitoringtest.NewLogCapture()
+	// Anything that is not an event line is kept, not dropped.
+	fmt.Fprintln(capture, `{"event_type":"job_start","details":{}}`)
+	fmt.Fprintln(capture, "panic: something printed to the log")
+
+	fmt.Println(len(capture.Events()), "event")
+	fmt.Printf("%q\n", capture.Malformed())
+	// Output:
+	// 1 event
+	// ["panic: something printed to the log"]
+}
+
+func ExampleLogCapture_Events() {
+	capture := monitoringtest.NewLogCapture()
+	logger := monitoring.NewStructuredLogger("bulk_load", "postgres", capture.Option(), monitoring.WithEnvironment("test"))
+	ctx := context.Background()
+	logger.LogJobStart(ctx, nil)
+	logger.LogTableFailure(ctx, "orders", errors.New("timeout"), nil)
+	logger.Slog().Info("ORDERS: giving up")
+
+	for _, ev := range capture.Events() {
+		fmt.Println(ev.EventType, ev.Severity, ev.Details["error"], ev.Details["message"])
+	}
+	// Output:
+	// job_start INFO <nil> <nil>
+	// table_processing_failed ERROR timeout <nil>
+	// log INFO <nil> ORDERS: giving up
 }
