@@ -352,12 +352,20 @@ func (c *MetricsCollector) newFamilyLocked(kind Kind, name string, unit Unit) (*
 	switch kind {
 	case KindCounter:
 		var inst metric.Float64ObservableCounter
-		inst, err = c.meter.Float64ObservableCounter(name, metric.WithUnit(unit.UCUM()), metric.WithFloat64Callback(fam.observeCounters))
-		_ = inst
+		if inst, err = c.meter.Float64ObservableCounter(name, metric.WithUnit(unit.UCUM())); err == nil {
+			fam.reg, err = c.meter.RegisterCallback(func(_ context.Context, o metric.Observer) error {
+				fam.observeCounters(inst, o)
+				return nil
+			}, inst)
+		}
 	case KindGauge:
 		var inst metric.Float64ObservableGauge
-		inst, err = c.meter.Float64ObservableGauge(name, metric.WithUnit(unit.UCUM()), metric.WithFloat64Callback(fam.observeGauges))
-		_ = inst
+		if inst, err = c.meter.Float64ObservableGauge(name, metric.WithUnit(unit.UCUM())); err == nil {
+			fam.reg, err = c.meter.RegisterCallback(func(_ context.Context, o metric.Observer) error {
+				fam.observeGauges(inst, o)
+				return nil
+			}, inst)
+		}
 	case KindDuration:
 		fam.hist, err = c.meter.Float64Histogram(name, metric.WithUnit(unit.UCUM()), metric.WithExplicitBucketBoundaries(c.buckets...))
 	}
@@ -510,6 +518,14 @@ func (c *MetricsCollector) Shutdown(ctx context.Context) error {
 			err = nil
 			if f, ok := c.external.(interface{ ForceFlush(context.Context) error }); ok {
 				err = f.ForceFlush(ctx)
+			}
+			// The provider lives on; stop it reading the collector's series.
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			for _, f := range c.families {
+				if f.reg != nil {
+					err = errors.Join(err, f.reg.Unregister())
+				}
 			}
 			return
 		}

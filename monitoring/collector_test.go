@@ -681,3 +681,89 @@ func TestManySeriesAndKeySets(t *testing.T) {
 	}
 	assert.Equal(t, float64(4*3000*(1+2+4)), sink.Total("rows", nil))
 }
+
+func TestWithMeterProviderShutdownUnregisters(t *testing.T) {
+	ctx := context.Background()
+	reader := sdkmetric.NewManualReader()
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
+	defer mp.Shutdown(ctx)
+	c, err := monitoring.NewMetricsCollector("j", "s", monitoring.WithMeterProvider(mp))
+	require.NoError(t, err)
+	c.EmitCounter(ctx, "rows", 3, nil)
+	c.EmitGauge(ctx, "lag", 3, monitoring.UnitSeconds, nil)
+	require.NoError(t, c.Shutdown(ctx))
+	var rm metricdata.ResourceMetrics
+	require.NoError(t, reader.Collect(ctx, &rm))
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			switch d := m.Data.(type) {
+			case metricdata.Sum[float64]:
+				assert.Empty(t, d.DataPoints, m.Name)
+			case metricdata.Gauge[float64]:
+				assert.Empty(t, d.DataPoints, m.Name)
+			}
+		}
+	}
+}
+
+// hangingSink's Export blocks, ignoring its context, until release is closed.
+type hangingSink struct {
+	*monitoringtest.Sink
+	release chan struct{}
+	entered chan struct{}
+	once    sync.Once
+}
+
+func (h *hangingSink) Export(ctx context.Context, rm *metricdata.ResourceMetrics) error {
+	h.once.Do(func() { close(h.entered) })
+	<-h.release
+	return h.Sink.Export(ctx, rm)
+}
+
+func TestHangingSinkBlocksNeitherRecordingNorOtherSinksNorShutdown(t *testing.T) {
+	ctx := context.Background()
+	hang := &hangingSink{Sink: monitoringtest.NewNamedSink("hang"), release: make(chan struct{}), entered: make(chan struct{})}
+	good := monitoringtest.NewNamedSink("good")
+	e := &errs{}
+	c, err := monitoring.NewMetricsCollector("j", "s", monitoring.WithSinks(hang, good),
+		monitoring.WithErrorHandler(e.handle), monitoring.WithExportInterval(time.Hour))
+	require.NoError(t, err)
+
+	c.EmitCounter(ctx, "rows", 1, nil)
+	fctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	err = c.ForceFlush(fctx)
+	cancel()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `sink "hang"`)
+	assert.NotContains(t, err.Error(), `sink "good"`)
+	<-hang.entered
+	v, _ := good.Value("rows", nil)
+	assert.Equal(t, 1.0, v, "the other sink exported")
+
+	// Recording goes on while the sink hangs.
+	done := make(chan struct{})
+	go func() {
+		for range 1000 {
+			c.EmitCounter(ctx, "rows", 1, nil)
+		}
+		close(done)
+	}()
+	<-done
+
+	sctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	err = c.Shutdown(sctx)
+	cancel()
+	require.Error(t, err)
+	var se *monitoring.SinkError
+	require.ErrorAs(t, err, &se)
+	assert.Equal(t, "hang", se.Sink)
+	v, _ = good.Value("rows", nil)
+	assert.Equal(t, 1001.0, v, "Shutdown exported to the healthy sink")
+
+	st := c.SinkStatuses()
+	assert.False(t, st[0].Healthy)
+	assert.Contains(t, st[0].LastError, "deadline exceeded")
+
+	// Once the backend lets go, every goroutine ends (TestMain checks for leaks).
+	close(hang.release)
+}

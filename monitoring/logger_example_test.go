@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"time"
 
@@ -75,10 +76,10 @@ func ExampleStructuredLogger_LogTableComplete() {
 func ExampleStructuredLogger_LogTableFailure() {
 	logger := exampleLogger()
 	// error_type names the root cause of the wrapped error.
-	err := fmt.Errorf("load customers: %w", fmt.Errorf("copy: %w", os.ErrDeadlineExceeded))
+	err := fmt.Errorf("load customers: %w", fmt.Errorf("copy: %w", &net.DNSError{Err: "i/o timeout", Name: "db", IsTimeout: true}))
 	logger.LogTableFailure(exampleContext(), "customers", err, monitoring.Details{"attempt": 3})
 	// Output:
-	// {"timestamp":"2025-01-27T10:30:45.123456Z","correlation_id":"run-42","job_name":"bulk_load","source_name":"postgres","event_type":"table_processing_failed","environment":"prod","severity":"ERROR","details":{"attempt":3,"error":"load customers: copy: i/o timeout","error_type":"*poll.DeadlineExceededError","table":"customers"}}
+	// {"timestamp":"2025-01-27T10:30:45.123456Z","correlation_id":"run-42","job_name":"bulk_load","source_name":"postgres","event_type":"table_processing_failed","environment":"prod","severity":"ERROR","details":{"attempt":3,"error":"load customers: copy: lookup db: i/o timeout","error_type":"*net.DNSError","table":"customers"}}
 }
 
 func ExampleStructuredLogger_LogJobComplete() {

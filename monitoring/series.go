@@ -118,7 +118,7 @@ type family struct {
 	n        int                          // series count, guarded by the collector's mu
 	overflow *series
 	hist     metric.Float64Histogram
-	reg      metric.Registration
+	reg      metric.Registration // the observable callback, nil for durations
 }
 
 func (f *family) add(s *series) {
@@ -133,27 +133,25 @@ func (f *family) add(s *series) {
 	f.n++
 }
 
-func (f *family) observeCounters(_ context.Context, o metric.Float64Observer) error {
+func (f *family) observeCounters(inst metric.Float64Observable, o metric.Observer) {
 	if p := f.series.Load(); p != nil {
 		for _, s := range *p {
-			o.Observe(s.counterValue(), s.observe...)
+			o.ObserveFloat64(inst, s.counterValue(), s.observe...)
 		}
 	}
-	return nil
 }
 
-func (f *family) observeGauges(_ context.Context, o metric.Float64Observer) error {
+func (f *family) observeGauges(inst metric.Float64Observable, o metric.Observer) {
 	if p := f.series.Load(); p != nil {
 		for _, s := range *p {
 			s.mu.Lock()
 			v, ok := s.last, s.count > 0
 			s.mu.Unlock()
 			if ok {
-				o.Observe(v, s.observe...)
+				o.ObserveFloat64(inst, v, s.observe...)
 			}
 		}
 	}
-	return nil
 }
 
 // keySchema holds a family's series that share one set of dimension keys (most metrics have one).

@@ -2,6 +2,7 @@ package monitoring
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -145,6 +146,9 @@ func (p *pushSink) export(ctx context.Context) error {
 	rm := new(metricdata.ResourceMetrics)
 	if err := p.reader.Collect(ctx, rm); err != nil {
 		<-p.sem
+		if errors.Is(err, sdkmetric.ErrReaderShutdown) {
+			return ErrShutdown // a flush that raced with Shutdown: not a sink failure
+		}
 		err = fmt.Errorf("collect: %w", err)
 		p.record(err)
 		return err
