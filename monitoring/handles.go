@@ -24,7 +24,8 @@ func (c *MetricsCollector) Counter(name string, dims Dimensions) *Counter {
 	return &Counter{s: s, c: c, name: name, reason: reason}
 }
 
-// Add adds n, which must not be negative, to the counter.
+// Add adds n, which must not be negative, to the counter. The integer part of a counter's total is
+// an int64: it wraps after 2^63-1, some 290 years of a billion increments a second.
 func (h *Counter) Add(n int64) {
 	if n < 0 || h.s == nil {
 		h.reject(float64(n))
