@@ -8,8 +8,10 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/attribute"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+	"go.opentelemetry.io/otel/sdk/resource"
 
 	"github.com/etlwatch/etlwatch/monitoring"
 	"github.com/etlwatch/etlwatch/monitoring/monitoringtest"
@@ -325,4 +327,70 @@ func ExampleParseUnit() {
 	// Output:
 	// Count/Second {count}/s true
 	// Bytes true
+}
+
+func ExampleWithEnvironment() {
+	ctx := context.Background()
+	// One option value configures both the collector and the logger.
+	env := monitoring.WithEnvironment("staging")
+	metrics, _ := monitoring.NewMetricsCollector("bulk_load", "dev_mydb", env)
+	defer metrics.Shutdown(ctx)
+	capture := monitoringtest.NewLogCapture()
+	events := monitoring.NewStructuredLogger("bulk_load", "dev_mydb", env, capture.Option())
+	events.LogJobStart(ctx, nil)
+	fmt.Println(metrics.Environment(), capture.Events()[0].Environment)
+	// Output: staging staging
+}
+
+func ExampleWithExportInterval() {
+	ctx := context.Background()
+	sink := monitoringtest.NewSink()
+	metrics, _ := monitoring.NewMetricsCollector("cdc_consumer", "bronze",
+		monitoring.WithSinks(sink), monitoring.WithExportInterval(10*time.Millisecond))
+	defer metrics.Shutdown(ctx)
+	metrics.EmitCounter(ctx, "cdc_events_processed", 1000, nil)
+	for sink.Total("cdc_events_processed", nil) == 0 { // exported in the background, no ForceFlush
+		time.Sleep(5 * time.Millisecond)
+	}
+	fmt.Println(sink.Total("cdc_events_processed", nil))
+	// Output: 1000
+}
+
+func ExampleWithExportTimeout() {
+	ctx := context.Background()
+	metrics, err := monitoring.NewMetricsCollector("bulk_load", "dev_mydb",
+		monitoring.WithSinks(monitoring.NewLogSink(os.Stderr)),
+		monitoring.WithExportTimeout(5*time.Second)) // an export that takes longer is abandoned and counted as failed
+	fmt.Println(err)
+	_ = metrics.Shutdown(ctx)
+	// Output: <nil>
+}
+
+func ExampleWithDurationBuckets() {
+	ctx := context.Background()
+	reader := sdkmetric.NewManualReader()
+	metrics, _ := monitoring.NewMetricsCollector("bulk_load", "dev_mydb",
+		monitoring.WithReaders(reader), monitoring.WithDurationBuckets(1, 10, 60))
+	defer metrics.Shutdown(ctx)
+	metrics.EmitDuration(ctx, "table_load_duration", 12*time.Second, nil)
+	var rm metricdata.ResourceMetrics
+	_ = reader.Collect(ctx, &rm)
+	h := rm.ScopeMetrics[0].Metrics[0].Data.(metricdata.Histogram[float64])
+	fmt.Println(h.DataPoints[0].Bounds, h.DataPoints[0].BucketCounts)
+	// Output: [1 10 60] [0 0 1 0]
+}
+
+func ExampleWithResource() {
+	ctx := context.Background()
+	reader := sdkmetric.NewManualReader()
+	res := resource.NewSchemaless(attribute.String("service.name", "etl-cdc-consumer"))
+	metrics, _ := monitoring.NewMetricsCollector("cdc_consumer", "bronze",
+		monitoring.WithReaders(reader), monitoring.WithResource(res))
+	defer metrics.Shutdown(ctx)
+	metrics.EmitCounter(ctx, "cdc_batch_processed", 1, nil)
+	var rm metricdata.ResourceMetrics
+	_ = reader.Collect(ctx, &rm)
+	name, _ := rm.Resource.Set().Value("service.name")
+	fmt.Println(name.AsString())
+	// Output: etl-cdc-consumer
 }
