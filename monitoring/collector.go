@@ -49,16 +49,15 @@ const instrumentationName = "github.com/etlwatch/etlwatch/monitoring"
 type MetricsCollector struct {
 	jobName, sourceName, environment string
 
-	base      Dimensions // the standard dimensions
-	baseAttrs []attribute.KeyValue
-	meter     metric.Meter
-	provider  *sdkmetric.MeterProvider // nil with WithMeterProvider
-	external  metric.MeterProvider     // the user's provider, with WithMeterProvider
-	pushes    []*pushSink
-	readers   []namedReader // the readers of pull sinks and WithReaders
-	limit     int
-	buckets   []float64
-	onError   func(error)
+	base     Dimensions // the standard dimensions
+	meter    metric.Meter
+	provider *sdkmetric.MeterProvider // nil with WithMeterProvider
+	external metric.MeterProvider     // the user's provider, with WithMeterProvider
+	pushes   []*pushSink
+	readers  []namedReader // the readers of pull sinks and WithReaders
+	limit    int
+	buckets  []float64
+	onError  func(error)
 
 	seed    maphash.Seed
 	famRead atomic.Pointer[map[string]*family] // copy of families for lock-free lookups
@@ -159,6 +158,11 @@ func NewMetricsCollector(jobName, sourceName string, opts ...Option) (*MetricsCo
 	}
 	c.provider = sdkmetric.NewMeterProvider(mpOpts...)
 	c.meter = c.provider.Meter(instrumentationName)
+	if cfg.runtimeMetrics {
+		if err := c.startRuntimeMetrics(); err != nil {
+			return nil, err
+		}
+	}
 	for _, p := range c.pushes {
 		p.failures = c.Counter(SinkExportFailuresMetric, Dimensions{"sink": p.sink.Name()})
 		go p.run()
@@ -176,6 +180,9 @@ func (cfg *collectorConfig) validate(jobName string) error {
 	}
 	if cfg.exportInterval < 0 || cfg.exportTimeout < 0 {
 		errs = append(errs, errors.New("monitoring: export interval and timeout must not be negative"))
+	}
+	if cfg.meterProvider != nil && cfg.runtimeMetrics {
+		errs = append(errs, errors.New("monitoring: WithRuntimeMetrics cannot be combined with WithMeterProvider: start go.opentelemetry.io/contrib/instrumentation/runtime on your provider"))
 	}
 	if cfg.meterProvider != nil && (len(cfg.sinks) > 0 || len(cfg.readers) > 0) {
 		errs = append(errs, errors.New("monitoring: WithMeterProvider cannot be combined with WithSinks or WithReaders: add those readers to your meter provider"))
@@ -379,6 +386,15 @@ func (c *MetricsCollector) newFamilyLocked(kind Kind, name string, unit Unit) (*
 	}
 	c.famRead.Store(&read)
 	return fam, nil
+}
+
+// baseAttrs returns the standard dimensions as attributes.
+func (c *MetricsCollector) baseAttrs() []attribute.KeyValue {
+	return []attribute.KeyValue{
+		attribute.String(DimJobName, c.jobName),
+		attribute.String(DimSourceName, c.sourceName),
+		attribute.String(DimEnvironment, c.environment),
+	}
 }
 
 func (c *MetricsCollector) newSeriesLocked(fam *family, dims Dimensions) *series {

@@ -28,6 +28,7 @@ type collectorConfig struct {
 	cardinalityLimit int
 	resource         *resource.Resource
 	durationBuckets  []float64
+	runtimeMetrics   bool
 }
 
 type optionFunc func(*collectorConfig)
@@ -73,7 +74,8 @@ func WithExportTimeout(d time.Duration) Option {
 
 // WithErrorHandler sets the function that receives background errors: measurements that were not
 // recorded (reported once per metric and reason, as a [*MeasurementError]) and failed sink exports
-// (a [*SinkError], every time). The handler must not block; it may be called concurrently.
+// (a [*SinkError], once per distinct error: a backend that stays down is reported again only when its
+// error changes or after it recovered; every failure is still counted in [SinkExportFailuresMetric]). The handler must not block; it may be called concurrently.
 // Default: the error is logged through slog.Default() at level WARN.
 func WithErrorHandler(h func(error)) Option {
 	return optionFunc(func(c *collectorConfig) { c.errorHandler = h })

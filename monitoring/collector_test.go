@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -766,4 +768,74 @@ func TestHangingSinkBlocksNeitherRecordingNorOtherSinksNorShutdown(t *testing.T)
 
 	// Once the backend lets go, every goroutine ends (TestMain checks for leaks).
 	close(hang.release)
+}
+
+func TestSinkDownForManyIntervalsReportsOnceCountsAllAndRecovers(t *testing.T) {
+	ctx := context.Background()
+	sink := monitoringtest.NewNamedSink("backend")
+	e := &errs{}
+	c, err := monitoring.NewMetricsCollector("j", "s", monitoring.WithSinks(sink),
+		monitoring.WithErrorHandler(e.handle), monitoring.WithExportInterval(time.Hour))
+	require.NoError(t, err)
+	defer c.Shutdown(ctx)
+
+	sink.FailWith(errors.New("AccessDenied"))
+	rows := c.Counter("rows", monitoring.Dimensions{"table": "T"})
+	var before runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for range 500 { // 500 failed intervals
+		rows.Add(10)
+		c.EmitGauge(ctx, "lag", 1, monitoring.UnitSeconds, nil)
+		c.EmitDuration(ctx, "batch", time.Millisecond, nil)
+		require.Error(t, c.ForceFlush(ctx))
+	}
+	var after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	// Memory stays bounded: nothing accumulates per failed interval in the collector.
+	assert.Less(t, int64(after.HeapAlloc)-int64(before.HeapAlloc), int64(4<<20))
+	require.Len(t, e.all(), 1, "a backend that stays down is reported once")
+
+	st := c.SinkStatuses()[0]
+	assert.Equal(t, int64(500), st.Failures)
+
+	sink.FailWith(nil)
+	require.NoError(t, c.ForceFlush(ctx))
+	v, _ := sink.Value("rows", monitoring.Dimensions{"table": "T"})
+	assert.Equal(t, 5000.0, v, "data recorded while the backend was down arrives after recovery")
+	v, _ = sink.Value(monitoring.SinkExportFailuresMetric, monitoring.Dimensions{"sink": "backend"})
+	assert.Equal(t, 500.0, v)
+
+	sink.FailWith(errors.New("AccessDenied"))
+	require.Error(t, c.ForceFlush(ctx))
+	assert.Len(t, e.all(), 2, "a new outage after a recovery is reported again")
+}
+
+func TestRuntimeMetrics(t *testing.T) {
+	ctx := context.Background()
+	t.Setenv("GOMEMLIMIT", "")
+	old := debug.SetMemoryLimit(512 << 20)
+	defer debug.SetMemoryLimit(old)
+	sink := monitoringtest.NewSink()
+	c, err := monitoring.NewMetricsCollector("j", "s", monitoring.WithSinks(sink), monitoring.WithRuntimeMetrics(),
+		monitoring.WithExportInterval(time.Hour))
+	require.NoError(t, err)
+	require.NoError(t, c.ForceFlush(ctx))
+	require.NoError(t, c.Shutdown(ctx))
+
+	ratio, ok := sink.Value(monitoring.MemoryUsageRatioMetric, monitoring.Dimensions{"job_name": "j"})
+	require.True(t, ok, "%v", sink.Points())
+	assert.Greater(t, ratio, 0.0)
+	assert.Less(t, ratio, 1.0)
+	limit, ok := sink.Value(monitoring.MemoryLimitMetric, nil)
+	require.True(t, ok)
+	assert.Positive(t, limit)
+	assert.LessOrEqual(t, limit, float64(512<<20))
+	assert.NotEmpty(t, sink.Find("go.goroutine.count", nil), "OpenTelemetry's runtime metrics are exported")
+	assert.NotEmpty(t, sink.Find("go.memory.used", nil))
+
+	_, err = monitoring.NewMetricsCollector("j", "s", monitoring.WithRuntimeMetrics(),
+		monitoring.WithMeterProvider(sdkmetric.NewMeterProvider()))
+	assert.ErrorContains(t, err, "WithRuntimeMetrics cannot be combined")
 }

@@ -99,6 +99,7 @@ type pushSink struct {
 	lastExport  time.Time
 	lastSuccess time.Time
 	lastErr     error
+	reported    string // the last error handed to the error handler, "" after a success
 }
 
 func newPushSink(c *MetricsCollector, s PushSink, interval, timeout time.Duration) *pushSink {
@@ -170,19 +171,29 @@ func (p *pushSink) export(ctx context.Context) error {
 
 func (p *pushSink) record(err error) {
 	now := time.Now()
+	report := false
 	p.mu.Lock()
 	p.exports++
 	p.lastExport = now
 	p.lastErr = err
 	if err == nil {
 		p.lastSuccess = now
+		p.reported = ""
 	} else {
 		p.failed++
+		// A backend that stays down fails every interval with the same error: report it once, and
+		// again only when the error changes or after a recovery. Every failure is counted.
+		if msg := err.Error(); msg != p.reported {
+			p.reported = msg
+			report = true
+		}
 	}
 	p.mu.Unlock()
 	if err != nil {
 		p.failures.Add(1)
-		p.c.handleError(&SinkError{Sink: p.sink.Name(), Op: "export", Err: err})
+		if report {
+			p.c.handleError(&SinkError{Sink: p.sink.Name(), Op: "export", Err: err})
+		}
 	}
 }
 

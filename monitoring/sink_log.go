@@ -59,55 +59,72 @@ func (s *logSink) Export(ctx context.Context, rm *metricdata.ResourceMetrics) er
 		for _, m := range sm.Metrics {
 			unit, _ := ParseUnit(m.Unit)
 			line := logLine{MetricName: m.Name, Unit: unit.String()}
+			var err error
 			switch d := m.Data.(type) {
 			case metricdata.Sum[float64]:
-				for _, p := range d.DataPoints {
-					if p.Value == 0 && d.Temporality == metricdata.DeltaTemporality {
-						continue
-					}
-					line.Value = p.Value
-					if err := s.write(line, p.Attributes, p.Time); err != nil {
-						return err
-					}
-				}
+				err = writeSums(s, line, d)
 			case metricdata.Sum[int64]:
-				for _, p := range d.DataPoints {
-					if p.Value == 0 && d.Temporality == metricdata.DeltaTemporality {
-						continue
-					}
-					line.Value = float64(p.Value)
-					if err := s.write(line, p.Attributes, p.Time); err != nil {
-						return err
-					}
-				}
+				err = writeSums(s, line, d)
 			case metricdata.Gauge[float64]:
-				for _, p := range d.DataPoints {
-					line.Value = p.Value
-					if err := s.write(line, p.Attributes, p.Time); err != nil {
-						return err
-					}
-				}
+				err = writeGauges(s, line, d.DataPoints)
+			case metricdata.Gauge[int64]:
+				err = writeGauges(s, line, d.DataPoints)
 			case metricdata.Histogram[float64]:
-				for _, p := range d.DataPoints {
-					if p.Count == 0 {
-						continue
-					}
-					l := line
-					l.Value = p.Sum
-					l.Count = &p.Count
-					if v, ok := p.Min.Value(); ok {
-						l.Min = &v
-					}
-					if v, ok := p.Max.Value(); ok {
-						l.Max = &v
-					}
-					if err := s.write(l, p.Attributes, p.Time); err != nil {
-						return err
-					}
-				}
+				err = writeHistograms(s, line, d.DataPoints)
+			case metricdata.Histogram[int64]:
+				err = writeHistograms(s, line, d.DataPoints)
+			}
+			if err != nil {
+				return err
 			}
 		}
 		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeSums[N int64 | float64](s *logSink, line logLine, d metricdata.Sum[N]) error {
+	for _, p := range d.DataPoints {
+		if p.Value == 0 && d.Temporality == metricdata.DeltaTemporality {
+			continue // nothing happened in the interval
+		}
+		line.Value = float64(p.Value)
+		if err := s.write(line, p.Attributes, p.Time); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeGauges[N int64 | float64](s *logSink, line logLine, dps []metricdata.DataPoint[N]) error {
+	for _, p := range dps {
+		line.Value = float64(p.Value)
+		if err := s.write(line, p.Attributes, p.Time); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeHistograms[N int64 | float64](s *logSink, line logLine, dps []metricdata.HistogramDataPoint[N]) error {
+	for _, p := range dps {
+		if p.Count == 0 {
+			continue
+		}
+		l := line
+		l.Value = float64(p.Sum)
+		l.Count = &p.Count
+		if v, ok := p.Min.Value(); ok {
+			f := float64(v)
+			l.Min = &f
+		}
+		if v, ok := p.Max.Value(); ok {
+			f := float64(v)
+			l.Max = &f
+		}
+		if err := s.write(l, p.Attributes, p.Time); err != nil {
 			return err
 		}
 	}

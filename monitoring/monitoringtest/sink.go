@@ -14,7 +14,8 @@ import (
 	"github.com/etlwatch/etlwatch/monitoring"
 )
 
-// Point is one exported data point as a [Sink] holds it.
+// Point is one exported data point as a [Sink] holds it. Sums (monotonic or not, such as
+// OpenTelemetry's go.goroutine.count) have Kind counter, gauges gauge, histograms duration.
 type Point struct {
 	Name       string
 	Unit       string // the UCUM unit as exported, such as "s"
@@ -72,31 +73,17 @@ func (s *Sink) Export(_ context.Context, rm *metricdata.ResourceMetrics) error {
 			base := Point{Name: m.Name, Unit: m.Unit}
 			switch d := m.Data.(type) {
 			case metricdata.Sum[float64]:
-				for _, p := range d.DataPoints {
-					pt := base
-					pt.Kind, pt.Value, pt.Dimensions = monitoring.KindCounter, p.Value, dims(p.Attributes)
-					pts = append(pts, pt)
-				}
+				pts = appendSums(pts, base, d.DataPoints)
 			case metricdata.Sum[int64]:
-				for _, p := range d.DataPoints {
-					pt := base
-					pt.Kind, pt.Value, pt.Dimensions = monitoring.KindCounter, float64(p.Value), dims(p.Attributes)
-					pts = append(pts, pt)
-				}
+				pts = appendSums(pts, base, d.DataPoints)
 			case metricdata.Gauge[float64]:
-				for _, p := range d.DataPoints {
-					pt := base
-					pt.Kind, pt.Value, pt.Dimensions = monitoring.KindGauge, p.Value, dims(p.Attributes)
-					pts = append(pts, pt)
-				}
+				pts = appendGauges(pts, base, d.DataPoints)
+			case metricdata.Gauge[int64]:
+				pts = appendGauges(pts, base, d.DataPoints)
 			case metricdata.Histogram[float64]:
-				for _, p := range d.DataPoints {
-					pt := base
-					pt.Kind, pt.Value, pt.Count, pt.Dimensions = monitoring.KindDuration, p.Sum, p.Count, dims(p.Attributes)
-					pt.Min, _ = p.Min.Value()
-					pt.Max, _ = p.Max.Value()
-					pts = append(pts, pt)
-				}
+				pts = appendHistograms(pts, base, d.DataPoints)
+			case metricdata.Histogram[int64]:
+				pts = appendHistograms(pts, base, d.DataPoints)
 			}
 		}
 	}
@@ -168,6 +155,39 @@ func (s *Sink) Total(name string, dims monitoring.Dimensions) float64 {
 		t += p.Value
 	}
 	return t
+}
+
+func appendSums[N int64 | float64](pts []Point, base Point, dps []metricdata.DataPoint[N]) []Point {
+	for _, p := range dps {
+		pt := base
+		pt.Kind, pt.Value, pt.Dimensions = monitoring.KindCounter, float64(p.Value), dims(p.Attributes)
+		pts = append(pts, pt)
+	}
+	return pts
+}
+
+func appendGauges[N int64 | float64](pts []Point, base Point, dps []metricdata.DataPoint[N]) []Point {
+	for _, p := range dps {
+		pt := base
+		pt.Kind, pt.Value, pt.Dimensions = monitoring.KindGauge, float64(p.Value), dims(p.Attributes)
+		pts = append(pts, pt)
+	}
+	return pts
+}
+
+func appendHistograms[N int64 | float64](pts []Point, base Point, dps []metricdata.HistogramDataPoint[N]) []Point {
+	for _, p := range dps {
+		pt := base
+		pt.Kind, pt.Value, pt.Count, pt.Dimensions = monitoring.KindDuration, float64(p.Sum), p.Count, dims(p.Attributes)
+		if v, ok := p.Min.Value(); ok {
+			pt.Min = float64(v)
+		}
+		if v, ok := p.Max.Value(); ok {
+			pt.Max = float64(v)
+		}
+		pts = append(pts, pt)
+	}
+	return pts
 }
 
 func includes(have, want monitoring.Dimensions) bool {
