@@ -141,6 +141,9 @@ func NewMetricsCollector(jobName, sourceName string, opts ...Option) (*MetricsCo
 		timeout = envMillis("OTEL_METRIC_EXPORT_TIMEOUT", 30*time.Second)
 	}
 	for _, s := range cfg.sinks {
+		if es, ok := s.(ErrorHandlerSetter); ok {
+			es.SetErrorHandler(c.handleError)
+		}
 		switch s := s.(type) {
 		case PushSink:
 			p := newPushSink(c, s, interval, timeout)

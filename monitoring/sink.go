@@ -41,6 +41,13 @@ type PullSink interface {
 	Reader() sdkmetric.Reader
 }
 
+// ErrorHandlerSetter is implemented by sinks that have problems to report besides a failed export,
+// such as data points a backend cannot take. The collector calls SetErrorHandler once, before the
+// first export, with its [WithErrorHandler] function.
+type ErrorHandlerSetter interface {
+	SetErrorHandler(func(error))
+}
+
 // NewExporterSink adapts an OpenTelemetry metric exporter, such as stdoutmetric or an OTLP exporter,
 // into a [PushSink] called name.
 func NewExporterSink(name string, exp sdkmetric.Exporter) PushSink {
