@@ -49,15 +49,16 @@ const instrumentationName = "github.com/etlwatch/etlwatch/monitoring"
 type MetricsCollector struct {
 	jobName, sourceName, environment string
 
-	base     Dimensions // the standard dimensions
-	meter    metric.Meter
-	provider *sdkmetric.MeterProvider // nil with WithMeterProvider
-	external metric.MeterProvider     // the user's provider, with WithMeterProvider
-	pushes   []*pushSink
-	readers  []namedReader // the readers of pull sinks and WithReaders
-	limit    int
-	buckets  []float64
-	onError  func(error)
+	base         Dimensions // the standard dimensions
+	meter        metric.Meter
+	provider     *sdkmetric.MeterProvider // nil with WithMeterProvider
+	external     metric.MeterProvider     // the user's provider, with WithMeterProvider
+	pushes       []*pushSink
+	readers      []namedReader // the readers of pull sinks and WithReaders
+	limit        int
+	buckets      []float64
+	onError      func(error)
+	descriptions map[string]string
 
 	seed    maphash.Seed
 	famRead atomic.Pointer[map[string]*family] // copy of families for lock-free lookups
@@ -99,13 +100,20 @@ func NewMetricsCollector(jobName, sourceName string, opts ...Option) (*MetricsCo
 		limit:       cfg.cardinalityLimit,
 		buckets:     cfg.durationBuckets,
 		onError:     cfg.errorHandler,
-		seed:        maphash.MakeSeed(),
-		families:    map[string]*family{},
-		reported:    map[string]struct{}{},
-		dropped:     map[DropReason]map[string]*Counter{},
+		descriptions: map[string]string{
+			DroppedMeasurementsMetric: "Measurements etlwatch did not record (invalid name, value or dimension), by reason and metric.",
+			SinkExportFailuresMetric:  "Failed exports of an etlwatch sink, by sink.",
+		},
+		seed:     maphash.MakeSeed(),
+		families: map[string]*family{},
+		reported: map[string]struct{}{},
+		dropped:  map[DropReason]map[string]*Counter{},
 	}
 	if c.onError == nil {
 		c.onError = defaultErrorHandler
+	}
+	for k, v := range cfg.descriptions {
+		c.descriptions[k] = v
 	}
 	c.famRead.Store(&map[string]*family{})
 	c.base = Dimensions{DimJobName: jobName, DimSourceName: sourceName, DimEnvironment: c.environment}
@@ -129,8 +137,9 @@ func NewMetricsCollector(jobName, sourceName string, opts ...Option) (*MetricsCo
 	}
 	mpOpts := []sdkmetric.Option{
 		sdkmetric.WithResource(res),
-		// Our own limit folds overflow before the SDK sees it; keep the SDK's out of the way.
-		sdkmetric.WithCardinalityLimit(c.limit + 1),
+		// Our own limit folds overflow before the SDK sees it; keep the SDK's out of the way: the SDK
+		// keeps limit-1 sets plus its own overflow set, and ours are limit sets plus our overflow series.
+		sdkmetric.WithCardinalityLimit(c.limit + 2),
 	}
 	interval := cfg.exportInterval
 	if interval == 0 {
@@ -228,43 +237,37 @@ func (c *MetricsCollector) Environment() string { return c.environment }
 // EmitCounter adds value to the counter name with dims. The value must be finite and not negative.
 // For a hot loop, resolve a [Counter] once with [MetricsCollector.Counter].
 func (c *MetricsCollector) EmitCounter(_ context.Context, name string, value float64, dims Dimensions) {
-	s := c.lookup(KindCounter, name, UnitCount, dims)
-	if s == nil {
-		return
-	}
-	if !(value >= 0) || math.IsInf(value, 1) {
+	if !(value >= 0) || math.IsInf(value, 1) { // checked first: a rejected value creates no series
 		c.dropValue(name, value, "a counter increment must be finite and >= 0")
 		return
 	}
-	s.addFloat(value)
+	if s := c.lookup(KindCounter, name, UnitCount, dims); s != nil {
+		s.addFloat(value)
+	}
 }
 
 // EmitGauge sets the gauge name with dims to value, in unit. Sinks see the last value set before
 // each export; [MetricsCollector.Summary] also keeps count, sum, min and max of the values set.
 func (c *MetricsCollector) EmitGauge(_ context.Context, name string, value float64, unit Unit, dims Dimensions) {
-	s := c.lookup(KindGauge, name, unit, dims)
-	if s == nil {
-		return
-	}
 	if math.IsNaN(value) || math.IsInf(value, 0) {
 		c.dropValue(name, value, "a gauge value must be finite")
 		return
 	}
-	s.observeValue(value)
+	if s := c.lookup(KindGauge, name, unit, dims); s != nil {
+		s.observeValue(value)
+	}
 }
 
 // EmitDuration records d in the duration histogram name, in seconds. ctx is used only for exemplars
 // (a sampled span in ctx is linked to the measurement); cancellation is ignored.
 func (c *MetricsCollector) EmitDuration(ctx context.Context, name string, d time.Duration, dims Dimensions) {
-	s := c.lookup(KindDuration, name, UnitSeconds, dims)
-	if s == nil {
-		return
-	}
 	if d < 0 {
 		c.drop(DropNegativeValue, name, fmt.Sprintf("found duration %v; a duration must be >= 0", d))
 		return
 	}
-	s.recordDuration(context.WithoutCancel(ctx), d.Seconds())
+	if s := c.lookup(KindDuration, name, UnitSeconds, dims); s != nil {
+		s.recordDuration(context.WithoutCancel(ctx), d.Seconds())
+	}
 }
 
 // EmitSuccess adds 1 to the counter "<operation>_success".
@@ -359,10 +362,11 @@ func (c *MetricsCollector) create(kind Kind, name string, unit Unit, dims Dimens
 func (c *MetricsCollector) newFamilyLocked(kind Kind, name string, unit Unit) (*family, error) {
 	fam := &family{name: name, kind: kind, unit: unit, seed: c.seed}
 	var err error
+	desc := metric.WithDescription(c.descriptions[name])
 	switch kind {
 	case KindCounter:
 		var inst metric.Float64ObservableCounter
-		if inst, err = c.meter.Float64ObservableCounter(name, metric.WithUnit(unit.UCUM())); err == nil {
+		if inst, err = c.meter.Float64ObservableCounter(name, metric.WithUnit(unit.UCUM()), desc); err == nil {
 			fam.reg, err = c.meter.RegisterCallback(func(_ context.Context, o metric.Observer) error {
 				fam.observeCounters(inst, o)
 				return nil
@@ -370,14 +374,14 @@ func (c *MetricsCollector) newFamilyLocked(kind Kind, name string, unit Unit) (*
 		}
 	case KindGauge:
 		var inst metric.Float64ObservableGauge
-		if inst, err = c.meter.Float64ObservableGauge(name, metric.WithUnit(unit.UCUM())); err == nil {
+		if inst, err = c.meter.Float64ObservableGauge(name, metric.WithUnit(unit.UCUM()), desc); err == nil {
 			fam.reg, err = c.meter.RegisterCallback(func(_ context.Context, o metric.Observer) error {
 				fam.observeGauges(inst, o)
 				return nil
 			}, inst)
 		}
 	case KindDuration:
-		fam.hist, err = c.meter.Float64Histogram(name, metric.WithUnit(unit.UCUM()), metric.WithExplicitBucketBoundaries(c.buckets...))
+		fam.hist, err = c.meter.Float64Histogram(name, metric.WithUnit(unit.UCUM()), desc, metric.WithExplicitBucketBoundaries(c.buckets...))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("create instrument: %w", err)

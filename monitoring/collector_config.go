@@ -29,6 +29,7 @@ type collectorConfig struct {
 	resource         *resource.Resource
 	durationBuckets  []float64
 	runtimeMetrics   bool
+	descriptions     map[string]string
 }
 
 type optionFunc func(*collectorConfig)
@@ -107,4 +108,17 @@ func WithDurationBuckets(bounds ...float64) Option {
 
 func defaultErrorHandler(err error) {
 	slog.Default().Warn("etlwatch: " + err.Error())
+}
+
+// WithDescriptions sets the descriptions of metrics by name; sinks show them, such as Prometheus'
+// HELP line. Default: none, but for the collector's own metrics. Repeated options add up.
+func WithDescriptions(descriptions map[string]string) Option {
+	return optionFunc(func(c *collectorConfig) {
+		if c.descriptions == nil {
+			c.descriptions = map[string]string{}
+		}
+		for k, v := range descriptions {
+			c.descriptions[k] = v
+		}
+	})
 }
