@@ -212,14 +212,10 @@ func (p *pushSink) shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 		return fmt.Errorf("an export is still running: %w", context.Cause(ctx))
 	}
+	// Shut the exporter and the reader down even when the last export failed, so that the sink's
+	// connections and goroutines end.
 	err := p.export(ctx)
-	if err != nil {
-		return err
-	}
-	if err := p.sink.Shutdown(ctx); err != nil {
-		return err
-	}
-	return p.reader.Shutdown(ctx)
+	return errors.Join(err, p.sink.Shutdown(ctx), p.reader.Shutdown(ctx))
 }
 
 func (p *pushSink) status() SinkStatus {
