@@ -1,0 +1,128 @@
+package configloader
+
+import "time"
+
+// Config is a loaded and validated sources.yaml.
+type Config struct {
+	// Sources by name, the keys under sources:.
+	Sources map[string]*Source
+	// Path is the file the configuration was loaded from.
+	Path string
+}
+
+// Source is one entry under sources: a database to extract from and what to do with it.
+type Source struct {
+	Name         string // the key under sources:
+	DatabaseType string // database_type: oracle, postgres, mysql or sqlite
+	Connection   Connection
+	BulkLoad     BulkLoad
+	CDC          CDC
+	Iceberg      Iceberg
+	Monitoring   Monitoring
+	DataQuality  DataQuality
+}
+
+// Connection is how to reach the source database (connection:). It is checked when an extractor
+// opens it, not at load time.
+type Connection struct {
+	Host        string
+	Port        int
+	Database    string
+	ServiceName string // service_name, for Oracle
+	Username    string
+	Password    Secret
+	DSN         Secret // a full data source name; wins over the other fields
+	Options     map[string]string
+}
+
+// BulkLoad configures the parallel bulk load (bulk_load:).
+type BulkLoad struct {
+	ParallelWorkers    int // parallel_workers, >= 1
+	ParallelPartitions int // parallel_partitions, >= 1
+	MaxRetries         int // max_retries, >= 0
+	Tables             []string
+	TableFilter        string // table_filter, a regular expression
+	Namespace          string
+}
+
+// CDC configures the Debezium/Kafka consumer (cdc:).
+type CDC struct {
+	Brokers         []string
+	Topics          []string
+	TopicPrefix     string // topic_prefix; topics or topic_prefix
+	GroupID         string // group_id
+	BatchSize       int    // batch_size
+	DeadLetterTopic string // dead_letter_topic
+}
+
+// Iceberg configures the Iceberg catalog (iceberg:).
+type Iceberg struct {
+	Catalog   string // sql, rest or glue
+	URI       string
+	Warehouse string
+	Namespace string
+}
+
+// Monitoring configures metrics and events (monitoring:).
+type Monitoring struct {
+	EnableCloudWatch    bool   // enable_cloudwatch
+	CloudWatchNamespace string // cloudwatch_namespace
+	OTLP                OTLP
+	Dynatrace           Dynatrace
+	Prometheus          Prometheus
+	ExportInterval      time.Duration // export_interval, such as 60s
+	Environment         string
+	// RequiredSinks (required_sinks) names the sinks that must start: cloudwatch, otlp, dynatrace,
+	// prometheus. Others that cannot start are reported and skipped.
+	RequiredSinks []string
+}
+
+// OTLP configures an OTLP metrics sink (monitoring.otlp:).
+type OTLP struct {
+	Endpoint string
+	Protocol string // grpc or http
+}
+
+// Dynatrace configures the Dynatrace sink (monitoring.dynatrace:).
+type Dynatrace struct {
+	Endpoint string // the full OTLP metrics URL
+	APIToken Secret // api_token
+}
+
+// Prometheus configures the /metrics and /health server (monitoring.prometheus:).
+type Prometheus struct {
+	Listen string // listen, such as ":8083"
+}
+
+// DataQuality configures the checks after each load (data_quality:).
+type DataQuality struct {
+	CheckRowCount     bool                // check_row_count
+	RowCountTolerance float64             // row_count_tolerance, 0 to 1
+	RequiredColumns   map[string][]string // required_columns: table -> columns that must not be null
+	ChecksumTables    []string            // checksum_tables
+	OnFailure         string              // on_failure: warn (default) or fail
+}
+
+// Secret is a configuration value that must not be shown: String, fmt's verbs, JSON and slog all
+// print it redacted. Reveal returns the value.
+type Secret string
+
+// Redacted is how a non-empty [Secret] prints.
+const Redacted = "[REDACTED]"
+
+// Reveal returns the secret's value, for the code that connects.
+func (s Secret) Reveal() string { return string(s) }
+
+// String returns [Redacted], or "" for an empty secret.
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return Redacted
+}
+
+// GoString is String, so that %#v does not show the value either.
+func (s Secret) GoString() string { return `"` + s.String() + `"` }
+
+// MarshalText encodes the secret redacted (JSON, YAML and slog's text and JSON handlers use it).
+func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
