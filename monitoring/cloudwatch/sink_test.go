@@ -9,12 +9,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	awscw "github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 
+	"github.com/etlwatch/etlwatch/internal/fakecloudwatch"
 	"github.com/etlwatch/etlwatch/monitoring"
 	"github.com/etlwatch/etlwatch/monitoring/cloudwatch"
 )
@@ -51,24 +53,10 @@ func newCollector(t *testing.T, sink monitoring.Sink) (*monitoring.MetricsCollec
 	return c, e
 }
 
-func find(ds []datum, name string, dims map[string]string) []datum {
-	var out []datum
-	for _, d := range ds {
-		match := d.Name == name
-		for k, v := range dims {
-			match = match && d.Dims[k] == v
-		}
-		if match {
-			out = append(out, d)
-		}
-	}
-	return out
-}
-
 func TestPutMetricDataThroughTheRealClient(t *testing.T) {
 	ctx := context.Background()
-	fake := newFakeCloudWatch(t)
-	sink, err := cloudwatch.NewSink(fake.client(), "")
+	fake := fakecloudwatch.New(t)
+	sink, err := cloudwatch.NewSink(fake.Client(), "")
 	require.NoError(t, err)
 	c, e := newCollector(t, sink)
 
@@ -82,7 +70,7 @@ func TestPutMetricDataThroughTheRealClient(t *testing.T) {
 	before := time.Now()
 	require.NoError(t, c.ForceFlush(ctx))
 
-	reqs := fake.all()
+	reqs := fake.Requests()
 	require.Len(t, reqs, 1)
 	r := reqs[0]
 	assert.Equal(t, "/service/GraniteServiceVersion20100801/operation/PutMetricData", r.Path)
@@ -90,7 +78,7 @@ func TestPutMetricDataThroughTheRealClient(t *testing.T) {
 	assert.Equal(t, "application/cbor", r.Header.Get("Content-Type"))
 	assert.Equal(t, "ETL/Pipeline", r.Namespace)
 
-	rows := find(r.Data, "records_processed", map[string]string{"table": "CUSTOMERS"})
+	rows := fakecloudwatch.Find(r.Data, "records_processed", map[string]string{"table": "CUSTOMERS"})
 	require.Len(t, rows, 1)
 	require.NotNil(t, rows[0].Value)
 	assert.Equal(t, 1234.0, *rows[0].Value)
@@ -99,14 +87,14 @@ func TestPutMetricDataThroughTheRealClient(t *testing.T) {
 	assert.WithinDuration(t, before, rows[0].Timestamp, time.Minute)
 	assert.Zero(t, rows[0].StorageResolution)
 
-	lag := find(r.Data, "cdc_lag_seconds", nil)
+	lag := fakecloudwatch.Find(r.Data, "cdc_lag_seconds", nil)
 	require.Len(t, lag, 1)
 	assert.Equal(t, 2.5, *lag[0].Value)
 	assert.Equal(t, "Seconds", lag[0].Unit)
-	assert.Equal(t, "Count/Second", find(r.Data, "cdc_throughput_records_per_sec", nil)[0].Unit)
-	assert.Equal(t, "Bytes", find(r.Data, "bytes_written", nil)[0].Unit)
+	assert.Equal(t, "Count/Second", fakecloudwatch.Find(r.Data, "cdc_throughput_records_per_sec", nil)[0].Unit)
+	assert.Equal(t, "Bytes", fakecloudwatch.Find(r.Data, "bytes_written", nil)[0].Unit)
 
-	dur := find(r.Data, "table_load_duration", nil)
+	dur := fakecloudwatch.Find(r.Data, "table_load_duration", nil)
 	require.Len(t, dur, 1)
 	assert.True(t, dur[0].HasStats)
 	assert.Nil(t, dur[0].Value)
@@ -119,12 +107,12 @@ func TestPutMetricDataThroughTheRealClient(t *testing.T) {
 	// Delta temporality: the next interval carries only what happened in it.
 	c.EmitCounter(ctx, "records_processed", 10, monitoring.Dimensions{"table": "CUSTOMERS"})
 	require.NoError(t, c.ForceFlush(ctx))
-	reqs = fake.all()
+	reqs = fake.Requests()
 	require.Len(t, reqs, 2)
-	rows = find(reqs[1].Data, "records_processed", map[string]string{"table": "CUSTOMERS"})
+	rows = fakecloudwatch.Find(reqs[1].Data, "records_processed", map[string]string{"table": "CUSTOMERS"})
 	require.Len(t, rows, 1)
 	assert.Equal(t, 10.0, *rows[0].Value)
-	assert.Empty(t, find(reqs[1].Data, "table_load_duration", nil), "no duration recorded in the interval: no datum")
+	assert.Empty(t, fakecloudwatch.Find(reqs[1].Data, "table_load_duration", nil), "no duration recorded in the interval: no datum")
 	assert.Empty(t, e.all())
 }
 
@@ -132,8 +120,8 @@ func TestPutMetricDataThroughTheRealClient(t *testing.T) {
 // reference pipeline made one call per emit.
 func TestCostFigure(t *testing.T) {
 	ctx := context.Background()
-	fake := newFakeCloudWatch(t)
-	sink, err := cloudwatch.NewSink(fake.client(), "ETL/Pipeline")
+	fake := fakecloudwatch.New(t)
+	sink, err := cloudwatch.NewSink(fake.Client(), "ETL/Pipeline")
 	require.NoError(t, err)
 	c, _ := newCollector(t, sink)
 	for i := range 10 {
@@ -144,7 +132,7 @@ func TestCostFigure(t *testing.T) {
 	}
 	require.NoError(t, c.ForceFlush(ctx))
 	var got float64
-	for _, d := range find(fake.datums(false), "records_processed", nil) {
+	for _, d := range fakecloudwatch.Find(fake.Datums(false), "records_processed", nil) {
 		got += *d.Value
 	}
 	assert.Equal(t, 10000.0, got)
@@ -155,24 +143,24 @@ func TestCostFigure(t *testing.T) {
 func TestBatchingByCountAndSize(t *testing.T) {
 	ctx := context.Background()
 	t.Run("1000 datums per request", func(t *testing.T) {
-		fake := newFakeCloudWatch(t)
-		sink, _ := cloudwatch.NewSink(fake.client(), "")
+		fake := fakecloudwatch.New(t)
+		sink, _ := cloudwatch.NewSink(fake.Client(), "")
 		c, _ := newCollector(t, sink)
 		for i := range 2500 { // two metrics: each stays under the cardinality limit
 			c.EmitCounter(ctx, "rows_"+strconv.Itoa(i%2), 1, monitoring.Dimensions{"table": "T" + strconv.Itoa(i)})
 		}
 		require.NoError(t, c.ForceFlush(ctx))
 		var total int
-		for _, r := range fake.all() {
+		for _, r := range fake.Requests() {
 			assert.LessOrEqual(t, len(r.Data), 1000)
-			total += len(find(r.Data, "rows_0", nil)) + len(find(r.Data, "rows_1", nil))
+			total += len(fakecloudwatch.Find(r.Data, "rows_0", nil)) + len(fakecloudwatch.Find(r.Data, "rows_1", nil))
 		}
 		assert.Equal(t, 2500, total)
-		assert.Len(t, fake.all(), 3)
+		assert.Len(t, fake.Requests(), 3)
 	})
 	t.Run("1 MB per request", func(t *testing.T) {
-		fake := newFakeCloudWatch(t)
-		sink, _ := cloudwatch.NewSink(fake.client(), "")
+		fake := fakecloudwatch.New(t)
+		sink, _ := cloudwatch.NewSink(fake.Client(), "")
 		c, _ := newCollector(t, sink)
 		long := strings.Repeat("x", 1000)
 		for i := range 400 {
@@ -183,7 +171,7 @@ func TestBatchingByCountAndSize(t *testing.T) {
 			c.EmitCounter(ctx, "rows", 1, dims)
 		}
 		require.NoError(t, c.ForceFlush(ctx))
-		reqs := fake.all()
+		reqs := fake.Requests()
 		require.Greater(t, len(reqs), 1, "about 8 MB must be split")
 		var total int
 		for _, r := range reqs {
@@ -196,8 +184,8 @@ func TestBatchingByCountAndSize(t *testing.T) {
 
 func TestTooManyDimensionsIsReportedNotSent(t *testing.T) {
 	ctx := context.Background()
-	fake := newFakeCloudWatch(t)
-	sink, _ := cloudwatch.NewSink(fake.client(), "")
+	fake := fakecloudwatch.New(t)
+	sink, _ := cloudwatch.NewSink(fake.Client(), "")
 	c, e := newCollector(t, sink)
 	dims := monitoring.Dimensions{}
 	for i := range 28 { // + job_name, source_name, environment = 31
@@ -207,23 +195,23 @@ func TestTooManyDimensionsIsReportedNotSent(t *testing.T) {
 	c.EmitCounter(ctx, "narrow", 1, nil)
 	require.NoError(t, c.ForceFlush(ctx))
 	require.NoError(t, c.ForceFlush(ctx))
-	ds := fake.datums(false)
-	assert.Empty(t, find(ds, "wide", nil))
-	assert.Len(t, find(ds, "narrow", nil), 2)
+	ds := fake.Datums(false)
+	assert.Empty(t, fakecloudwatch.Find(ds, "wide", nil))
+	assert.Len(t, fakecloudwatch.Find(ds, "narrow", nil), 2)
 	require.Len(t, e.all(), 1, "reported once")
 	assert.Contains(t, e.all()[0].Error(), `metric "wide" not sent: 31 dimensions; CloudWatch allows at most 30`)
 }
 
 func TestHighResolution(t *testing.T) {
 	ctx := context.Background()
-	fake := newFakeCloudWatch(t)
-	sink, _ := cloudwatch.NewSink(fake.client(), "Custom/NS", cloudwatch.WithHighResolution())
+	fake := fakecloudwatch.New(t)
+	sink, _ := cloudwatch.NewSink(fake.Client(), "Custom/NS", cloudwatch.WithHighResolution())
 	c, _ := newCollector(t, sink)
 	c.EmitGauge(ctx, "lag", 1, monitoring.UnitSeconds, nil)
 	require.NoError(t, c.ForceFlush(ctx))
-	r := fake.all()[0]
+	r := fake.Requests()[0]
 	assert.Equal(t, "Custom/NS", r.Namespace)
-	assert.Equal(t, int64(1), find(r.Data, "lag", nil)[0].StorageResolution)
+	assert.Equal(t, int64(1), fakecloudwatch.Find(r.Data, "lag", nil)[0].StorageResolution)
 }
 
 func TestThrottlingIsRetried(t *testing.T) {
@@ -233,19 +221,19 @@ func TestThrottlingIsRetried(t *testing.T) {
 		status int
 	}{{"Throttling", 400}, {"InternalServiceError", 500}, {"ServiceUnavailable", 503}} {
 		t.Run(tc.code, func(t *testing.T) {
-			fake := newFakeCloudWatch(t)
-			fake.fail = func(n int) (string, int) {
+			fake := fakecloudwatch.New(t)
+			fake.Fail = func(n int) (string, int) {
 				if n < 2 {
 					return tc.code, tc.status
 				}
 				return "", 0
 			}
-			sink, _ := cloudwatch.NewSink(fake.client(), "", cloudwatch.WithRetry(3, time.Millisecond))
+			sink, _ := cloudwatch.NewSink(fake.Client(), "", cloudwatch.WithRetry(3, time.Millisecond))
 			c, e := newCollector(t, sink)
 			c.EmitCounter(ctx, "rows", 5, nil)
 			require.NoError(t, c.ForceFlush(ctx))
 			assert.Equal(t, int64(3), sink.Calls())
-			rows := find(fake.datums(false), "rows", nil)
+			rows := fakecloudwatch.Find(fake.Datums(false), "rows", nil)
 			require.Len(t, rows, 1)
 			assert.Equal(t, 5.0, *rows[0].Value)
 			assert.Empty(t, e.all())
@@ -255,10 +243,10 @@ func TestThrottlingIsRetried(t *testing.T) {
 
 func TestOutageBuffersBoundedAndRecovers(t *testing.T) {
 	ctx := context.Background()
-	fake := newFakeCloudWatch(t)
+	fake := fakecloudwatch.New(t)
 	var down sync.Mutex
 	isDown := true
-	fake.fail = func(int) (string, int) {
+	fake.Fail = func(int) (string, int) {
 		down.Lock()
 		defer down.Unlock()
 		if isDown {
@@ -266,7 +254,7 @@ func TestOutageBuffersBoundedAndRecovers(t *testing.T) {
 		}
 		return "", 0
 	}
-	sink, _ := cloudwatch.NewSink(fake.client(), "", cloudwatch.WithRetry(1, 0), cloudwatch.WithMaxBuffered(1000))
+	sink, _ := cloudwatch.NewSink(fake.Client(), "", cloudwatch.WithRetry(1, 0), cloudwatch.WithMaxBuffered(1000))
 	c, e := newCollector(t, sink)
 
 	rows := c.Counter("rows", monitoring.Dimensions{"table": "T"})
@@ -279,7 +267,7 @@ func TestOutageBuffersBoundedAndRecovers(t *testing.T) {
 	down.Unlock()
 	require.NoError(t, c.ForceFlush(ctx))
 	var sum float64
-	for _, d := range find(fake.datums(false), "rows", nil) {
+	for _, d := range fakecloudwatch.Find(fake.Datums(false), "rows", nil) {
 		sum += *d.Value
 	}
 	assert.Equal(t, 30.0, sum, "the deltas of the failed intervals arrive after recovery")
@@ -303,9 +291,9 @@ func TestOutageBuffersBoundedAndRecovers(t *testing.T) {
 
 func TestAccessDeniedIsClearAndReportedOnce(t *testing.T) {
 	ctx := context.Background()
-	fake := newFakeCloudWatch(t)
-	fake.fail = func(int) (string, int) { return "AccessDenied", 403 }
-	sink, _ := cloudwatch.NewSink(fake.client(), "")
+	fake := fakecloudwatch.New(t)
+	fake.Fail = func(int) (string, int) { return "AccessDenied", 403 }
+	sink, _ := cloudwatch.NewSink(fake.Client(), "")
 	c, e := newCollector(t, sink)
 	for range 3 {
 		c.EmitCounter(ctx, "rows", 1, nil)
@@ -332,8 +320,8 @@ func TestNoCredentials(t *testing.T) {
 	ctx := context.Background()
 	cfg, err := config.LoadDefaultConfig(ctx, config.WithRegion("eu-west-1"), config.WithRetryMaxAttempts(1))
 	require.NoError(t, err)
-	fake := newFakeCloudWatch(t)
-	client := awscw.NewFromConfig(cfg, func(o *awscw.Options) { o.BaseEndpoint = &fake.srv.URL })
+	fake := fakecloudwatch.New(t)
+	client := awscw.NewFromConfig(cfg, func(o *awscw.Options) { o.BaseEndpoint = aws.String(fake.URL()) })
 	sink, _ := cloudwatch.NewSink(client, "")
 	c, e := newCollector(t, sink)
 	c.EmitCounter(ctx, "rows", 1, nil)
@@ -341,22 +329,22 @@ func TestNoCredentials(t *testing.T) {
 	require.Error(t, err)
 	assert.ErrorIs(t, err, cloudwatch.ErrNoCredentials)
 	assert.Contains(t, err.Error(), "no AWS credentials found")
-	assert.Empty(t, fake.all(), "nothing was sent")
+	assert.Empty(t, fake.Requests(), "nothing was sent")
 	c.EmitCounter(ctx, "rows", 1, nil)
 	require.Error(t, c.ForceFlush(ctx))
 	assert.Len(t, e.all(), 1)
 }
 
 func TestNewSinkValidates(t *testing.T) {
-	fake := newFakeCloudWatch(t)
+	fake := fakecloudwatch.New(t)
 	_, err := cloudwatch.NewSink(nil, "")
 	assert.ErrorContains(t, err, "client is nil")
-	_, err = cloudwatch.NewSink(fake.client(), ":bad")
+	_, err = cloudwatch.NewSink(fake.Client(), ":bad")
 	assert.ErrorContains(t, err, "namespace")
-	_, err = cloudwatch.NewSink(fake.client(), "", cloudwatch.WithMaxBuffered(5), cloudwatch.WithRetry(0, 0))
+	_, err = cloudwatch.NewSink(fake.Client(), "", cloudwatch.WithMaxBuffered(5), cloudwatch.WithRetry(0, 0))
 	assert.ErrorContains(t, err, "WithMaxBuffered(5)")
 	assert.ErrorContains(t, err, "WithRetry(0")
-	s, err := cloudwatch.NewSink(fake.client(), "")
+	s, err := cloudwatch.NewSink(fake.Client(), "")
 	require.NoError(t, err)
 	assert.Equal(t, "cloudwatch.Sink{name=cloudwatch namespace=ETL/Pipeline}", s.String())
 	assert.True(t, errors.Is(&cloudwatch.Error{Kind: cloudwatch.ErrAccessDenied}, cloudwatch.ErrAccessDenied))

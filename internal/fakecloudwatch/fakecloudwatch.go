@@ -1,4 +1,7 @@
-package cloudwatch_test
+// Package fakecloudwatch is an in-process CloudWatch endpoint for tests: it decodes what the real
+// aws-sdk-go-v2 client sends (Smithy RPC v2 CBOR, possibly gzipped) and answers the way the service
+// does, so tests exercise the real client end to end.
+package fakecloudwatch
 
 import (
 	"bytes"
@@ -17,29 +20,30 @@ import (
 	"github.com/aws/smithy-go/encoding/cbor"
 )
 
-// fakeCloudWatch is an in-process CloudWatch endpoint. It decodes what the real aws-sdk-go-v2 client
-// sends (Smithy RPC v2 CBOR, possibly gzipped) and answers the way the service does.
-type fakeCloudWatch struct {
-	t   *testing.T
+// Server is an in-process CloudWatch endpoint.
+type Server struct {
+	t   testing.TB
 	srv *httptest.Server
 
 	mu       sync.Mutex
-	requests []putRequest
-	// fail, when set, answers request n (0-based, counting every request) with this error code and
-	// HTTP status; "" means success.
-	fail func(n int) (code string, status int)
+	requests []PutRequest
+	// Fail, when set before requests arrive, answers request n (0-based, counting every request)
+	// with this error code and HTTP status; "" means success.
+	Fail func(n int) (code string, status int)
 }
 
-type putRequest struct {
+// PutRequest is one decoded PutMetricData request.
+type PutRequest struct {
 	Path      string
 	Header    http.Header
 	BodyBytes int // as sent, before decompression
 	Namespace string
-	Data      []datum
+	Data      []Datum
 	Failed    bool // answered with an error
 }
 
-type datum struct {
+// Datum is one decoded metric datum.
+type Datum struct {
 	Name              string
 	Unit              string
 	Dims              map[string]string
@@ -51,16 +55,20 @@ type datum struct {
 	Timestamp         time.Time
 }
 
-func newFakeCloudWatch(t *testing.T) *fakeCloudWatch {
-	f := &fakeCloudWatch{t: t}
+// New starts a server that stops when t's test ends.
+func New(t testing.TB) *Server {
+	f := &Server{t: t}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
 	return f
 }
 
-// client returns a real CloudWatch client pointed at the fake, with static credentials and the
-// SDK's own retries off (the sink's retries are under test).
-func (f *fakeCloudWatch) client() *cloudwatch.Client {
+// URL returns the server's base URL, for cloudwatch.Options.BaseEndpoint.
+func (f *Server) URL() string { return f.srv.URL }
+
+// Client returns a real CloudWatch client pointed at the server, with static credentials and the
+// SDK's own retries off.
+func (f *Server) Client() *cloudwatch.Client {
 	cfg := aws.Config{
 		Region:      "eu-west-1",
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", ""),
@@ -69,7 +77,7 @@ func (f *fakeCloudWatch) client() *cloudwatch.Client {
 	return cloudwatch.NewFromConfig(cfg, func(o *cloudwatch.Options) { o.BaseEndpoint = aws.String(f.srv.URL) })
 }
 
-func (f *fakeCloudWatch) serve(w http.ResponseWriter, r *http.Request) {
+func (f *Server) serve(w http.ResponseWriter, r *http.Request) {
 	raw, err := io.ReadAll(r.Body)
 	if err != nil {
 		http.Error(w, err.Error(), 400)
@@ -97,8 +105,8 @@ func (f *fakeCloudWatch) serve(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	n := len(f.requests)
 	code, status := "", 0
-	if f.fail != nil {
-		code, status = f.fail(n)
+	if f.Fail != nil {
+		code, status = f.Fail(n)
 	}
 	req.Failed = code != ""
 	f.requests = append(f.requests, req)
@@ -114,17 +122,18 @@ func (f *fakeCloudWatch) serve(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(cbor.Encode(cbor.Map{}))
 }
 
-func (f *fakeCloudWatch) all() []putRequest {
+// Requests returns every request received so far.
+func (f *Server) Requests() []PutRequest {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return append([]putRequest(nil), f.requests...)
+	return append([]PutRequest(nil), f.requests...)
 }
 
-// datums returns every datum received, in the requests that succeeded unless includeFailed.
-func (f *fakeCloudWatch) datums(includeFailed bool) []datum {
+// Datums returns every datum received, in the requests that succeeded unless includeFailed.
+func (f *Server) Datums(includeFailed bool) []Datum {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var out []datum
+	var out []Datum
 	for _, r := range f.requests {
 		if includeFailed || !r.Failed {
 			out = append(out, r.Data...)
@@ -133,16 +142,16 @@ func (f *fakeCloudWatch) datums(includeFailed bool) []datum {
 	return out
 }
 
-func decodePut(body []byte) (putRequest, error) {
+func decodePut(body []byte) (PutRequest, error) {
 	v, err := cbor.Decode(body)
 	if err != nil {
-		return putRequest{}, fmt.Errorf("decode CBOR: %w", err)
+		return PutRequest{}, fmt.Errorf("decode CBOR: %w", err)
 	}
 	m, ok := v.(cbor.Map)
 	if !ok {
-		return putRequest{}, fmt.Errorf("body is %T, not a map", v)
+		return PutRequest{}, fmt.Errorf("body is %T, not a map", v)
 	}
-	var req putRequest
+	var req PutRequest
 	if s, ok := m["Namespace"].(cbor.String); ok {
 		req.Namespace = string(s)
 	}
@@ -152,7 +161,7 @@ func decodePut(body []byte) (putRequest, error) {
 		if !ok {
 			return req, fmt.Errorf("datum is %T", item)
 		}
-		d := datum{Dims: map[string]string{}}
+		d := Datum{Dims: map[string]string{}}
 		if s, ok := dm["MetricName"].(cbor.String); ok {
 			d.Name = string(s)
 		}
@@ -192,4 +201,19 @@ func decodePut(body []byte) (putRequest, error) {
 		req.Data = append(req.Data, d)
 	}
 	return req, nil
+}
+
+// Find returns the datums named name whose dimensions include dims.
+func Find(ds []Datum, name string, dims map[string]string) []Datum {
+	var out []Datum
+	for _, d := range ds {
+		match := d.Name == name
+		for k, v := range dims {
+			match = match && d.Dims[k] == v
+		}
+		if match {
+			out = append(out, d)
+		}
+	}
+	return out
 }
