@@ -1,4 +1,138 @@
-// Package configloader will load and validate sources.yaml (connections, bulk load, CDC, Iceberg,
-// monitoring and data-quality sections), with errors that name file:line, the field and what is
-// allowed. It is planned and holds no code yet.
+// Package configloader loads and checks sources.yaml, the file that lists the databases an
+// etlwatch pipeline extracts from and how each is loaded, streamed, stored, monitored and checked.
+// It is the Go successor of the Python pipeline's config_loader.py.
+//
+//	cfg, err := configloader.Load("") // $CONFIG_DIR/sources.yaml, else ./config/sources.yaml
+//	if err != nil {
+//		log.Fatal(err) // every mistake of the file, one per line
+//	}
+//	src, err := cfg.Source("dev_mydb")
+//	if err != nil {
+//		log.Fatal(err) // names the sources there are
+//	}
+//	fmt.Println(src.DatabaseType, src.BulkLoad.ParallelWorkers)
+//
+// [Load] reads <dir>/sources.yaml, [LoadFile] a given file and [Parse] bytes. They return a
+// [*Config] whose [Source] values are ready to use: types converted, ranges checked, defaults filled
+// in. A Config is not modified by this package after it is returned, so it may be read from many
+// goroutines.
+//
+// # The file
+//
+// sources.yaml holds one entry per source under sources:. Every key below is optional except
+// database_type. Connection details are not checked when the file is loaded (an oracle source with
+// no connection: block loads); the extractor checks them when it connects.
+//
+//	sources:
+//	  dev_mydb:                          # the source's name, used in metrics and events
+//	    database_type: oracle            # oracle, postgres, mysql or sqlite (required)
+//	    connection:
+//	      host: db.internal
+//	      port: ${ORACLE_PORT:-1521}     # from the environment, 1521 when unset or empty
+//	      service_name: ORCLPDB1         # Oracle only; database: for the others
+//	      username: etl
+//	      password: ${ORACLE_PASSWORD}   # a Secret; an error if ORACLE_PASSWORD is not set
+//	      # dsn: ...                     # a full data source name (a Secret); wins over the above
+//	      options:                       # passed to the driver as they are; not secret
+//	        connect_timeout: "10"
+//	    bulk_load:
+//	      parallel_workers: 8            # >= 1, default 4
+//	      parallel_partitions: 4         # partitions each table is read in, >= 1, default 1
+//	      max_retries: 3                 # per table, >= 0, default 3
+//	      tables: [CUSTOMERS, ORDERS]    # the tables to load
+//	      table_filter: ^(CUSTOMERS|ORDERS)$  # or a Go regular expression (RE2) that picks them
+//	      namespace: raw                 # the Iceberg namespace to load into
+//	    cdc:
+//	      brokers: [kafka-1:9092, kafka-2:9092]
+//	      topic_prefix: dbserver1.ETL    # or topics: [...], not both
+//	      group_id: etl-dev_mydb
+//	      batch_size: 500                # >= 1
+//	      dead_letter_topic: etl.dlq
+//	    iceberg:
+//	      catalog: sql                   # sql (default), rest (needs uri) or glue
+//	      uri: sqlite:///var/lib/etl/catalog.db
+//	      warehouse: ./warehouse         # default ./warehouse
+//	      namespace: raw
+//	    monitoring:
+//	      enable_cloudwatch: true
+//	      cloudwatch_namespace: ETL/Pipeline  # the default when enable_cloudwatch is true
+//	      otlp:
+//	        endpoint: otel-collector:4317
+//	        protocol: grpc               # grpc or http
+//	      dynatrace:
+//	        endpoint: https://abc12345.live.dynatrace.com/api/v2/otlp/v1/metrics
+//	        api_token: ${DT_API_TOKEN}   # a Secret
+//	      prometheus:
+//	        listen: ":8083"              # host:port; ":8083" listens on every interface
+//	      export_interval: 60s           # a Go duration: 60s, 1m, 1m30s
+//	      environment: dev
+//	      required_sinks: [cloudwatch]   # these must start; cloudwatch, otlp, dynatrace, prometheus
+//	    data_quality:
+//	      check_row_count: true
+//	      row_count_tolerance: 0.01      # from 0 to 1: the fraction the counts may differ by
+//	      required_columns:              # table: columns that must not be null
+//	        CUSTOMERS: [CUSTOMER_ID, CREATED]
+//	        ORDERS: [ORDER_ID, ORDER_DATE]
+//	      checksum_tables: [CUSTOMERS, ORDERS]
+//	      on_failure: warn               # warn (default) or fail
+//
+// A key that is left out, or set to nothing (null, ~, or a value that expands to ""), takes its
+// default: [DefaultParallelWorkers], [DefaultParallelPartitions], [DefaultMaxRetries],
+// [DefaultCatalog], [DefaultWarehouse], [DefaultCloudWatchNamespace] (only when enable_cloudwatch
+// is true) and [DefaultOnFailure]. The others are zero: an empty string, 0, false or nil, which
+// the package that uses them reads as its own default (export_interval 0 is the metrics
+// collector's default, for instance). [Config.String] shows a configuration with its defaults.
+//
+// # Environment variables
+//
+// Values (never keys) may hold ${NAME}, replaced by the environment variable NAME, and
+// ${NAME:-default}, replaced by default when NAME is unset or empty. An unset variable without a
+// default is an error that names it. $$ is a literal $ (write a password holding "${" as "$${");
+// a $ followed by anything else is kept. Expansion comes before type conversion, so
+// port: ${DB_PORT:-5432} is an integer, and a quoted "${DB_PORT}" is converted too. Inside a flow
+// mapping or list, quote the reference ({port: '${DB_PORT}'}): YAML reads its braces there.
+//
+// # Anchors and merge keys
+//
+// YAML anchors (&name), aliases (*name) and merge keys (<<: *name) may be used to share settings
+// between sources. Top-level keys starting with x- are not checked, to hold the anchors:
+//
+//	x-monitoring: &monitoring
+//	  enable_cloudwatch: true
+//	  environment: prod
+//	sources:
+//	  orders_db:
+//	    database_type: postgres
+//	    monitoring: *monitoring
+//	  billing_db:
+//	    database_type: mysql
+//	    monitoring:
+//	      <<: *monitoring
+//	      environment: prod-eu           # keys set here win over the merged ones
+//
+// # Errors
+//
+// A file that is not a valid sources.yaml gives a [*LoadError] holding every mistake at once, as
+// [FieldError] values sorted by position. Each names the file, line and column, the dotted path of
+// the field, what was found and what is allowed:
+//
+//	sources.yaml:12:28: sources.dev_mydb.data_quality.row_count_tolerance: found 1.5; allowed: a number from 0 to 1
+//	sources.yaml:14:7: sources.dev_mydb.data_quality.check_row_cont: found unknown key "check_row_cont" (did you mean "check_row_count"?); allowed: check_row_count, ...
+//
+// A value that holds an environment variable's text is described, not quoted ("a string of 7
+// characters (from "${DB_PORT}")"), since variables often hold credentials.
+//
+// Unknown keys, duplicate keys, values of the wrong type, values out of range, unknown names
+// (database_type: postgresql) and unset variables are all mistakes. A YAML syntax error stops the
+// check and names only a line. A file larger than [MaxFileSize] is rejected, checking stops after
+// [MaxErrors] mistakes, and the values visited are bounded, counting each use of an alias, so that
+// an alias bomb ("billion laughs") is an error rather than an exhausted machine.
+//
+// # Secrets
+//
+// password, dsn and api_token are read as [Secret] values. A Secret prints as [Redacted] through
+// String, the fmt verbs (all that go vet accepts), encoding/json, YAML and log/slog, so a
+// [Config] or [Source] can be printed, marshalled or logged whole; [Secret.Reveal] returns the
+// value for the code that connects. Error messages describe a secret ("a list") and never quote
+// it. Connection options are not secret: put credentials in password or dsn.
 package configloader

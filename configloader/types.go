@@ -1,6 +1,12 @@
 package configloader
 
-import "time"
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"time"
+)
 
 // Config is a loaded and validated sources.yaml.
 type Config struct {
@@ -103,8 +109,13 @@ type DataQuality struct {
 	OnFailure         string              // on_failure: warn (default) or fail
 }
 
-// Secret is a configuration value that must not be shown: String, fmt's verbs, JSON and slog all
-// print it redacted. Reveal returns the value.
+// Secret is a configuration value that must not be shown: String, every fmt verb, JSON, YAML and
+// slog all print it redacted. Reveal returns the value. The password, dsn and api_token keys of
+// sources.yaml are secrets; error messages about them describe the value (a string of 12
+// characters) instead of quoting it.
+//
+// One way round it: %p on a value that is not a pointer (a Secret, or a struct holding one) makes
+// fmt print the value without calling any method. go vet reports that misuse.
 type Secret string
 
 // Redacted is how a non-empty [Secret] prints.
@@ -126,3 +137,19 @@ func (s Secret) GoString() string { return `"` + s.String() + `"` }
 
 // MarshalText encodes the secret redacted (JSON, YAML and slog's text and JSON handlers use it).
 func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// Format prints [Redacted] (or nothing for an empty secret) for every verb, so that no width,
+// flag or verb of fmt shows the value; %q quotes it and %#v prints GoString.
+func (s Secret) Format(f fmt.State, verb rune) {
+	switch {
+	case verb == 'v' && f.Flag('#'):
+		_, _ = io.WriteString(f, s.GoString())
+	case verb == 'q':
+		_, _ = io.WriteString(f, strconv.Quote(s.String()))
+	default:
+		_, _ = io.WriteString(f, s.String())
+	}
+}
+
+// LogValue is String, for log/slog.
+func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
