@@ -12,7 +12,7 @@
 //     through Kafka headers as an OpenTelemetry propagator.
 //   - [github.com/etlwatch/etlwatch/dataquality]: data-quality checks (row counts with tolerance,
 //     required columns, checksums, source-to-target reconciliation). Planned.
-//   - [github.com/etlwatch/etlwatch/configloader]: the validated sources.yaml loader. Planned.
+//   - [github.com/etlwatch/etlwatch/configloader]: the validated sources.yaml loader.
 //   - [github.com/etlwatch/etlwatch/extractors]: database extractors streaming Arrow batches. Planned.
 //   - [github.com/etlwatch/etlwatch/iceberg]: the Iceberg table manager. Planned.
 //   - examples/...: programs that wire the SDK together; examples/quickstart runs with no server.
