@@ -1,5 +1,25 @@
 // Package etlwatch is the root of the etlwatch SDK, which makes Go ETL pipelines observable and
-// trustworthy. This package holds no code; it maps the SDK's packages.
+// trustworthy. It maps the SDK's packages and holds the one-call setup, [New], where configuration
+// and the sink packages meet, so that the core packages stay light.
+//
+// # One-call setup
+//
+//	cfg, err := configloader.Load("") // $CONFIG_DIR/sources.yaml, else ./config/sources.yaml
+//	if err != nil {
+//		return err // every mistake of the file, each with sources.yaml:LINE:COL
+//	}
+//	src, err := cfg.Source("dev_mydb")
+//	if err != nil {
+//		return err
+//	}
+//	p, err := etlwatch.New(ctx, "bulk_load", src)
+//	if err != nil {
+//		return err // a sink listed in monitoring.required_sinks could not start
+//	}
+//	defer p.Shutdown(context.Background())
+//	ctx = p.Context() // carries the job's correlation ID
+//	p.Metrics.EmitCounter(ctx, "records_processed", 1000, monitoring.Dimensions{"table": "CUSTOMERS"})
+//	report := p.Checker.Run(ctx, "CUSTOMERS", src.DataQuality, source, dest)
 //
 // # Packages
 //
@@ -11,7 +31,12 @@
 //   - [github.com/etlwatch/etlwatch/correlation]: correlation IDs in contexts, and their propagation
 //     through Kafka headers as an OpenTelemetry propagator.
 //   - [github.com/etlwatch/etlwatch/dataquality]: data-quality checks (row counts with tolerance,
-//     required columns, checksums, source-to-target reconciliation). Planned.
+//     required columns, uniqueness, freshness, schema, checksum reconciliation source to target with
+//     bisection), with [github.com/etlwatch/etlwatch/dataquality/sqldataset] pushing them down to
+//     PostgreSQL, MySQL/MariaDB, SQLite and Oracle.
+//   - [github.com/etlwatch/etlwatch/monitoring/cloudwatch], [github.com/etlwatch/etlwatch/monitoring/otlp]
+//     and [github.com/etlwatch/etlwatch/monitoring/prom]: the CloudWatch (API and EMF), OTLP and
+//     Dynatrace, and Prometheus sinks.
 //   - [github.com/etlwatch/etlwatch/configloader]: the validated sources.yaml loader.
 //   - [github.com/etlwatch/etlwatch/extractors]: database extractors streaming Arrow batches. Planned.
 //   - [github.com/etlwatch/etlwatch/iceberg]: the Iceberg table manager. Planned.

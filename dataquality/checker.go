@@ -1,0 +1,137 @@
+package dataquality
+
+import (
+	"context"
+	"time"
+
+	"github.com/etlwatch/etlwatch/monitoring"
+)
+
+// EventCheckComplete is the event type of the structured event written for every check.
+const EventCheckComplete = "dq_check_complete"
+
+// CheckDurationMetric is the duration metric recorded for every check, with the dimensions
+// table and check.
+const CheckDurationMetric = "dq_check_duration"
+
+// Checker runs data-quality checks and reports each [Result] as metrics, a structured event and
+// a log line, the Go form of the reference pipeline's DataQualityChecker.
+//
+// For every result it records the counter dq_<check>_passed or dq_<check>_failed (+1, with the
+// dimension table), such as dq_row_count_passed, and the duration [CheckDurationMetric]; it
+// writes the event [EventCheckComplete] (severity WARNING when the check failed) whose details
+// carry check, table, passed, details, duration_seconds, error (when the check could not run)
+// and the result's Observed values; and it writes the log line "<table>: <details>" (INFO),
+// "<table>: DATA QUALITY ISSUE - <details>" (WARN) when the check failed, or
+// "<table>: Data quality check failed: <error>" (ERROR) when it could not run.
+//
+// A Checker is safe for concurrent use by multiple goroutines.
+type Checker struct {
+	metrics       *monitoring.MetricsCollector
+	logger        *monitoring.StructuredLogger
+	now           func() time.Time
+	reconcileOpts ReconcileOptions
+}
+
+type checkerConfig struct {
+	metrics       *monitoring.MetricsCollector
+	logger        *monitoring.StructuredLogger
+	now           func() time.Time
+	reconcileOpts ReconcileOptions
+}
+
+// Option configures a [Checker].
+type Option func(*checkerConfig)
+
+// WithMetrics sends the checks' metrics to m. By default (or with nil) no metric is recorded.
+func WithMetrics(m *monitoring.MetricsCollector) Option {
+	return func(c *checkerConfig) { c.metrics = m }
+}
+
+// WithLogger sends the checks' events and log lines to l. By default (or with nil) nothing is
+// logged.
+func WithLogger(l *monitoring.StructuredLogger) Option {
+	return func(c *checkerConfig) { c.logger = l }
+}
+
+// WithClock makes [Checker.Freshness] read the time from now instead of time.Now (the default,
+// also used for nil); for tests and examples.
+func WithClock(now func() time.Time) Option {
+	return func(c *checkerConfig) { c.now = now }
+}
+
+// WithReconcileOptions sets the options [Checker.Run] uses for checksum reconciliation, except
+// the key and columns, which it takes from the datasets. The default is the zero
+// [ReconcileOptions], whose fields have the defaults they document.
+func WithReconcileOptions(o ReconcileOptions) Option {
+	return func(c *checkerConfig) { c.reconcileOpts = o }
+}
+
+// NewChecker returns a Checker. Without options it reports nothing and only returns results.
+func NewChecker(opts ...Option) *Checker {
+	var cfg checkerConfig
+	for _, o := range opts {
+		if o != nil {
+			o(&cfg)
+		}
+	}
+	if cfg.now == nil {
+		cfg.now = time.Now
+	}
+	return &Checker{metrics: cfg.metrics, logger: cfg.logger, now: cfg.now, reconcileOpts: cfg.reconcileOpts}
+}
+
+// report records r's metrics, event and log line, and returns r.
+func (c *Checker) report(ctx context.Context, r Result) Result {
+	if c == nil {
+		return r
+	}
+	if c.metrics != nil {
+		dims := monitoring.Dimensions{"table": r.Table}
+		name := "dq_" + r.Check + "_failed"
+		if r.Passed {
+			name = "dq_" + r.Check + "_passed"
+		}
+		c.metrics.EmitCounter(ctx, name, 1, dims)
+		c.metrics.EmitDuration(ctx, CheckDurationMetric, r.Duration, monitoring.Dimensions{"table": r.Table, "check": r.Check})
+	}
+	if c.logger != nil {
+		details := make(monitoring.Details, len(r.Observed)+6)
+		for k, v := range r.Observed {
+			details[k] = v
+		}
+		details["check"] = r.Check
+		details["table"] = r.Table
+		details["passed"] = r.Passed
+		details["details"] = r.Details
+		details["duration_seconds"] = r.Duration.Seconds()
+		if r.Err != nil {
+			details["error"] = r.Err.Error()
+		}
+		log := c.logger.Slog()
+		switch {
+		case r.Passed:
+			c.logger.LogEvent(ctx, EventCheckComplete, details)
+			log.InfoContext(ctx, r.Table+": "+r.Details)
+		case r.Err != nil:
+			c.logger.LogWarning(ctx, EventCheckComplete, details)
+			log.ErrorContext(ctx, r.Table+": Data quality check failed: "+r.Err.Error())
+		default:
+			c.logger.LogWarning(ctx, EventCheckComplete, details)
+			log.WarnContext(ctx, r.Table+": DATA QUALITY ISSUE - "+r.Details)
+		}
+	}
+	return r
+}
+
+// failed returns the Result of a check that could not run.
+func failed(check, table, what string, err error, start time.Time, observed map[string]any) Result {
+	return Result{
+		Check:    check,
+		Table:    table,
+		Details:  what + " FAILED - could not run: " + err.Error(),
+		Observed: observed,
+		Err:      err,
+		Duration: time.Since(start),
+	}
+}

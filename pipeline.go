@@ -1,0 +1,363 @@
+package etlwatch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/config"
+	awscloudwatch "github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc"
+	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp"
+
+	"github.com/etlwatch/etlwatch/configloader"
+	"github.com/etlwatch/etlwatch/correlation"
+	"github.com/etlwatch/etlwatch/dataquality"
+	"github.com/etlwatch/etlwatch/monitoring"
+	"github.com/etlwatch/etlwatch/monitoring/cloudwatch"
+	"github.com/etlwatch/etlwatch/monitoring/otlp"
+	"github.com/etlwatch/etlwatch/monitoring/prom"
+)
+
+// The sink names that monitoring.required_sinks may list.
+const (
+	SinkCloudWatch = "cloudwatch"
+	SinkOTLP       = "otlp"
+	SinkDynatrace  = "dynatrace"
+	SinkPrometheus = "prometheus"
+)
+
+// Pipeline is what an ETL job needs to be observable, built from its source's configuration by
+// [New]: a metrics collector with the sinks the configuration asks for, a structured logger, a
+// data-quality checker and a context carrying the job's correlation ID. Call
+// [Pipeline.Shutdown] when the job ends: it flushes every sink and stops the metrics server.
+type Pipeline struct {
+	// Metrics records the job's metrics and sends them to the configured sinks.
+	Metrics *monitoring.MetricsCollector
+	// Logger writes the job's structured events.
+	Logger *monitoring.StructuredLogger
+	// Checker runs data-quality checks and reports their results as metrics and events.
+	Checker *dataquality.Checker
+	// Health is what /health reports, nil without monitoring.prometheus; the job calls its
+	// ReportSuccess and ReportFailure.
+	Health *prom.Health
+
+	ctx       context.Context
+	id        string
+	sinks     []string
+	skipped   []error
+	addr      net.Addr
+	stopSrv   context.CancelFunc
+	srvDone   chan error
+	shutdown  sync.Once
+	shutdownE error
+}
+
+// Option configures [New].
+type Option func(*options)
+
+type options struct {
+	logOutput        io.Writer
+	metricLog        io.Writer
+	cloudwatchClient cloudwatch.PutMetricDataAPI
+	registerer       interface {
+		prometheus.Registerer
+		prometheus.Gatherer
+	}
+	errorHandler    func(error)
+	metricsOptions  []monitoring.Option
+	loggerOptions   []monitoring.LoggerOption
+	extraSinks      []monitoring.Sink
+	credentialsWait time.Duration
+}
+
+// WithLogOutput sets where the structured events go. Default: os.Stdout.
+func WithLogOutput(w io.Writer) Option { return func(o *options) { o.logOutput = w } }
+
+// WithMetricLog adds the log sink, writing the reference METRIC: lines to w. Default: none.
+func WithMetricLog(w io.Writer) Option { return func(o *options) { o.metricLog = w } }
+
+// WithCloudWatchClient sets the client the CloudWatch sink uses when monitoring.enable_cloudwatch
+// is true. Default: a client from the AWS SDK's default configuration (environment, shared files,
+// instance or task role), whose credentials are checked at start.
+func WithCloudWatchClient(c cloudwatch.PutMetricDataAPI) Option {
+	return func(o *options) { o.cloudwatchClient = c }
+}
+
+// WithRegistry sets the Prometheus registry that monitoring.prometheus serves. Default: a new
+// registry of the pipeline's own (never the global one).
+func WithRegistry(r *prometheus.Registry) Option { return func(o *options) { o.registerer = r } }
+
+// WithErrorHandler sets the function that receives background errors (failed exports, dropped
+// measurements) and the sinks that could not start. Default: a WARN line through the pipeline's
+// logger.
+func WithErrorHandler(h func(error)) Option { return func(o *options) { o.errorHandler = h } }
+
+// WithMetricsOptions passes further options to [monitoring.NewMetricsCollector]; they come after
+// the ones the configuration implies.
+func WithMetricsOptions(opts ...monitoring.Option) Option {
+	return func(o *options) { o.metricsOptions = append(o.metricsOptions, opts...) }
+}
+
+// WithLoggerOptions passes further options to [monitoring.NewStructuredLogger].
+func WithLoggerOptions(opts ...monitoring.LoggerOption) Option {
+	return func(o *options) { o.loggerOptions = append(o.loggerOptions, opts...) }
+}
+
+// WithSinks adds sinks of the caller's own beside the configured ones.
+func WithSinks(sinks ...monitoring.Sink) Option {
+	return func(o *options) { o.extraSinks = append(o.extraSinks, sinks...) }
+}
+
+// New builds the [Pipeline] of the job jobName for src: a metrics collector with the sinks that
+// src.Monitoring asks for (CloudWatch, OTLP, Dynatrace, a Prometheus server on the listen address),
+// a structured logger, a data-quality checker, and a context with a correlation ID (ctx's, or a
+// new one). A sink that cannot start (no AWS credentials, a port in use, an invalid endpoint) is
+// reported through the error handler and as a sink_unavailable event, then skipped, unless
+// monitoring.required_sinks lists it: then New fails with the reason.
+func New(ctx context.Context, jobName string, src *configloader.Source, opts ...Option) (*Pipeline, error) {
+	if src == nil {
+		return nil, errors.New("etlwatch: source is nil")
+	}
+	o := options{logOutput: os.Stdout, credentialsWait: 5 * time.Second}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	mon := src.Monitoring
+	for _, name := range mon.RequiredSinks {
+		if !slices.Contains([]string{SinkCloudWatch, SinkOTLP, SinkDynatrace, SinkPrometheus}, name) {
+			return nil, fmt.Errorf("etlwatch: monitoring.required_sinks: unknown sink %q; allowed: cloudwatch, otlp, dynatrace, prometheus", name)
+		}
+	}
+	ctx, id := correlation.Ensure(ctx)
+	p := &Pipeline{ctx: ctx, id: id}
+
+	var common []monitoring.SharedOption
+	if mon.Environment != "" {
+		common = append(common, monitoring.WithEnvironment(mon.Environment))
+	}
+	lopts := []monitoring.LoggerOption{monitoring.WithOutput(o.logOutput)}
+	for _, c := range common {
+		lopts = append(lopts, c)
+	}
+	p.Logger = monitoring.NewStructuredLogger(jobName, src.Name, append(lopts, o.loggerOptions...)...)
+	onError := o.errorHandler
+	if onError == nil {
+		onError = func(err error) { p.Logger.Slog().Warn(err.Error()) }
+	}
+
+	// Start each configured sink; collect those that cannot start.
+	var sinks []monitoring.Sink
+	var startErrs []error
+	skip := func(name string, err error) error {
+		err = fmt.Errorf("etlwatch: sink %s: %w", name, err)
+		if slices.Contains(mon.RequiredSinks, name) {
+			return err
+		}
+		startErrs = append(startErrs, err)
+		return nil
+	}
+	fail := func(err error) (*Pipeline, error) {
+		for _, s := range sinks {
+			if ps, ok := s.(monitoring.PushSink); ok {
+				_ = ps.Shutdown(context.Background())
+			}
+		}
+		return nil, err
+	}
+	if mon.EnableCloudWatch {
+		s, err := o.cloudWatchSink(ctx, mon)
+		if err == nil {
+			sinks = append(sinks, s)
+			p.sinks = append(p.sinks, SinkCloudWatch)
+		} else if err := skip(SinkCloudWatch, err); err != nil {
+			return fail(err)
+		}
+	}
+	if mon.OTLP.Endpoint != "" || mon.OTLP.Protocol != "" {
+		s, err := otlpSink(ctx, mon.OTLP)
+		if err == nil {
+			sinks = append(sinks, s)
+			p.sinks = append(p.sinks, SinkOTLP)
+		} else if err := skip(SinkOTLP, err); err != nil {
+			return fail(err)
+		}
+	}
+	if mon.Dynatrace.Endpoint != "" {
+		s, err := otlp.NewDynatraceSink(mon.Dynatrace.Endpoint, mon.Dynatrace.APIToken.Reveal())
+		if err == nil {
+			sinks = append(sinks, s)
+			p.sinks = append(p.sinks, SinkDynatrace)
+		} else if err := skip(SinkDynatrace, err); err != nil {
+			return fail(err)
+		}
+	}
+	var ln net.Listener
+	var reg interface {
+		prometheus.Registerer
+		prometheus.Gatherer
+	}
+	if mon.Prometheus.Listen != "" {
+		reg = o.registerer
+		if reg == nil {
+			reg = prometheus.NewRegistry()
+		}
+		s, err := prom.NewSink(reg)
+		if err == nil {
+			ln, err = net.Listen("tcp", mon.Prometheus.Listen)
+		}
+		if err == nil {
+			sinks = append(sinks, s)
+			p.sinks = append(p.sinks, SinkPrometheus)
+		} else if err := skip(SinkPrometheus, fmt.Errorf("listen on %s: %w", mon.Prometheus.Listen, err)); err != nil {
+			return fail(err)
+		}
+	}
+	if o.metricLog != nil {
+		sinks = append(sinks, monitoring.NewLogSink(o.metricLog))
+	}
+	sinks = append(sinks, o.extraSinks...)
+
+	mopts := []monitoring.Option{monitoring.WithSinks(sinks...), monitoring.WithErrorHandler(onError)}
+	for _, c := range common {
+		mopts = append(mopts, c)
+	}
+	if mon.ExportInterval > 0 {
+		mopts = append(mopts, monitoring.WithExportInterval(mon.ExportInterval))
+	}
+	metrics, err := monitoring.NewMetricsCollector(jobName, src.Name, append(mopts, o.metricsOptions...)...)
+	if err != nil {
+		if ln != nil {
+			ln.Close()
+		}
+		return fail(fmt.Errorf("etlwatch: %w", err))
+	}
+	p.Metrics = metrics
+	p.Checker = dataquality.NewChecker(dataquality.WithMetrics(metrics), dataquality.WithLogger(p.Logger))
+
+	if ln != nil {
+		health, err := prom.NewHealth(prom.WithSinkStatuses(metrics))
+		if err == nil {
+			var h http.Handler
+			h, err = prom.NewHandler(reg, health)
+			if err == nil {
+				p.Health = health
+				p.addr = ln.Addr()
+				srvCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+				p.stopSrv, p.srvDone = stop, make(chan error, 1)
+				go func() { p.srvDone <- prom.Serve(srvCtx, ln, h) }()
+			}
+		}
+		if err != nil {
+			ln.Close()
+			_ = metrics.Shutdown(context.Background())
+			return nil, fmt.Errorf("etlwatch: prometheus: %w", err)
+		}
+	}
+
+	for _, err := range startErrs {
+		p.skipped = append(p.skipped, err)
+		onError(err)
+		p.Logger.LogWarning(ctx, "sink_unavailable", monitoring.Details{"error": err.Error()})
+	}
+	return p, nil
+}
+
+// Context returns the context New was given, carrying the job's correlation ID.
+func (p *Pipeline) Context() context.Context { return p.ctx }
+
+// CorrelationID returns the job's correlation ID.
+func (p *Pipeline) CorrelationID() string { return p.id }
+
+// Sinks returns the names of the configured sinks that started.
+func (p *Pipeline) Sinks() []string { return slices.Clone(p.sinks) }
+
+// Skipped returns why each configured sink that could not start was skipped.
+func (p *Pipeline) Skipped() []error { return slices.Clone(p.skipped) }
+
+// MetricsAddr returns the address the Prometheus server listens on, nil without one.
+func (p *Pipeline) MetricsAddr() net.Addr { return p.addr }
+
+// Shutdown flushes every sink, then stops the metrics server. ctx bounds the wait. Later calls
+// return the first call's result.
+func (p *Pipeline) Shutdown(ctx context.Context) error {
+	p.shutdown.Do(func() {
+		err := p.Metrics.Shutdown(ctx)
+		if p.stopSrv != nil {
+			p.stopSrv()
+			select {
+			case serr := <-p.srvDone:
+				err = errors.Join(err, serr)
+			case <-ctx.Done():
+				err = errors.Join(err, fmt.Errorf("etlwatch: metrics server: %w", context.Cause(ctx)))
+			}
+		}
+		p.shutdownE = err
+	})
+	return p.shutdownE
+}
+
+func (o *options) cloudWatchSink(ctx context.Context, mon configloader.Monitoring) (*cloudwatch.Sink, error) {
+	client := o.cloudwatchClient
+	if client == nil {
+		cfg, err := config.LoadDefaultConfig(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("load AWS configuration: %w", err)
+		}
+		cctx, cancel := context.WithTimeout(ctx, o.credentialsWait)
+		_, err = cfg.Credentials.Retrieve(cctx)
+		cancel()
+		if err != nil {
+			return nil, fmt.Errorf("%w (%v)", cloudwatch.ErrNoCredentials, err)
+		}
+		if cfg.Region == "" {
+			return nil, errors.New("no AWS region: set AWS_REGION or a region in the shared config")
+		}
+		client = awscloudwatch.NewFromConfig(cfg)
+	}
+	return cloudwatch.NewSink(client, mon.CloudWatchNamespace)
+}
+
+// otlpSink builds the OTLP sink of cfg: protocol grpc or http (the default); the endpoint is a URL
+// (http:// is plain text; an HTTP URL without a path gets /v1/metrics) or host:port (TLS).
+func otlpSink(ctx context.Context, cfg configloader.OTLP) (*otlp.Sink, error) {
+	ep := cfg.Endpoint
+	switch strings.ToLower(cfg.Protocol) {
+	case "grpc":
+		var gopts []otlpmetricgrpc.Option
+		switch {
+		case strings.Contains(ep, "://"):
+			gopts = append(gopts, otlpmetricgrpc.WithEndpointURL(ep))
+		case ep != "":
+			gopts = append(gopts, otlpmetricgrpc.WithEndpoint(ep))
+		}
+		return otlp.NewGRPCSink(ctx, otlp.WithGRPCOptions(gopts...))
+	case "", "http", "http/protobuf":
+		var hopts []otlpmetrichttp.Option
+		switch {
+		case strings.Contains(ep, "://"):
+			u, err := url.Parse(ep)
+			if err != nil {
+				return nil, fmt.Errorf("endpoint %q: %w", ep, err)
+			}
+			if u.Path == "" || u.Path == "/" {
+				u.Path = "/v1/metrics"
+			}
+			hopts = append(hopts, otlpmetrichttp.WithEndpointURL(u.String()))
+		case ep != "":
+			hopts = append(hopts, otlpmetrichttp.WithEndpoint(ep))
+		}
+		return otlp.NewHTTPSink(ctx, otlp.WithHTTPOptions(hopts...))
+	}
+	return nil, fmt.Errorf("protocol %q: allowed: grpc, http", cfg.Protocol)
+}
