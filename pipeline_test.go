@@ -189,14 +189,9 @@ func TestSinkThatCannotStartIsSkippedUnlessRequired(t *testing.T) {
 	}}
 
 	events := monitoringtest.NewLogCapture()
-	var mu sync.Mutex
-	var reported []error
+	reported := monitoringtest.NewErrorRecorder()
 	p, err := etlwatch.New(ctx, "bulk_load", src, etlwatch.WithLoggerOptions(events.Option()),
-		etlwatch.WithErrorHandler(func(err error) {
-			mu.Lock()
-			reported = append(reported, err)
-			mu.Unlock()
-		}))
+		etlwatch.WithErrorHandler(reported.Handle))
 	require.NoError(t, err, "optional sinks that cannot start do not stop the job")
 	defer p.Shutdown(ctx)
 	assert.Empty(t, p.Sinks())
@@ -205,9 +200,7 @@ func TestSinkThatCannotStartIsSkippedUnlessRequired(t *testing.T) {
 	assert.ErrorIs(t, skipped[0], cloudwatch.ErrNoCredentials)
 	assert.Contains(t, skipped[0].Error(), "sink cloudwatch: no AWS credentials found")
 	assert.Contains(t, skipped[1].Error(), "sink prometheus: listen on "+busy.Addr().String())
-	mu.Lock()
-	assert.Len(t, reported, 2)
-	mu.Unlock()
+	assert.Len(t, reported.Errors(), 2)
 	assert.Len(t, events.EventsOfType("sink_unavailable"), 2)
 	assert.Nil(t, p.Health)
 

@@ -28,32 +28,14 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// errs collects what the error handler receives.
-type errs struct {
-	mu   sync.Mutex
-	list []error
-}
-
-func (e *errs) handle(err error) {
-	e.mu.Lock()
-	e.list = append(e.list, err)
-	e.mu.Unlock()
-}
-
-func (e *errs) all() []error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return append([]error(nil), e.list...)
-}
-
-func newCollector(t *testing.T, opts ...monitoring.Option) (*monitoring.MetricsCollector, *monitoringtest.Sink, *errs) {
+func newCollector(t *testing.T, opts ...monitoring.Option) (*monitoring.MetricsCollector, *monitoringtest.Sink, *monitoringtest.ErrorRecorder) {
 	t.Helper()
 	sink := monitoringtest.NewSink()
-	e := &errs{}
+	e := monitoringtest.NewErrorRecorder()
 	all := append([]monitoring.Option{
 		monitoring.WithSinks(sink),
 		monitoring.WithEnvironment("test"),
-		monitoring.WithErrorHandler(e.handle),
+		monitoring.WithErrorHandler(e.Handle),
 		monitoring.WithExportInterval(time.Hour),
 	}, opts...)
 	c, err := monitoring.NewMetricsCollector("bulk_load", "dev_mydb", all...)
@@ -115,7 +97,7 @@ func TestEmitReachesSinkWithStandardDimensions(t *testing.T) {
 		assert.Equal(t, "dev_mydb", p.Dimensions["source_name"], p.Name)
 		assert.Equal(t, "test", p.Dimensions["environment"], p.Name)
 	}
-	assert.Empty(t, e.all())
+	assert.Empty(t, e.Errors())
 }
 
 func TestCounterIsCumulativeAcrossFlushes(t *testing.T) {
@@ -254,7 +236,7 @@ func TestBadInputIsDroppedReportedOnceAndCounted(t *testing.T) {
 			require.NoError(t, c.ForceFlush(ctx))
 
 			// Reported once, with the reason.
-			reports := e.all()
+			reports := e.Errors()
 			require.Len(t, reports, 1, "%v", reports)
 			var me *monitoring.MeasurementError
 			require.ErrorAs(t, reports[0], &me)
@@ -289,8 +271,8 @@ func TestCardinalityLimitFoldsIntoOverflow(t *testing.T) {
 	require.True(t, ok)
 	assert.Equal(t, 7.0, v)
 	assert.Equal(t, 10.0, sink.Total("rows", nil))
-	require.Len(t, e.all(), 1)
-	assert.Contains(t, e.all()[0].Error(), "cardinality limit of 3")
+	require.Len(t, e.Errors(), 1)
+	assert.Contains(t, e.Errors()[0].Error(), "cardinality limit of 3")
 }
 
 func TestLogSinkFormat(t *testing.T) {
@@ -354,9 +336,9 @@ func TestFailingSinkIsIsolatedCountedAndRecovers(t *testing.T) {
 	ctx := context.Background()
 	good := monitoringtest.NewNamedSink("good")
 	bad := monitoringtest.NewNamedSink("bad")
-	e := &errs{}
+	e := monitoringtest.NewErrorRecorder()
 	c, err := monitoring.NewMetricsCollector("j", "s", monitoring.WithSinks(good, bad),
-		monitoring.WithErrorHandler(e.handle), monitoring.WithExportInterval(time.Hour))
+		monitoring.WithErrorHandler(e.Handle), monitoring.WithExportInterval(time.Hour))
 	require.NoError(t, err)
 	defer func() { require.NoError(t, c.Shutdown(ctx)) }()
 
@@ -373,8 +355,8 @@ func TestFailingSinkIsIsolatedCountedAndRecovers(t *testing.T) {
 
 	v, _ := good.Value("rows", nil)
 	assert.Equal(t, 1.0, v, "the good sink still exports")
-	require.Len(t, e.all(), 1)
-	assert.ErrorIs(t, e.all()[0], boom)
+	require.Len(t, e.Errors(), 1)
+	assert.ErrorIs(t, e.Errors()[0], boom)
 
 	st := c.SinkStatuses()
 	require.Len(t, st, 2)
@@ -672,7 +654,7 @@ func TestManySeriesAndKeySets(t *testing.T) {
 	}
 	wg.Wait()
 	require.NoError(t, c.ForceFlush(ctx))
-	assert.Empty(t, e.all())
+	assert.Empty(t, e.Errors())
 	assert.Len(t, sink.Find("rows", nil), 1000+4000+1)
 	for _, table := range []string{"T0", "T999", "T500"} {
 		v, ok := sink.Value("rows", monitoring.Dimensions{"table": table, "partition": "2"})
@@ -726,9 +708,9 @@ func TestHangingSinkBlocksNeitherRecordingNorOtherSinksNorShutdown(t *testing.T)
 	ctx := context.Background()
 	hang := &hangingSink{Sink: monitoringtest.NewNamedSink("hang"), release: make(chan struct{}), entered: make(chan struct{})}
 	good := monitoringtest.NewNamedSink("good")
-	e := &errs{}
+	e := monitoringtest.NewErrorRecorder()
 	c, err := monitoring.NewMetricsCollector("j", "s", monitoring.WithSinks(hang, good),
-		monitoring.WithErrorHandler(e.handle), monitoring.WithExportInterval(time.Hour))
+		monitoring.WithErrorHandler(e.Handle), monitoring.WithExportInterval(time.Hour))
 	require.NoError(t, err)
 
 	c.EmitCounter(ctx, "rows", 1, nil)
@@ -773,9 +755,9 @@ func TestHangingSinkBlocksNeitherRecordingNorOtherSinksNorShutdown(t *testing.T)
 func TestSinkDownForManyIntervalsReportsOnceCountsAllAndRecovers(t *testing.T) {
 	ctx := context.Background()
 	sink := monitoringtest.NewNamedSink("backend")
-	e := &errs{}
+	e := monitoringtest.NewErrorRecorder()
 	c, err := monitoring.NewMetricsCollector("j", "s", monitoring.WithSinks(sink),
-		monitoring.WithErrorHandler(e.handle), monitoring.WithExportInterval(time.Hour))
+		monitoring.WithErrorHandler(e.Handle), monitoring.WithExportInterval(time.Hour))
 	require.NoError(t, err)
 	defer c.Shutdown(ctx)
 
@@ -795,7 +777,7 @@ func TestSinkDownForManyIntervalsReportsOnceCountsAllAndRecovers(t *testing.T) {
 	runtime.ReadMemStats(&after)
 	// Memory stays bounded: nothing accumulates per failed interval in the collector.
 	assert.Less(t, int64(after.HeapAlloc)-int64(before.HeapAlloc), int64(4<<20))
-	require.Len(t, e.all(), 1, "a backend that stays down is reported once")
+	require.Len(t, e.Errors(), 1, "a backend that stays down is reported once")
 
 	st := c.SinkStatuses()[0]
 	assert.Equal(t, int64(500), st.Failures)
@@ -809,7 +791,7 @@ func TestSinkDownForManyIntervalsReportsOnceCountsAllAndRecovers(t *testing.T) {
 
 	sink.FailWith(errors.New("AccessDenied"))
 	require.Error(t, c.ForceFlush(ctx))
-	assert.Len(t, e.all(), 2, "a new outage after a recovery is reported again")
+	assert.Len(t, e.Errors(), 2, "a new outage after a recovery is reported again")
 }
 
 func TestRuntimeMetrics(t *testing.T) {

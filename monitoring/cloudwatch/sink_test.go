@@ -19,6 +19,7 @@ import (
 	"github.com/etlwatch/etlwatch/internal/fakecloudwatch"
 	"github.com/etlwatch/etlwatch/monitoring"
 	"github.com/etlwatch/etlwatch/monitoring/cloudwatch"
+	"github.com/etlwatch/etlwatch/monitoring/monitoringtest"
 )
 
 func TestMain(m *testing.M) {
@@ -26,28 +27,11 @@ func TestMain(m *testing.M) {
 		goleak.IgnoreTopFunction("net/http.(*persistConn).readLoop"), goleak.IgnoreTopFunction("internal/poll.runtime_pollWait"))
 }
 
-type errs struct {
-	mu   sync.Mutex
-	list []error
-}
-
-func (e *errs) handle(err error) {
-	e.mu.Lock()
-	e.list = append(e.list, err)
-	e.mu.Unlock()
-}
-
-func (e *errs) all() []error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return append([]error(nil), e.list...)
-}
-
-func newCollector(t *testing.T, sink monitoring.Sink) (*monitoring.MetricsCollector, *errs) {
+func newCollector(t *testing.T, sink monitoring.Sink) (*monitoring.MetricsCollector, *monitoringtest.ErrorRecorder) {
 	t.Helper()
-	e := &errs{}
+	e := monitoringtest.NewErrorRecorder()
 	c, err := monitoring.NewMetricsCollector("bulk_load", "dev_mydb", monitoring.WithSinks(sink),
-		monitoring.WithEnvironment("test"), monitoring.WithErrorHandler(e.handle), monitoring.WithExportInterval(time.Hour))
+		monitoring.WithEnvironment("test"), monitoring.WithErrorHandler(e.Handle), monitoring.WithExportInterval(time.Hour))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = c.Shutdown(context.Background()) })
 	return c, e
@@ -113,7 +97,7 @@ func TestPutMetricDataThroughTheRealClient(t *testing.T) {
 	require.Len(t, rows, 1)
 	assert.Equal(t, 10.0, *rows[0].Value)
 	assert.Empty(t, fakecloudwatch.Find(reqs[1].Data, "table_load_duration", nil), "no duration recorded in the interval: no datum")
-	assert.Empty(t, e.all())
+	assert.Empty(t, e.Errors())
 }
 
 // TestCostFigure: 10 series x 1,000 emits inside one interval cost one PutMetricData call; the
@@ -198,8 +182,8 @@ func TestTooManyDimensionsIsReportedNotSent(t *testing.T) {
 	ds := fake.Datums(false)
 	assert.Empty(t, fakecloudwatch.Find(ds, "wide", nil))
 	assert.Len(t, fakecloudwatch.Find(ds, "narrow", nil), 2)
-	require.Len(t, e.all(), 1, "reported once")
-	assert.Contains(t, e.all()[0].Error(), `metric "wide" not sent: 31 dimensions; CloudWatch allows at most 30`)
+	require.Len(t, e.Errors(), 1, "reported once")
+	assert.Contains(t, e.Errors()[0].Error(), `metric "wide" not sent: 31 dimensions; CloudWatch allows at most 30`)
 }
 
 func TestHighResolution(t *testing.T) {
@@ -236,7 +220,7 @@ func TestThrottlingIsRetried(t *testing.T) {
 			rows := fakecloudwatch.Find(fake.Datums(false), "rows", nil)
 			require.Len(t, rows, 1)
 			assert.Equal(t, 5.0, *rows[0].Value)
-			assert.Empty(t, e.all())
+			assert.Empty(t, e.Errors())
 		})
 	}
 }
@@ -283,10 +267,10 @@ func TestOutageBuffersBoundedAndRecovers(t *testing.T) {
 	require.Error(t, c.ForceFlush(ctx))
 	assert.Equal(t, int64(1200+2-1000), sink.Dropped()) // 1,200 series, rows and the failure counter
 	var dropped bool
-	for _, err := range e.all() {
+	for _, err := range e.Errors() {
 		dropped = dropped || strings.Contains(err.Error(), "dropped 202 unsent datums")
 	}
-	assert.True(t, dropped, "%v", e.all())
+	assert.True(t, dropped, "%v", e.Errors())
 }
 
 func TestAccessDeniedIsClearAndReportedOnce(t *testing.T) {
@@ -303,7 +287,7 @@ func TestAccessDeniedIsClearAndReportedOnce(t *testing.T) {
 		assert.Contains(t, err.Error(), "add cloudwatch:PutMetricData to the IAM role")
 	}
 	assert.Equal(t, int64(3), sink.Calls(), "not retried")
-	require.Len(t, e.all(), 1, "a lasting AccessDenied is reported once")
+	require.Len(t, e.Errors(), 1, "a lasting AccessDenied is reported once")
 	st := c.SinkStatuses()[0]
 	assert.Equal(t, int64(3), st.Failures)
 	assert.False(t, st.Healthy)
@@ -332,7 +316,7 @@ func TestNoCredentials(t *testing.T) {
 	assert.Empty(t, fake.Requests(), "nothing was sent")
 	c.EmitCounter(ctx, "rows", 1, nil)
 	require.Error(t, c.ForceFlush(ctx))
-	assert.Len(t, e.all(), 1)
+	assert.Len(t, e.Errors(), 1)
 }
 
 func TestNewSinkValidates(t *testing.T) {

@@ -47,3 +47,13 @@ func ExampleNewNamedSink() {
 	// monitoring: sink "primary": export: backend down
 	// 10
 }
+
+func ExampleNewErrorRecorder() {
+	ctx := context.Background()
+	errs := monitoringtest.NewErrorRecorder()
+	metrics, _ := monitoring.NewMetricsCollector("bulk_load", "test", monitoring.WithErrorHandler(errs.Handle))
+	defer metrics.Shutdown(ctx)
+	metrics.EmitCounter(ctx, "bad name", 1, nil)
+	fmt.Println(len(errs.Errors()))
+	// Output: 1
+}
