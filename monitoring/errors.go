@@ -38,6 +38,7 @@ type MeasurementError struct {
 	Detail string     // what was found and what is allowed
 }
 
+// Error says which metric was not recorded, why, and what is allowed.
 func (e *MeasurementError) Error() string {
 	return fmt.Sprintf("monitoring: measurement of %q not recorded (%s): %s", e.Metric, e.Reason, e.Detail)
 }
@@ -49,6 +50,7 @@ type SinkError struct {
 	Err  error
 }
 
+// Error names the sink and the operation that failed.
 func (e *SinkError) Error() string {
 	return fmt.Sprintf("monitoring: sink %q: %s: %v", e.Sink, e.Op, e.Err)
 }

@@ -25,6 +25,7 @@ type Error struct {
 	Err  error  // the AWS SDK's error
 }
 
+// Error returns the stable message: the AWS error code and what to do, without request IDs.
 func (e *Error) Error() string {
 	switch {
 	case e.Kind != nil && e.Code != "":
