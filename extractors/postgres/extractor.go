@@ -1,0 +1,295 @@
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/etlwatch/etlwatch/configloader"
+	"github.com/etlwatch/etlwatch/dataquality"
+	"github.com/etlwatch/etlwatch/dataquality/sqldataset"
+	"github.com/etlwatch/etlwatch/extractors/extract"
+)
+
+// ErrClosed is returned by the methods of an [Extractor] or a snapshot used after Close.
+var ErrClosed = errors.New("postgres: extractor closed")
+
+// Option configures [Open].
+type Option func(*config)
+
+type config struct {
+	schema string
+	logger *slog.Logger
+}
+
+// WithSchema sets the schema whose tables the extractor lists and reads. The default is "public".
+// pg_catalog and information_schema are refused.
+func WithSchema(name string) Option { return func(c *config) { c.schema = name } }
+
+// WithLogger sets the logger that receives progress messages, each prefixed with "{TABLE}: ".
+// The default discards them; a nil logger keeps the default.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) {
+		if l != nil {
+			c.logger = l
+		}
+	}
+}
+
+// Extractor reads the tables of one PostgreSQL schema. It implements [extract.Extractor] and is
+// safe for concurrent use.
+type Extractor struct {
+	pool   *pgxpool.Pool
+	db     *sql.DB
+	schema string
+	logger *slog.Logger
+
+	closeOnce sync.Once
+	mu        sync.RWMutex
+	closed    bool
+	snapshots map[*snapshot]struct{} // open snapshots, closed by Close
+}
+
+var _ extract.Extractor = (*Extractor)(nil)
+
+// Open connects to the database src describes and pings it. Connection.DSN wins when set;
+// otherwise the connection string is built from Host, Port (default 5432), Database, Username,
+// Password and Options (libpq keywords such as sslmode). Errors never contain the password.
+func Open(ctx context.Context, src *configloader.Source, opts ...Option) (*Extractor, error) {
+	if src == nil {
+		return nil, errors.New("postgres: open: source is nil")
+	}
+	cfg := config{schema: "public", logger: slog.New(slog.DiscardHandler)}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.schema == "" {
+		return nil, errors.New("postgres: open: schema is empty")
+	}
+	if s := strings.ToLower(cfg.schema); s == "pg_catalog" || s == "information_schema" {
+		return nil, fmt.Errorf("postgres: open: schema %q is a system schema; use a user schema such as \"public\"", cfg.schema)
+	}
+	dsn, secrets, err := connString(src)
+	if err != nil {
+		return nil, err
+	}
+	pcfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, redact(fmt.Errorf("postgres: source %q: parse connection: %w", src.Name, err), secrets)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
+	if err != nil {
+		return nil, redact(fmt.Errorf("postgres: source %q: connect: %w", src.Name, err), secrets)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, redact(fmt.Errorf("postgres: source %q: ping: %w", src.Name, err), secrets)
+	}
+	return &Extractor{
+		pool:      pool,
+		db:        stdlib.OpenDBFromPool(pool),
+		schema:    cfg.schema,
+		logger:    cfg.logger,
+		snapshots: map[*snapshot]struct{}{},
+	}, nil
+}
+
+// connString returns the connection string and the secrets that must not appear in errors.
+func connString(src *configloader.Source) (string, []string, error) {
+	c := src.Connection
+	if dsn := c.DSN.Reveal(); dsn != "" {
+		secrets := []string{dsn}
+		if p := c.Password.Reveal(); p != "" {
+			secrets = append(secrets, p)
+		}
+		if cfg, err := pgx.ParseConfig(dsn); err == nil && cfg.Password != "" {
+			secrets = append(secrets, cfg.Password)
+		}
+		return dsn, secrets, nil
+	}
+	var missing []string
+	if c.Host == "" {
+		missing = append(missing, "host")
+	}
+	if c.Database == "" {
+		missing = append(missing, "database")
+	}
+	if len(missing) > 0 {
+		return "", nil, fmt.Errorf("postgres: source %q: connection.%s is required when connection.dsn is not set", src.Name, strings.Join(missing, " and connection."))
+	}
+	if c.Port < 0 || c.Port > 65535 {
+		return "", nil, fmt.Errorf("postgres: source %q: connection.port %d is out of range 1-65535", src.Name, c.Port)
+	}
+	port := c.Port
+	if port == 0 {
+		port = 5432
+	}
+	kv := [][2]string{{"host", c.Host}, {"port", strconv.Itoa(port)}, {"dbname", c.Database}}
+	if c.Username != "" {
+		kv = append(kv, [2]string{"user", c.Username})
+	}
+	var secrets []string
+	if p := c.Password.Reveal(); p != "" {
+		kv = append(kv, [2]string{"password", p})
+		secrets = append(secrets, p, quoteValue(p))
+	}
+	keys := make([]string, 0, len(c.Options))
+	for k := range c.Options {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if k == "" || strings.ContainsAny(k, " ='\\") {
+			return "", nil, fmt.Errorf("postgres: source %q: connection.options key %q is not a connection keyword", src.Name, k)
+		}
+		kv = append(kv, [2]string{k, c.Options[k]})
+	}
+	var b strings.Builder
+	for i, p := range kv {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(p[0])
+		b.WriteByte('=')
+		b.WriteString(quoteValue(p[1]))
+	}
+	return b.String(), secrets, nil
+}
+
+// quoteValue quotes a libpq keyword/value connection string value.
+func quoteValue(v string) string {
+	r := strings.NewReplacer(`\`, `\\`, `'`, `\'`)
+	return "'" + r.Replace(v) + "'"
+}
+
+// redact returns err with every secret replaced by [configloader.Redacted]. The result does not
+// unwrap to err, whose text may hold a secret.
+func redact(err error, secrets []string) error {
+	msg := err.Error()
+	changed := false
+	for _, s := range secrets {
+		if s != "" && strings.Contains(msg, s) {
+			msg = strings.ReplaceAll(msg, s, configloader.Redacted)
+			changed = true
+		}
+	}
+	if !changed {
+		return err
+	}
+	return errors.New(msg)
+}
+
+func (e *Extractor) check() error {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	if e.closed {
+		return ErrClosed
+	}
+	return nil
+}
+
+// Tables lists the base tables of the extractor's schema, sorted.
+func (e *Extractor) Tables(ctx context.Context) ([]string, error) {
+	if err := e.check(); err != nil {
+		return nil, err
+	}
+	rows, err := e.pool.Query(ctx, `SELECT table_name::text FROM information_schema.tables
+WHERE table_schema = $1 AND table_type = 'BASE TABLE'
+  AND table_schema NOT IN ('pg_catalog', 'information_schema')
+ORDER BY table_name`, e.schema)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: list tables of schema %q: %w", e.schema, err)
+	}
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("postgres: list tables of schema %q: %w", e.schema, err)
+	}
+	sort.Strings(names) // byte order, whatever the database's collation
+	return names, nil
+}
+
+// Describe returns table's columns as an Arrow schema with its primary key; see the package
+// documentation for the type mapping. A column of an unmapped type is an
+// [*extract.UnsupportedTypeError].
+func (e *Extractor) Describe(ctx context.Context, table string) (*extract.Table, error) {
+	if err := e.check(); err != nil {
+		return nil, err
+	}
+	return describe(ctx, e.pool, e.schema, table)
+}
+
+// Snapshot starts a consistent snapshot: a REPEATABLE READ, READ ONLY transaction on a
+// connection of its own that exports its snapshot, and records pg_current_wal_lsn() as the
+// position. Every read through the snapshot imports it. Close the snapshot to end the transaction.
+func (e *Extractor) Snapshot(ctx context.Context) (extract.Snapshot, error) {
+	if err := e.check(); err != nil {
+		return nil, err
+	}
+	s, err := newSnapshot(ctx, e)
+	if err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		_ = s.end()
+		return nil, ErrClosed
+	}
+	e.snapshots[s] = struct{}{}
+	return s, nil
+}
+
+// Dataset returns table as a [sqldataset.Table] over the extractor's pool, whose questions run in
+// the database (outside any snapshot).
+func (e *Extractor) Dataset(ctx context.Context, table string) (dataquality.Dataset, error) {
+	if err := e.check(); err != nil {
+		return nil, err
+	}
+	ds, err := sqldataset.New(e.db, sqldataset.PostgreSQL, table, sqldataset.WithSchema(e.schema))
+	if err != nil {
+		return nil, fmt.Errorf("postgres: dataset %s.%s: %w", e.schema, table, err)
+	}
+	return ds, nil
+}
+
+// Close closes the snapshots still open, then the extractor's connections, waiting for reads
+// in progress to give theirs back. Later calls return [ErrClosed].
+func (e *Extractor) Close() error {
+	err := ErrClosed
+	e.closeOnce.Do(func() {
+		e.mu.Lock()
+		e.closed = true
+		open := make([]*snapshot, 0, len(e.snapshots))
+		for s := range e.snapshots {
+			open = append(open, s)
+		}
+		e.mu.Unlock()
+		var errs []error
+		for _, s := range open {
+			if err := s.Close(); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		errs = append(errs, e.db.Close())
+		e.pool.Close()
+		err = errors.Join(errs...)
+	})
+	return err
+}
+
+func (e *Extractor) logf(table, format string, args ...any) {
+	e.logger.Info(table + ": " + fmt.Sprintf(format, args...))
+}
+
+var _ io.Closer = (*Extractor)(nil)
