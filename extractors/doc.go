@@ -1,5 +1,23 @@
-// Package extractors will define the Extractor interface and open the database extractors
-// (PostgreSQL, MySQL/MariaDB, Oracle, SQLite) that stream consistent snapshots as Arrow record
-// batches. Each database lives in its own sub-package so that its driver is compiled only when
-// used. It is planned and holds no code yet.
+// Package extractors opens the extractor a sources.yaml source asks for and re-exports the
+// contract of [github.com/etlwatch/etlwatch/extractors/extract]: an [Extractor] lists tables,
+// describes them as Arrow schemas with their primary key, starts a consistent [Snapshot] with its
+// change-history [Position], and streams a table as Arrow record batches read by several key-range
+// readers at once, memory bounded by the batch size, not the table.
+//
+//	ext, err := extractors.Open(ctx, src, extractors.WithLogger(logger.Slog()))
+//	if err != nil {
+//		return err
+//	}
+//	defer ext.Close()
+//
+// # Databases
+//
+//   - postgres: [github.com/etlwatch/etlwatch/extractors/postgres] (pgx): an exported snapshot
+//     shared by every reader, and pg_current_wal_lsn().
+//   - sqlite: [github.com/etlwatch/etlwatch/extractors/sqlite] (modernc, pure Go): the embedded
+//     default, nothing to install.
+//   - mysql and oracle: not yet available; Open says so.
+//
+// Each database package documents its type mapping. Importing this package compiles every
+// database driver it opens; import a database package directly to compile only that one.
 package extractors

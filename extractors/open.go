@@ -1,0 +1,65 @@
+package extractors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/etlwatch/etlwatch/configloader"
+	"github.com/etlwatch/etlwatch/extractors/extract"
+	"github.com/etlwatch/etlwatch/extractors/postgres"
+	"github.com/etlwatch/etlwatch/extractors/sqlite"
+)
+
+// The contract of every extractor, from [github.com/etlwatch/etlwatch/extractors/extract].
+type (
+	Extractor   = extract.Extractor
+	Table       = extract.Table
+	Snapshot    = extract.Snapshot
+	Position    = extract.Position
+	ReadOptions = extract.ReadOptions
+)
+
+// ErrNotAvailable is returned by [Open] for a database type whose extractor is not built yet.
+var ErrNotAvailable = errors.New("extractors: no extractor for this database type yet")
+
+// Option configures [Open].
+type Option func(*options)
+
+type options struct {
+	logger *slog.Logger
+}
+
+// WithLogger sets the logger that receives the extractor's progress lines, each prefixed with
+// "{TABLE}: " as in the reference pipeline. Default: discard.
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
+
+// Open opens the extractor for src.DatabaseType: postgres or sqlite. mysql and oracle return an
+// error wrapping [ErrNotAvailable]; another type is an error naming what is allowed.
+func Open(ctx context.Context, src *configloader.Source, opts ...Option) (Extractor, error) {
+	if src == nil {
+		return nil, errors.New("extractors: source is nil")
+	}
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	switch src.DatabaseType {
+	case "postgres":
+		e, err := postgres.Open(ctx, src, postgres.WithLogger(o.logger))
+		if err != nil {
+			return nil, err
+		}
+		return e, nil
+	case "sqlite":
+		e, err := sqlite.Open(ctx, src, sqlite.WithLogger(o.logger))
+		if err != nil {
+			return nil, err
+		}
+		return e, nil
+	case "mysql", "oracle":
+		return nil, fmt.Errorf("extractors: source %q: database_type %s: %w", src.Name, src.DatabaseType, ErrNotAvailable)
+	}
+	return nil, fmt.Errorf("extractors: source %q: database_type %q: allowed: postgres, sqlite (mysql and oracle are not available yet)", src.Name, src.DatabaseType)
+}
