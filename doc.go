@@ -38,7 +38,7 @@
 //     and [github.com/etlwatch/etlwatch/monitoring/prom]: the CloudWatch (API and EMF), OTLP and
 //     Dynatrace, and Prometheus sinks.
 //   - [github.com/etlwatch/etlwatch/configloader]: the validated sources.yaml loader.
-//   - [github.com/etlwatch/etlwatch/extractors]: database extractors (PostgreSQL, SQLite; MySQL and
+//   - [github.com/etlwatch/etlwatch/extractors]: database extractors (PostgreSQL, MySQL/MariaDB, SQLite;
 //     Oracle to come) that stream consistent snapshots as Arrow batches.
 //   - [github.com/etlwatch/etlwatch/iceberg]: the Iceberg table manager. Planned.
 //   - examples/...: programs that wire the SDK together; examples/quickstart runs with no server.

@@ -16,7 +16,9 @@
 //     shared by every reader, and pg_current_wal_lsn().
 //   - sqlite: [github.com/etlwatch/etlwatch/extractors/sqlite] (modernc, pure Go): the embedded
 //     default, nothing to install.
-//   - mysql and oracle: not yet available; Open says so.
+//   - mysql: [github.com/etlwatch/etlwatch/extractors/mysql] (MySQL and MariaDB): a consistent-snapshot
+//     transaction and the binlog position or GTID recorded with it.
+//   - oracle: not yet available; Open says so.
 //
 // Each database package documents its type mapping. Importing this package compiles every
 // database driver it opens; import a database package directly to compile only that one.

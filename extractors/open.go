@@ -8,6 +8,7 @@ import (
 
 	"github.com/etlwatch/etlwatch/configloader"
 	"github.com/etlwatch/etlwatch/extractors/extract"
+	"github.com/etlwatch/etlwatch/extractors/mysql"
 	"github.com/etlwatch/etlwatch/extractors/postgres"
 	"github.com/etlwatch/etlwatch/extractors/sqlite"
 )
@@ -35,8 +36,9 @@ type options struct {
 // "{TABLE}: " as in the reference pipeline. Default: discard.
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
 
-// Open opens the extractor for src.DatabaseType: postgres or sqlite. mysql and oracle return an
-// error wrapping [ErrNotAvailable]; another type is an error naming what is allowed.
+// Open opens the extractor for src.DatabaseType: postgres, mysql (MySQL and MariaDB) or sqlite.
+// oracle returns an error wrapping [ErrNotAvailable]; another type is an error naming what is
+// allowed.
 func Open(ctx context.Context, src *configloader.Source, opts ...Option) (Extractor, error) {
 	if src == nil {
 		return nil, errors.New("extractors: source is nil")
@@ -58,8 +60,14 @@ func Open(ctx context.Context, src *configloader.Source, opts ...Option) (Extrac
 			return nil, err
 		}
 		return e, nil
-	case "mysql", "oracle":
+	case "mysql":
+		e, err := mysql.Open(ctx, src, mysql.WithLogger(o.logger))
+		if err != nil {
+			return nil, err
+		}
+		return e, nil
+	case "oracle":
 		return nil, fmt.Errorf("extractors: source %q: database_type %s: %w", src.Name, src.DatabaseType, ErrNotAvailable)
 	}
-	return nil, fmt.Errorf("extractors: source %q: database_type %q: allowed: postgres, sqlite (mysql and oracle are not available yet)", src.Name, src.DatabaseType)
+	return nil, fmt.Errorf("extractors: source %q: database_type %q: allowed: postgres, mysql, sqlite (oracle is not available yet)", src.Name, src.DatabaseType)
 }

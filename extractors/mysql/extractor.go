@@ -1,0 +1,302 @@
+package mysql
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	driver "github.com/go-sql-driver/mysql"
+
+	"github.com/etlwatch/etlwatch/configloader"
+	"github.com/etlwatch/etlwatch/dataquality"
+	"github.com/etlwatch/etlwatch/dataquality/sqldataset"
+	"github.com/etlwatch/etlwatch/extractors/extract"
+)
+
+// ErrClosed is returned by the methods of an [Extractor] used after Close.
+var ErrClosed = errors.New("mysql: extractor closed")
+
+// DefaultPort is the port [Open] uses when connection.port is not set.
+const DefaultPort = 3306
+
+// Option configures [Open].
+type Option func(*config)
+
+type config struct {
+	logger *slog.Logger
+}
+
+// WithLogger sets the logger that receives progress messages, each prefixed with "{TABLE}: ".
+// The default discards them; a nil logger keeps the default.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) {
+		if l != nil {
+			c.logger = l
+		}
+	}
+}
+
+// Extractor reads the tables of one MySQL or MariaDB database. It implements
+// [extract.Extractor] and is safe for concurrent use.
+type Extractor struct {
+	db       *sql.DB
+	database string
+	logger   *slog.Logger
+
+	closeOnce sync.Once
+	mu        sync.RWMutex
+	closed    bool
+	snapshots map[*snapshot]struct{} // open snapshots, closed by Close
+}
+
+var _ extract.Extractor = (*Extractor)(nil)
+
+// Open connects to the database src describes and pings it. Connection.DSN (a
+// github.com/go-sql-driver/mysql DSN such as "user:pass@tcp(host:3306)/db") wins when set;
+// otherwise the connection is built from Host, Port (default [DefaultPort]), Database, Username,
+// Password and Options (driver DSN parameters such as tls or timeout, or session variables).
+// Either way the extractor sets parseTime=true, loc=UTC and the session time_zone '+00:00'; see
+// the package documentation. Errors never contain the password.
+func Open(ctx context.Context, src *configloader.Source, opts ...Option) (*Extractor, error) {
+	if src == nil {
+		return nil, errors.New("mysql: open: source is nil")
+	}
+	cfg := config{logger: slog.New(slog.DiscardHandler)}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	dc, secrets, err := driverConfig(src)
+	if err != nil {
+		return nil, err
+	}
+	connector, err := driver.NewConnector(dc)
+	if err != nil {
+		return nil, redact(fmt.Errorf("mysql: source %q: connection: %w", src.Name, err), secrets)
+	}
+	db := sql.OpenDB(connector)
+	if err := db.PingContext(ctx); err != nil {
+		_ = db.Close()
+		return nil, redact(fmt.Errorf("mysql: source %q: ping: %w", src.Name, err), secrets)
+	}
+	return &Extractor{db: db, database: dc.DBName, logger: cfg.logger, snapshots: map[*snapshot]struct{}{}}, nil
+}
+
+// driverConfig returns the driver configuration for src and the secrets that must not appear in
+// errors.
+func driverConfig(src *configloader.Source) (*driver.Config, []string, error) {
+	c := src.Connection
+	var secrets []string
+	if p := c.Password.Reveal(); p != "" {
+		secrets = append(secrets, p)
+	}
+	var dc *driver.Config
+	if dsn := c.DSN.Reveal(); dsn != "" {
+		secrets = append(secrets, dsn)
+		parsed, err := driver.ParseDSN(dsn)
+		if err != nil {
+			return nil, nil, redact(fmt.Errorf("mysql: source %q: connection.dsn: %w", src.Name, err), secrets)
+		}
+		if parsed.Passwd != "" {
+			secrets = append(secrets, parsed.Passwd)
+		}
+		if parsed.DBName == "" {
+			return nil, nil, fmt.Errorf("mysql: source %q: connection.dsn names no database; add /database after the address", src.Name)
+		}
+		dc = parsed
+	} else {
+		var missing []string
+		if c.Host == "" {
+			missing = append(missing, "host")
+		}
+		if c.Database == "" {
+			missing = append(missing, "database")
+		}
+		if len(missing) > 0 {
+			return nil, nil, fmt.Errorf("mysql: source %q: connection.%s is required when connection.dsn is not set", src.Name, strings.Join(missing, " and connection."))
+		}
+		if c.Port < 0 || c.Port > 65535 {
+			return nil, nil, fmt.Errorf("mysql: source %q: connection.port %d is out of range 1-65535", src.Name, c.Port)
+		}
+		port := c.Port
+		if port == 0 {
+			port = DefaultPort
+		}
+		dc = driver.NewConfig()
+		dc.Net = "tcp"
+		dc.Addr = c.Host + ":" + strconv.Itoa(port)
+		if strings.HasPrefix(c.Host, "/") {
+			dc.Net, dc.Addr = "unix", c.Host
+		}
+		dc.DBName = c.Database
+		dc.User = c.Username
+		dc.Passwd = c.Password.Reveal()
+		if len(c.Options) > 0 {
+			keys := make([]string, 0, len(c.Options))
+			for k := range c.Options {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			q := make([]string, 0, len(keys))
+			for _, k := range keys {
+				if k == "" || strings.ContainsAny(k, " =&?/") {
+					return nil, nil, fmt.Errorf("mysql: source %q: connection.options key %q is not a DSN parameter", src.Name, k)
+				}
+				q = append(q, k+"="+url.QueryEscape(c.Options[k]))
+			}
+			dsn := dc.FormatDSN()
+			sep := "?"
+			if strings.Contains(dsn, "?") {
+				sep = "&"
+			}
+			parsed, err := driver.ParseDSN(dsn + sep + strings.Join(q, "&"))
+			if err != nil {
+				return nil, nil, redact(fmt.Errorf("mysql: source %q: connection.options: %w", src.Name, err), secrets)
+			}
+			dc = parsed
+		}
+	}
+	dc.ParseTime = true
+	dc.Loc = time.UTC
+	dc.InterpolateParams = true // one (text) protocol for every query
+	if dc.Params == nil {
+		dc.Params = map[string]string{}
+	}
+	dc.Params["time_zone"] = "'+00:00'"
+	return dc, secrets, nil
+}
+
+// redact returns err with every secret replaced by [configloader.Redacted]. The result does not
+// unwrap to err, whose text may hold a secret.
+func redact(err error, secrets []string) error {
+	msg := err.Error()
+	changed := false
+	for _, s := range secrets {
+		if s != "" && strings.Contains(msg, s) {
+			msg = strings.ReplaceAll(msg, s, configloader.Redacted)
+			changed = true
+		}
+	}
+	if !changed {
+		return err
+	}
+	return errors.New(msg)
+}
+
+func (e *Extractor) check() error {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	if e.closed {
+		return ErrClosed
+	}
+	return nil
+}
+
+// Tables lists the base tables of the extractor's database, sorted.
+func (e *Extractor) Tables(ctx context.Context) ([]string, error) {
+	if err := e.check(); err != nil {
+		return nil, err
+	}
+	rows, err := e.db.QueryContext(ctx, `SELECT table_name FROM information_schema.tables
+WHERE table_schema = ? AND table_type = 'BASE TABLE'`, e.database)
+	if err != nil {
+		return nil, fmt.Errorf("mysql: list tables of database %q: %w", e.database, err)
+	}
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, fmt.Errorf("mysql: list tables of database %q: %w", e.database, err)
+		}
+		names = append(names, n)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("mysql: list tables of database %q: %w", e.database, err)
+	}
+	sort.Strings(names) // byte order, whatever the database's collation
+	return names, nil
+}
+
+// Describe returns table's columns as an Arrow schema with its primary key; see the package
+// documentation for the type mapping. A column of an unmapped type is an
+// [*extract.UnsupportedTypeError].
+func (e *Extractor) Describe(ctx context.Context, table string) (*extract.Table, error) {
+	if err := e.check(); err != nil {
+		return nil, err
+	}
+	return describe(ctx, e.db, e.database, table)
+}
+
+// Snapshot starts a consistent snapshot: START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY
+// at REPEATABLE READ on a connection of its own, and records its binary log position (see the
+// package documentation for which, and how it relates to the snapshot). Every read through the snapshot runs on that connection, one at a time. Close the
+// snapshot to end the transaction.
+func (e *Extractor) Snapshot(ctx context.Context) (extract.Snapshot, error) {
+	if err := e.check(); err != nil {
+		return nil, err
+	}
+	s, err := newSnapshot(ctx, e)
+	if err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		_ = s.end()
+		return nil, ErrClosed
+	}
+	e.snapshots[s] = struct{}{}
+	return s, nil
+}
+
+// Dataset returns table as a [sqldataset.Table] over the extractor's connections, whose
+// questions run in the database (outside any snapshot).
+func (e *Extractor) Dataset(ctx context.Context, table string) (dataquality.Dataset, error) {
+	if err := e.check(); err != nil {
+		return nil, err
+	}
+	ds, err := sqldataset.New(e.db, sqldataset.MySQL, table, sqldataset.WithSchema(e.database))
+	if err != nil {
+		return nil, fmt.Errorf("mysql: dataset %s.%s: %w", e.database, table, err)
+	}
+	return ds, nil
+}
+
+// Close closes the snapshots still open, waiting for reads in progress on them, then the
+// extractor's connections. Later calls return [ErrClosed].
+func (e *Extractor) Close() error {
+	err := ErrClosed
+	e.closeOnce.Do(func() {
+		e.mu.Lock()
+		e.closed = true
+		open := make([]*snapshot, 0, len(e.snapshots))
+		for s := range e.snapshots {
+			open = append(open, s)
+		}
+		e.mu.Unlock()
+		var errs []error
+		for _, s := range open {
+			if err := s.Close(); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		errs = append(errs, e.db.Close())
+		err = errors.Join(errs...)
+	})
+	return err
+}
+
+func (e *Extractor) logf(table, format string, args ...any) {
+	e.logger.Info(table + ": " + fmt.Sprintf(format, args...))
+}
+
+var _ io.Closer = (*Extractor)(nil)

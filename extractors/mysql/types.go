@@ -1,0 +1,318 @@
+package mysql
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
+
+	"github.com/etlwatch/etlwatch/extractors/extract"
+)
+
+// querier is what describe needs from a pool or a connection.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+const columnsSQL = `SELECT column_name, data_type, column_type, is_nullable,
+  COALESCE(numeric_precision, 0), COALESCE(numeric_scale, 0)
+FROM information_schema.columns
+WHERE table_schema = ? AND table_name = ?
+ORDER BY ordinal_position`
+
+const primaryKeySQL = `SELECT column_name FROM information_schema.statistics
+WHERE table_schema = ? AND table_name = ? AND index_name = 'PRIMARY'
+ORDER BY seq_in_index`
+
+type column struct {
+	name, dataType, columnType, nullable string
+	precision, scale                     int64
+}
+
+func describe(ctx context.Context, q querier, database, table string) (*extract.Table, error) {
+	cols, err := queryColumns(ctx, q, database, table)
+	if err != nil {
+		return nil, fmt.Errorf("mysql: describe %s.%s: %w", database, table, err)
+	}
+	if len(cols) == 0 {
+		return nil, fmt.Errorf("mysql: describe %s.%s: no such table in database %q", database, table, database)
+	}
+	pk, err := queryStrings(ctx, q, primaryKeySQL, database, table)
+	if err != nil {
+		return nil, fmt.Errorf("mysql: describe %s.%s: primary key: %w", database, table, err)
+	}
+	fields := make([]arrow.Field, len(cols))
+	types := make([]string, len(cols))
+	for i, c := range cols {
+		dt, ok := arrowType(c)
+		if !ok {
+			return nil, &extract.UnsupportedTypeError{Table: table, Column: c.name, Type: c.columnType}
+		}
+		fields[i] = arrow.Field{Name: c.name, Type: dt, Nullable: c.nullable == "YES"}
+		types[i] = c.columnType
+	}
+	var md *arrow.Metadata
+	if len(pk) == 0 {
+		pk = nil
+	} else {
+		m := arrow.NewMetadata([]string{extract.PrimaryKeyMetadata}, []string{strings.Join(pk, ",")})
+		md = &m
+	}
+	return &extract.Table{
+		Name:        table,
+		Schema:      arrow.NewSchema(fields, md),
+		PrimaryKey:  pk,
+		SourceTypes: types,
+	}, nil
+}
+
+func queryColumns(ctx context.Context, q querier, database, table string) ([]column, error) {
+	rows, err := q.QueryContext(ctx, columnsSQL, database, table)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var cols []column
+	for rows.Next() {
+		var c column
+		if err := rows.Scan(&c.name, &c.dataType, &c.columnType, &c.nullable, &c.precision, &c.scale); err != nil {
+			return nil, err
+		}
+		cols = append(cols, c)
+	}
+	return cols, rows.Err()
+}
+
+func queryStrings(ctx context.Context, q querier, query string, args ...any) ([]string, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// arrowType maps a column to an Arrow type by its data_type and column_type.
+func arrowType(c column) (arrow.DataType, bool) {
+	ct := strings.ToLower(c.columnType)
+	unsigned := strings.Contains(ct, "unsigned")
+	switch strings.ToLower(c.dataType) {
+	case "tinyint":
+		switch {
+		case !unsigned && strings.HasPrefix(ct, "tinyint(1)"):
+			return arrow.FixedWidthTypes.Boolean, true
+		case unsigned:
+			return arrow.PrimitiveTypes.Int16, true
+		}
+		return arrow.PrimitiveTypes.Int8, true
+	case "smallint":
+		if unsigned {
+			return arrow.PrimitiveTypes.Int32, true
+		}
+		return arrow.PrimitiveTypes.Int16, true
+	case "mediumint":
+		return arrow.PrimitiveTypes.Int32, true // unsigned mediumint fits too
+	case "int", "integer":
+		if unsigned {
+			return arrow.PrimitiveTypes.Int64, true
+		}
+		return arrow.PrimitiveTypes.Int32, true
+	case "bigint":
+		if unsigned {
+			return arrow.PrimitiveTypes.Uint64, true
+		}
+		return arrow.PrimitiveTypes.Int64, true
+	case "decimal", "numeric":
+		if c.precision < 1 || c.precision > 38 {
+			return arrow.BinaryTypes.String, true
+		}
+		return &arrow.Decimal128Type{Precision: int32(c.precision), Scale: int32(c.scale)}, true
+	case "float":
+		return arrow.PrimitiveTypes.Float32, true
+	case "double", "real":
+		return arrow.PrimitiveTypes.Float64, true
+	case "char", "varchar", "tinytext", "text", "mediumtext", "longtext", "enum", "set", "json", "time":
+		return arrow.BinaryTypes.String, true
+	case "binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob", "bit":
+		return arrow.BinaryTypes.Binary, true
+	case "date":
+		return arrow.FixedWidthTypes.Date32, true
+	case "datetime":
+		return &arrow.TimestampType{Unit: arrow.Microsecond}, true
+	case "timestamp":
+		return &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}, true
+	case "year":
+		return arrow.PrimitiveTypes.Int16, true
+	}
+	return nil, false
+}
+
+// appender appends one value the driver decoded (never nil) to a builder.
+type appender func(b array.Builder, v any) error
+
+func wrongValue(dt arrow.DataType, v any) error {
+	return fmt.Errorf("cannot store %T value %v as %s", v, v, dt)
+}
+
+// asInt64 returns an integer value of the text protocol (int64, uint64 or its text) as int64.
+func asInt64(v any, lo, hi int64) (int64, bool) {
+	var x int64
+	switch t := v.(type) {
+	case int64:
+		x = t
+	case uint64:
+		if t > uint64(hi) {
+			return 0, false
+		}
+		x = int64(t)
+	case []byte:
+		n, err := strconv.ParseInt(string(t), 10, 64)
+		if err != nil {
+			return 0, false
+		}
+		x = n
+	default:
+		return 0, false
+	}
+	return x, x >= lo && x <= hi
+}
+
+// appenderFor returns the appender for a field of type dt.
+func appenderFor(dt arrow.DataType) appender {
+	intApp := func(lo, hi int64, app func(b array.Builder, x int64)) appender {
+		return func(b array.Builder, v any) error {
+			x, ok := asInt64(v, lo, hi)
+			if !ok {
+				return wrongValue(dt, v)
+			}
+			app(b, x)
+			return nil
+		}
+	}
+	switch t := dt.(type) {
+	case *arrow.Int8Type:
+		return intApp(-1<<7, 1<<7-1, func(b array.Builder, x int64) { b.(*array.Int8Builder).Append(int8(x)) })
+	case *arrow.Int16Type:
+		return intApp(-1<<15, 1<<15-1, func(b array.Builder, x int64) { b.(*array.Int16Builder).Append(int16(x)) })
+	case *arrow.Int32Type:
+		return intApp(-1<<31, 1<<31-1, func(b array.Builder, x int64) { b.(*array.Int32Builder).Append(int32(x)) })
+	case *arrow.Int64Type:
+		return intApp(-1<<63, 1<<63-1, func(b array.Builder, x int64) { b.(*array.Int64Builder).Append(x) })
+	case *arrow.Uint64Type:
+		return func(b array.Builder, v any) error {
+			switch x := v.(type) {
+			case uint64:
+				b.(*array.Uint64Builder).Append(x)
+			case int64:
+				if x < 0 {
+					return wrongValue(dt, v)
+				}
+				b.(*array.Uint64Builder).Append(uint64(x))
+			case []byte:
+				n, err := strconv.ParseUint(string(x), 10, 64)
+				if err != nil {
+					return wrongValue(dt, v)
+				}
+				b.(*array.Uint64Builder).Append(n)
+			default:
+				return wrongValue(dt, v)
+			}
+			return nil
+		}
+	case *arrow.BooleanType:
+		return intApp(-1<<7, 1<<7-1, func(b array.Builder, x int64) { b.(*array.BooleanBuilder).Append(x != 0) })
+	case *arrow.Float32Type:
+		return func(b array.Builder, v any) error {
+			switch x := v.(type) {
+			case float32:
+				b.(*array.Float32Builder).Append(x)
+			case float64:
+				b.(*array.Float32Builder).Append(float32(x))
+			default:
+				return wrongValue(dt, v)
+			}
+			return nil
+		}
+	case *arrow.Float64Type:
+		return func(b array.Builder, v any) error {
+			switch x := v.(type) {
+			case float64:
+				b.(*array.Float64Builder).Append(x)
+			case float32:
+				b.(*array.Float64Builder).Append(float64(x))
+			default:
+				return wrongValue(dt, v)
+			}
+			return nil
+		}
+	case *arrow.StringType:
+		return func(b array.Builder, v any) error {
+			switch x := v.(type) {
+			case []byte:
+				b.(*array.StringBuilder).BinaryBuilder.Append(x)
+			case string:
+				b.(*array.StringBuilder).Append(x)
+			default:
+				return wrongValue(dt, v)
+			}
+			return nil
+		}
+	case *arrow.BinaryType:
+		return func(b array.Builder, v any) error {
+			x, ok := v.([]byte)
+			if !ok {
+				return wrongValue(dt, v)
+			}
+			b.(*array.BinaryBuilder).Append(x)
+			return nil
+		}
+	case *arrow.Date32Type:
+		return func(b array.Builder, v any) error {
+			x, ok := v.(time.Time)
+			if !ok {
+				return wrongValue(dt, v)
+			}
+			b.(*array.Date32Builder).Append(arrow.Date32FromTime(x))
+			return nil
+		}
+	case *arrow.TimestampType:
+		return func(b array.Builder, v any) error {
+			x, ok := v.(time.Time)
+			if !ok {
+				return wrongValue(dt, v)
+			}
+			// The driver decodes in UTC: DATETIME as its wall-clock time, TIMESTAMP as the
+			// instant, since the session time_zone is '+00:00'.
+			b.(*array.TimestampBuilder).Append(arrow.Timestamp(x.UnixMicro()))
+			return nil
+		}
+	case *arrow.Decimal128Type:
+		return func(b array.Builder, v any) error {
+			s, ok := v.([]byte)
+			if !ok {
+				return wrongValue(dt, v)
+			}
+			n, err := decimal128.FromString(string(s), t.Precision, t.Scale)
+			if err != nil {
+				return fmt.Errorf("decimal %q as %s: %w", s, dt, err)
+			}
+			b.(*array.Decimal128Builder).Append(n)
+			return nil
+		}
+	}
+	return func(array.Builder, any) error { return fmt.Errorf("no reader for Arrow type %s", dt) }
+}
