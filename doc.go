@@ -40,7 +40,8 @@
 //   - [github.com/etlwatch/etlwatch/configloader]: the validated sources.yaml loader.
 //   - [github.com/etlwatch/etlwatch/extractors]: database extractors (PostgreSQL, MySQL/MariaDB, SQLite;
 //     Oracle to come) that stream consistent snapshots as Arrow batches.
-//   - [github.com/etlwatch/etlwatch/iceberg]: the Iceberg table manager. Planned.
+//   - [github.com/etlwatch/etlwatch/iceberg]: the Iceberg table manager (catalogs, tables from Arrow
+//     schemas, streamed writes with one commit each, schema evolution, snapshot properties).
 //   - examples/...: programs that wire the SDK together; examples/quickstart runs with no server.
 //
 // The core packages (monitoring, correlation, dataquality, configloader) import no cloud SDK,

@@ -1,0 +1,202 @@
+package iceberg
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"log/slog"
+	"maps"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	goiceberg "github.com/apache/iceberg-go"
+	"github.com/apache/iceberg-go/table"
+)
+
+// WriteResult is what [TableManager.Write] committed.
+type WriteResult struct {
+	// Table is the table as of the new snapshot; use it for the next write.
+	Table *table.Table
+	// SnapshotID is the ID of the snapshot the write created; zero when there were no rows.
+	SnapshotID int64
+	// Rows is the number of rows written.
+	Rows int64
+	// DataFiles is the number of Parquet data files written.
+	DataFiles int
+	// Attempts is the number of commits tried: 1 unless the write lost races with other writers.
+	Attempts int
+}
+
+// Batches turns record batches held in memory into the sequence [TableManager.Write] reads.
+// Write releases each batch, so Batches retains them first: the caller keeps its references.
+func Batches(recs ...arrow.RecordBatch) iter.Seq2[arrow.RecordBatch, error] {
+	return func(yield func(arrow.RecordBatch, error) bool) {
+		for _, r := range recs {
+			r.Retain()
+			if !yield(r, nil) {
+				r.Release()
+				return
+			}
+		}
+	}
+}
+
+// Write appends the batches, all of schema sc, to tbl in a single snapshot: it streams them into
+// Parquet data files through iceberg-go's data-file writer (so memory stays bounded by the file
+// writer's buffers, not by the number of rows) and then commits all the files at once, with props
+// (such as the source name, the source position "postgres_lsn:0/16B3748" and the correlation ID)
+// in the snapshot summary. Either every row lands or none does.
+//
+// Write releases every batch it reads. An error yielded by batches aborts the write. When the
+// commit loses a race with another writer, Write reloads the table and commits the same data files
+// again, up to the retry count set by [WithCommitRetries]; the files are written only once. Data
+// files of a failed write are removed on a best-effort basis, except after a commit error that
+// leaves it unknown whether the commit happened.
+//
+// Columns of sc that are nullable but required in the table (primary-key columns) are written as
+// required; a NULL in them is the caller's bug.
+func (m *TableManager) Write(ctx context.Context, tbl *table.Table, sc *arrow.Schema,
+	batches iter.Seq2[arrow.RecordBatch, error], props map[string]string,
+) (WriteResult, error) {
+	name := dotted(tbl.Identifier())
+	target := writeSchema(sc, tbl.Schema())
+	var rows int64
+	counted := func(yield func(arrow.RecordBatch, error) bool) {
+		for rec, err := range batches {
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			rows += rec.NumRows()
+			if target != sc {
+				cols := rec.Columns()
+				rebuilt := array.NewRecordBatch(target, cols, rec.NumRows())
+				rec.Release()
+				rec = rebuilt
+			}
+			if !yield(rec, nil) {
+				return
+			}
+		}
+	}
+
+	var files []goiceberg.DataFile
+	var werr error
+	for df, err := range table.WriteRecords(ctx, tbl, target, counted) {
+		if err != nil {
+			werr = err
+			break
+		}
+		files = append(files, df)
+	}
+	if werr != nil {
+		m.removeFiles(ctx, tbl, files)
+		return WriteResult{}, fmt.Errorf("iceberg: write data files of %s: %w", name, werr)
+	}
+	res := WriteResult{Table: tbl, Rows: rows, DataFiles: len(files)}
+	if len(files) == 0 {
+		return res, nil
+	}
+
+	cur := tbl
+	for attempt := 0; ; attempt++ {
+		res.Attempts = attempt + 1
+		tx := cur.NewTransaction()
+		err := tx.AddDataFiles(ctx, files, maps.Clone(props))
+		committing := false
+		if err == nil {
+			var next *table.Table
+			committing = true
+			if next, err = tx.Commit(ctx); err == nil {
+				res.Table = next
+				if s := next.CurrentSnapshot(); s != nil {
+					res.SnapshotID = s.SnapshotID
+				}
+				m.logger.LogAttrs(ctx, slog.LevelDebug, "iceberg write committed",
+					slog.String("table", name), slog.Int64("rows", rows), slog.Int("data_files", len(files)),
+					slog.Int64("snapshot_id", res.SnapshotID), slog.Int("attempts", res.Attempts))
+				return res, nil
+			}
+		}
+		var rerr error
+		if cur, rerr = m.retryAfter(ctx, cur, attempt, err); rerr != nil {
+			// After a failed commit the files are removed only when the catalog surely did not
+			// take them (a conflict); an ambiguous failure may have committed them.
+			if !committing || IsCommitConflict(err) {
+				m.removeFiles(ctx, tbl, files)
+			}
+			return WriteResult{}, fmt.Errorf("iceberg: commit %d data files to %s (attempts: %d): %w",
+				len(files), name, res.Attempts, rerr)
+		}
+	}
+}
+
+// writeSchema returns sc with the columns the table requires marked non-nullable, or sc itself
+// when nothing needs changing.
+func writeSchema(sc *arrow.Schema, tsc *goiceberg.Schema) *arrow.Schema {
+	fields := sc.Fields()
+	changed := false
+	for i, f := range fields {
+		if tf, ok := tsc.FindFieldByName(f.Name); ok && tf.Required && f.Nullable {
+			fields[i].Nullable = false
+			changed = true
+		}
+	}
+	if !changed {
+		return sc
+	}
+	md := sc.Metadata()
+	return arrow.NewSchema(fields, &md)
+}
+
+func (m *TableManager) removeFiles(ctx context.Context, tbl *table.Table, files []goiceberg.DataFile) {
+	if len(files) == 0 {
+		return
+	}
+	fs, err := tbl.FS(ctx)
+	if err != nil {
+		return
+	}
+	var errs []error
+	for _, f := range files {
+		errs = append(errs, fs.Remove(f.FilePath()))
+	}
+	if err := errors.Join(errs...); err != nil {
+		m.logger.LogAttrs(ctx, slog.LevelWarn, "iceberg: remove data files of a failed write",
+			slog.String("table", dotted(tbl.Identifier())), slog.String("error", err.Error()))
+	}
+}
+
+// SnapshotProperties returns the summary properties of tbl's current snapshot (iceberg-go's own,
+// such as "total-records", and those given to [TableManager.Write]); nil when the table has no
+// snapshot. It reloads nothing: call it on a table returned by the catalog or by Write.
+func SnapshotProperties(tbl *table.Table) map[string]string {
+	s := tbl.CurrentSnapshot()
+	if s == nil || s.Summary == nil {
+		return nil
+	}
+	return maps.Clone(map[string]string(s.Summary.Properties))
+}
+
+// LastProperty returns the summary property key of the newest snapshot of the table name that has
+// it, walking back from the current snapshot through its parents, so that a position recorded
+// by a bulk load is found even after later commits without it. ok is false when no snapshot has it.
+func (m *TableManager) LastProperty(ctx context.Context, name, key string) (value string, ok bool, err error) {
+	tbl, err := m.cat.LoadTable(ctx, m.Identifier(name))
+	if err != nil {
+		return "", false, fmt.Errorf("iceberg: load table %s: %w", dotted(m.Identifier(name)), err)
+	}
+	for s := tbl.CurrentSnapshot(); s != nil; {
+		if s.Summary != nil {
+			if v, ok := s.Summary.Properties[key]; ok {
+				return v, true, nil
+			}
+		}
+		if s.ParentSnapshotID == nil {
+			break
+		}
+		s = tbl.SnapshotByID(*s.ParentSnapshotID)
+	}
+	return "", false, nil
+}
