@@ -1,0 +1,331 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+	_ "modernc.org/sqlite"
+
+	"github.com/etlwatch/etlwatch/configloader"
+	"github.com/etlwatch/etlwatch/extractors"
+	"github.com/etlwatch/etlwatch/extractors/sqlite"
+	"github.com/etlwatch/etlwatch/iceberg"
+	"github.com/etlwatch/etlwatch/internal/testenv"
+)
+
+func TestMain(m *testing.M) {
+	retryBackoff = 10 * time.Millisecond
+	goleak.VerifyTestMain(m)
+}
+
+const pgURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+
+// writeConfig writes a sources.yaml with one source, "src", into a new directory and returns it.
+func writeConfig(t *testing.T, body string) string {
+	t.Helper()
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, configloader.FileName), []byte(body), 0o600))
+	return dir
+}
+
+type event struct {
+	EventType     string         `json:"event_type"`
+	CorrelationID string         `json:"correlation_id"`
+	Details       map[string]any `json:"details"`
+}
+
+// events decodes the JSON events of out, by event type.
+func events(t *testing.T, out string) map[string][]event {
+	t.Helper()
+	m := map[string][]event{}
+	sc := bufio.NewScanner(strings.NewReader(out))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		line := sc.Bytes()
+		if !bytes.HasPrefix(line, []byte("{")) {
+			continue
+		}
+		var e event
+		if json.Unmarshal(line, &e) == nil && e.EventType != "" {
+			m[e.EventType] = append(m[e.EventType], e)
+		}
+	}
+	return m
+}
+
+// tableNames returns the "table" detail or field of each event.
+func tableNames(evs []event) []string {
+	var names []string
+	for _, e := range evs {
+		if n, ok := e.Details["table"].(string); ok {
+			names = append(names, n)
+		}
+	}
+	return names
+}
+
+// checkLoaded asserts that every table of the source src (in config dir) was loaded into
+// namespace with the source's row count and a snapshot summary naming the position and the
+// correlation ID.
+func checkLoaded(t *testing.T, dir, namespace string, tables []string) {
+	t.Helper()
+	ctx := t.Context()
+	cfg, err := configloader.Load(dir)
+	require.NoError(t, err)
+	src, err := cfg.Source("src")
+	require.NoError(t, err)
+	ext, err := extractors.Open(ctx, src)
+	require.NoError(t, err)
+	defer ext.Close()
+	snap, err := ext.Snapshot(ctx)
+	require.NoError(t, err)
+	defer snap.Close()
+
+	cat, err := iceberg.OpenCatalog(ctx, src.Iceberg)
+	require.NoError(t, err)
+	if c, ok := cat.(interface{ Close() error }); ok {
+		defer c.Close()
+	}
+	tm := iceberg.NewTableManager(cat, namespace)
+	for _, name := range tables {
+		want, err := snap.RowCount(ctx, name)
+		require.NoError(t, err, name)
+		require.Positive(t, want, name)
+		got, err := tm.Dataset(name).RowCount(ctx)
+		require.NoError(t, err, name)
+		assert.Equal(t, want, got, "rows of %s", name)
+
+		tbl, err := cat.LoadTable(ctx, tm.Identifier(name))
+		require.NoError(t, err, name)
+		props := iceberg.SnapshotProperties(tbl)
+		assert.Equal(t, "src", props[propSource], name)
+		assert.NotEmpty(t, props[propPosition], name)
+		assert.NotEmpty(t, props[propCorrelationID], name)
+	}
+}
+
+func TestSQLiteEndToEnd(t *testing.T) {
+	ctx := t.Context()
+	tmp := t.TempDir()
+	db := filepath.Join(tmp, "sample.db")
+	require.NoError(t, sqlite.CreateSample(ctx, db, 2000))
+	dir := writeConfig(t, fmt.Sprintf(`sources:
+  src:
+    database_type: sqlite
+    connection:
+      database: %s
+    bulk_load:
+      parallel_workers: 2
+      max_retries: 1
+      namespace: raw
+    iceberg:
+      warehouse: %s
+    data_quality:
+      check_row_count: true
+      on_failure: fail
+`, db, filepath.Join(tmp, "warehouse")))
+
+	var stdout, stderr bytes.Buffer
+	code := run(ctx, []string{"--source", "src", "--config-dir", dir, "--partitions", "2"}, &stdout, &stderr)
+	require.Equal(t, 0, code, "stderr: %s\nstdout: %s", stderr.String(), stdout.String())
+
+	tables := []string{"customers", "order_items", "orders"}
+	checkLoaded(t, dir, "raw", tables)
+
+	evs := events(t, stdout.String())
+	assert.ElementsMatch(t, tables, tableNames(evs["table_processing_complete"]))
+	require.Len(t, evs["job_complete"], 1)
+	job := evs["job_complete"][0]
+	assert.EqualValues(t, 0, job.Details["failed_tables"])
+	assert.EqualValues(t, 3, job.Details["tables"])
+	assert.NotEmpty(t, job.CorrelationID)
+	assert.Contains(t, stdout.String(), `metrics summary: {`)
+	assert.Contains(t, stdout.String(), `"table_load_success"`)
+}
+
+func TestConfigError(t *testing.T) {
+	dir := writeConfig(t, `sources:
+  src:
+    database_type: sqlite
+    bulk_load:
+      parallel_workers: 0
+`)
+	var stdout, stderr bytes.Buffer
+	code := run(t.Context(), []string{"--source", "src", "--config-dir", dir}, &stdout, &stderr)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr.String(), "sources.yaml:5:")
+	assert.Contains(t, stderr.String(), "parallel_workers")
+
+	code = run(t.Context(), []string{"--config-dir", dir}, &stdout, &stderr)
+	assert.Equal(t, 2, code, "--source is required")
+}
+
+func TestFailingTable(t *testing.T) {
+	ctx := t.Context()
+	tmp := t.TempDir()
+	db := filepath.Join(tmp, "sample.db")
+	require.NoError(t, sqlite.CreateSample(ctx, db, 300))
+	// broken declares an integer column but holds text in it: extraction fails after the
+	// Iceberg table was created, so the write must commit nothing.
+	sdb, err := sql.Open("sqlite", db)
+	require.NoError(t, err)
+	_, err = sdb.ExecContext(ctx, `CREATE TABLE broken (id INTEGER PRIMARY KEY, qty INTEGER)`)
+	require.NoError(t, err)
+	for i := 1; i <= 100; i++ {
+		_, err = sdb.ExecContext(ctx, `INSERT INTO broken VALUES (?, ?)`, i, i)
+		require.NoError(t, err)
+	}
+	_, err = sdb.ExecContext(ctx, `INSERT INTO broken VALUES (101, 'not a number')`)
+	require.NoError(t, err)
+	require.NoError(t, sdb.Close())
+
+	dir := writeConfig(t, fmt.Sprintf(`sources:
+  src:
+    database_type: sqlite
+    connection:
+      database: %s
+    bulk_load:
+      max_retries: 1
+      namespace: raw
+    iceberg:
+      warehouse: %s
+    data_quality:
+      check_row_count: true
+`, db, filepath.Join(tmp, "warehouse")))
+
+	var stdout, stderr bytes.Buffer
+	code := run(ctx, []string{"--source", "src", "--config-dir", dir, "--table-filter", "^(broken|customers|orders)$"}, &stdout, &stderr)
+	require.NotEqual(t, 0, code, "stdout: %s", stdout.String())
+	assert.Contains(t, stdout.String(), "failed tables: [broken]")
+
+	checkLoaded(t, dir, "raw", []string{"customers", "orders"})
+	evs := events(t, stdout.String())
+	failures := evs["table_processing_failed"]
+	require.Len(t, failures, 2, "one failure per attempt")
+	assert.EqualValues(t, 1, failures[0].Details["retries_remaining"])
+	assert.EqualValues(t, 0, failures[1].Details["retries_remaining"])
+	assert.Equal(t, []string{"broken", "broken"}, tableNames(failures))
+	require.Len(t, evs["job_complete"], 1)
+	assert.EqualValues(t, 1, evs["job_complete"][0].Details["failed_tables"])
+
+	cat, err := iceberg.OpenCatalog(ctx, configloader.Iceberg{Warehouse: filepath.Join(tmp, "warehouse")})
+	require.NoError(t, err)
+	if c, ok := cat.(interface{ Close() error }); ok {
+		defer c.Close()
+	}
+	tm := iceberg.NewTableManager(cat, "raw")
+	if tbl, err := cat.LoadTable(ctx, tm.Identifier("broken")); err == nil {
+		assert.Nil(t, tbl.CurrentSnapshot(), "the failed table has a commit")
+	}
+}
+
+func TestPostgresEndToEnd(t *testing.T) {
+	ctx := t.Context()
+	conn, err := pgx.Connect(ctx, pgURL)
+	if err != nil {
+		testenv.Unavailable(t, "PostgreSQL at 127.0.0.1:5432: "+err.Error())
+		return
+	}
+	defer conn.Close(context.Background())
+	// extractors.Open reads the public schema: the tables get unique names there.
+	p := fmt.Sprintf("bulkload_%d", time.Now().UnixNano())
+	accounts, evts := p+"_accounts", p+"_events"
+	_, err = conn.Exec(ctx, fmt.Sprintf(`CREATE TABLE %[1]s (id bigint PRIMARY KEY, name text NOT NULL, balance numeric(12,2), created timestamptz);
+INSERT INTO %[1]s SELECT g, 'account ' || g, g * 1.5, now() - g * interval '1 minute' FROM generate_series(1, 5000) g;
+CREATE TABLE %[2]s (account_id bigint, kind text, at timestamptz);
+INSERT INTO %[2]s SELECT g %% 100, CASE WHEN g %% 3 = 0 THEN NULL ELSE 'kind' END, now() FROM generate_series(1, 4000) g;`, accounts, evts))
+	t.Cleanup(func() {
+		_, _ = conn.Exec(context.Background(), "DROP TABLE IF EXISTS "+accounts+", "+evts)
+	})
+	require.NoError(t, err)
+
+	tmp := t.TempDir()
+	dir := writeConfig(t, fmt.Sprintf(`sources:
+  src:
+    database_type: postgres
+    connection:
+      dsn: %s
+    bulk_load:
+      parallel_workers: 2
+      parallel_partitions: 2
+      max_retries: 0
+      tables: [%s, %s]
+      namespace: raw
+    iceberg:
+      warehouse: %s
+    data_quality:
+      check_row_count: true
+      on_failure: fail
+`, pgURL, accounts, evts, filepath.Join(tmp, "warehouse")))
+
+	var stdout, stderr bytes.Buffer
+	code := run(ctx, []string{"--source", "src", "--config-dir", dir}, &stdout, &stderr)
+	require.Equal(t, 0, code, "stderr: %s\nstdout: %s", stderr.String(), stdout.String())
+	checkLoaded(t, dir, "raw", []string{accounts, evts})
+	assert.Contains(t, stdout.String(), "postgres_lsn:")
+}
+
+func TestEmptyTable(t *testing.T) {
+	tmp := t.TempDir()
+	db := filepath.Join(tmp, "empty.db")
+	sdb, err := sql.Open("sqlite", db)
+	require.NoError(t, err)
+	_, err = sdb.ExecContext(t.Context(), `CREATE TABLE empty (id INTEGER PRIMARY KEY, v TEXT)`)
+	require.NoError(t, err)
+	require.NoError(t, sdb.Close())
+	dir := writeConfig(t, fmt.Sprintf(`sources:
+  src:
+    database_type: sqlite
+    connection:
+      database: %s
+    iceberg:
+      warehouse: %s
+    data_quality:
+      check_row_count: true
+      on_failure: fail
+`, db, filepath.Join(tmp, "warehouse")))
+	var stdout, stderr bytes.Buffer
+	code := run(t.Context(), []string{"--source", "src", "--config-dir", dir}, &stdout, &stderr)
+	require.Equal(t, 0, code, "stderr: %s\nstdout: %s", stderr.String(), stdout.String())
+	assert.Contains(t, stdout.String(), "source: 0, dest: 0")
+}
+
+func TestDataQualityFailure(t *testing.T) {
+	ctx := t.Context()
+	tmp := t.TempDir()
+	db := filepath.Join(tmp, "sample.db")
+	require.NoError(t, sqlite.CreateSample(ctx, db, 300))
+	// About one customer in five has no email: the required-columns check fails.
+	dir := writeConfig(t, fmt.Sprintf(`sources:
+  src:
+    database_type: sqlite
+    connection:
+      database: %s
+    iceberg:
+      warehouse: %s
+    data_quality:
+      check_row_count: true
+      required_columns:
+        customers: [email]
+      on_failure: fail
+`, db, filepath.Join(tmp, "warehouse")))
+	var stdout, stderr bytes.Buffer
+	code := run(ctx, []string{"--source", "src", "--config-dir", dir}, &stdout, &stderr)
+	assert.Equal(t, 1, code, "stdout: %s", stdout.String())
+	assert.Contains(t, stdout.String(), "failed tables: []; failed data-quality checks: [customers]")
+	evs := events(t, stdout.String())
+	assert.ElementsMatch(t, []string{"customers", "order_items", "orders"}, tableNames(evs["table_processing_complete"]))
+}
