@@ -42,7 +42,9 @@
 //     Oracle to come) that stream consistent snapshots as Arrow batches.
 //   - [github.com/etlwatch/etlwatch/iceberg]: the Iceberg table manager (catalogs, tables from Arrow
 //     schemas, streamed writes with one commit each, schema evolution, snapshot properties).
-//   - examples/...: programs that wire the SDK together; examples/quickstart runs with no server.
+//   - examples/...: programs that wire the SDK together: examples/quickstart (a SQLite sample loaded
+//     into a local Iceberg warehouse, with checks and /metrics: nothing to install) and
+//     examples/bulkload (the reference bulk load from any configured source).
 //
 // The core packages (monitoring, correlation, dataquality, configloader) import no cloud SDK,
 // database driver, Arrow or Iceberg; sinks and extractors with heavy dependencies live in their own

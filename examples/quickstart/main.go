@@ -1,18 +1,19 @@
-// Command quickstart shows the etlwatch core at work on a small simulated load, with nothing to
-// install and no server: a job with a correlation ID extracts three in-memory tables with two
-// workers, counts rows through bound counters, retries a transient failure, writes the reference
-// JSON job and table events, exports METRIC: lines through the log sink, and prints the metrics
-// summary.
+// Command quickstart shows the whole SDK on a fresh machine: it creates an embedded SQLite sample
+// shop database (customers, orders, order_items), bulk loads it into Apache Iceberg tables in a
+// local warehouse with the monitored bulk load of examples/bulkload (one snapshot, one commit per
+// table recording the source position, reference metrics and JSON events, row-count and
+// required-columns checks, a Prometheus /metrics and /health server while the job runs), then
+// reconciles the orders table row by row, SQLite against the Iceberg table scanned back, and
+// prints what it did and where to look.
 //
-// It needs only Go:
+// It needs nothing but Go: no database server, no Iceberg catalog service, no cloud account.
 //
-//	go run ./examples/quickstart
+//	go run ./examples/quickstart [-dir ./quickstart-data] [-rows 100000] [-listen :8083] [-serve-for 0s]
 //
-// Flags: -workers N (default 2), -console (reference text format for events instead of JSON),
-// -env ENV (default $ETL_ENVIRONMENT, else dev).
-//
-// It stands in for the bulk load into Iceberg that examples/quickstart will run once the extractor
-// and Iceberg packages exist.
+// The data directory is reused when it exists: the sample database is kept and the warehouse
+// (DIR/warehouse) is loaded afresh. A busy -listen port is reported and skipped, not fatal.
+// -serve-for keeps /metrics and /health up that long after the load, for curl. It exits 0 when
+// the load, its checks and the reconciliation passed, 1 when not, 2 for bad flags.
 package main
 
 import (
@@ -21,170 +22,268 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
-	"sync"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
-	"github.com/etlwatch/etlwatch/correlation"
-	"github.com/etlwatch/etlwatch/monitoring"
+	"github.com/etlwatch/etlwatch/configloader"
+	"github.com/etlwatch/etlwatch/dataquality"
+	"github.com/etlwatch/etlwatch/dataquality/arrowdataset"
+	"github.com/etlwatch/etlwatch/extractors/sqlite"
+	"github.com/etlwatch/etlwatch/internal/bulkload"
 )
 
-type options struct {
-	workers int
-	console bool
-	env     string
-}
+const (
+	sourceName     = "quickstart"
+	reconcileTable = "orders"
+	reconcileKey   = "id"
+)
 
 func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+type options struct {
+	dir      string
+	rows     int
+	listen   string
+	serveFor time.Duration
+}
+
+func parseFlags(args []string, stderr io.Writer) (options, error) {
 	var o options
-	flag.IntVar(&o.workers, "workers", 2, "parallel workers")
-	flag.BoolVar(&o.console, "console", false, "write events in the reference console format")
-	flag.StringVar(&o.env, "env", "", "environment (default $ETL_ENVIRONMENT, else dev)")
-	flag.Parse()
-	if err := run(context.Background(), os.Stdout, o); err != nil {
-		fmt.Fprintln(os.Stderr, "quickstart:", err)
-		os.Exit(1)
+	fs := flag.NewFlagSet("quickstart", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.dir, "dir", "quickstart-data", "the data directory (sample database, sources.yaml, warehouse); reused when it exists")
+	fs.IntVar(&o.rows, "rows", 100_000, "rows of the sample database, all tables together, when it is created")
+	fs.StringVar(&o.listen, "listen", ":8083", "the address of the /metrics and /health server; a busy port is reported and skipped")
+	fs.DurationVar(&o.serveFor, "serve-for", 0, "how long to keep serving /metrics and /health after the load")
+	if err := fs.Parse(args); err != nil {
+		return o, err
 	}
+	switch {
+	case fs.NArg() > 0:
+		return o, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	case o.rows < 3:
+		return o, fmt.Errorf("-rows: found %d; allowed: 3 or more", o.rows)
+	case o.dir == "":
+		return o, errors.New("-dir: found an empty path; allowed: a directory path")
+	case o.serveFor < 0:
+		return o, fmt.Errorf("-serve-for: found %s; allowed: 0 or more", o.serveFor)
+	}
+	return o, nil
 }
 
-// table is a simulated source table: rows arrive in batches; failFirst makes the first attempt fail.
-type table struct {
-	name      string
-	rows      int
-	batch     int
-	failFirst bool
-}
-
-var tables = []table{
-	{name: "CUSTOMERS", rows: 1000, batch: 250},
-	{name: "ORDERS", rows: 5000, batch: 1000, failFirst: true},
-	{name: "ORDER_ITEMS", rows: 12000, batch: 2000},
-}
-
-// errTimeout is the transient error the simulated ORDERS extract hits once.
-var errTimeout = errors.New("connection timeout while reading ORDERS")
-
-func run(ctx context.Context, out io.Writer, o options) error {
-	if o.workers < 1 {
-		return fmt.Errorf("-workers %d: must be at least 1", o.workers)
-	}
-	ctx, _ = correlation.Ensure(ctx)
-
-	var envOpt []monitoring.Option
-	var logOpts []monitoring.LoggerOption
-	if o.env != "" {
-		envOpt = append(envOpt, monitoring.WithEnvironment(o.env))
-		logOpts = append(logOpts, monitoring.WithEnvironment(o.env))
-	}
-	w := &syncWriter{w: out}
-	metrics, err := monitoring.NewMetricsCollector("bulk_load", "quickstart",
-		append(envOpt, monitoring.WithSinks(monitoring.NewLogSink(w)))...)
+// run is the program; it returns the exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	o, err := parseFlags(args, stderr)
 	if err != nil {
-		return err
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintln(stderr, "quickstart:", err)
+		return 2
 	}
-	if o.console {
-		logOpts = append(logOpts, monitoring.WithHandler(monitoring.NewConsoleHandler(w, nil)))
+	dir, err := filepath.Abs(o.dir)
+	if err != nil {
+		fmt.Fprintln(stderr, "quickstart:", err)
+		return 1
+	}
+	db, created, err := prepare(ctx, dir, o)
+	if err != nil {
+		fmt.Fprintln(stderr, "quickstart:", err)
+		return 1
+	}
+	warehouse := filepath.Join(dir, "warehouse")
+
+	var sum summary
+	code := bulkload.RunConfig(ctx, bulkload.Config{
+		Source:    sourceName,
+		ConfigDir: dir,
+		AfterLoad: func(ctx context.Context, l *bulkload.Loaded) error {
+			sum.loaded = l
+			sum.reconcile = reconcile(ctx, l)
+			sum.metricsURL, sum.healthURL = urls(l)
+			sum.skipped = l.Pipeline.Skipped()
+			if !sum.reconcile.Passed {
+				return fmt.Errorf("reconcile %s: %s", reconcileTable, resultText(sum.reconcile))
+			}
+			if o.serveFor > 0 && sum.metricsURL != "" {
+				fmt.Fprintf(stdout, "serving %s and %s for %s\n", sum.metricsURL, sum.healthURL, o.serveFor)
+				t := time.NewTimer(o.serveFor)
+				defer t.Stop()
+				select {
+				case <-t.C:
+				case <-ctx.Done():
+				}
+			}
+			return nil
+		},
+	}, stdout, stderr)
+
+	fmt.Fprintln(stdout)
+	fmt.Fprintln(stdout, "=== etlwatch quickstart ===")
+	if created {
+		fmt.Fprintf(stdout, "source:     created SQLite sample %s (%d rows)\n", db, o.rows)
 	} else {
-		logOpts = append(logOpts, monitoring.WithOutput(w))
+		fmt.Fprintf(stdout, "source:     reused SQLite sample %s\n", db)
 	}
-	events := monitoring.NewStructuredLogger("bulk_load", "quickstart", logOpts...)
-
-	start := time.Now()
-	events.LogJobStart(ctx, monitoring.Details{"parallel_workers": o.workers, "tables_to_process": len(tables)})
-
-	type result struct {
-		ok      bool
-		records int64
-	}
-	results := make([]result, len(tables))
-	work := make(chan int)
-	var wg sync.WaitGroup
-	for n := range o.workers {
-		wg.Go(func() {
-			wctx := monitoring.ContextWithWorker(ctx, fmt.Sprintf("worker-%d", n+1))
-			for i := range work {
-				records, err := loadTable(wctx, metrics, events, tables[i], 2)
-				results[i] = result{ok: err == nil, records: records}
-			}
-		})
-	}
-	for i := range tables {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
-
-	var done int
-	var total int64
-	for _, r := range results {
-		if r.ok {
-			done++
-			total += r.records
+	fmt.Fprintf(stdout, "config:     %s\n", filepath.Join(dir, configloader.FileName))
+	if l := sum.loaded; l != nil {
+		fmt.Fprintf(stdout, "warehouse:  %s (Iceberg SQL catalog %s, namespace %q)\n",
+			warehouse, filepath.Join(warehouse, "catalog.db"), l.Namespace)
+		names := make([]string, 0, len(l.Rows))
+		for t := range l.Rows {
+			names = append(names, t)
 		}
+		slices.Sort(names)
+		for _, t := range names {
+			fmt.Fprintf(stdout, "loaded:     %-12s %8d rows\n", t, l.Rows[t])
+		}
+		note := ""
+		if strings.HasPrefix(l.Position, "none") {
+			note = "; SQLite keeps no change history to record"
+		}
+		fmt.Fprintf(stdout, "position:   %s (in each table's snapshot summary, etlwatch.position%s)\n", l.Position, note)
+		fmt.Fprintf(stdout, "checks:     row counts and required columns passed (JSON events above)\n")
+		fmt.Fprintf(stdout, "reconcile:  %s\n", resultText(sum.reconcile))
 	}
-	d := time.Since(start)
-	metrics.EmitCounter(ctx, "job_tables_processed", float64(done), nil)
-	metrics.EmitCounter(ctx, "job_records_processed", float64(total), nil)
-	metrics.EmitDuration(ctx, "job_duration", d, nil)
-	events.LogJobComplete(ctx, done, total, d, monitoring.Details{"failed_tables": len(tables) - done})
-
-	if err := metrics.Shutdown(ctx); err != nil {
-		return fmt.Errorf("flush metrics: %w", err)
+	switch {
+	case sum.metricsURL != "":
+		fmt.Fprintf(stdout, "metrics:    %s and %s served while the job ran (-serve-for 5m keeps them up)\n",
+			sum.metricsURL, sum.healthURL)
+	case sum.loaded != nil:
+		fmt.Fprintf(stdout, "metrics:    no /metrics server: %v\n", errors.Join(sum.skipped...))
 	}
-	fmt.Fprintf(w, "Metrics Summary: %s\n", metrics.Summary())
-	if done != len(tables) {
-		return fmt.Errorf("%d of %d tables failed", len(tables)-done, len(tables))
+	if code != 0 {
+		fmt.Fprintf(stdout, "result:     FAILED (exit %d); see the events above\n", code)
+		return code
 	}
-	return nil
+	fmt.Fprintln(stdout, "result:     OK")
+	return 0
 }
 
-// loadTable "extracts" t with retries, the way the reference pipeline's process_single_table does.
-func loadTable(ctx context.Context, metrics *monitoring.MetricsCollector, events *monitoring.StructuredLogger, t table, maxRetries int) (int64, error) {
-	dims := monitoring.Dimensions{"table": t.name}
-	rows := metrics.Counter("records_processed", dims)
-	batchTime := metrics.Timer("batch_duration", dims)
-	for attempt := 0; ; attempt++ {
-		start := time.Now()
-		events.LogTableStart(ctx, t.name, monitoring.Details{"attempt": attempt + 1})
-		var n int64
-		var err error
-		for off := 0; off < t.rows; off += t.batch {
-			bstart := time.Now()
-			if t.failFirst && attempt == 0 && off >= t.rows/2 {
-				err = errTimeout
-				break
-			}
-			size := min(t.batch, t.rows-off)
-			time.Sleep(time.Millisecond) // the simulated read
-			n += int64(size)
-			batchTime.Since(bstart)
-		}
-		if err != nil {
-			metrics.EmitFailure(ctx, "table_load", "connection_timeout", dims)
-			events.LogTableFailure(ctx, t.name, err, monitoring.Details{"retries_remaining": maxRetries - (attempt + 1)})
-			if attempt+1 < maxRetries {
-				continue
-			}
-			return 0, err
-		}
-		d := time.Since(start)
-		rows.Add(n)
-		metrics.EmitCounter(ctx, "table_processed", 1, dims)
-		metrics.EmitDuration(ctx, "table_load_duration", d, dims)
-		metrics.EmitSuccess(ctx, "table_load", dims)
-		events.LogTableComplete(ctx, t.name, n, d, nil)
-		return n, nil
+// prepare creates dir, the sample database in it unless it exists, and sources.yaml, and removes
+// the warehouse of an earlier run, which a new load would otherwise append to. It returns the
+// database path and whether it was created.
+func prepare(ctx context.Context, dir string, o options) (db string, created bool, err error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", false, fmt.Errorf("data directory: %w", err)
 	}
+	db = filepath.Join(dir, "shop.db")
+	switch _, err := os.Stat(db); {
+	case errors.Is(err, os.ErrNotExist):
+		if err := sqlite.CreateSample(ctx, db, o.rows); err != nil {
+			_ = os.Remove(db)
+			return "", false, fmt.Errorf("create sample database: %w", err)
+		}
+		created = true
+	case err != nil:
+		return "", false, fmt.Errorf("sample database: %w", err)
+	}
+	warehouse := filepath.Join(dir, "warehouse")
+	if err := os.RemoveAll(warehouse); err != nil {
+		return "", false, fmt.Errorf("remove the previous warehouse: %w", err)
+	}
+	config := fmt.Sprintf(`# Written by examples/quickstart.
+sources:
+  %s:
+    database_type: sqlite
+    connection:
+      database: %q
+    bulk_load:
+      parallel_workers: 3
+      max_retries: 1
+      namespace: shop
+    iceberg:
+      catalog: sql
+      warehouse: %q
+    data_quality:
+      check_row_count: true
+      required_columns:
+        customers: [id, name]
+        orders: [id, customer_id]
+      on_failure: fail
+    monitoring:
+      prometheus:
+        listen: %q
+`, sourceName, db, warehouse, o.listen)
+	if err := os.WriteFile(filepath.Join(dir, configloader.FileName), []byte(config), 0o644); err != nil {
+		return "", false, fmt.Errorf("write %s: %w", configloader.FileName, err)
+	}
+	return db, created, nil
 }
 
-// syncWriter lets the event handler and the metric sink share one output without interleaving lines.
-type syncWriter struct {
-	mu sync.Mutex
-	w  io.Writer
+// summary is what the run did, for the closing report.
+type summary struct {
+	loaded     *bulkload.Loaded
+	reconcile  dataquality.Result
+	metricsURL string
+	healthURL  string
+	skipped    []error
 }
 
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(p)
+// reconcile compares the source table reconcileTable, with its queries pushed down to SQLite,
+// with the Iceberg table scanned back into Arrow, and reports the result through the pipeline's
+// checker.
+func reconcile(ctx context.Context, l *bulkload.Loaded) dataquality.Result {
+	failed := func(err error) dataquality.Result {
+		return dataquality.Result{Check: "reconcile", Table: reconcileTable, Err: err}
+	}
+	source, err := l.Extractor.Dataset(ctx, reconcileTable)
+	if err != nil {
+		return failed(fmt.Errorf("source dataset: %w", err))
+	}
+	tbl, err := l.Tables.Catalog().LoadTable(ctx, l.Tables.Identifier(reconcileTable))
+	if err != nil {
+		return failed(fmt.Errorf("load iceberg table: %w", err))
+	}
+	// One table of the sample (three tenths of its rows) fits in memory; a larger table would
+	// be scanned and reconciled by key range.
+	at, err := tbl.Scan().ToArrowTable(ctx)
+	if err != nil {
+		return failed(fmt.Errorf("scan iceberg table: %w", err))
+	}
+	defer at.Release()
+	dest, err := arrowdataset.FromTable(at, arrowdataset.WithPrimaryKey(reconcileKey))
+	if err != nil {
+		return failed(fmt.Errorf("iceberg dataset: %w", err))
+	}
+	defer dest.Release()
+	checker := l.Pipeline.Checker
+	if checker == nil {
+		checker = dataquality.NewChecker()
+	}
+	return checker.Reconcile(ctx, reconcileTable, source, dest, dataquality.ReconcileOptions{Key: reconcileKey})
+}
+
+func resultText(r dataquality.Result) string {
+	if r.Err != nil {
+		return fmt.Sprintf("%s: %v", r.Table, r.Err)
+	}
+	return r.Details
+}
+
+// urls returns the /metrics and /health URLs of the pipeline's server, empty without one.
+func urls(l *bulkload.Loaded) (metrics, health string) {
+	addr := l.Pipeline.MetricsAddr()
+	if addr == nil {
+		return "", ""
+	}
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "", ""
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	base := "http://" + net.JoinHostPort(host, port)
+	return base + "/metrics", base + "/health"
 }

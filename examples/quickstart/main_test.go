@@ -1,93 +1,158 @@
 package main
 
 import (
-	"bufio"
+	"bytes"
 	"context"
-	"encoding/json"
-	"strings"
+	"io"
+	"net"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
-	"github.com/etlwatch/etlwatch/monitoring"
+	"github.com/etlwatch/etlwatch/configloader"
+	"github.com/etlwatch/etlwatch/extractors"
+	"github.com/etlwatch/etlwatch/iceberg"
 )
 
-// TestRun runs the program as the README's first command does and checks what it prints: the job
-// and table events with one correlation ID, the METRIC: lines, and a summary that adds up.
-func TestRun(t *testing.T) {
-	var out strings.Builder
-	require.NoError(t, run(context.Background(), &out, options{workers: 2, env: "ci"}))
-
-	var events []map[string]any
-	var metricLines int
-	var summaryJSON strings.Builder
-	inSummary := false
-	sc := bufio.NewScanner(strings.NewReader(out.String()))
-	for sc.Scan() {
-		line := sc.Text()
-		switch {
-		case inSummary:
-			summaryJSON.WriteString(line)
-		case strings.HasPrefix(line, "Metrics Summary: "):
-			inSummary = true
-			summaryJSON.WriteString(strings.TrimPrefix(line, "Metrics Summary: "))
-		case strings.HasPrefix(line, "METRIC: "):
-			metricLines++
-			var m map[string]any
-			require.NoError(t, json.Unmarshal([]byte(strings.TrimPrefix(line, "METRIC: ")), &m), line)
-		default:
-			var e map[string]any
-			require.NoError(t, json.Unmarshal([]byte(line), &e), line)
-			events = append(events, e)
-		}
-	}
-
-	byType := map[string]int{}
-	ids := map[any]bool{}
-	for _, e := range events {
-		byType[e["event_type"].(string)]++
-		ids[e["correlation_id"]] = true
-		assert.Equal(t, "ci", e["environment"])
-	}
-	assert.Len(t, ids, 1, "one correlation ID for the whole job")
-	assert.NotEqual(t, "", events[0]["correlation_id"])
-	assert.Equal(t, map[string]int{"job_start": 1, "table_processing_start": 4, "table_processing_failed": 1,
-		"table_processing_complete": 3, "job_complete": 1}, byType)
-	assert.Positive(t, metricLines)
-
-	var sum monitoring.Summary
-	require.NoError(t, json.Unmarshal([]byte(summaryJSON.String()), &struct {
-		Series *[]monitoring.SeriesSummary `json:"series"`
-	}{&sum.Series}))
-	find := func(name string, dims monitoring.Dimensions) float64 {
-		for _, s := range sum.Series {
-			match := s.Name == name
-			for k, v := range dims {
-				match = match && s.Dimensions[k] == v
-			}
-			if match {
-				return s.Sum
-			}
-		}
-		t.Fatalf("no series %s %v", name, dims)
-		return 0
-	}
-	assert.Equal(t, 18000.0, find("job_records_processed", nil))
-	assert.Equal(t, 3.0, find("job_tables_processed", nil))
-	assert.Equal(t, 5000.0, find("records_processed", monitoring.Dimensions{"table": "ORDERS"}))
-	assert.Equal(t, 1.0, find("table_load_failure", monitoring.Dimensions{"table": "ORDERS", "error_type": "connection_timeout"}))
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
 }
 
-func TestRunConsoleFormat(t *testing.T) {
-	var out strings.Builder
-	require.NoError(t, run(context.Background(), &out, options{workers: 1, console: true}))
-	assert.Regexp(t, `(?m)^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d - \[worker-1\] - etlwatch\.bulk_load - INFO - EVENT: \{"timestamp":`, out.String())
-	assert.Regexp(t, `(?m) - \[worker-1\] - etlwatch\.bulk_load - ERROR - EVENT: .*"event_type":"table_processing_failed"`, out.String())
+// checkLoaded asserts that each Iceberg table of the quickstart in dir holds the rows of its
+// SQLite source table.
+func checkLoaded(t *testing.T, dir string) {
+	t.Helper()
+	ctx := t.Context()
+	cfg, err := configloader.Load(dir)
+	require.NoError(t, err)
+	src, err := cfg.Source(sourceName)
+	require.NoError(t, err)
+	ext, err := extractors.Open(ctx, src)
+	require.NoError(t, err)
+	defer ext.Close()
+	snap, err := ext.Snapshot(ctx)
+	require.NoError(t, err)
+	defer snap.Close()
+	cat, err := iceberg.OpenCatalog(ctx, src.Iceberg)
+	require.NoError(t, err)
+	if c, ok := cat.(interface{ Close() error }); ok {
+		defer c.Close()
+	}
+	tm := iceberg.NewTableManager(cat, src.BulkLoad.Namespace)
+	for _, name := range []string{"customers", "orders", "order_items"} {
+		want, err := snap.RowCount(ctx, name)
+		require.NoError(t, err, name)
+		require.Positive(t, want, name)
+		got, err := tm.Dataset(name).RowCount(ctx)
+		require.NoError(t, err, name)
+		assert.Equal(t, want, got, "rows of %s", name)
+	}
 }
 
-func TestRunRejectsBadFlags(t *testing.T) {
-	err := run(context.Background(), &strings.Builder{}, options{workers: 0})
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "-workers 0")
+func TestQuickstart(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	args := []string{"-rows", "3000", "-dir", dir, "-listen", "127.0.0.1:0"}
+	metricsURL := regexp.MustCompile(`http://127\.0\.0\.1:\d+/metrics`)
+
+	for _, run1 := range []struct{ name, source string }{
+		{"create", "created SQLite sample"},
+		{"reuse", "reused SQLite sample"},
+	} {
+		t.Run(run1.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(t.Context(), args, &stdout, &stderr)
+			out := stdout.String()
+			require.Equal(t, 0, code, "stderr: %s\nstdout: %s", stderr.String(), out)
+			assert.Contains(t, out, run1.source)
+			assert.Contains(t, out, "orders: Checksum reconciliation PASSED - source: 900 rows, dest: 900 rows, all match")
+			assert.Contains(t, out, "reconcile:  Checksum reconciliation PASSED")
+			assert.Regexp(t, metricsURL, out)
+			assert.Contains(t, out, "warehouse:  "+filepath.Join(dir, "warehouse"))
+			assert.Contains(t, out, "result:     OK")
+			checkLoaded(t, dir)
+		})
+	}
+}
+
+func TestBusyPortIsSkipped(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer busy.Close()
+	args := []string{"-rows", "300", "-dir", t.TempDir(), "-listen", busy.Addr().String()}
+	var stdout, stderr bytes.Buffer
+	code := run(t.Context(), args, &stdout, &stderr)
+	require.Equal(t, 0, code, "stderr: %s\nstdout: %s", stderr.String(), stdout.String())
+	assert.Contains(t, stdout.String(), "metrics:    no /metrics server: ")
+	assert.Contains(t, stdout.String(), busy.Addr().String())
+}
+
+func TestBadFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"-rows", "2"},
+		{"-dir", ""},
+		{"-serve-for", "-1s"},
+		{"extra"},
+	} {
+		var stdout, stderr bytes.Buffer
+		assert.Equal(t, 2, run(t.Context(), args, &stdout, &stderr), "%v", args)
+		assert.NotEmpty(t, stderr.String(), "%v", args)
+	}
+}
+
+// watchWriter is a buffer safe for concurrent use that sends the first match of re to found.
+type watchWriter struct {
+	mu    sync.Mutex
+	buf   bytes.Buffer
+	re    *regexp.Regexp
+	found chan string
+}
+
+func (w *watchWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n, err := w.buf.Write(p)
+	if w.found != nil {
+		if m := w.re.FindStringSubmatch(w.buf.String()); m != nil {
+			w.found <- m[1]
+			w.found = nil
+		}
+	}
+	return n, err
+}
+
+func (w *watchWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
+func TestServeFor(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	stdout := &watchWriter{re: regexp.MustCompile(`serving (http://\S+/metrics) `), found: make(chan string, 1)}
+	var stderr bytes.Buffer
+	args := []string{"-rows", "300", "-dir", t.TempDir(), "-listen", "127.0.0.1:0", "-serve-for", "1m"}
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, args, stdout, &stderr) }()
+
+	select {
+	case url := <-stdout.found:
+		resp, err := http.Get(url)
+		require.NoError(t, err)
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.NoError(t, err)
+		assert.Equal(t, http.StatusOK, resp.StatusCode)
+		assert.Contains(t, string(body), "records_processed")
+	case code := <-done:
+		t.Fatalf("run ended with %d before serving; stdout: %s", code, stdout.String())
+	}
+	cancel()
+	assert.Equal(t, 0, <-done, "stderr: %s\nstdout: %s", stderr.String(), stdout.String())
 }

@@ -1,4 +1,4 @@
-package main
+package bulkload
 
 import (
 	"bufio"
@@ -6,6 +6,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -139,7 +140,7 @@ func TestSQLiteEndToEnd(t *testing.T) {
 `, db, filepath.Join(tmp, "warehouse")))
 
 	var stdout, stderr bytes.Buffer
-	code := run(ctx, []string{"--source", "src", "--config-dir", dir, "--partitions", "2"}, &stdout, &stderr)
+	code := Run(ctx, []string{"--source", "src", "--config-dir", dir, "--partitions", "2"}, &stdout, &stderr)
 	require.Equal(t, 0, code, "stderr: %s\nstdout: %s", stderr.String(), stdout.String())
 
 	tables := []string{"customers", "order_items", "orders"}
@@ -164,12 +165,12 @@ func TestConfigError(t *testing.T) {
       parallel_workers: 0
 `)
 	var stdout, stderr bytes.Buffer
-	code := run(t.Context(), []string{"--source", "src", "--config-dir", dir}, &stdout, &stderr)
+	code := Run(t.Context(), []string{"--source", "src", "--config-dir", dir}, &stdout, &stderr)
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stderr.String(), "sources.yaml:5:")
 	assert.Contains(t, stderr.String(), "parallel_workers")
 
-	code = run(t.Context(), []string{"--config-dir", dir}, &stdout, &stderr)
+	code = Run(t.Context(), []string{"--config-dir", dir}, &stdout, &stderr)
 	assert.Equal(t, 2, code, "--source is required")
 }
 
@@ -207,7 +208,7 @@ func TestFailingTable(t *testing.T) {
 `, db, filepath.Join(tmp, "warehouse")))
 
 	var stdout, stderr bytes.Buffer
-	code := run(ctx, []string{"--source", "src", "--config-dir", dir, "--table-filter", "^(broken|customers|orders)$"}, &stdout, &stderr)
+	code := Run(ctx, []string{"--source", "src", "--config-dir", dir, "--table-filter", "^(broken|customers|orders)$"}, &stdout, &stderr)
 	require.NotEqual(t, 0, code, "stdout: %s", stdout.String())
 	assert.Contains(t, stdout.String(), "failed tables: [broken]")
 
@@ -272,7 +273,7 @@ INSERT INTO %[2]s SELECT g %% 100, CASE WHEN g %% 3 = 0 THEN NULL ELSE 'kind' EN
 `, pgURL, accounts, evts, filepath.Join(tmp, "warehouse")))
 
 	var stdout, stderr bytes.Buffer
-	code := run(ctx, []string{"--source", "src", "--config-dir", dir}, &stdout, &stderr)
+	code := Run(ctx, []string{"--source", "src", "--config-dir", dir}, &stdout, &stderr)
 	require.Equal(t, 0, code, "stderr: %s\nstdout: %s", stderr.String(), stdout.String())
 	checkLoaded(t, dir, "raw", []string{accounts, evts})
 	assert.Contains(t, stdout.String(), "postgres_lsn:")
@@ -298,7 +299,7 @@ func TestEmptyTable(t *testing.T) {
       on_failure: fail
 `, db, filepath.Join(tmp, "warehouse")))
 	var stdout, stderr bytes.Buffer
-	code := run(t.Context(), []string{"--source", "src", "--config-dir", dir}, &stdout, &stderr)
+	code := Run(t.Context(), []string{"--source", "src", "--config-dir", dir}, &stdout, &stderr)
 	require.Equal(t, 0, code, "stderr: %s\nstdout: %s", stderr.String(), stdout.String())
 	assert.Contains(t, stdout.String(), "source: 0, dest: 0")
 }
@@ -323,9 +324,50 @@ func TestDataQualityFailure(t *testing.T) {
       on_failure: fail
 `, db, filepath.Join(tmp, "warehouse")))
 	var stdout, stderr bytes.Buffer
-	code := run(ctx, []string{"--source", "src", "--config-dir", dir}, &stdout, &stderr)
+	code := Run(ctx, []string{"--source", "src", "--config-dir", dir}, &stdout, &stderr)
 	assert.Equal(t, 1, code, "stdout: %s", stdout.String())
 	assert.Contains(t, stdout.String(), "failed tables: []; failed data-quality checks: [customers]")
 	evs := events(t, stdout.String())
 	assert.ElementsMatch(t, []string{"customers", "order_items", "orders"}, tableNames(evs["table_processing_complete"]))
+}
+
+func TestAfterLoad(t *testing.T) {
+	ctx := t.Context()
+	tmp := t.TempDir()
+	db := filepath.Join(tmp, "sample.db")
+	require.NoError(t, sqlite.CreateSample(ctx, db, 300))
+	dir := writeConfig(t, fmt.Sprintf(`sources:
+  src:
+    database_type: sqlite
+    connection:
+      database: %s
+    bulk_load:
+      namespace: raw
+    iceberg:
+      warehouse: %s
+`, db, filepath.Join(tmp, "warehouse")))
+
+	var got *Loaded
+	var stdout, stderr bytes.Buffer
+	code := RunConfig(ctx, Config{Source: "src", ConfigDir: dir, AfterLoad: func(ctx context.Context, l *Loaded) error {
+		got = l
+		n, err := l.Tables.Dataset("orders").RowCount(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, l.Rows["orders"], n)
+		return nil
+	}}, &stdout, &stderr)
+	require.Equal(t, 0, code, "stderr: %s\nstdout: %s", stderr.String(), stdout.String())
+	require.NotNil(t, got)
+	assert.Equal(t, "raw", got.Namespace)
+	assert.NotEmpty(t, got.Position)
+	assert.Equal(t, map[string]int64{"customers": 30, "orders": 90, "order_items": 180}, got.Rows)
+
+	stdout.Reset()
+	code = RunConfig(ctx, Config{Source: "src", ConfigDir: dir, AfterLoad: func(context.Context, *Loaded) error {
+		return errors.New("after-load boom")
+	}}, &stdout, &stderr)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stdout.String(), "after-load boom")
+
+	assert.Equal(t, 2, RunConfig(ctx, Config{ConfigDir: dir}, &stdout, &stderr))
 }

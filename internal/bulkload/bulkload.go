@@ -1,0 +1,574 @@
+package bulkload
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/etlwatch/etlwatch"
+	"github.com/etlwatch/etlwatch/configloader"
+	"github.com/etlwatch/etlwatch/dataquality"
+	"github.com/etlwatch/etlwatch/extractors"
+	"github.com/etlwatch/etlwatch/iceberg"
+	"github.com/etlwatch/etlwatch/monitoring"
+)
+
+// Snapshot summary properties written with each table's commit.
+const (
+	propSource        = "etlwatch.source"
+	propPosition      = "etlwatch.position"
+	propCorrelationID = "etlwatch.correlation_id"
+)
+
+// retryBackoff is the wait before a table's first retry; it doubles on each further retry, up to
+// maxRetryBackoff. A variable so that tests can shorten it.
+var retryBackoff = time.Second
+
+const maxRetryBackoff = 30 * time.Second
+
+// Config is one bulk load, as the flags of [Run] describe it.
+type Config struct {
+	// Source is the sources.yaml source to load. Required.
+	Source string
+	// TableFilter is a regular expression picking the tables; it overrides bulk_load.table_filter.
+	TableFilter string
+	// ConfigDir is the directory holding sources.yaml. Default $CONFIG_DIR, else ./config.
+	ConfigDir string
+	// Workers is how many tables load at once; it overrides bulk_load.parallel_workers when
+	// above 0.
+	Workers int
+	// Partitions is the readers per table; it overrides bulk_load.parallel_partitions when above 0.
+	Partitions int
+	// AfterLoad, when set, runs after every table loaded and passed its checks, while the
+	// pipeline (and its metrics server) is still up; an error makes the run fail with exit code 1.
+	AfterLoad func(ctx context.Context, l *Loaded) error
+}
+
+// Loaded is what [Config.AfterLoad] gets: the job's pipeline, source, extractor and tables.
+type Loaded struct {
+	Pipeline  *etlwatch.Pipeline
+	Source    *configloader.Source
+	Extractor extractors.Extractor
+	Tables    *iceberg.TableManager
+	// Namespace is the Iceberg namespace loaded into.
+	Namespace string
+	// Position is the snapshot position the tables were read at.
+	Position string
+	// Rows is the rows loaded, by table.
+	Rows map[string]int64
+}
+
+func parseFlags(args []string, stderr io.Writer) (Config, error) {
+	var f Config
+	fs := flag.NewFlagSet("bulkload", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&f.Source, "source", "", "the sources.yaml source to load (required)")
+	fs.StringVar(&f.TableFilter, "table-filter", "", "a regular expression picking the tables; overrides bulk_load.table_filter")
+	fs.StringVar(&f.ConfigDir, "config-dir", "", "the directory holding sources.yaml (default $CONFIG_DIR, else ./config)")
+	fs.IntVar(&f.Workers, "workers", 0, "tables loaded at once; overrides bulk_load.parallel_workers")
+	fs.IntVar(&f.Partitions, "partitions", 0, "readers per table; overrides bulk_load.parallel_partitions")
+	if err := fs.Parse(args); err != nil {
+		return f, err
+	}
+	if fs.NArg() > 0 {
+		return f, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	return f, f.validate()
+}
+
+func (f Config) validate() error {
+	switch {
+	case f.Source == "":
+		return errors.New("--source is required")
+	case f.Workers < 0:
+		return fmt.Errorf("--workers: found %d; allowed: 1 or more", f.Workers)
+	case f.Partitions < 0:
+		return fmt.Errorf("--partitions: found %d; allowed: 1 or more", f.Partitions)
+	}
+	if f.TableFilter != "" {
+		if _, err := regexp.Compile(f.TableFilter); err != nil {
+			return fmt.Errorf("--table-filter: %w", err)
+		}
+	}
+	return nil
+}
+
+// tableResult is the outcome of one table.
+type tableResult struct {
+	table    string
+	ok       bool
+	records  int64
+	err      error
+	dqFailed bool // a data-quality check failed with on_failure: fail
+}
+
+// Run is the program examples/bulkload: it parses args as its flags and returns the exit code.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	f, err := parseFlags(args, stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintln(stderr, "bulkload:", err)
+		return 2
+	}
+	return RunConfig(ctx, f, stdout, stderr)
+}
+
+// RunConfig runs the bulk load f describes and returns the exit code: 0 when every table loaded
+// and passed its checks (and f.AfterLoad succeeded), 1 when not, 2 for a bad f or configuration.
+func RunConfig(ctx context.Context, f Config, stdout, stderr io.Writer) int {
+	if err := f.validate(); err != nil {
+		fmt.Fprintln(stderr, "bulkload:", err)
+		return 2
+	}
+	cfg, err := configloader.Load(f.ConfigDir)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 2
+	}
+	src, err := cfg.Source(f.Source)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 2
+	}
+	bl := src.BulkLoad
+	if f.Workers > 0 {
+		bl.ParallelWorkers = f.Workers
+	}
+	if f.Partitions > 0 {
+		bl.ParallelPartitions = f.Partitions
+	}
+	if f.TableFilter != "" {
+		bl.TableFilter = f.TableFilter
+	}
+
+	p, err := etlwatch.New(ctx, "bulk_load", src, etlwatch.WithLogOutput(stdout))
+	if err != nil {
+		fmt.Fprintln(stderr, "bulkload:", err)
+		return 1
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := p.Shutdown(sctx); err != nil {
+			fmt.Fprintln(stderr, "bulkload: shutdown:", err)
+		}
+	}()
+	ctx = p.Context()
+	log := p.Logger.Slog()
+
+	j := &job{p: p, src: src, bl: bl, log: log, afterLoad: f.AfterLoad}
+	if err := j.open(ctx); err != nil {
+		log.ErrorContext(ctx, "bulk load could not start", "error", err)
+		fmt.Fprintln(stderr, "bulkload:", err)
+		j.close()
+		return 1
+	}
+	defer j.close()
+	return j.run(ctx, stdout)
+}
+
+// job holds what the tables of one run share.
+type job struct {
+	p   *etlwatch.Pipeline
+	src *configloader.Source
+	bl  configloader.BulkLoad
+	log *slog.Logger
+
+	afterLoad func(context.Context, *Loaded) error
+	ns        string
+
+	ext    extractors.Extractor
+	snap   extractors.Snapshot
+	tm     *iceberg.TableManager
+	closer func() error
+	tables []string
+}
+
+func (j *job) open(ctx context.Context) error {
+	var err error
+	j.ext, err = extractors.Open(ctx, j.src, extractors.WithLogger(j.log))
+	if err != nil {
+		return fmt.Errorf("open extractor: %w", err)
+	}
+	cat, err := iceberg.OpenCatalog(ctx, j.src.Iceberg)
+	if err != nil {
+		return fmt.Errorf("open iceberg catalog: %w", err)
+	}
+	if c, ok := cat.(interface{ Close() error }); ok {
+		j.closer = c.Close
+	}
+	j.ns = cmp.Or(j.bl.Namespace, j.src.Iceberg.Namespace, j.src.Name)
+	j.tm = iceberg.NewTableManager(cat, j.ns, iceberg.WithLogger(j.log))
+
+	all, err := j.ext.Tables(ctx)
+	if err != nil {
+		return fmt.Errorf("list tables: %w", err)
+	}
+	j.tables, err = selectTables(all, j.bl.Tables, j.bl.TableFilter)
+	if err != nil {
+		return err
+	}
+	j.snap, err = j.ext.Snapshot(ctx)
+	if err != nil {
+		return fmt.Errorf("start snapshot: %w", err)
+	}
+	return nil
+}
+
+func (j *job) close() {
+	if j.snap != nil {
+		_ = j.snap.Close()
+	}
+	if j.ext != nil {
+		_ = j.ext.Close()
+	}
+	if j.closer != nil {
+		_ = j.closer()
+	}
+}
+
+// selectTables returns the configured tables (all when none are), kept by filter when set.
+func selectTables(all, configured []string, filter string) ([]string, error) {
+	tables := all
+	if len(configured) > 0 {
+		tables = configured
+	}
+	if filter == "" {
+		return tables, nil
+	}
+	re, err := regexp.Compile(filter)
+	if err != nil {
+		return nil, fmt.Errorf("table filter: %w", err)
+	}
+	var out []string
+	for _, t := range tables {
+		if re.MatchString(t) {
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+func (j *job) run(ctx context.Context, stdout io.Writer) int {
+	start := time.Now()
+	j.p.Logger.LogJobStart(ctx, monitoring.Details{
+		"parallel_workers":    j.bl.ParallelWorkers,
+		"parallel_partitions": j.bl.ParallelPartitions,
+		"tables_to_process":   len(j.tables),
+		"position":            j.snap.Position().String(),
+	})
+	j.log.InfoContext(ctx, fmt.Sprintf("bulk load of %d tables at %s, %d at once",
+		len(j.tables), j.snap.Position(), j.bl.ParallelWorkers))
+
+	results := make([]tableResult, len(j.tables))
+	var g errgroup.Group // tables fail on their own: one failure must not cancel the others
+	g.SetLimit(j.bl.ParallelWorkers)
+	for i, t := range j.tables {
+		g.Go(func() error {
+			results[i] = j.processTable(ctx, t)
+			return nil
+		})
+	}
+	_ = g.Wait()
+
+	var (
+		completed int
+		records   int64
+		failed    = []string{}
+		dqFailed  = []string{}
+	)
+	for _, r := range results {
+		if r.ok {
+			completed++
+			records += r.records
+		} else {
+			failed = append(failed, r.table)
+		}
+		if r.dqFailed {
+			dqFailed = append(dqFailed, r.table)
+		}
+	}
+	d := time.Since(start)
+	j.p.Metrics.EmitCounter(ctx, "job_tables_processed", float64(completed), nil)
+	j.p.Metrics.EmitCounter(ctx, "job_records_processed", float64(records), nil)
+	j.p.Metrics.EmitDuration(ctx, "job_duration", d, nil)
+	j.p.Logger.LogJobComplete(ctx, completed, records, d, monitoring.Details{
+		"failed_tables":      len(failed),
+		"failed_table_names": failed,
+		"dq_failed_tables":   dqFailed,
+	})
+
+	if summary, err := json.Marshal(j.p.Metrics.Summary()); err != nil {
+		j.log.ErrorContext(ctx, "metrics summary", "error", err)
+	} else {
+		fmt.Fprintf(stdout, "metrics summary: %s\n", summary)
+	}
+
+	if len(failed) == 0 && len(dqFailed) == 0 {
+		j.log.InfoContext(ctx, fmt.Sprintf("bulk load complete: %d tables, %d records in %s",
+			completed, records, d.Round(time.Millisecond)))
+		if j.afterLoad == nil {
+			return 0
+		}
+		l := &Loaded{Pipeline: j.p, Source: j.src, Extractor: j.ext, Tables: j.tm, Namespace: j.ns,
+			Position: j.snap.Position().String(), Rows: make(map[string]int64, len(results))}
+		for _, r := range results {
+			l.Rows[r.table] = r.records
+		}
+		if err := j.afterLoad(ctx, l); err != nil {
+			j.log.ErrorContext(ctx, "after the bulk load", "error", err)
+			return 1
+		}
+		return 0
+	}
+	j.log.ErrorContext(ctx, fmt.Sprintf("bulk load FAILED: %d of %d tables loaded; failed tables: [%s]; failed data-quality checks: [%s]",
+		completed, len(j.tables), strings.Join(failed, ", "), strings.Join(dqFailed, ", ")))
+	return 1
+}
+
+// processTable loads one table with retries, then runs its data-quality checks.
+func (j *job) processTable(ctx context.Context, name string) tableResult {
+	res := tableResult{table: name}
+	dims := monitoring.Dimensions{"table": name}
+	pos := j.snap.Position().String()
+	for attempt := 0; ; attempt++ {
+		start := time.Now()
+		j.p.Logger.LogTableStart(ctx, name, monitoring.Details{
+			"parallel_partitions": j.bl.ParallelPartitions,
+			"position":            pos,
+			"attempt":             attempt + 1,
+		})
+		j.log.InfoContext(ctx, fmt.Sprintf("%s: loading (attempt %d of %d)", name, attempt+1, j.bl.MaxRetries+1))
+		rows, err := j.loadTable(ctx, name)
+		if err == nil {
+			d := time.Since(start)
+			j.p.Metrics.EmitCounter(ctx, "table_processed", 1, dims)
+			j.p.Metrics.EmitCounter(ctx, "records_processed", float64(rows), dims)
+			j.p.Metrics.EmitDuration(ctx, "table_load_duration", d, dims)
+			j.p.Metrics.EmitSuccess(ctx, "table_load", dims)
+			j.p.Logger.LogTableComplete(ctx, name, rows, d, monitoring.Details{"position": pos})
+			j.log.InfoContext(ctx, fmt.Sprintf("%s: loaded %d records in %s", name, rows, d.Round(time.Millisecond)))
+			res.ok, res.records = true, rows
+			break
+		}
+		remaining := j.bl.MaxRetries - attempt
+		j.p.Metrics.EmitFailure(ctx, "table_load", errorType(err), dims)
+		j.p.Logger.LogTableFailure(ctx, name, err, monitoring.Details{"retries_remaining": remaining})
+		j.log.WarnContext(ctx, fmt.Sprintf("%s: attempt %d failed: %v", name, attempt+1, err))
+		if remaining <= 0 || ctx.Err() != nil {
+			res.err = err
+			return res
+		}
+		if err := sleep(ctx, backoff(attempt)); err != nil {
+			res.err = err
+			return res
+		}
+	}
+	res.dqFailed = j.checkQuality(ctx, name)
+	return res
+}
+
+// checkQuality runs the configured checks on a loaded table and reports whether one failed with
+// on_failure: fail. The row count compares the snapshot's count with the destination's.
+func (j *job) checkQuality(ctx context.Context, name string) bool {
+	dq := j.src.DataQuality
+	dest := j.tm.Dataset(name)
+	var results []dataquality.Result
+	if dq.CheckRowCount {
+		results = append(results, j.p.Checker.RowCount(ctx, name,
+			snapshotCount{j.snap, name}, dest, dq.RowCountTolerance))
+	}
+	rest := dq
+	rest.CheckRowCount = false
+	if needsMoreChecks(rest, name) {
+		source, err := j.ext.Dataset(ctx, name)
+		if err != nil {
+			j.log.ErrorContext(ctx, fmt.Sprintf("%s: data-quality checks could not run: %v", name, err))
+			return dq.OnFailure == "fail"
+		}
+		results = append(results, j.p.Checker.Run(ctx, name, rest, source, dest).Results...)
+	}
+	report := dataquality.Report{Table: name, Results: results, OnFailure: dq.OnFailure}
+	if err := report.Err(); err != nil {
+		j.log.ErrorContext(ctx, fmt.Sprintf("%s: DATA QUALITY FAILED: %v", name, err))
+		return true
+	}
+	if !report.Passed() {
+		j.log.WarnContext(ctx, fmt.Sprintf("%s: DATA QUALITY ISSUE (on_failure: warn)", name))
+	}
+	return false
+}
+
+// needsMoreChecks reports whether cfg asks for a check beyond the row count on table.
+func needsMoreChecks(cfg configloader.DataQuality, table string) bool {
+	for t, cols := range cfg.RequiredColumns {
+		if strings.EqualFold(t, table) && len(cols) > 0 {
+			return true
+		}
+	}
+	return slices.ContainsFunc(cfg.ChecksumTables, func(t string) bool { return strings.EqualFold(t, table) })
+}
+
+// snapshotCount is a table of the job's snapshot as a dataquality.Dataset: its rows as of the
+// position the load read at.
+type snapshotCount struct {
+	snap  extractors.Snapshot
+	table string
+}
+
+func (s snapshotCount) RowCount(ctx context.Context) (int64, error) {
+	return s.snap.RowCount(ctx, s.table)
+}
+
+// loadTable reads name from the snapshot and writes it to Iceberg in one commit.
+func (j *job) loadTable(ctx context.Context, name string) (int64, error) {
+	desc, err := j.ext.Describe(ctx, name)
+	if err != nil {
+		return 0, fmt.Errorf("describe: %w", err)
+	}
+	tbl, err := j.tm.EnsureTable(ctx, name, desc.Schema)
+	if err != nil {
+		return 0, fmt.Errorf("ensure iceberg table: %w", err)
+	}
+	props := map[string]string{
+		propSource:        j.src.Name,
+		propPosition:      j.snap.Position().String(),
+		propCorrelationID: j.p.CorrelationID(),
+	}
+
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	batches, wait := stream(ctx, func(ctx context.Context, fn func(context.Context, arrow.RecordBatch) error) (int64, error) {
+		return j.snap.Extract(ctx, desc, extractors.ReadOptions{Partitions: j.bl.ParallelPartitions}, fn)
+	})
+	res, err := j.tm.Write(ctx, tbl, desc.Schema, batches, props)
+	cancel(errWriteDone)
+	extracted, extractErr := wait()
+	if err != nil {
+		return 0, fmt.Errorf("write: %w", err)
+	}
+	if extractErr != nil { // cannot happen: Write sees the extraction error
+		return 0, fmt.Errorf("extract: %w", extractErr)
+	}
+	if extracted != res.Rows {
+		return 0, fmt.Errorf("extracted %d rows but wrote %d", extracted, res.Rows)
+	}
+	return res.Rows, nil
+}
+
+var errWriteDone = errors.New("write finished")
+
+// stream bridges a push-style extraction (which calls fn with each batch) to the pull-style
+// sequence TableManager.Write reads. The extraction runs in its own goroutine and hands over one
+// batch at a time through an unbuffered channel, so at most one batch waits between them. Each
+// batch is retained before it is handed over, and released by Write or, when the handover is
+// abandoned, here. An extraction error is yielded as the sequence's last element. The sequence may
+// be ranged over once; wait, called after ctx is done or the sequence is exhausted, waits for the
+// extraction and returns its row count and error.
+func stream(ctx context.Context, extract func(context.Context, func(context.Context, arrow.RecordBatch) error) (int64, error),
+) (seq func(yield func(arrow.RecordBatch, error) bool), wait func() (int64, error)) {
+	ch := make(chan arrow.RecordBatch)
+	done := make(chan struct{})
+	var (
+		rows int64
+		err  error
+	)
+	var once sync.Once
+	start := func() {
+		go func() {
+			defer close(done)
+			defer close(ch)
+			rows, err = extract(ctx, func(ctx context.Context, rec arrow.RecordBatch) error {
+				rec.Retain()
+				select {
+				case ch <- rec:
+					return nil
+				case <-ctx.Done():
+					rec.Release()
+					return context.Cause(ctx)
+				}
+			})
+		}()
+	}
+	seq = func(yield func(arrow.RecordBatch, error) bool) {
+		started := false
+		once.Do(func() { start(); started = true })
+		if !started {
+			yield(nil, errors.New("bulkload: batch stream ranged over twice"))
+			return
+		}
+		for rec := range ch {
+			if !yield(rec, nil) {
+				return // the goroutine sees ctx cancelled by the caller and stops
+			}
+		}
+		<-done
+		if err != nil {
+			yield(nil, err)
+		}
+	}
+	wait = func() (int64, error) {
+		started := true
+		once.Do(func() { started = false })
+		if !started {
+			return 0, nil
+		}
+		<-done
+		return rows, err
+	}
+	return seq, wait
+}
+
+// errorType is the error_type of the failure metric: the Go type of err's root cause, the same
+// value LogTableFailure puts in its event (like type(e).__name__ in the reference).
+func errorType(err error) string {
+	for {
+		var next error
+		switch u := err.(type) {
+		case interface{ Unwrap() error }:
+			next = u.Unwrap()
+		case interface{ Unwrap() []error }:
+			if errs := u.Unwrap(); len(errs) > 0 {
+				next = errs[0]
+			}
+		}
+		if next == nil {
+			return fmt.Sprintf("%T", err)
+		}
+		err = next
+	}
+}
+
+func backoff(attempt int) time.Duration {
+	d := retryBackoff << attempt
+	if d <= 0 || d > maxRetryBackoff {
+		d = maxRetryBackoff
+	}
+	return d
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
