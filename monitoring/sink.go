@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
@@ -96,9 +97,10 @@ type pushSink struct {
 
 	// sem is held while an export runs, until the exporter returns, even when the caller has stopped
 	// waiting for it: Export is never called concurrently.
-	sem  chan struct{}
-	stop chan struct{}
-	done chan struct{}
+	sem    chan struct{}
+	stop   chan struct{}
+	done   chan struct{}
+	closed atomic.Bool // set by shutdown once the final export is done
 
 	mu          sync.Mutex
 	exports     int64
@@ -150,6 +152,10 @@ func (p *pushSink) export(ctx context.Context) error {
 		err := fmt.Errorf("previous export still running: %w", context.Cause(ctx))
 		p.record(err)
 		return err
+	}
+	if p.closed.Load() {
+		<-p.sem
+		return ErrShutdown // a flush that raced with Shutdown: not a sink failure
 	}
 	rm := new(metricdata.ResourceMetrics)
 	if err := p.reader.Collect(ctx, rm); err != nil {
@@ -212,9 +218,18 @@ func (p *pushSink) shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 		return fmt.Errorf("an export is still running: %w", context.Cause(ctx))
 	}
+	err := p.export(ctx)
+	// Hold the semaphore while the sink shuts down, and mark it closed, so that a ForceFlush racing
+	// with Shutdown never exports to a sink that is shut down.
+	select {
+	case p.sem <- struct{}{}:
+	case <-ctx.Done():
+		return errors.Join(err, fmt.Errorf("an export is still running: %w", context.Cause(ctx)))
+	}
+	p.closed.Store(true)
+	defer func() { <-p.sem }()
 	// Shut the exporter and the reader down even when the last export failed, so that the sink's
 	// connections and goroutines end.
-	err := p.export(ctx)
 	return errors.Join(err, p.sink.Shutdown(ctx), p.reader.Shutdown(ctx))
 }
 
