@@ -311,19 +311,14 @@ func (s *snapshot) Extract(ctx context.Context, table *extract.Table, opts extra
 	return r.total, nil
 }
 
-// splitRange splits [lo, hi] into at most n inclusive ranges of about equal width.
+// splitRange splits [lo, hi] into at most n inclusive ranges; see [extract.SplitKeyRange].
 func splitRange(lo, hi int64, n int) []keyRange {
-	width := (uint64(hi-lo))/uint64(n) + 1 // hi-lo fits in uint64 even across the int64 range
-	out := make([]keyRange, 0, n)
-	for start := lo; ; {
-		end := start + int64(width-1)
-		if end < start || end >= hi { // overflow or last range
-			out = append(out, keyRange{lo: start, hi: hi})
-			return out
-		}
-		out = append(out, keyRange{lo: start, hi: end})
-		start = end + 1
+	parts := extract.SplitKeyRange(lo, hi, n)
+	out := make([]keyRange, len(parts))
+	for i, p := range parts {
+		out[i] = keyRange{lo: p.Lo, hi: p.Hi}
 	}
+	return out
 }
 
 // reader turns query results into record batches of at most opts.BatchRows rows and hands each

@@ -57,19 +57,7 @@ func describe(ctx context.Context, q querier, database, table string) (*extract.
 		fields[i] = arrow.Field{Name: c.name, Type: dt, Nullable: c.nullable == "YES"}
 		types[i] = c.columnType
 	}
-	var md *arrow.Metadata
-	if len(pk) == 0 {
-		pk = nil
-	} else {
-		m := arrow.NewMetadata([]string{extract.PrimaryKeyMetadata}, []string{strings.Join(pk, ",")})
-		md = &m
-	}
-	return &extract.Table{
-		Name:        table,
-		Schema:      arrow.NewSchema(fields, md),
-		PrimaryKey:  pk,
-		SourceTypes: types,
-	}, nil
+	return extract.NewTable(table, fields, types, pk), nil
 }
 
 func queryColumns(ctx context.Context, q querier, database, table string) ([]column, error) {

@@ -78,19 +78,7 @@ func describe(ctx context.Context, q querier, schema, table string) (*extract.Ta
 		fields[i] = arrow.Field{Name: c.name, Type: dt, Nullable: !c.notNull}
 		types[i] = c.format
 	}
-	var md *arrow.Metadata
-	if len(pk) == 0 {
-		pk = nil
-	} else {
-		m := arrow.NewMetadata([]string{extract.PrimaryKeyMetadata}, []string{strings.Join(pk, ",")})
-		md = &m
-	}
-	return &extract.Table{
-		Name:        table,
-		Schema:      arrow.NewSchema(fields, md),
-		PrimaryKey:  pk,
-		SourceTypes: types,
-	}, nil
+	return extract.NewTable(table, fields, types, pk), nil
 }
 
 var numericRE = regexp.MustCompile(`^numeric\((\d+),(\d+)\)$`)

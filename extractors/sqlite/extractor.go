@@ -219,13 +219,7 @@ func describe(ctx context.Context, q querier, table string) (*extract.Table, err
 		}
 		t.SourceTypes = append(t.SourceTypes, c.typ)
 	}
-	var md *arrow.Metadata
-	if len(t.PrimaryKey) > 0 {
-		m := arrow.NewMetadata([]string{extract.PrimaryKeyMetadata}, []string{strings.Join(t.PrimaryKey, ",")})
-		md = &m
-	}
-	t.Schema = arrow.NewSchema(fields, md)
-	return t, nil
+	return extract.NewTable(name, fields, t.SourceTypes, t.PrimaryKey), nil
 }
 
 // Snapshot opens a read transaction on a connection of its own and returns it as an
