@@ -11,7 +11,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	driver "github.com/go-sql-driver/mysql"
@@ -20,6 +19,7 @@ import (
 	"github.com/etlwatch/etlwatch/dataquality"
 	"github.com/etlwatch/etlwatch/dataquality/sqldataset"
 	"github.com/etlwatch/etlwatch/extractors/extract"
+	"github.com/etlwatch/etlwatch/extractors/internal/openset"
 )
 
 // ErrClosed is returned by the methods of an [Extractor] used after Close.
@@ -52,10 +52,7 @@ type Extractor struct {
 	database string
 	logger   *slog.Logger
 
-	closeOnce sync.Once
-	mu        sync.RWMutex
-	closed    bool
-	snapshots map[*snapshot]struct{} // open snapshots, closed by Close
+	snaps openset.Set[*snapshot] // open snapshots, closed by Close
 }
 
 var _ extract.Extractor = (*Extractor)(nil)
@@ -87,7 +84,7 @@ func Open(ctx context.Context, src *configloader.Source, opts ...Option) (*Extra
 		_ = db.Close()
 		return nil, redact(fmt.Errorf("mysql: source %q: ping: %w", src.Name, err), secrets)
 	}
-	return &Extractor{db: db, database: dc.DBName, logger: cfg.logger, snapshots: map[*snapshot]struct{}{}}, nil
+	return &Extractor{db: db, database: dc.DBName, logger: cfg.logger}, nil
 }
 
 // driverConfig returns the driver configuration for src and the secrets that must not appear in
@@ -192,9 +189,7 @@ func redact(err error, secrets []string) error {
 }
 
 func (e *Extractor) check() error {
-	e.mu.RLock()
-	defer e.mu.RUnlock()
-	if e.closed {
+	if e.snaps.Closed() {
 		return ErrClosed
 	}
 	return nil
@@ -248,13 +243,10 @@ func (e *Extractor) Snapshot(ctx context.Context) (extract.Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
+	if !e.snaps.Add(s) {
 		_ = s.end()
 		return nil, ErrClosed
 	}
-	e.snapshots[s] = struct{}{}
 	return s, nil
 }
 
@@ -274,25 +266,11 @@ func (e *Extractor) Dataset(ctx context.Context, table string) (dataquality.Data
 // Close closes the snapshots still open, waiting for reads in progress on them, then the
 // extractor's connections. Later calls return [ErrClosed].
 func (e *Extractor) Close() error {
-	err := ErrClosed
-	e.closeOnce.Do(func() {
-		e.mu.Lock()
-		e.closed = true
-		open := make([]*snapshot, 0, len(e.snapshots))
-		for s := range e.snapshots {
-			open = append(open, s)
-		}
-		e.mu.Unlock()
-		var errs []error
-		for _, s := range open {
-			if err := s.Close(); err != nil {
-				errs = append(errs, err)
-			}
-		}
-		errs = append(errs, e.db.Close())
-		err = errors.Join(errs...)
-	})
-	return err
+	first, err := e.snaps.Close()
+	if !first {
+		return ErrClosed
+	}
+	return errors.Join(err, e.db.Close())
 }
 
 func (e *Extractor) logf(table, format string, args ...any) {

@@ -10,7 +10,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -20,6 +19,7 @@ import (
 	"github.com/etlwatch/etlwatch/dataquality"
 	"github.com/etlwatch/etlwatch/dataquality/sqldataset"
 	"github.com/etlwatch/etlwatch/extractors/extract"
+	"github.com/etlwatch/etlwatch/extractors/internal/openset"
 )
 
 // ErrClosed is returned by the methods of an [Extractor] or a snapshot used after Close.
@@ -55,10 +55,7 @@ type Extractor struct {
 	schema string
 	logger *slog.Logger
 
-	closeOnce sync.Once
-	mu        sync.RWMutex
-	closed    bool
-	snapshots map[*snapshot]struct{} // open snapshots, closed by Close
+	snaps openset.Set[*snapshot] // open snapshots, closed by Close
 }
 
 var _ extract.Extractor = (*Extractor)(nil)
@@ -97,11 +94,10 @@ func Open(ctx context.Context, src *configloader.Source, opts ...Option) (*Extra
 		return nil, redact(fmt.Errorf("postgres: source %q: ping: %w", src.Name, err), secrets)
 	}
 	return &Extractor{
-		pool:      pool,
-		db:        stdlib.OpenDBFromPool(pool),
-		schema:    cfg.schema,
-		logger:    cfg.logger,
-		snapshots: map[*snapshot]struct{}{},
+		pool:   pool,
+		db:     stdlib.OpenDBFromPool(pool),
+		schema: cfg.schema,
+		logger: cfg.logger,
 	}, nil
 }
 
@@ -191,9 +187,7 @@ func redact(err error, secrets []string) error {
 }
 
 func (e *Extractor) check() error {
-	e.mu.RLock()
-	defer e.mu.RUnlock()
-	if e.closed {
+	if e.snaps.Closed() {
 		return ErrClosed
 	}
 	return nil
@@ -240,13 +234,10 @@ func (e *Extractor) Snapshot(ctx context.Context) (extract.Snapshot, error) {
 	if err != nil {
 		return nil, err
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.closed {
+	if !e.snaps.Add(s) {
 		_ = s.end()
 		return nil, ErrClosed
 	}
-	e.snapshots[s] = struct{}{}
 	return s, nil
 }
 
@@ -266,25 +257,12 @@ func (e *Extractor) Dataset(ctx context.Context, table string) (dataquality.Data
 // Close closes the snapshots still open, then the extractor's connections, waiting for reads
 // in progress to give theirs back. Later calls return [ErrClosed].
 func (e *Extractor) Close() error {
-	err := ErrClosed
-	e.closeOnce.Do(func() {
-		e.mu.Lock()
-		e.closed = true
-		open := make([]*snapshot, 0, len(e.snapshots))
-		for s := range e.snapshots {
-			open = append(open, s)
-		}
-		e.mu.Unlock()
-		var errs []error
-		for _, s := range open {
-			if err := s.Close(); err != nil {
-				errs = append(errs, err)
-			}
-		}
-		errs = append(errs, e.db.Close())
-		e.pool.Close()
-		err = errors.Join(errs...)
-	})
+	first, err := e.snaps.Close()
+	if !first {
+		return ErrClosed
+	}
+	err = errors.Join(err, e.db.Close())
+	e.pool.Close()
 	return err
 }
 

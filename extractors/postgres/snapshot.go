@@ -61,9 +61,7 @@ func (s *snapshot) Position() extract.Position { return s.pos }
 func (s *snapshot) Close() error {
 	err := ErrSnapshotClosed
 	s.closeOnce.Do(func() {
-		s.e.mu.Lock()
-		delete(s.e.snapshots, s)
-		s.e.mu.Unlock()
+		s.e.snaps.Remove(s)
 		err = s.end()
 	})
 	return err

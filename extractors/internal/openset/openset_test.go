@@ -1,0 +1,62 @@
+package openset_test
+
+import (
+	"errors"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/etlwatch/etlwatch/extractors/internal/openset"
+)
+
+type member struct {
+	set    *openset.Set[*member]
+	err    error
+	closed int
+}
+
+func (m *member) Close() error {
+	m.closed++
+	m.set.Remove(m) // as a snapshot does when it closes
+	return m.err
+}
+
+func TestSet(t *testing.T) {
+	var s openset.Set[*member]
+	boom := errors.New("boom")
+	a, b, c := &member{set: &s}, &member{set: &s, err: boom}, &member{set: &s}
+	assert.True(t, s.Add(a))
+	assert.True(t, s.Add(b))
+	assert.True(t, s.Add(c))
+	assert.NoError(t, c.Close()) // closed by itself: not closed again
+	assert.False(t, s.Closed())
+
+	first, err := s.Close()
+	assert.True(t, first)
+	assert.ErrorIs(t, err, boom)
+	assert.Equal(t, 1, a.closed)
+	assert.Equal(t, 1, b.closed)
+	assert.Equal(t, 1, c.closed)
+	assert.True(t, s.Closed())
+	assert.False(t, s.Add(&member{set: &s}))
+	first, err = s.Close()
+	assert.False(t, first)
+	assert.NoError(t, err)
+}
+
+func TestSetConcurrent(t *testing.T) {
+	var s openset.Set[*member]
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			m := &member{set: &s}
+			if s.Add(m) {
+				_ = m.Close()
+			}
+		})
+	}
+	wg.Go(func() { _, _ = s.Close() })
+	wg.Wait()
+	assert.True(t, s.Closed())
+}
