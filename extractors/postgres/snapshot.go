@@ -139,14 +139,12 @@ func (s *snapshot) Extract(ctx context.Context, table *extract.Table, opts extra
 	}
 	fields := table.Schema.Fields()
 	exprs := make([]string, len(fields))
-	apps := make([]appender, len(fields))
 	for i, f := range fields {
 		source := ""
 		if len(table.SourceTypes) == len(fields) {
 			source = table.SourceTypes[i]
 		}
 		exprs[i] = selectExpr(pgx.Identifier{f.Name}.Sanitize(), f.Type, source)
-		apps[i] = appenderFor(f.Type)
 	}
 	base := "SELECT " + strings.Join(exprs, ", ") + " FROM " + s.qualified(table.Name)
 
@@ -189,7 +187,7 @@ func (s *snapshot) Extract(ctx context.Context, table *extract.Table, opts extra
 					args = []any{r.lo, r.hi}
 				}
 				return s.inSnapshot(gctx, func(tx pgx.Tx) error {
-					return readRows(gctx, tx, q, args, table.Schema, apps, opts, out)
+					return readRows(gctx, tx, q, args, table.Schema, opts, out)
 				})
 			})
 		}
@@ -230,14 +228,24 @@ func splitRange(lo, hi int64, n int) []keyRange {
 }
 
 // readRows runs q and sends its rows as record batches of at most opts.BatchRows rows to out.
-func readRows(ctx context.Context, tx pgx.Tx, q string, args []any, schema *arrow.Schema, apps []appender, opts extract.ReadOptions, out chan<- arrow.RecordBatch) error {
+// Values are decoded from the wire straight into the builders (see decoderFor).
+func readRows(ctx context.Context, tx pgx.Tx, q string, args []any, schema *arrow.Schema, opts extract.ReadOptions, out chan<- arrow.RecordBatch) error {
 	rows, err := tx.Query(ctx, q, args...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
+	fds := rows.FieldDescriptions()
+	if len(fds) != schema.NumFields() {
+		return fmt.Errorf("query returned %d columns for %d fields", len(fds), schema.NumFields())
+	}
+	decs := make([]decoder, len(fds))
+	for i, fd := range fds {
+		decs[i] = decoderFor(schema.Field(i).Type, fd, rows.TypeMap())
+	}
 	b := array.NewRecordBuilder(opts.Allocator, schema)
 	defer b.Release()
+	builders := b.Fields()
 	n := 0
 	send := func() error {
 		rec := b.NewRecordBatch()
@@ -251,17 +259,13 @@ func readRows(ctx context.Context, tx pgx.Tx, q string, args []any, schema *arro
 		}
 	}
 	for rows.Next() {
-		vals, err := rows.Values()
-		if err != nil {
-			return err
-		}
-		for i, v := range vals {
-			fb := b.Field(i)
-			if v == nil {
+		for i, raw := range rows.RawValues() {
+			fb := builders[i]
+			if raw == nil {
 				fb.AppendNull()
 				continue
 			}
-			if err := apps[i](fb, v); err != nil {
+			if err := decs[i](fb, raw); err != nil {
 				return fmt.Errorf("column %s: %w", schema.Field(i).Name, err)
 			}
 		}

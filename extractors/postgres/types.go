@@ -128,14 +128,15 @@ func arrowType(typname, format string) (arrow.DataType, error) {
 	return nil, errUnsupported
 }
 
-// selectExpr is how a column of Arrow type dt and declared type source is selected: strings
-// and decimals as text, except char(n), which a cast to text would strip of its padding.
+// selectExpr is how a column of Arrow type dt and declared type source is selected: strings as
+// text (uuid, json, unconstrained numeric), except char(n), which a cast to text would strip of
+// its padding.
 func selectExpr(quoted string, dt arrow.DataType, source string) string {
 	if source == "character" || strings.HasPrefix(source, "character(") {
 		return quoted
 	}
 	switch dt.ID() {
-	case arrow.STRING, arrow.DECIMAL128:
+	case arrow.STRING:
 		return quoted + "::text"
 	}
 	return quoted
@@ -148,8 +149,9 @@ func wrongValue(dt arrow.DataType, v any) error {
 	return fmt.Errorf("cannot store %T value %v as %s", v, v, dt)
 }
 
-// appenderFor returns the appender for a field of type dt, whose values come from rows.Values of
-// the expression selectExpr chose.
+// appenderFor returns the appender for a field of type dt, fed with the values pgx's codecs
+// decode the expression selectExpr chose into; decoderFor uses it for what it does not decode
+// from the wire itself.
 func appenderFor(dt arrow.DataType) appender {
 	switch t := dt.(type) {
 	case *arrow.Int16Type:

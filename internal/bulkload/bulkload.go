@@ -437,26 +437,40 @@ func (s snapshotCount) RowCount(ctx context.Context) (int64, error) {
 
 // loadTable reads name from the snapshot and writes it to Iceberg in one commit.
 func (j *job) loadTable(ctx context.Context, name string) (int64, error) {
-	desc, err := j.ext.Describe(ctx, name)
-	if err != nil {
-		return 0, fmt.Errorf("describe: %w", err)
-	}
-	tbl, err := j.tm.EnsureTable(ctx, name, desc.Schema)
-	if err != nil {
-		return 0, fmt.Errorf("ensure iceberg table: %w", err)
-	}
 	props := map[string]string{
 		propSource:        j.src.Name,
 		propPosition:      j.snap.Position().String(),
 		propCorrelationID: j.p.CorrelationID(),
 	}
+	return load(ctx, j.ext, j.snap, j.tm, name, j.bl.ParallelPartitions, props, nil)
+}
 
+// load reads name from snap with partitions readers and writes it to Iceberg through tm in one
+// commit carrying props. onBatch, when set, is called with the rows of each batch read.
+func load(ctx context.Context, ext extractors.Extractor, snap extractors.Snapshot, tm *iceberg.TableManager,
+	name string, partitions int, props map[string]string, onBatch func(rows int64),
+) (int64, error) {
+	desc, err := ext.Describe(ctx, name)
+	if err != nil {
+		return 0, fmt.Errorf("describe: %w", err)
+	}
+	tbl, err := tm.EnsureTable(ctx, name, desc.Schema)
+	if err != nil {
+		return 0, fmt.Errorf("ensure iceberg table: %w", err)
+	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	batches, wait := stream(ctx, func(ctx context.Context, fn func(context.Context, arrow.RecordBatch) error) (int64, error) {
-		return j.snap.Extract(ctx, desc, extractors.ReadOptions{Partitions: j.bl.ParallelPartitions}, fn)
+		if onBatch != nil {
+			next := fn
+			fn = func(ctx context.Context, rec arrow.RecordBatch) error {
+				onBatch(rec.NumRows())
+				return next(ctx, rec)
+			}
+		}
+		return snap.Extract(ctx, desc, extractors.ReadOptions{Partitions: partitions}, fn)
 	})
-	res, err := j.tm.Write(ctx, tbl, desc.Schema, batches, props)
+	res, err := tm.Write(ctx, tbl, desc.Schema, batches, props)
 	cancel(errWriteDone)
 	extracted, extractErr := wait()
 	if err != nil {

@@ -1,0 +1,204 @@
+package bulkload
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/stretchr/testify/require"
+
+	"github.com/etlwatch/etlwatch"
+	"github.com/etlwatch/etlwatch/configloader"
+	"github.com/etlwatch/etlwatch/extractors"
+	"github.com/etlwatch/etlwatch/iceberg"
+)
+
+// benchTable creates (once; later runs reuse it) a PostgreSQL table of rows rows and the ten
+// columns of a typical fact table, and returns its name.
+func benchTable(b *testing.B, conn *pgx.Conn, rows int) string {
+	b.Helper()
+	ctx := context.Background()
+	name := fmt.Sprintf("etlw_bench_load_%d", rows)
+	var n int64
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM "+name).Scan(&n); err == nil && n == int64(rows) {
+		return name
+	}
+	_, err := conn.Exec(ctx, fmt.Sprintf(`DROP TABLE IF EXISTS %[1]s;
+CREATE TABLE %[1]s (id bigint PRIMARY KEY, account_id integer NOT NULL, amount numeric(12,2), price double precision,
+  status text, note text, active boolean, booked date, updated_at timestamptz, code varchar(16));
+INSERT INTO %[1]s SELECT g, g %% 50000, (g %% 100000) / 100.0, g * 0.37, CASE g %% 4 WHEN 0 THEN 'new' WHEN 1 THEN 'paid' WHEN 2 THEN 'shipped' ELSE NULL END,
+  'order note number ' || g, g %% 2 = 0, date '2020-01-01' + (g %% 1500), timestamptz '2024-01-01 00:00:00+00' + g * interval '1 second', 'C' || (g %% 9999)
+FROM generate_series(1, %[2]d) g`, name, rows))
+	require.NoError(b, err)
+	_, err = conn.Exec(ctx, "VACUUM ANALYZE "+name)
+	require.NoError(b, err)
+	return name
+}
+
+func benchConn(b *testing.B) *pgx.Conn {
+	b.Helper()
+	conn, err := pgx.Connect(context.Background(), pgURL)
+	if err != nil {
+		b.Skip("PostgreSQL is not reachable at 127.0.0.1:5432: ", err)
+	}
+	b.Cleanup(func() { _ = conn.Close(context.Background()) })
+	return conn
+}
+
+// BenchmarkLoad1M loads a 1M-row, 10-column PostgreSQL table into Iceberg and, in the same run,
+// reads it with pgx alone (the limit). Sub-benchmarks:
+//
+//   - pgx_read: pgx scanning every row into typed Go values, the anchor;
+//   - extract: the postgres extractor to Arrow batches, nothing written;
+//   - load/partitions=N: extraction + Iceberg write + one commit, no monitoring;
+//   - load_monitored/partitions=N: the same through the job, with the collector, the structured
+//     logger and the per-table metrics and events wired (output discarded).
+//
+// Each reports rows/s; the ratio to pgx_read is in docs/BENCHMARKS.md.
+func BenchmarkLoad1M(b *testing.B) {
+	conn := benchConn(b)
+	name := benchTable(b, conn, 1_000_000)
+	ctx := context.Background()
+	rate := func(b *testing.B, rows int64) {
+		b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+		b.ReportMetric(0, "ns/op")
+	}
+
+	b.Run("pgx_read", func(b *testing.B) {
+		var rows int64
+		for b.Loop() {
+			rs, err := conn.Query(ctx, "SELECT id, account_id, amount, price, status, note, active, booked, updated_at, code FROM "+name)
+			require.NoError(b, err)
+			var (
+				id, price          = int64(0), pgtype.Float8{}
+				account            int32
+				amount             pgtype.Numeric
+				status, note, code pgtype.Text
+				active             pgtype.Bool
+				booked             pgtype.Date
+				updated            pgtype.Timestamptz
+			)
+			for rs.Next() {
+				if err := rs.Scan(&id, &account, &amount, &price, &status, &note, &active, &booked, &updated, &code); err != nil {
+					b.Fatal(err)
+				}
+				rows++
+			}
+			require.NoError(b, rs.Err())
+		}
+		rate(b, rows)
+	})
+
+	src := &configloader.Source{Name: "bench", DatabaseType: "postgres",
+		Connection: configloader.Connection{DSN: configloader.Secret(pgURL)},
+		BulkLoad:   configloader.BulkLoad{ParallelWorkers: 1, ParallelPartitions: 1, Namespace: "bench"}}
+	ext, err := extractors.Open(ctx, src)
+	require.NoError(b, err)
+	defer ext.Close()
+	snap, err := ext.Snapshot(ctx)
+	require.NoError(b, err)
+	defer snap.Close()
+
+	b.Run("extract", func(b *testing.B) {
+		desc, err := ext.Describe(ctx, name)
+		require.NoError(b, err)
+		var rows int64
+		for b.Loop() {
+			n, err := snap.Extract(ctx, desc, extractors.ReadOptions{}, func(context.Context, arrow.RecordBatch) error { return nil })
+			require.NoError(b, err)
+			rows += n
+		}
+		rate(b, rows)
+	})
+
+	for _, parts := range []int{1, 2} {
+		b.Run(fmt.Sprintf("load/partitions=%d", parts), func(b *testing.B) {
+			src := *src
+			src.Iceberg.Warehouse = b.TempDir()
+			cat, err := iceberg.OpenCatalog(ctx, src.Iceberg)
+			require.NoError(b, err)
+			if c, ok := cat.(io.Closer); ok {
+				defer c.Close()
+			}
+			tm := iceberg.NewTableManager(cat, "bench")
+			var rows int64
+			for b.Loop() {
+				n, err := load(ctx, ext, snap, tm, name, parts, map[string]string{propSource: "bench"}, nil)
+				require.NoError(b, err)
+				rows += n
+			}
+			rate(b, rows)
+		})
+		b.Run(fmt.Sprintf("load_monitored/partitions=%d", parts), func(b *testing.B) {
+			src := *src
+			src.Iceberg.Warehouse = b.TempDir()
+			src.BulkLoad.ParallelPartitions = parts
+			p, err := etlwatch.New(ctx, "bulk_load", &src, etlwatch.WithLogOutput(io.Discard), etlwatch.WithMetricLog(io.Discard))
+			require.NoError(b, err)
+			defer p.Shutdown(context.Background()) //nolint:errcheck
+			j := &job{p: p, src: &src, bl: src.BulkLoad, log: p.Logger.Slog()}
+			require.NoError(b, j.open(p.Context()))
+			defer j.close()
+			var rows int64
+			for b.Loop() {
+				res := j.processTable(p.Context(), name)
+				require.NoError(b, res.err)
+				rows += res.records
+			}
+			rate(b, rows)
+		})
+	}
+}
+
+// BenchmarkPeakRSS5M builds examples/bulkload, runs it on a 5M-row, 10-column PostgreSQL table
+// into a fresh warehouse and reports the process's peak resident set size (getrusage maxrss) and
+// its rate. Run it on its own: go test -run '^$' -bench PeakRSS5M -benchtime 1x ./internal/bulkload
+func BenchmarkPeakRSS5M(b *testing.B) {
+	conn := benchConn(b)
+	name := benchTable(b, conn, 5_000_000)
+	dir := b.TempDir()
+	bin := filepath.Join(dir, "bulkload")
+	build := exec.Command("go", "build", "-o", bin, "github.com/etlwatch/etlwatch/examples/bulkload")
+	build.Stderr = os.Stderr
+	require.NoError(b, build.Run())
+	for _, parts := range []int{1, 2} {
+		b.Run("partitions="+strconv.Itoa(parts), func(b *testing.B) {
+			var maxRSS int64
+			var rows float64
+			for b.Loop() {
+				cfg := b.TempDir()
+				require.NoError(b, os.WriteFile(filepath.Join(cfg, configloader.FileName), []byte(fmt.Sprintf(`sources:
+  bench:
+    database_type: postgres
+    connection:
+      dsn: %s
+    bulk_load:
+      parallel_workers: 1
+      parallel_partitions: %d
+      tables: [%s]
+    iceberg:
+      warehouse: %s
+`, pgURL, parts, name, filepath.Join(cfg, "warehouse"))), 0o600))
+				cmd := exec.Command(bin, "--source", "bench", "--config-dir", cfg)
+				cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
+				start := time.Now()
+				require.NoError(b, cmd.Run())
+				rows += 5_000_000 / time.Since(start).Seconds()
+				maxRSS = max(maxRSS, cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss)
+			}
+			b.ReportMetric(float64(maxRSS)/1024, "peak_rss_MB")
+			b.ReportMetric(rows/float64(b.N), "rows/s")
+			b.ReportMetric(0, "ns/op")
+		})
+	}
+}
