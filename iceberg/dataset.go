@@ -15,7 +15,8 @@ import (
 )
 
 // Dataset is an Iceberg table as the data-quality checks see it: a [dataquality.Dataset] that is
-// also a [dataquality.NullCounter], [dataquality.SchemaReader] and [dataquality.PrimaryKeyReader].
+// also a [dataquality.NullCounter], [dataquality.SchemaReader], [dataquality.PrimaryKeyReader] and
+// a [dataquality.Checksummer].
 // Each call loads the table's current metadata from the catalog, so it sees the latest commit.
 // Its methods are safe for concurrent use.
 type Dataset struct {

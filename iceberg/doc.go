@@ -47,7 +47,10 @@
 // # Data quality
 //
 // [Dataset] implements [dataquality.Dataset] and the optional [dataquality.NullCounter],
-// [dataquality.SchemaReader] and [dataquality.PrimaryKeyReader]: row and NULL counts come from the
-// snapshot summary and the manifests without reading data files when the snapshot has no delete
-// files.
+// [dataquality.SchemaReader], [dataquality.PrimaryKeyReader] and [dataquality.Checksummer]: row
+// and NULL counts come from the snapshot summary and the manifests without reading data files
+// when the snapshot has no delete files; checksums and row hashes for a reconciliation
+// ([dataquality.Checker.Reconcile], or checksum_tables in sources.yaml) come from scans of the key
+// and compared columns, pruned to the files whose key bounds meet the range asked for, hashed one
+// record batch at a time, so memory does not grow with the table.
 package iceberg

@@ -21,6 +21,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/etlwatch/etlwatch/configloader"
+	"github.com/etlwatch/etlwatch/dataquality"
 	"github.com/etlwatch/etlwatch/extractors"
 	"github.com/etlwatch/etlwatch/extractors/sqlite"
 	"github.com/etlwatch/etlwatch/iceberg"
@@ -269,14 +270,28 @@ INSERT INTO %[2]s SELECT g %% 100, CASE WHEN g %% 3 = 0 THEN NULL ELSE 'kind' EN
       warehouse: %s
     data_quality:
       check_row_count: true
+      checksum_tables: [%s]
       on_failure: fail
-`, pgURL, accounts, evts, filepath.Join(tmp, "warehouse")))
+`, pgURL, accounts, evts, filepath.Join(tmp, "warehouse"), accounts))
 
 	var stdout, stderr bytes.Buffer
 	code := Run(ctx, []string{"--source", "src", "--config-dir", dir}, &stdout, &stderr)
 	require.Equal(t, 0, code, "stderr: %s\nstdout: %s", stderr.String(), stdout.String())
 	checkLoaded(t, dir, "raw", []string{accounts, evts})
 	assert.Contains(t, stdout.String(), "postgres_lsn:")
+
+	// The configured reconciliation compared every row of the source with the Iceberg table.
+	var reconciled []event
+	for _, e := range events(t, stdout.String())[dataquality.EventCheckComplete] {
+		if e.Details["check"] == dataquality.CheckChecksum {
+			reconciled = append(reconciled, e)
+		}
+	}
+	require.Len(t, reconciled, 1, stdout.String())
+	assert.Equal(t, accounts, reconciled[0].Details["table"])
+	assert.Equal(t, true, reconciled[0].Details["passed"])
+	assert.EqualValues(t, 5000, reconciled[0].Details["source_rows"])
+	assert.EqualValues(t, 5000, reconciled[0].Details["dest_rows"])
 }
 
 func TestEmptyTable(t *testing.T) {
