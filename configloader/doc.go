@@ -30,6 +30,7 @@
 //	      host: db.internal
 //	      port: ${ORACLE_PORT:-1521}     # from the environment, 1521 when unset or empty
 //	      service_name: ORCLPDB1         # Oracle only; database: for the others
+//	      schema: SALES                  # PostgreSQL schema (default public) or Oracle owner
 //	      username: etl
 //	      password: ${ORACLE_PASSWORD}   # a Secret; an error if ORACLE_PASSWORD is not set
 //	      # dsn: ...                     # a full data source name (a Secret); wins over the above

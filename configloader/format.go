@@ -131,6 +131,7 @@ func (s *Source) node() *yaml.Node {
 	conn.int("port", s.Connection.Port, false)
 	conn.str("database", s.Connection.Database)
 	conn.str("service_name", s.Connection.ServiceName)
+	conn.str("schema", s.Connection.Schema)
 	conn.str("username", s.Connection.Username)
 	conn.secret("password", s.Connection.Password)
 	conn.secret("dsn", s.Connection.DSN)

@@ -19,7 +19,7 @@ import (
 var (
 	topKeys        = []string{"sources"}
 	sourceKeys     = []string{"database_type", "connection", "bulk_load", "cdc", "iceberg", "monitoring", "data_quality"}
-	connectionKeys = []string{"host", "port", "database", "service_name", "username", "password", "dsn", "options"}
+	connectionKeys = []string{"host", "port", "database", "service_name", "schema", "username", "password", "dsn", "options"}
 	bulkLoadKeys   = []string{"parallel_workers", "parallel_partitions", "max_retries", "tables", "table_filter", "namespace"}
 	cdcKeys        = []string{"brokers", "topics", "topic_prefix", "group_id", "batch_size", "dead_letter_topic"}
 	icebergKeys    = []string{"catalog", "uri", "warehouse", "namespace"}
@@ -159,6 +159,8 @@ func (c *checker) connection(n *yaml.Node, path string, conn *Connection) {
 			setIf(&conn.Database)(c.str(v, path))
 		case "service_name":
 			setIf(&conn.ServiceName)(c.str(v, path))
+		case "schema":
+			setIf(&conn.Schema)(c.str(v, path))
 		case "username":
 			setIf(&conn.Username)(c.str(v, path))
 		case "password":

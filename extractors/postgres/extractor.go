@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -33,8 +34,9 @@ type config struct {
 	logger *slog.Logger
 }
 
-// WithSchema sets the schema whose tables the extractor lists and reads. The default is "public".
-// pg_catalog and information_schema are refused.
+// WithSchema sets the schema whose tables the extractor lists and reads. It wins over the
+// source's connection.schema; the default is "public". pg_catalog and information_schema are
+// refused.
 func WithSchema(name string) Option { return func(c *config) { c.schema = name } }
 
 // WithLogger sets the logger that receives progress messages, each prefixed with "{TABLE}: ".
@@ -67,7 +69,7 @@ func Open(ctx context.Context, src *configloader.Source, opts ...Option) (*Extra
 	if src == nil {
 		return nil, errors.New("postgres: open: source is nil")
 	}
-	cfg := config{schema: "public", logger: slog.New(slog.DiscardHandler)}
+	cfg := config{schema: cmp.Or(src.Connection.Schema, "public"), logger: slog.New(slog.DiscardHandler)}
 	for _, o := range opts {
 		o(&cfg)
 	}

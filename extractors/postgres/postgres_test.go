@@ -519,3 +519,34 @@ func TestLogger(t *testing.T) {
 	assert.EqualValues(t, 10, n)
 	assert.Contains(t, buf.String(), `msg="`+name+`: extracted 10 rows"`)
 }
+
+// connection.schema in sources.yaml picks the schema; WithSchema wins over it.
+func TestSchemaFromConfig(t *testing.T) {
+	conn := server(t)
+	schema := fmt.Sprintf("etlw_schema_%d", time.Now().UnixNano()%1e9)
+	exec(t, conn, "CREATE SCHEMA "+schema+"; CREATE TABLE "+schema+".items (id int PRIMARY KEY, name text); INSERT INTO "+schema+".items VALUES (1, 'a'), (2, NULL)")
+	t.Cleanup(func() { _, _ = conn.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE") })
+	ctx := context.Background()
+	src := &configloader.Source{Name: "s", DatabaseType: "postgres", Connection: configloader.Connection{DSN: testDSN, Schema: schema}}
+
+	ext, err := postgres.Open(ctx, src)
+	require.NoError(t, err)
+	defer ext.Close()
+	tables, err := ext.Tables(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"items"}, tables)
+	table, err := ext.Describe(ctx, "items")
+	require.NoError(t, err)
+	snap, err := ext.Snapshot(ctx)
+	require.NoError(t, err)
+	defer snap.Close()
+	_, n := collect(t, snap, table, extract.ReadOptions{})
+	assert.EqualValues(t, 2, n)
+
+	other, err := postgres.Open(ctx, src, postgres.WithSchema("public"))
+	require.NoError(t, err)
+	defer other.Close()
+	tables, err = other.Tables(ctx)
+	require.NoError(t, err)
+	assert.NotContains(t, tables, "items")
+}
