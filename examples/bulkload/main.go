@@ -4,15 +4,17 @@
 // parallel_workers tables at once into Apache Iceberg with one commit per table (whose snapshot
 // summary records the source, its change-history position and the job's correlation ID), retries a
 // failed table max_retries times with backoff, emits the reference metrics and JSON events, runs
-// the configured data-quality checks after each table and prints the metrics summary. The load
-// itself lives in internal/bulkload, which examples/quickstart shares.
+// the configured data-quality checks after each table and prints the metrics summary. On a terminal
+// each running table has a live progress bar (rows, rows/s, ETA from the source's row count);
+// otherwise its progress is a log line every 10 s (--progress auto|bars|log|off). The load itself
+// lives in internal/bulkload, which examples/quickstart shares.
 //
 // It needs a sources.yaml (in --config-dir, else $CONFIG_DIR, else ./config) naming a reachable
 // database (postgres, mysql or sqlite) and an Iceberg catalog (by default a SQL catalog in SQLite
 // under ./warehouse, nothing to install):
 //
 //	go run ./examples/bulkload --source dev_mydb [--table-filter '^(customers|orders)$'] \
-//		[--config-dir DIR] [--workers N] [--partitions N]
+//		[--config-dir DIR] [--workers N] [--partitions N] [--progress auto]
 //
 // It exits 0 when every table loaded and passed its checks, 1 when a table failed or a check
 // with on_failure: fail failed, and 2 for bad flags or a bad configuration.

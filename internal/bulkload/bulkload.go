@@ -37,6 +37,10 @@ const (
 // maxRetryBackoff. A variable so that tests can shorten it.
 var retryBackoff = time.Second
 
+// progressEvery is how often a table's progress is logged when progress is shown as log lines. A
+// variable so that tests can shorten it.
+var progressEvery = 10 * time.Second
+
 const maxRetryBackoff = 30 * time.Second
 
 // Config is one bulk load, as the flags of [Run] describe it.
@@ -52,6 +56,10 @@ type Config struct {
 	Workers int
 	// Partitions is the readers per table; it overrides bulk_load.parallel_partitions when above 0.
 	Partitions int
+	// Progress is how the progress of running tables is shown: ProgressAuto (the default: bars
+	// when stdout is a terminal, log lines every 10 s otherwise), ProgressBars, ProgressLog or
+	// ProgressOff.
+	Progress string
 	// AfterLoad, when set, runs after every table loaded and passed its checks, while the
 	// pipeline (and its metrics server) is still up; an error makes the run fail with exit code 1.
 	AfterLoad func(ctx context.Context, l *Loaded) error
@@ -80,6 +88,7 @@ func parseFlags(args []string, stderr io.Writer) (Config, error) {
 	fs.StringVar(&f.ConfigDir, "config-dir", "", "the directory holding sources.yaml (default $CONFIG_DIR, else ./config)")
 	fs.IntVar(&f.Workers, "workers", 0, "tables loaded at once; overrides bulk_load.parallel_workers")
 	fs.IntVar(&f.Partitions, "partitions", 0, "readers per table; overrides bulk_load.parallel_partitions")
+	fs.StringVar(&f.Progress, "progress", ProgressAuto, "progress of running tables: auto (bars on a terminal, log lines otherwise), bars, log or off")
 	if err := fs.Parse(args); err != nil {
 		return f, err
 	}
@@ -97,6 +106,11 @@ func (f Config) validate() error {
 		return fmt.Errorf("--workers: found %d; allowed: 1 or more", f.Workers)
 	case f.Partitions < 0:
 		return fmt.Errorf("--partitions: found %d; allowed: 1 or more", f.Partitions)
+	}
+	switch f.Progress {
+	case "", ProgressAuto, ProgressBars, ProgressLog, ProgressOff:
+	default:
+		return fmt.Errorf("--progress: found %q; allowed: auto, bars, log or off", f.Progress)
 	}
 	if f.TableFilter != "" {
 		if _, err := regexp.Compile(f.TableFilter); err != nil {
@@ -156,6 +170,9 @@ func RunConfig(ctx context.Context, f Config, stdout, stderr io.Writer) int {
 		bl.TableFilter = f.TableFilter
 	}
 
+	prog := newProgress(f.Progress, stdout, progressEvery)
+	defer prog.Close()
+	stdout = prog.Writer()
 	p, err := etlwatch.New(ctx, "bulk_load", src, etlwatch.WithLogOutput(stdout))
 	if err != nil {
 		fmt.Fprintln(stderr, "bulkload:", err)
@@ -170,8 +187,9 @@ func RunConfig(ctx context.Context, f Config, stdout, stderr io.Writer) int {
 	}()
 	ctx = p.Context()
 	log := p.Logger.Slog()
+	prog.log = log
 
-	j := &job{p: p, src: src, bl: bl, log: log, afterLoad: f.AfterLoad}
+	j := &job{p: p, src: src, bl: bl, log: log, afterLoad: f.AfterLoad, prog: prog}
 	if err := j.open(ctx); err != nil {
 		log.ErrorContext(ctx, "bulk load could not start", "error", err)
 		fmt.Fprintln(stderr, "bulkload:", err)
@@ -191,6 +209,9 @@ type job struct {
 
 	afterLoad func(context.Context, *Loaded) error
 	ns        string
+	prog      *progress // nil: none
+
+	counts sync.Map // table -> its row count in the snapshot (int64), once counted
 
 	ext    extractors.Extractor
 	snap   extractors.Snapshot
@@ -346,7 +367,10 @@ func (j *job) processTable(ctx context.Context, name string) tableResult {
 	res := tableResult{table: name}
 	dims := monitoring.Dimensions{"table": name}
 	pos := j.snap.Position().String()
+	prog := j.startProgress(ctx, name)
+	defer prog.finish()
 	for attempt := 0; ; attempt++ {
+		prog.reset()
 		start := time.Now()
 		j.p.Logger.LogTableStart(ctx, name, monitoring.Details{
 			"parallel_partitions": j.bl.ParallelPartitions,
@@ -354,7 +378,7 @@ func (j *job) processTable(ctx context.Context, name string) tableResult {
 			"attempt":             attempt + 1,
 		})
 		j.log.InfoContext(ctx, fmt.Sprintf("%s: loading (attempt %d of %d)", name, attempt+1, j.bl.MaxRetries+1))
-		rows, err := j.loadTable(ctx, name)
+		rows, err := j.loadTable(ctx, name, prog.add)
 		if err == nil {
 			d := time.Since(start)
 			j.p.Metrics.EmitCounter(ctx, "table_processed", 1, dims)
@@ -391,7 +415,7 @@ func (j *job) checkQuality(ctx context.Context, name string) bool {
 	var results []dataquality.Result
 	if dq.CheckRowCount {
 		results = append(results, j.p.Checker.RowCount(ctx, name,
-			snapshotCount{j.snap, name}, dest, dq.RowCountTolerance))
+			snapshotCount{j, name}, dest, dq.RowCountTolerance))
 	}
 	rest := dq
 	rest.CheckRowCount = false
@@ -424,25 +448,55 @@ func needsMoreChecks(cfg configloader.DataQuality, table string) bool {
 	return slices.ContainsFunc(cfg.ChecksumTables, func(t string) bool { return strings.EqualFold(t, table) })
 }
 
+// startProgress starts showing name's progress, with the table's row count in the snapshot
+// for the ETA when progress is shown at all.
+func (j *job) startProgress(ctx context.Context, name string) *tableProgress {
+	prog := j.prog
+	if prog == nil {
+		prog = &progress{mode: ProgressOff, now: time.Now}
+	}
+	total := int64(-1)
+	if prog.mode != ProgressOff {
+		if n, err := j.rowCount(ctx, name); err == nil {
+			total = n
+		}
+	}
+	return prog.start(name, total)
+}
+
+// rowCount counts name's rows in the job's snapshot, once.
+func (j *job) rowCount(ctx context.Context, name string) (int64, error) {
+	if n, ok := j.counts.Load(name); ok {
+		return n.(int64), nil
+	}
+	n, err := j.snap.RowCount(ctx, name)
+	if err != nil {
+		return 0, err
+	}
+	j.counts.Store(name, n)
+	return n, nil
+}
+
 // snapshotCount is a table of the job's snapshot as a dataquality.Dataset: its rows as of the
 // position the load read at.
 type snapshotCount struct {
-	snap  extractors.Snapshot
+	j     *job
 	table string
 }
 
 func (s snapshotCount) RowCount(ctx context.Context) (int64, error) {
-	return s.snap.RowCount(ctx, s.table)
+	return s.j.rowCount(ctx, s.table)
 }
 
-// loadTable reads name from the snapshot and writes it to Iceberg in one commit.
-func (j *job) loadTable(ctx context.Context, name string) (int64, error) {
+// loadTable reads name from the snapshot and writes it to Iceberg in one commit, calling onBatch
+// with the rows of each batch read.
+func (j *job) loadTable(ctx context.Context, name string, onBatch func(rows int64)) (int64, error) {
 	props := map[string]string{
 		propSource:        j.src.Name,
 		propPosition:      j.snap.Position().String(),
 		propCorrelationID: j.p.CorrelationID(),
 	}
-	return load(ctx, j.ext, j.snap, j.tm, name, j.bl.ParallelPartitions, props, nil)
+	return load(ctx, j.ext, j.snap, j.tm, name, j.bl.ParallelPartitions, props, onBatch)
 }
 
 // load reads name from snap with partitions readers and writes it to Iceberg through tm in one
