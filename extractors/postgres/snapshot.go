@@ -171,7 +171,7 @@ func (s *snapshot) Extract(ctx context.Context, table *extract.Table, opts extra
 		}
 		ranges = splitRange(*lo, *hi, opts.Partitions)
 	}
-	s.e.logf(table.Name, "extracting with %d reader(s) at %s", len(ranges), s.pos)
+	s.e.logf(ctx, table.Name, "extracting with %d reader(s) at %s", len(ranges), s.pos)
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -213,7 +213,7 @@ func (s *snapshot) Extract(ctx context.Context, table *extract.Table, opts extra
 	if err := g.Wait(); err != nil {
 		return total, fmt.Errorf("postgres: %s: extract: %w", table.Name, err)
 	}
-	s.e.logf(table.Name, "extracted %d rows", total)
+	s.e.logf(ctx, table.Name, "extracted %d rows", total)
 	return total, nil
 }
 

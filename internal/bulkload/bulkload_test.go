@@ -280,9 +280,17 @@ INSERT INTO %[2]s SELECT g %% 100, CASE WHEN g %% 3 = 0 THEN NULL ELSE 'kind' EN
 	checkLoaded(t, dir, "raw", []string{accounts, evts})
 	assert.Contains(t, stdout.String(), "postgres_lsn:")
 
+	// Every line, the extractor's "{TABLE}: ..." lines included, carries the job's correlation ID.
+	all := events(t, stdout.String())
+	for typ, evs := range all {
+		for _, e := range evs {
+			assert.NotEmpty(t, e.CorrelationID, "%s event without a correlation ID: %v", typ, e.Details)
+		}
+	}
+
 	// The configured reconciliation compared every row of the source with the Iceberg table.
 	var reconciled []event
-	for _, e := range events(t, stdout.String())[dataquality.EventCheckComplete] {
+	for _, e := range all[dataquality.EventCheckComplete] {
 		if e.Details["check"] == dataquality.CheckChecksum {
 			reconciled = append(reconciled, e)
 		}
