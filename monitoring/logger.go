@@ -222,7 +222,7 @@ func (l *StructuredLogger) LogTableFailure(ctx context.Context, table string, er
 	ed := &eventDetails{n: 3, user: details}
 	ed.fixed[0] = slog.String("table", table)
 	ed.fixed[1] = slog.String("error", errorText(err))
-	ed.fixed[2] = slog.String("error_type", errorType(err))
+	ed.fixed[2] = slog.String("error_type", ErrorType(err))
 	l.emit(ctx, slog.LevelError, EventTableFailed, slog.AnyValue(ed))
 }
 
@@ -285,8 +285,11 @@ func (l *StructuredLogger) emit(ctx context.Context, level slog.Level, eventType
 // maxUnwrap bounds the unwrapping of an error chain, against a chain that loops.
 const maxUnwrap = 100
 
-// errorType returns the %T of err's root cause, or "" for nil.
-func errorType(err error) string {
+// ErrorType returns the error_type that [StructuredLogger.LogTableFailure] writes for err and that
+// failure metrics should carry with it: the Go type of err's root cause in %T form, such as
+// "*net.OpError" (err is unwrapped until it wraps nothing, taking the first non-nil error of a
+// joined error), or "" for nil. It is the Go counterpart of the reference's type(e).__name__.
+func ErrorType(err error) string {
 	if err == nil {
 		return ""
 	}

@@ -247,3 +247,12 @@ func ExampleDetails_LogValue() {
 	// Output:
 	// [a=1 b=2]
 }
+
+// ErrorType names the root cause of a wrapped error, for the error_type of a failure metric that
+// matches the table_processing_failed event.
+func ExampleErrorType() {
+	_, err := os.Open("/does/not/exist")
+	fmt.Println(monitoring.ErrorType(fmt.Errorf("load customers: %w", err)))
+	// Output:
+	// syscall.Errno
+}

@@ -160,6 +160,38 @@ func BenchmarkLoad1M(b *testing.B) {
 	}
 }
 
+// BenchmarkTableMonitoring times what the job adds around each table's load: the start,
+// completion and progress events, the per-table metrics and log lines, with output discarded; the
+// load itself is replaced by one that reads nothing. Compared with the time a table takes to load
+// (BenchmarkLoad1M), it is the collector's and logger's overhead per table.
+func BenchmarkTableMonitoring(b *testing.B) {
+	ctx := context.Background()
+	src := &configloader.Source{Name: "bench", DatabaseType: "postgres", BulkLoad: configloader.BulkLoad{ParallelPartitions: 1}}
+	p, err := etlwatch.New(ctx, "bulk_load", src, etlwatch.WithLogOutput(io.Discard), etlwatch.WithMetricLog(io.Discard))
+	require.NoError(b, err)
+	defer p.Shutdown(context.Background()) //nolint:errcheck
+	j := &job{p: p, src: src, bl: src.BulkLoad, log: p.Logger.Slog(), snap: noSnapshot{}, tm: iceberg.NewTableManager(nil, "bench"),
+		loadFn: func(_ context.Context, _ string, onBatch func(int64)) (int64, error) {
+			for range 123 { // the batches of 1M rows
+				onBatch(8192)
+			}
+			return 1_000_000, nil
+		}}
+	b.ReportAllocs()
+	for b.Loop() {
+		if res := j.processTable(p.Context(), "orders"); res.err != nil {
+			b.Fatal(res.err)
+		}
+	}
+}
+
+// noSnapshot is a snapshot with a position and nothing else, for BenchmarkTableMonitoring.
+type noSnapshot struct{ extractors.Snapshot }
+
+func (noSnapshot) Position() extractors.Position {
+	return extractors.Position{Kind: "postgres_lsn", Value: "0/16B3748"}
+}
+
 // BenchmarkPeakRSS5M builds examples/bulkload, runs it on a 5M-row, 10-column PostgreSQL table
 // into a fresh warehouse and reports the process's peak resident set size (getrusage maxrss) and
 // its rate. Run it on its own: go test -run '^$' -bench PeakRSS5M -benchtime 1x ./internal/bulkload
