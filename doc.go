@@ -38,8 +38,8 @@
 //     and [github.com/etlwatch/etlwatch/monitoring/prom]: the CloudWatch (API and EMF), OTLP and
 //     Dynatrace, and Prometheus sinks.
 //   - [github.com/etlwatch/etlwatch/configloader]: the validated sources.yaml loader.
-//   - [github.com/etlwatch/etlwatch/extractors]: database extractors (PostgreSQL, MySQL/MariaDB, SQLite;
-//     Oracle to come) that stream consistent snapshots as Arrow batches.
+//   - [github.com/etlwatch/etlwatch/extractors]: database extractors (PostgreSQL, MySQL/MariaDB, SQLite,
+//     Oracle) that stream consistent snapshots as Arrow batches.
 //   - [github.com/etlwatch/etlwatch/iceberg]: the Iceberg table manager (catalogs, tables from Arrow
 //     schemas, streamed writes with one commit each, schema evolution, snapshot properties).
 //   - examples/...: programs that wire the SDK together: examples/quickstart (a SQLite sample loaded

@@ -18,7 +18,9 @@
 //     default, nothing to install.
 //   - mysql: [github.com/etlwatch/etlwatch/extractors/mysql] (MySQL and MariaDB): a consistent-snapshot
 //     transaction and the binlog position or GTID recorded with it.
-//   - oracle: not yet available; Open says so.
+//   - oracle: [github.com/etlwatch/etlwatch/extractors/oracle] (go-ora, pure Go): flashback
+//     queries AS OF one SCN, shared by readers on separate connections. Its SQL and value
+//     conversion are unit-tested; it has not yet been run against a live Oracle database.
 //
 // Each database package documents its type mapping. Importing this package compiles every
 // database driver it opens; import a database package directly to compile only that one.

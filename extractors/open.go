@@ -9,6 +9,7 @@ import (
 	"github.com/etlwatch/etlwatch/configloader"
 	"github.com/etlwatch/etlwatch/extractors/extract"
 	"github.com/etlwatch/etlwatch/extractors/mysql"
+	"github.com/etlwatch/etlwatch/extractors/oracle"
 	"github.com/etlwatch/etlwatch/extractors/postgres"
 	"github.com/etlwatch/etlwatch/extractors/sqlite"
 )
@@ -22,9 +23,6 @@ type (
 	ReadOptions = extract.ReadOptions
 )
 
-// ErrNotAvailable is returned by [Open] for a database type whose extractor is not built yet.
-var ErrNotAvailable = errors.New("extractors: no extractor for this database type yet")
-
 // Option configures [Open].
 type Option func(*options)
 
@@ -36,9 +34,8 @@ type options struct {
 // "{TABLE}: " as in the reference pipeline. Default: discard.
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
 
-// Open opens the extractor for src.DatabaseType: postgres, mysql (MySQL and MariaDB) or sqlite.
-// oracle returns an error wrapping [ErrNotAvailable]; another type is an error naming what is
-// allowed.
+// Open opens the extractor for src.DatabaseType: postgres, mysql (MySQL and MariaDB), sqlite or
+// oracle. Another type is an error naming what is allowed.
 func Open(ctx context.Context, src *configloader.Source, opts ...Option) (Extractor, error) {
 	if src == nil {
 		return nil, errors.New("extractors: source is nil")
@@ -67,7 +64,11 @@ func Open(ctx context.Context, src *configloader.Source, opts ...Option) (Extrac
 		}
 		return e, nil
 	case "oracle":
-		return nil, fmt.Errorf("extractors: source %q: database_type %s: %w", src.Name, src.DatabaseType, ErrNotAvailable)
+		e, err := oracle.Open(ctx, src, oracle.WithLogger(o.logger))
+		if err != nil {
+			return nil, err
+		}
+		return e, nil
 	}
-	return nil, fmt.Errorf("extractors: source %q: database_type %q: allowed: postgres, mysql, sqlite (oracle is not available yet)", src.Name, src.DatabaseType)
+	return nil, fmt.Errorf("extractors: source %q: database_type %q: allowed: postgres, mysql, sqlite, oracle", src.Name, src.DatabaseType)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/stretchr/testify/assert"
@@ -46,12 +47,24 @@ func TestOpenSQLite(t *testing.T) {
 func TestOpenRejects(t *testing.T) {
 	ctx := context.Background()
 	for _, tc := range []struct{ typ, want string }{
-		{"oracle", "no extractor for this database type yet"},
-		{"db2", `database_type "db2": allowed: postgres, mysql, sqlite`},
+		{"oracle", `oracle: source "s": connection.host and connection.service_name is required when connection.dsn is not set`},
+		{"db2", `extractors: source "s": database_type "db2": allowed: postgres, mysql, sqlite, oracle`},
 	} {
 		_, err := extractors.Open(ctx, &configloader.Source{Name: "s", DatabaseType: tc.typ})
 		assert.ErrorContains(t, err, tc.want, tc.typ)
 	}
 	_, err := extractors.Open(ctx, nil)
 	assert.Error(t, err)
+}
+
+// TestOpenOracle shows that an oracle source reaches the Oracle extractor, which pings the
+// server: nothing listens on port 1 of the loopback address.
+func TestOpenOracle(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	_, err := extractors.Open(ctx, &configloader.Source{Name: "erp", DatabaseType: "oracle", Connection: configloader.Connection{
+		Host: "127.0.0.1", Port: 1, ServiceName: "FREEPDB1", Username: "etl", Password: "hunter2-secret"}})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `oracle: source "erp": ping 127.0.0.1:1/FREEPDB1: `)
+	assert.NotContains(t, err.Error(), "hunter2-secret")
 }

@@ -581,3 +581,31 @@ func TestDatasetWithDeleteFiles(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, map[string]int64{"customer": 6}, nulls) // ids 12, 15, ..., 27
 }
+
+// Iceberg has no unsigned types: uint64 is stored as long, and a value above 2^63-1 is an error
+// naming the column, whichever batch it is in; the largest long goes through.
+func TestWriteUint64(t *testing.T) {
+	ctx := t.Context()
+	m := iceberg.NewTableManager(openSQLite(t), "raw")
+	sc := arrow.NewSchema([]arrow.Field{{Name: "id", Type: arrow.PrimitiveTypes.Int64}, {Name: "big_u", Type: arrow.PrimitiveTypes.Uint64, Nullable: true}}, nil)
+	tbl, err := m.EnsureTable(ctx, "unsigned", sc)
+	require.NoError(t, err)
+	mk := func(id int64, v uint64) arrow.RecordBatch {
+		b := array.NewRecordBuilder(memory.DefaultAllocator, sc)
+		defer b.Release()
+		b.Field(0).(*array.Int64Builder).Append(id)
+		b.Field(1).(*array.Uint64Builder).Append(v)
+		return b.NewRecordBatch()
+	}
+	ok1, ok2 := mk(1, 1<<63-1), mk(2, 0)
+	res, err := m.Write(ctx, tbl, sc, iceberg.Batches(ok1, ok2), nil)
+	require.NoError(t, err)
+	assert.EqualValues(t, 2, res.Rows)
+
+	good, bad := mk(3, 5), mk(4, 1<<63)
+	_, err = m.Write(ctx, res.Table, sc, iceberg.Batches(good, bad), nil)
+	require.ErrorContains(t, err, "column big_u: value 9223372036854775808 is above the largest Iceberg long")
+	n, err := m.Dataset("unsigned").RowCount(ctx)
+	require.NoError(t, err)
+	assert.EqualValues(t, 2, n, "nothing of the failed write was committed")
+}

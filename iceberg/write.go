@@ -7,6 +7,7 @@ import (
 	"iter"
 	"log/slog"
 	"maps"
+	"math"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -66,6 +67,11 @@ func (m *TableManager) Write(ctx context.Context, tbl *table.Table, sc *arrow.Sc
 		for rec, err := range batches {
 			if err != nil {
 				yield(nil, err)
+				return
+			}
+			if err := checkUnsigned(rec); err != nil {
+				rec.Release()
+				yield(nil, fmt.Errorf("iceberg: write %s: %w", name, err))
 				return
 			}
 			rows += rec.NumRows()
@@ -199,4 +205,23 @@ func (m *TableManager) LastProperty(ctx context.Context, name, key string) (valu
 		s = tbl.SnapshotByID(*s.ParentSnapshotID)
 	}
 	return "", false, nil
+}
+
+// checkUnsigned fails for a uint64 value Iceberg's long cannot hold. Iceberg has no unsigned
+// types: an Arrow uint64 column (MySQL's bigint unsigned) is stored as long, as Debezium's default
+// bigint.unsigned.handling.mode=long does, so values above 2^63-1 are refused here, naming the
+// column, rather than deep in the Parquet writer.
+func checkUnsigned(rec arrow.RecordBatch) error {
+	for i, col := range rec.Columns() {
+		u, ok := col.(*array.Uint64)
+		if !ok {
+			continue
+		}
+		for j, v := range u.Uint64Values() {
+			if v > math.MaxInt64 && u.IsValid(j) {
+				return fmt.Errorf("column %s: value %d is above the largest Iceberg long, 2^63-1", rec.ColumnName(i), v)
+			}
+		}
+	}
+	return nil
 }

@@ -46,7 +46,8 @@
 //	bigint unsigned                     uint64
 //	decimal(p,s), p <= 38               decimal128(p, s)
 //	decimal(p,s), p > 38                string (the value as the server prints it) — fallback
-//	float                               float32
+//	float                               float32 (read as CAST(... AS DOUBLE): the text protocol
+//	                                    prints a float with 6 significant digits only)
 //	double, real                        float64
 //	char, varchar, *text, enum, set     string
 //	json                                string, the JSON text (MariaDB's json is longtext)
@@ -63,7 +64,12 @@
 // Anything else includes the spatial types (geometry, point, ...) and MariaDB's uuid, inet4
 // and inet6: Describe fails rather than guess. A column's column_type, such as
 // "decimal(12,2)" or "int(10) unsigned", is kept in [extract.Table.SourceTypes]. Zero dates
-// ('0000-00-00') read as 0001-01-01. Nullability comes from is_nullable; the primary key from
+// ('0000-00-00', '0000-00-00 00:00:00') read as 0001-01-01. DATE, DATETIME and TIMESTAMP values
+// are read as text and parsed strictly: a date with a zero month or day ('2024-00-15', which the
+// server stores when sql_mode lacks NO_ZERO_IN_DATE) or a day its month lacks ('2024-02-31',
+// with ALLOW_INVALID_DATES) makes Extract fail naming the column and the value, where the
+// driver would silently read another date (2023-12-15, 2024-03-02). Nullability comes from
+// is_nullable; the primary key from
 // information_schema.statistics (index PRIMARY), in key order, and is recorded in the schema
 // metadata under [extract.PrimaryKeyMetadata].
 //

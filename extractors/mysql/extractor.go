@@ -273,8 +273,9 @@ func (e *Extractor) Close() error {
 	return errors.Join(err, e.db.Close())
 }
 
-func (e *Extractor) logf(table, format string, args ...any) {
-	e.logger.Info(table + ": " + fmt.Sprintf(format, args...))
+// logf logs "{TABLE}: message" with ctx, which carries the job's correlation and trace IDs.
+func (e *Extractor) logf(ctx context.Context, table, format string, args ...any) {
+	e.logger.InfoContext(ctx, table+": "+fmt.Sprintf(format, args...))
 }
 
 var _ io.Closer = (*Extractor)(nil)

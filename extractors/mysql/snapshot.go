@@ -258,7 +258,7 @@ func (s *snapshot) Extract(ctx context.Context, table *extract.Table, opts extra
 	exprs := make([]string, len(fields))
 	apps := make([]appender, len(fields))
 	for i, f := range fields {
-		exprs[i] = quote(f.Name)
+		exprs[i] = selectExpr(f.Name, f.Type)
 		apps[i] = appenderFor(f.Type)
 	}
 	base := "SELECT " + strings.Join(exprs, ", ") + " FROM " + s.qualified(table.Name)
@@ -289,7 +289,7 @@ func (s *snapshot) Extract(ctx context.Context, table *extract.Table, opts extra
 		}
 		ranges = splitRange(lo.Int64, hi.Int64, opts.Partitions)
 	}
-	s.e.logf(table.Name, "extracting %d key range(s) at %s", len(ranges), s.pos)
+	s.e.logf(ctx, table.Name, "extracting %d key range(s) at %s", len(ranges), s.pos)
 
 	r := &reader{conn: s.conn, schema: table.Schema, apps: apps, opts: opts, fn: fn}
 	for _, kr := range ranges {
@@ -305,7 +305,7 @@ func (s *snapshot) Extract(ctx context.Context, table *extract.Table, opts extra
 			return r.total, fmt.Errorf("mysql: %s: extract: %w", table.Name, err)
 		}
 	}
-	s.e.logf(table.Name, "extracted %d rows", r.total)
+	s.e.logf(ctx, table.Name, "extracted %d rows", r.total)
 	return r.total, nil
 }
 

@@ -149,6 +149,52 @@ func arrowType(c column) (arrow.DataType, bool) {
 	return nil, false
 }
 
+// selectExpr returns the select-list expression that reads a column of Arrow type dt. DATE,
+// DATETIME and TIMESTAMP are read as text (CAST AS CHAR) and parsed by [asTime]: the driver's
+// own parsing turns the invalid dates the server can store ('2024-00-15' without
+// NO_ZERO_IN_DATE, '2024-02-31' with ALLOW_INVALID_DATES) into other, valid dates. FLOAT is
+// read as DOUBLE: the text protocol prints a FLOAT with 6 significant digits (16777215 as
+// 16777200), a DOUBLE with all it needs, and the float32 of that double is the stored value.
+func selectExpr(name string, dt arrow.DataType) string {
+	switch dt.ID() {
+	case arrow.DATE32, arrow.TIMESTAMP:
+		return "CAST(" + quote(name) + " AS CHAR)"
+	case arrow.FLOAT32:
+		return "CAST(" + quote(name) + " AS DOUBLE)"
+	}
+	return quote(name)
+}
+
+// asTime parses a DATE, DATETIME or TIMESTAMP value as the server prints it, "2024-02-29" or
+// "2024-02-29 13:14:15[.ffffff]", as a UTC time. The zero date ("0000-00-00", with or without
+// a time of zeros) is the zero time.Time, 0001-01-01; a date with a zero month or day, or a day
+// its month does not have, is an error.
+func asTime(v any) (time.Time, error) {
+	var s string
+	switch x := v.(type) {
+	case time.Time:
+		return x, nil
+	case []byte:
+		s = string(x)
+	case string:
+		s = x
+	default:
+		return time.Time{}, fmt.Errorf("cannot read %T value %v as a date or time", v, v)
+	}
+	if strings.Trim(s, "0-:. ") == "" {
+		return time.Time{}, nil
+	}
+	layout := "2006-01-02 15:04:05.999999"
+	if len(s) == len(time.DateOnly) {
+		layout = time.DateOnly
+	}
+	t, err := time.Parse(layout, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is not a date Arrow can hold (a zero month or day, or a day the month does not have): %w", s, err)
+	}
+	return t, nil
+}
+
 // appender appends one value the driver decoded (never nil) to a builder.
 type appender func(b array.Builder, v any) error
 
@@ -270,21 +316,21 @@ func appenderFor(dt arrow.DataType) appender {
 		}
 	case *arrow.Date32Type:
 		return func(b array.Builder, v any) error {
-			x, ok := v.(time.Time)
-			if !ok {
-				return wrongValue(dt, v)
+			x, err := asTime(v)
+			if err != nil {
+				return err
 			}
 			b.(*array.Date32Builder).Append(arrow.Date32FromTime(x))
 			return nil
 		}
 	case *arrow.TimestampType:
 		return func(b array.Builder, v any) error {
-			x, ok := v.(time.Time)
-			if !ok {
-				return wrongValue(dt, v)
+			x, err := asTime(v)
+			if err != nil {
+				return err
 			}
-			// The driver decodes in UTC: DATETIME as its wall-clock time, TIMESTAMP as the
-			// instant, since the session time_zone is '+00:00'.
+			// Read as text in the session time_zone '+00:00': DATETIME as its wall-clock time,
+			// TIMESTAMP as the UTC instant.
 			b.(*array.TimestampBuilder).Append(arrow.Timestamp(x.UnixMicro()))
 			return nil
 		}
