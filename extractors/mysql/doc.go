@@ -43,7 +43,9 @@
 //	int                                 int32
 //	int unsigned                        int64
 //	bigint                              int64
-//	bigint unsigned                     uint64
+//	bigint unsigned                     uint64 (an Iceberg long, as Debezium's default
+//	                                    bigint.unsigned.handling.mode=long: writing a value
+//	                                    above 2^63-1 to Iceberg is an error naming the column)
 //	decimal(p,s), p <= 38               decimal128(p, s)
 //	decimal(p,s), p > 38                string (the value as the server prints it) — fallback
 //	float                               float32 (read as CAST(... AS DOUBLE): the text protocol
