@@ -237,7 +237,7 @@ func (j *job) open(ctx context.Context) error {
 		j.closer = c.Close
 	}
 	j.ns = cmp.Or(j.bl.Namespace, j.src.Iceberg.Namespace, j.src.Name)
-	j.tm = iceberg.NewTableManager(cat, j.ns, iceberg.WithLogger(j.log))
+	j.tm = iceberg.NewTableManager(cat, j.ns, iceberg.WithLogger(j.log), iceberg.WithSchemaChangeHook(j.schemaChanged))
 
 	all, err := j.ext.Tables(ctx)
 	if err != nil {
@@ -253,6 +253,33 @@ func (j *job) open(ctx context.Context) error {
 	}
 	return nil
 }
+
+// schemaChanged reports a table whose schema evolved because the source drifted, as the
+// reference pipeline's SchemaTracker does: a schema_change event and a schema_changes metric.
+func (j *job) schemaChanged(ctx context.Context, c iceberg.SchemaChange) {
+	names := func(cs []iceberg.ColumnChange) []string {
+		out := make([]string, len(cs))
+		for i, c := range cs {
+			out[i] = c.Name
+		}
+		return out
+	}
+	table := c.Table[strings.LastIndex(c.Table, ".")+1:]
+	j.p.Metrics.EmitCounter(ctx, "schema_changes", 1, monitoring.Dimensions{"table": table})
+	j.p.Logger.LogEvent(ctx, EventSchemaChange, monitoring.Details{
+		"table":            table,
+		"iceberg_table":    c.Table,
+		"added_columns":    names(c.Added),
+		"widened_columns":  names(c.Widened),
+		"optional_columns": names(c.Optional),
+		"schema_id":        c.SchemaID,
+		"change":           c.String(),
+	})
+	j.log.WarnContext(ctx, fmt.Sprintf("%s: schema changed: %s", table, c))
+}
+
+// EventSchemaChange is the event type written when a table's schema evolved during a load.
+const EventSchemaChange = "schema_change"
 
 func (j *job) close() {
 	if j.snap != nil {

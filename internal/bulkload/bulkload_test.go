@@ -394,3 +394,41 @@ func TestAfterLoad(t *testing.T) {
 
 	assert.Equal(t, 2, RunConfig(ctx, Config{ConfigDir: dir}, &stdout, &stderr))
 }
+
+// A source table that gained a column since the last load: the Iceberg table evolves, and the
+// load reports it with a schema_change event (the reference pipeline's SchemaTracker).
+func TestSchemaChangeEvent(t *testing.T) {
+	ctx := t.Context()
+	tmp := t.TempDir()
+	db := filepath.Join(tmp, "sample.db")
+	require.NoError(t, sqlite.CreateSample(ctx, db, 500))
+	dir := writeConfig(t, fmt.Sprintf(`sources:
+  src:
+    database_type: sqlite
+    connection:
+      database: %s
+    bulk_load:
+      tables: [customers]
+      namespace: raw
+    iceberg:
+      warehouse: %s
+`, db, filepath.Join(tmp, "warehouse")))
+	var stdout, stderr bytes.Buffer
+	require.Equal(t, 0, Run(ctx, []string{"--source", "src", "--config-dir", dir}, &stdout, &stderr), stderr.String())
+	assert.Empty(t, events(t, stdout.String())[EventSchemaChange])
+
+	sdb, err := sql.Open("sqlite", db)
+	require.NoError(t, err)
+	_, err = sdb.ExecContext(ctx, "ALTER TABLE customers ADD COLUMN loyalty_tier TEXT")
+	require.NoError(t, sdb.Close())
+	require.NoError(t, err)
+
+	stdout.Reset()
+	require.Equal(t, 0, Run(ctx, []string{"--source", "src", "--config-dir", dir}, &stdout, &stderr), stderr.String())
+	changes := events(t, stdout.String())[EventSchemaChange]
+	require.Len(t, changes, 1, stdout.String())
+	assert.Equal(t, "customers", changes[0].Details["table"])
+	assert.Equal(t, []any{"loyalty_tier"}, changes[0].Details["added_columns"])
+	assert.Contains(t, changes[0].Details["change"], "added loyalty_tier (string)")
+	assert.NotEmpty(t, changes[0].CorrelationID)
+}
