@@ -609,3 +609,35 @@ func TestWriteUint64(t *testing.T) {
 	require.NoError(t, err)
 	assert.EqualValues(t, 2, n, "nothing of the failed write was committed")
 }
+
+// An empty source table still records its position: a write of no rows makes no snapshot but sets
+// the properties on the table, where LastProperty finds them; a later snapshot carrying the key
+// wins.
+func TestWriteNoRowsRecordsProperties(t *testing.T) {
+	ctx := t.Context()
+	cat := openSQLite(t)
+	m := iceberg.NewTableManager(cat, "raw")
+	sc := ordersSchema()
+	tbl, err := m.EnsureTable(ctx, "orders", sc)
+	require.NoError(t, err)
+
+	res, err := m.Write(ctx, tbl, sc, iceberg.Batches(), map[string]string{"etlwatch.position": "postgres_lsn:0/10"})
+	require.NoError(t, err)
+	assert.Zero(t, res.SnapshotID)
+	assert.Nil(t, res.Table.CurrentSnapshot(), "no snapshot for no rows")
+	v, ok, err := m.LastProperty(ctx, "orders", "etlwatch.position")
+	require.NoError(t, err)
+	assert.True(t, ok)
+	assert.Equal(t, "postgres_lsn:0/10", v)
+
+	rec := batch(sc, 0, 5)
+	defer rec.Release()
+	_, err = m.Write(ctx, res.Table, sc, iceberg.Batches(rec), map[string]string{"etlwatch.position": "postgres_lsn:0/20"})
+	require.NoError(t, err)
+	v, _, err = m.LastProperty(ctx, "orders", "etlwatch.position")
+	require.NoError(t, err)
+	assert.Equal(t, "postgres_lsn:0/20", v)
+	_, ok, err = m.LastProperty(ctx, "orders", "nothing.here")
+	require.NoError(t, err)
+	assert.False(t, ok)
+}

@@ -47,7 +47,10 @@ func Batches(recs ...arrow.RecordBatch) iter.Seq2[arrow.RecordBatch, error] {
 // Parquet data files through iceberg-go's data-file writer (so memory stays bounded by the file
 // writer's buffers, not by the number of rows) and then commits all the files at once, with props
 // (such as the source name, the source position "postgres_lsn:0/16B3748" and the correlation ID)
-// in the snapshot summary. Either every row lands or none does.
+// in the snapshot summary. Either every row lands or none does. A write of no rows makes no
+// snapshot: props are set as table properties instead, where [TableManager.LastProperty] finds
+// them (so an empty source table still records the position a change-data-capture consumer
+// starts from).
 //
 // Write releases every batch it reads. An error yielded by batches aborts the write. When the
 // commit loses a race with another writer, Write reloads the table and commits the same data files
@@ -101,7 +104,7 @@ func (m *TableManager) Write(ctx context.Context, tbl *table.Table, sc *arrow.Sc
 		return WriteResult{}, fmt.Errorf("iceberg: write data files of %s: %w", name, werr)
 	}
 	res := WriteResult{Table: tbl, Rows: rows, DataFiles: len(files)}
-	if len(files) == 0 {
+	if len(files) == 0 && len(props) == 0 {
 		return res, nil
 	}
 
@@ -109,7 +112,12 @@ func (m *TableManager) Write(ctx context.Context, tbl *table.Table, sc *arrow.Sc
 	for attempt := 0; ; attempt++ {
 		res.Attempts = attempt + 1
 		tx := cur.NewTransaction()
-		err := tx.AddDataFiles(ctx, files, maps.Clone(props))
+		var err error
+		if len(files) > 0 {
+			err = tx.AddDataFiles(ctx, files, maps.Clone(props))
+		} else {
+			err = tx.SetProperties(maps.Clone(props))
+		}
 		committing := false
 		if err == nil {
 			var next *table.Table
@@ -187,7 +195,8 @@ func SnapshotProperties(tbl *table.Table) map[string]string {
 
 // LastProperty returns the summary property key of the newest snapshot of the table name that has
 // it, walking back from the current snapshot through its parents, so that a position recorded
-// by a bulk load is found even after later commits without it. ok is false when no snapshot has it.
+// by a bulk load is found even after later commits without it; when no snapshot has it, the table
+// property key (set by a [TableManager.Write] of no rows). ok is false when neither has it.
 func (m *TableManager) LastProperty(ctx context.Context, name, key string) (value string, ok bool, err error) {
 	tbl, err := m.cat.LoadTable(ctx, m.Identifier(name))
 	if err != nil {
@@ -203,6 +212,9 @@ func (m *TableManager) LastProperty(ctx context.Context, name, key string) (valu
 			break
 		}
 		s = tbl.SnapshotByID(*s.ParentSnapshotID)
+	}
+	if v, ok := tbl.Properties()[key]; ok {
+		return v, true, nil
 	}
 	return "", false, nil
 }

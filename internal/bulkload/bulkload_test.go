@@ -325,6 +325,17 @@ func TestEmptyTable(t *testing.T) {
 	code := Run(t.Context(), []string{"--source", "src", "--config-dir", dir}, &stdout, &stderr)
 	require.Equal(t, 0, code, "stderr: %s\nstdout: %s", stderr.String(), stdout.String())
 	assert.Contains(t, stdout.String(), "source: 0, dest: 0")
+
+	// The empty table still records where the load read it, for the CDC consumer.
+	cat, err := iceberg.OpenCatalog(t.Context(), configloader.Iceberg{Warehouse: filepath.Join(tmp, "warehouse")})
+	require.NoError(t, err)
+	if c, ok := cat.(interface{ Close() error }); ok {
+		defer c.Close()
+	}
+	pos, ok, err := iceberg.NewTableManager(cat, "src").LastProperty(t.Context(), "empty", propPosition)
+	require.NoError(t, err)
+	assert.True(t, ok)
+	assert.Equal(t, "none:", pos)
 }
 
 func TestDataQualityFailure(t *testing.T) {
