@@ -27,6 +27,7 @@ type progress struct {
 	log      *slog.Logger // for ProgressLog; set after the logger exists
 	logEvery time.Duration
 	now      func() time.Time
+	columns  func() int // the terminal's width; nil: asked of out
 
 	mu    sync.Mutex
 	bars  []*tableProgress
@@ -128,10 +129,23 @@ func (p *progress) draw() {
 		width = max(width, len(b.name))
 	}
 	width = min(width, 24)
+	// A line wider than the terminal would wrap, and clear would then erase too few lines.
+	cols := p.columns
+	if cols == nil {
+		cols = func() int { return terminalWidth(p.out) }
+	}
+	maxLen := cols()
+	if maxLen <= 0 {
+		maxLen = 80
+	}
 	var sb strings.Builder
 	now := p.now()
 	for _, b := range p.bars {
-		sb.WriteString(b.line(now, width))
+		line := b.line(now, width)
+		if r := []rune(line); len(r) >= maxLen {
+			line = string(r[:maxLen-1])
+		}
+		sb.WriteString(line)
 		sb.WriteByte('\n')
 	}
 	_, _ = io.WriteString(p.out, sb.String())

@@ -25,7 +25,7 @@ func TestThousands(t *testing.T) {
 // again); a finished table's bar goes away.
 func TestProgressBars(t *testing.T) {
 	var out bytes.Buffer
-	p := &progress{mode: ProgressBars, out: &out}
+	p := &progress{mode: ProgressBars, out: &out, columns: func() int { return 120 }}
 	clock := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	p.now = func() time.Time { return clock }
 	orders := p.start("orders", 1_000_000)
@@ -50,6 +50,17 @@ func TestProgressBars(t *testing.T) {
 	out.Reset()
 	_, _ = fmt.Fprintln(w, "third")
 	assert.Equal(t, "\x1b[2A\x1b[Jthird\norder_items [>                             ] 1,234 rows, 123 rows/s\n", out.String())
+	// On a narrow terminal the line is cut, so that it does not wrap.
+	p.columns = func() int { return 40 }
+	out.Reset()
+	_, _ = fmt.Fprintln(w, "narrow")
+	narrow := strings.Split(out.String(), "\n")
+	require.Len(t, narrow, 3)
+	assert.Equal(t, "\x1b[1A\x1b[Jnarrow", narrow[0])
+	assert.Len(t, narrow[1], 39)
+	assert.True(t, strings.HasPrefix(narrow[1], "order_items [>"), narrow[1])
+	p.columns = func() int { return 120 }
+
 	items.finish()
 	out.Reset()
 	_, _ = fmt.Fprintln(w, "fourth")
