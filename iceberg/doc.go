@@ -38,6 +38,14 @@
 // ([WithCommitRetries]); the data files are not written again. [IsCommitConflict] recognises the
 // SQL catalog's conflict errors, which are not typed.
 //
+// # Row-level changes
+//
+// [TableManager.Apply] applies a [Change] (upserts, deletes and truncate, collapsed to the last
+// state per key by the caller, as a change-data-capture consumer does) in one merge-on-read
+// commit: equality deletes for every touched key plus data files for the surviving rows. It is
+// fenced on the snapshot the table was loaded at, so a stale writer fails with [ErrStaleTable]
+// instead of overwriting a newer state.
+//
 // # Snapshot properties
 //
 // [SnapshotProperties] returns the current snapshot's summary, and [TableManager.LastProperty]

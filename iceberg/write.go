@@ -64,44 +64,9 @@ func (m *TableManager) Write(ctx context.Context, tbl *table.Table, sc *arrow.Sc
 	batches iter.Seq2[arrow.RecordBatch, error], props map[string]string,
 ) (WriteResult, error) {
 	name := dotted(tbl.Identifier())
-	target := writeSchema(sc, tbl.Schema())
-	var rows int64
-	counted := func(yield func(arrow.RecordBatch, error) bool) {
-		for rec, err := range batches {
-			if err != nil {
-				yield(nil, err)
-				return
-			}
-			if err := checkUnsigned(rec); err != nil {
-				rec.Release()
-				yield(nil, fmt.Errorf("iceberg: write %s: %w", name, err))
-				return
-			}
-			rows += rec.NumRows()
-			if target != sc {
-				cols := rec.Columns()
-				rebuilt := array.NewRecordBatch(target, cols, rec.NumRows())
-				rec.Release()
-				rec = rebuilt
-			}
-			if !yield(rec, nil) {
-				return
-			}
-		}
-	}
-
-	var files []goiceberg.DataFile
-	var werr error
-	for df, err := range table.WriteRecords(ctx, tbl, target, counted) {
-		if err != nil {
-			werr = err
-			break
-		}
-		files = append(files, df)
-	}
-	if werr != nil {
-		m.removeFiles(ctx, tbl, files)
-		return WriteResult{}, fmt.Errorf("iceberg: write data files of %s: %w", name, werr)
+	files, rows, err := m.writeData(ctx, tbl, sc, batches)
+	if err != nil {
+		return WriteResult{}, err
 	}
 	res := WriteResult{Table: tbl, Rows: rows, DataFiles: len(files)}
 	if len(files) == 0 && len(props) == 0 {
@@ -144,6 +109,48 @@ func (m *TableManager) Write(ctx context.Context, tbl *table.Table, sc *arrow.Sc
 				len(files), name, res.Attempts, rerr)
 		}
 	}
+}
+
+// writeData streams batches, all of schema sc, into Parquet data files of tbl (not committed) and
+// returns them with the number of rows. On error it removes the files it wrote.
+func (m *TableManager) writeData(ctx context.Context, tbl *table.Table, sc *arrow.Schema,
+	batches iter.Seq2[arrow.RecordBatch, error],
+) ([]goiceberg.DataFile, int64, error) {
+	name := dotted(tbl.Identifier())
+	target := writeSchema(sc, tbl.Schema())
+	var rows int64
+	counted := func(yield func(arrow.RecordBatch, error) bool) {
+		for rec, err := range batches {
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			if err := checkUnsigned(rec); err != nil {
+				rec.Release()
+				yield(nil, fmt.Errorf("iceberg: write %s: %w", name, err))
+				return
+			}
+			rows += rec.NumRows()
+			if target != sc {
+				cols := rec.Columns()
+				rebuilt := array.NewRecordBatch(target, cols, rec.NumRows())
+				rec.Release()
+				rec = rebuilt
+			}
+			if !yield(rec, nil) {
+				return
+			}
+		}
+	}
+	var files []goiceberg.DataFile
+	for df, err := range table.WriteRecords(ctx, tbl, target, counted) {
+		if err != nil {
+			m.removeFiles(ctx, tbl, files)
+			return nil, 0, fmt.Errorf("iceberg: write data files of %s: %w", name, err)
+		}
+		files = append(files, df)
+	}
+	return files, rows, nil
 }
 
 // writeSchema returns sc with the columns the table requires marked non-nullable, or sc itself

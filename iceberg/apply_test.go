@@ -1,0 +1,109 @@
+package iceberg_test
+
+import (
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/etlwatch/etlwatch/iceberg"
+)
+
+// rows builds ordersSchema rows from (id, qty) pairs; customer is "c<id>".
+func rows(sc *arrow.Schema, pairs ...[2]int64) arrow.RecordBatch {
+	b := array.NewRecordBuilder(memory.DefaultAllocator, sc)
+	defer b.Release()
+	for _, p := range pairs {
+		b.Field(0).(*array.Int64Builder).Append(p[0])
+		b.Field(1).(*array.StringBuilder).Append("c")
+		b.Field(2).(*array.Int32Builder).Append(int32(p[1]))
+	}
+	return b.NewRecordBatch()
+}
+
+// keys builds a batch of ids only.
+func keys(ids ...int64) arrow.RecordBatch {
+	sc := arrow.NewSchema([]arrow.Field{{Name: "id", Type: arrow.PrimitiveTypes.Int64}}, nil)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, sc)
+	defer b.Release()
+	b.Field(0).(*array.Int64Builder).AppendValues(ids, nil)
+	return b.NewRecordBatch()
+}
+
+// Upserts replace rows by key and deletes remove them, in one row-delta snapshot carrying the
+// properties; a truncate empties the table first; a stale writer commits nothing.
+func TestApply(t *testing.T) {
+	ctx := t.Context()
+	cat := openSQLite(t)
+	m := iceberg.NewTableManager(cat, "raw")
+	sc := ordersSchema()
+	tbl, err := m.EnsureTable(ctx, "orders", sc)
+	require.NoError(t, err)
+	first := batch(sc, 0, 10) // ids 0..9, qty id*10
+	res, err := m.Write(ctx, tbl, sc, iceberg.Batches(first), nil)
+	first.Release()
+	require.NoError(t, err)
+	stale := res.Table
+
+	up := rows(sc, [2]int64{3, -3}, [2]int64{20, 200})
+	del := keys(5, 99) // 99 does not exist
+	defer up.Release()
+	defer del.Release()
+	res, err = m.Apply(ctx, res.Table, sc, iceberg.Change{Upserts: []arrow.RecordBatch{up}, Deletes: []arrow.RecordBatch{del}},
+		map[string]string{"etlwatch.kafka_offsets": "t/0:42"})
+	require.NoError(t, err)
+	assert.EqualValues(t, 2, res.Rows)
+	ids, qty := readIDs(t, res.Table)
+	assert.Equal(t, []int64{0, 1, 2, 3, 4, 6, 7, 8, 9, 20}, ids)
+	assert.EqualValues(t, -3, qty[3])
+	assert.EqualValues(t, 200, qty[20])
+	assert.EqualValues(t, 40, qty[4])
+	assert.Equal(t, "t/0:42", iceberg.SnapshotProperties(res.Table)["etlwatch.kafka_offsets"])
+	n, err := m.Dataset("orders").RowCount(ctx)
+	require.NoError(t, err)
+	assert.EqualValues(t, 10, n, "row count net of the equality deletes")
+
+	// A change with no rows still records its properties (offsets of a batch of skipped events).
+	res, err = m.Apply(ctx, res.Table, sc, iceberg.Change{}, map[string]string{"etlwatch.kafka_offsets": "t/0:50"})
+	require.NoError(t, err)
+	assert.Equal(t, "t/0:50", res.Table.Properties()["etlwatch.kafka_offsets"])
+	ids, _ = readIDs(t, res.Table)
+	assert.Len(t, ids, 10)
+
+	// The writer that loaded the table before these commits is fenced off.
+	_, err = m.Apply(ctx, stale, sc, iceberg.Change{Deletes: []arrow.RecordBatch{keys(0)}}, nil)
+	require.ErrorIs(t, err, iceberg.ErrStaleTable)
+	ids, _ = readIDs(t, res.Table)
+	assert.Contains(t, ids, int64(0), "the stale delete was not committed")
+
+	// Truncate, then insert: only the new row is left.
+	again := rows(sc, [2]int64{3, 33}, [2]int64{100, 1})
+	defer again.Release()
+	res, err = m.Apply(ctx, res.Table, sc, iceberg.Change{Truncate: true, Upserts: []arrow.RecordBatch{again}}, map[string]string{"etlwatch.kafka_offsets": "t/0:60"})
+	require.NoError(t, err)
+	ids, qty = readIDs(t, res.Table)
+	assert.Equal(t, []int64{3, 100}, ids)
+	assert.EqualValues(t, 33, qty[3])
+	assert.Equal(t, "t/0:60", iceberg.SnapshotProperties(res.Table)["etlwatch.kafka_offsets"])
+
+	// Truncate alone.
+	res, err = m.Apply(ctx, res.Table, sc, iceberg.Change{Truncate: true}, nil)
+	require.NoError(t, err)
+	ids, _ = readIDs(t, res.Table)
+	assert.Empty(t, ids)
+}
+
+func TestApplyNeedsKey(t *testing.T) {
+	ctx := t.Context()
+	m := iceberg.NewTableManager(openSQLite(t), "raw")
+	sc := arrow.NewSchema([]arrow.Field{{Name: "id", Type: arrow.PrimitiveTypes.Int64}}, nil)
+	tbl, err := m.EnsureTable(ctx, "nokey", sc)
+	require.NoError(t, err)
+	k := keys(1)
+	defer k.Release()
+	_, err = m.Apply(ctx, tbl, sc, iceberg.Change{Deletes: []arrow.RecordBatch{k}}, nil)
+	assert.ErrorContains(t, err, "no identifier fields")
+}
