@@ -1,0 +1,752 @@
+package cdc
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/iceberg-go/catalog"
+	"github.com/apache/iceberg-go/table"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/etlwatch/etlwatch/cdc/debezium"
+	"github.com/etlwatch/etlwatch/configloader"
+	"github.com/etlwatch/etlwatch/correlation"
+	"github.com/etlwatch/etlwatch/extractors/extract"
+	"github.com/etlwatch/etlwatch/iceberg"
+	"github.com/etlwatch/etlwatch/monitoring"
+)
+
+// Snapshot summary properties the consumer writes with each commit, besides [PropOffsets].
+const (
+	PropCorrelationID = "etlwatch.correlation_id"
+	PropBatchID       = "etlwatch.cdc_batch_id"
+	// PropPosition is where the bulk load recorded the source position of its snapshot, such as
+	// "oracle_scn:5000" or "postgres_lsn:0/16B3748"; the skip rule reads it.
+	PropPosition = "etlwatch.position"
+)
+
+// EventBatchComplete is the event the consumer writes after each batch.
+const EventBatchComplete = "cdc_batch_complete"
+
+// DefaultBatchSize is the most records one batch holds when cdc.batch_size is not set.
+const DefaultBatchSize = 10000
+
+// Option configures [New].
+type Option func(*config)
+
+type config struct {
+	metrics   *monitoring.MetricsCollector
+	logger    *monitoring.StructuredLogger
+	kafkaOpts []kgo.Opt
+	namespace string
+	now       func() time.Time
+}
+
+// WithMetrics sets the collector that receives the cdc_* metrics. Default: none.
+func WithMetrics(m *monitoring.MetricsCollector) Option { return func(c *config) { c.metrics = m } }
+
+// WithLogger sets the logger of the cdc_batch_complete events and progress lines. Default: none.
+func WithLogger(l *monitoring.StructuredLogger) Option { return func(c *config) { c.logger = l } }
+
+// WithKafkaOptions adds franz-go client options (TLS, SASL, kotel hooks, ...), applied after the
+// consumer's own, so they win.
+func WithKafkaOptions(opts ...kgo.Opt) Option {
+	return func(c *config) { c.kafkaOpts = append(c.kafkaOpts, opts...) }
+}
+
+// WithNamespace sets the Iceberg namespace of the tables. Default: bulk_load.namespace, else
+// iceberg.namespace, else the source's name: where the bulk load wrote them.
+func WithNamespace(ns string) Option { return func(c *config) { c.namespace = ns } }
+
+// Consumer applies Debezium change events from Kafka to Iceberg tables, exactly once: each
+// batch is collapsed to the last state per key and applied to each table in one commit that
+// also records the Kafka offsets it covers; Kafka's group offsets are committed after, and on
+// every partition assignment the consumer resumes from the offsets recorded in Iceberg.
+//
+// It assumes Debezium's default routing, one topic per table. A Consumer is used by one
+// goroutine: [Consumer.Run], then [Consumer.Close].
+type Consumer struct {
+	cfg     config
+	src     *configloader.Source
+	tm      *iceberg.TableManager
+	client  *kgo.Client
+	dec     *debezium.Decoder
+	dlq     string
+	batch   int
+	batchID int64
+
+	mu     sync.Mutex // tables, touched by the kgo offset callback too
+	tables map[string]*tableState
+
+	// topics maps a topic to the table its events went to, so that records that change no
+	// table (tombstones, logical messages, dead letters) still advance that table's offsets.
+	topics map[string]string
+}
+
+// tableState is what the consumer keeps of one Iceberg table.
+type tableState struct {
+	name    string
+	tbl     *table.Table // nil until the table exists
+	schema  *arrow.Schema
+	key     []string
+	offsets Offsets
+	scn     int64 // the bulk load's Oracle SCN, 0 when none
+}
+
+// New returns a consumer of the Debezium topics src.CDC names (topics, or every topic whose name
+// starts with topic_prefix) in the consumer group group_id, applying them to the tables of tm's
+// namespace. It does not connect until [Consumer.Run].
+func New(src *configloader.Source, tm *iceberg.TableManager, opts ...Option) (*Consumer, error) {
+	if src == nil || tm == nil {
+		return nil, errors.New("cdc: source and table manager are required")
+	}
+	c := &Consumer{src: src, tm: tm, tables: map[string]*tableState{}, topics: map[string]string{}}
+	c.cfg.now = time.Now
+	for _, o := range opts {
+		o(&c.cfg)
+	}
+	cc := src.CDC
+	switch {
+	case len(cc.Brokers) == 0:
+		return nil, fmt.Errorf("cdc: source %q: cdc.brokers is empty", src.Name)
+	case len(cc.Topics) == 0 && cc.TopicPrefix == "":
+		return nil, fmt.Errorf("cdc: source %q: cdc.topics or cdc.topic_prefix is required", src.Name)
+	case cc.GroupID == "":
+		return nil, fmt.Errorf("cdc: source %q: cdc.group_id is required", src.Name)
+	}
+	c.batch = cmp.Or(cc.BatchSize, DefaultBatchSize)
+	c.dlq = cc.DeadLetterTopic
+	dec, err := debezium.NewDecoder(debezium.WithHints(c.hint))
+	if err != nil {
+		return nil, fmt.Errorf("cdc: %w", err)
+	}
+	c.dec = dec
+
+	kopts := []kgo.Opt{
+		kgo.SeedBrokers(cc.Brokers...),
+		kgo.ConsumerGroup(cc.GroupID),
+		kgo.DisableAutoCommit(),
+		kgo.BlockRebalanceOnPoll(),
+		kgo.FetchMaxBytes(4 << 20),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.AdjustFetchOffsetsFn(c.adjustOffsets),
+	}
+	if len(cc.Topics) > 0 {
+		kopts = append(kopts, kgo.ConsumeTopics(cc.Topics...))
+	} else {
+		kopts = append(kopts, kgo.ConsumeRegex(), kgo.ConsumeTopics("^"+regexp.QuoteMeta(cc.TopicPrefix)+".*"))
+	}
+	cl, err := kgo.NewClient(append(kopts, c.cfg.kafkaOpts...)...)
+	if err != nil {
+		return nil, fmt.Errorf("cdc: kafka client: %w", err)
+	}
+	c.client = cl
+	return c, nil
+}
+
+// Close leaves the consumer group and closes the Kafka client.
+func (c *Consumer) Close() { c.client.Close() }
+
+// adjustOffsets makes every assigned partition resume where Iceberg says the last commit left
+// it, whatever Kafka's committed offset says (Kafka's commit comes after Iceberg's and may have
+// been lost).
+func (c *Consumer) adjustOffsets(ctx context.Context, assigned map[string]map[int32]kgo.Offset) (map[string]map[int32]kgo.Offset, error) {
+	id := c.tm.Identifier("")
+	var tables []string
+	for t, err := range c.tm.Catalog().ListTables(ctx, id[:len(id)-1]) {
+		if errors.Is(err, catalog.ErrNoSuchNamespace) {
+			return assigned, nil // nothing was ever committed: Kafka's offsets stand
+		}
+		if err != nil {
+			return nil, fmt.Errorf("cdc: list tables: %w", err)
+		}
+		tables = append(tables, t[len(t)-1])
+	}
+	recorded, err := RecoverOffsets(ctx, c.tm, tables)
+	if err != nil {
+		return nil, err
+	}
+	for topic, ps := range assigned {
+		for p := range ps {
+			if next, ok := recorded.Get(topic, p); ok {
+				ps[p] = kgo.NewOffset().At(next).WithEpoch(-1)
+			}
+		}
+	}
+	c.log(ctx, slog.LevelInfo, "partitions assigned; resuming at the offsets recorded in Iceberg", "offsets", recorded.String())
+	return assigned, nil
+}
+
+func (c *Consumer) log(ctx context.Context, level slog.Level, msg string, args ...any) {
+	if c.cfg.logger != nil {
+		c.cfg.logger.Slog().Log(ctx, level, msg, args...)
+	}
+}
+
+// Run consumes and applies batches until ctx is done (returning nil) or a batch cannot be
+// committed to Iceberg (returning the error; the batch's offsets are not committed, so a
+// restarted consumer applies it again).
+func (c *Consumer) Run(ctx context.Context) error {
+	for {
+		fetches := c.client.PollRecords(ctx, c.batch)
+		if ctx.Err() != nil {
+			c.client.AllowRebalance()
+			return nil
+		}
+		if errs := fetches.Errors(); len(errs) > 0 {
+			for _, fe := range errs {
+				if errors.Is(fe.Err, context.Canceled) {
+					continue
+				}
+				c.log(ctx, slog.LevelWarn, "kafka fetch", "topic", fe.Topic, "partition", fe.Partition, "error", fe.Err.Error())
+			}
+		}
+		if err := c.processBatch(ctx, fetches); err != nil {
+			c.client.AllowRebalance()
+			return err
+		}
+		c.client.AllowRebalance()
+	}
+}
+
+// pending is the last state of one key in a batch.
+type pending struct {
+	row debezium.Row // After for an upsert, the key for a delete
+	del bool
+}
+
+// tableBatch is one table's share of a batch.
+type tableBatch struct {
+	state     *tableState
+	truncate  bool
+	rows      map[string]pending
+	order     []string
+	processed int64
+	skipped   int64
+	maxLagMs  int64
+	offsets   Offsets
+	upsertRow debezium.Row // an upserted row: the shape of a new table
+	keyIdx    []int
+	keyCols   *debezium.Columns
+}
+
+// BatchResult is what one batch did, as the cdc_batch_complete event reports it.
+type BatchResult struct {
+	BatchID         int64
+	Records         int
+	EventsProcessed int64
+	EventsSkipped   int64
+	EventsFailed    int64
+	NewTables       int
+	Duration        time.Duration
+	MaxLag          time.Duration
+}
+
+// processBatch decodes, collapses and applies one poll's records, then commits their offsets.
+func (c *Consumer) processBatch(ctx context.Context, fetches kgo.Fetches) error {
+	recs := fetches.Records()
+	if len(recs) == 0 {
+		return nil
+	}
+	start := c.cfg.now()
+	c.batchID++
+	res := BatchResult{BatchID: c.batchID, Records: len(recs)}
+	id := ""
+	for _, r := range recs {
+		for _, h := range r.Headers {
+			if h.Key == correlation.HeaderKey && correlation.Valid(string(h.Value)) {
+				id = string(h.Value)
+				break
+			}
+		}
+		if id != "" {
+			break
+		}
+	}
+	if id == "" {
+		id = correlation.NewID()
+	}
+	ctx = correlation.ContextWithID(ctx, id)
+
+	batches := map[string]*tableBatch{}
+	var dead []*kgo.Record
+	var deadWhy []error
+	// passed advances the offsets of the table r's topic feeds, for a record that changes none.
+	passed := func(r *kgo.Record) error {
+		name, ok := c.topics[r.Topic]
+		if !ok {
+			return nil
+		}
+		tb, err := c.tableBatch(ctx, batches, name)
+		if err == nil {
+			tb.offsets.Set(r.Topic, r.Partition, r.Offset+1)
+		}
+		return err
+	}
+	fail := func(r *kgo.Record, err error) error {
+		dead = append(dead, r)
+		deadWhy = append(deadWhy, err)
+		return passed(r)
+	}
+	for _, r := range recs {
+		ev, err := c.dec.Decode(r.Key, r.Value)
+		if err != nil {
+			if err := fail(r, err); err != nil {
+				return err
+			}
+			continue
+		}
+		switch ev.Op {
+		case debezium.OpTombstone: // the delete before it did the work
+			if err := passed(r); err != nil {
+				return err
+			}
+			continue
+		case debezium.OpMessage:
+			c.count(ctx, "cdc_messages", 1, monitoring.Dimensions{"topic": r.Topic})
+			if err := passed(r); err != nil {
+				return err
+			}
+			continue
+		}
+		name := ev.Source.Table
+		if name == "" {
+			if err := fail(r, &debezium.DecodeError{Reason: "missing_table", Path: "payload.source.table", Err: errors.New("the event names no table")}); err != nil {
+				return err
+			}
+			continue
+		}
+		c.topics[r.Topic] = name
+		tb, err := c.tableBatch(ctx, batches, name)
+		if err != nil {
+			return err
+		}
+		tb.offsets.Set(r.Topic, r.Partition, r.Offset+1)
+		if ev.Op == debezium.OpTruncate {
+			tb.truncate, tb.rows, tb.order = true, map[string]pending{}, nil
+			tb.processed++
+			continue
+		}
+		if !ev.HasKey() {
+			dead = append(dead, r)
+			deadWhy = append(deadWhy, &debezium.DecodeError{Reason: "missing_key", Path: "key", Err: fmt.Errorf("a %s event for table %s without a key", ev.Op, name)})
+			continue
+		}
+		if tb.keyCols != ev.Key.Columns() {
+			if tb.keyIdx, err = keyIndex(ev.Key, ev.After, ev.Before); err != nil {
+				dead, deadWhy = append(dead, r), append(deadWhy, err)
+				continue
+			}
+			tb.keyCols = ev.Key.Columns()
+		}
+		if tb.state.skips(ev) {
+			tb.skipped++
+			continue
+		}
+		p := pending{row: ev.After}
+		if ev.Op == debezium.OpDelete {
+			p = pending{row: ev.Key, del: true}
+		} else if !ev.After.Present() {
+			dead = append(dead, r)
+			deadWhy = append(deadWhy, &debezium.DecodeError{Reason: "missing_after", Path: "payload.after", Err: fmt.Errorf("a %s event without an after image", ev.Op)})
+			continue
+		} else {
+			tb.upsertRow = ev.After
+		}
+		k := keyString(ev.Key, seq(ev.Key.Len()))
+		if _, seen := tb.rows[k]; !seen {
+			tb.order = append(tb.order, k)
+		}
+		tb.rows[k] = p
+		tb.processed++
+		if lag := c.cfg.now().UnixMilli() - ev.Source.TsMs; ev.Source.TsMs > 0 && lag > tb.maxLagMs {
+			tb.maxLagMs = lag
+		}
+	}
+
+	// Dead letters first: once the batch's offsets are committed, they are the only copy.
+	if err := c.deadLetter(ctx, dead, deadWhy); err != nil {
+		return err
+	}
+	res.EventsFailed = int64(len(dead))
+
+	for _, name := range slices.Sorted(maps.Keys(batches)) {
+		tb := batches[name]
+		isNew, err := c.apply(ctx, tb, id)
+		if err != nil {
+			return fmt.Errorf("cdc: table %s: %w", name, err)
+		}
+		dims := monitoring.Dimensions{"namespace": c.namespace(), "table": name}
+		c.count(ctx, "cdc_events_processed", float64(tb.processed), dims)
+		c.count(ctx, "cdc_events_skipped", float64(tb.skipped), dims)
+		if isNew {
+			res.NewTables++
+			c.count(ctx, "cdc_new_tables", 1, dims)
+		}
+		if c.cfg.metrics != nil && tb.maxLagMs > 0 {
+			c.cfg.metrics.EmitGauge(ctx, "cdc_lag_seconds", float64(tb.maxLagMs)/1000, monitoring.UnitSeconds, dims)
+		}
+		res.EventsProcessed += tb.processed
+		res.EventsSkipped += tb.skipped
+		res.MaxLag = max(res.MaxLag, time.Duration(tb.maxLagMs)*time.Millisecond)
+	}
+	if err := c.client.CommitRecords(ctx, recs...); err != nil && ctx.Err() == nil {
+		// Iceberg holds the offsets: a lost Kafka commit only means a restart re-reads them.
+		c.log(ctx, slog.LevelWarn, "kafka offset commit failed; Iceberg holds the offsets", "error", err.Error())
+	}
+	res.Duration = c.cfg.now().Sub(start)
+	c.report(ctx, fetches, res)
+	return nil
+}
+
+func seq(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}
+
+// keyIndex checks that the after or before image has the key's columns.
+func keyIndex(key, after, before debezium.Row) ([]int, error) {
+	img := after
+	if !img.Present() {
+		img = before
+	}
+	idx := make([]int, key.Len())
+	for i := range idx {
+		name := key.Columns().Name(i)
+		if !img.Present() {
+			idx[i] = -1
+			continue
+		}
+		j, ok := img.Columns().Index(name)
+		if !ok {
+			return nil, &debezium.DecodeError{Reason: "key_not_in_row", Path: "key." + name, Err: fmt.Errorf("key column %s is not in the row", name)}
+		}
+		idx[i] = j
+	}
+	return idx, nil
+}
+
+// tableBatch returns name's share of the batch, loading the table's state on first use.
+func (c *Consumer) tableBatch(ctx context.Context, batches map[string]*tableBatch, name string) (*tableBatch, error) {
+	if tb, ok := batches[name]; ok {
+		return tb, nil
+	}
+	st, err := c.state(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	tb := &tableBatch{state: st, rows: map[string]pending{}, offsets: Offsets{}}
+	batches[name] = tb
+	return tb, nil
+}
+
+func (c *Consumer) namespace() string {
+	return cmp.Or(c.cfg.namespace, c.src.BulkLoad.Namespace, c.src.Iceberg.Namespace, c.src.Name)
+}
+
+// state returns the table's state, loading it from the catalog the first time.
+func (c *Consumer) state(ctx context.Context, name string) (*tableState, error) {
+	c.mu.Lock()
+	st, ok := c.tables[name]
+	c.mu.Unlock()
+	if ok {
+		return st, nil
+	}
+	st = &tableState{name: name, offsets: Offsets{}}
+	tbl, err := c.tm.Catalog().LoadTable(ctx, c.tm.Identifier(name))
+	if err == nil {
+		if err := st.load(tbl); err != nil {
+			return nil, err
+		}
+		if pos, ok, err := c.tm.LastProperty(ctx, name, PropPosition); err == nil && ok {
+			if v, ok := strings.CutPrefix(pos, extract.PositionSCN+":"); ok {
+				st.scn, _ = strconv.ParseInt(v, 10, 64)
+			}
+		}
+	}
+	c.mu.Lock()
+	c.tables[name] = st
+	c.mu.Unlock()
+	c.dec.ResetHints()
+	return st, nil
+}
+
+// load takes tbl as the table's current state.
+func (st *tableState) load(tbl *table.Table) error {
+	sc, err := table.SchemaToArrowSchema(tbl.Schema(), nil, false, false)
+	if err != nil {
+		return err
+	}
+	offs, err := TableOffsets(tbl)
+	if err != nil {
+		return err
+	}
+	st.tbl, st.schema, st.offsets = tbl, sc, offs
+	st.key = st.key[:0]
+	for _, id := range tbl.Schema().IdentifierFieldIDs {
+		if n, ok := tbl.Schema().FindColumnName(id); ok {
+			st.key = append(st.key, n)
+		}
+	}
+	return nil
+}
+
+// skips reports whether ev's change was certainly in the bulk load's snapshot: for Oracle, a
+// commit SCN at or below the snapshot's SCN. PostgreSQL changes are always applied: an LSN below
+// the snapshot's does not prove the transaction committed before it, and upserts are idempotent.
+func (st *tableState) skips(ev *debezium.Event) bool {
+	if st.scn <= 0 || ev.Source.CommitSCN == "" {
+		return false
+	}
+	scn, err := strconv.ParseInt(ev.Source.CommitSCN, 10, 64)
+	return err == nil && scn <= st.scn
+}
+
+// hint tells the decoder, for schemaless messages, the column types of the Iceberg table.
+func (c *Consumer) hint(id debezium.TableID, column string) (debezium.Hint, bool) {
+	c.mu.Lock()
+	st, ok := c.tables[id.Table]
+	c.mu.Unlock()
+	if !ok || st.schema == nil {
+		return debezium.Hint{}, false
+	}
+	fs, ok := st.schema.FieldsByName(column)
+	if !ok || len(fs) != 1 {
+		return debezium.Hint{}, false
+	}
+	switch t := fs[0].Type.(type) {
+	case *arrow.Decimal128Type:
+		return debezium.Hint{Logical: debezium.LogicalDecimal, Scale: t.Scale}, true
+	case *arrow.TimestampType:
+		if t.TimeZone != "" {
+			return debezium.Hint{Logical: debezium.LogicalZonedTimestamp}, true
+		}
+		return debezium.Hint{Logical: debezium.LogicalMicroTimestamp}, true
+	case *arrow.Date32Type:
+		return debezium.Hint{Logical: debezium.LogicalDate}, true
+	case *arrow.Time64Type:
+		return debezium.Hint{Logical: debezium.LogicalMicroTime}, true
+	case *arrow.BinaryType:
+		return debezium.Hint{Logical: debezium.LogicalBytes}, true
+	}
+	return debezium.Hint{}, false
+}
+
+// apply commits tb to its table, creating or evolving the table first. It reports whether the
+// table was created.
+func (c *Consumer) apply(ctx context.Context, tb *tableBatch, corrID string) (bool, error) {
+	st := tb.state
+	created := false
+	if tb.upsertRow.Present() && (st.tbl == nil || !covers(st.schema, tb.upsertRow)) {
+		var key []string
+		if tb.keyCols != nil {
+			key = tb.keyCols.Names()
+		}
+		if len(st.key) > 0 {
+			key = st.key
+		}
+		created = st.tbl == nil
+		tbl, err := c.tm.EnsureTable(ctx, st.name, schemaOf(tb.upsertRow, key))
+		if err != nil {
+			return false, err
+		}
+		if err := st.load(tbl); err != nil {
+			return false, err
+		}
+		c.dec.ResetHints()
+	}
+	if st.tbl == nil {
+		// Only deletes or a truncate for a table that does not exist: nothing to change.
+		return false, nil
+	}
+	var ups, dels []debezium.Row
+	for _, k := range tb.order {
+		p := tb.rows[k]
+		if p.del {
+			dels = append(dels, p.row)
+		} else {
+			ups = append(ups, p.row)
+		}
+	}
+	upRec, err := buildRecord(st.schema, ups)
+	if err != nil {
+		return false, err
+	}
+	defer upRec.Release()
+	ch := iceberg.Change{Truncate: tb.truncate}
+	if upRec.NumRows() > 0 {
+		ch.Upserts = []arrow.RecordBatch{upRec}
+	}
+	if len(dels) > 0 {
+		keySchema := keyOnly(st.schema, st.key)
+		delRec, err := buildRecord(keySchema, dels)
+		if err != nil {
+			return false, err
+		}
+		defer delRec.Release()
+		ch.Deletes = []arrow.RecordBatch{delRec}
+	}
+	offs := Offsets{}
+	offs.mergeMax(st.offsets)
+	offs.mergeMax(tb.offsets)
+	props := map[string]string{
+		PropOffsets:       offs.String(),
+		PropCorrelationID: corrID,
+		PropBatchID:       strconv.FormatInt(c.batchID, 10),
+	}
+	res, err := c.tm.Apply(ctx, st.tbl, st.schema, ch, props)
+	if err != nil {
+		return false, err
+	}
+	st.tbl, st.offsets = res.Table, offs
+	return created, nil
+}
+
+// covers reports whether sc has every column of row.
+func covers(sc *arrow.Schema, row debezium.Row) bool {
+	for _, n := range row.Columns().Names() {
+		if !sc.HasField(n) {
+			return false
+		}
+	}
+	return true
+}
+
+// keyOnly returns the fields of sc named by key.
+func keyOnly(sc *arrow.Schema, key []string) *arrow.Schema {
+	fields := make([]arrow.Field, 0, len(key))
+	for _, k := range key {
+		if fs, ok := sc.FieldsByName(k); ok && len(fs) == 1 {
+			fields = append(fields, fs[0])
+		}
+	}
+	return arrow.NewSchema(fields, nil)
+}
+
+// buildRecord builds a record batch of sc from rows, matching columns by name; a column a row
+// lacks is NULL.
+func buildRecord(sc *arrow.Schema, rows []debezium.Row) (arrow.RecordBatch, error) {
+	b := array.NewRecordBuilder(memory.DefaultAllocator, sc)
+	defer b.Release()
+	idx := make([]int, sc.NumFields())
+	var last *debezium.Columns
+	for _, row := range rows {
+		if row.Columns() != last {
+			last = row.Columns()
+			for i, f := range sc.Fields() {
+				j, ok := last.Index(f.Name)
+				if !ok {
+					j = -1
+				}
+				idx[i] = j
+			}
+		}
+		for i, f := range sc.Fields() {
+			v := debezium.NullValue()
+			if idx[i] >= 0 {
+				v = row.Value(idx[i])
+			}
+			if err := appendValue(b.Field(i), f, v); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return b.NewRecordBatch(), nil
+}
+
+// deadLetter sends each failed record to the dead-letter topic with headers saying why, or,
+// without one, logs it as an event; either way it is counted.
+func (c *Consumer) deadLetter(ctx context.Context, recs []*kgo.Record, why []error) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	var out []*kgo.Record
+	for i, r := range recs {
+		reason := string(debezium.ReasonOf(why[i]))
+		if reason == "" {
+			reason = "invalid"
+		}
+		c.count(ctx, "cdc_events_failed", 1, monitoring.Dimensions{"namespace": c.namespace(), "topic": r.Topic, "reason": reason})
+		details := monitoring.Details{
+			"topic": r.Topic, "partition": r.Partition, "offset": r.Offset,
+			"reason": reason, "error": why[i].Error(), "dead_letter_topic": c.dlq,
+		}
+		if c.cfg.logger != nil {
+			c.cfg.logger.LogWarning(ctx, "cdc_event_failed", details)
+		}
+		if c.dlq == "" {
+			continue
+		}
+		headers := append(slices.Clone(r.Headers),
+			kgo.RecordHeader{Key: "etlwatch.error.reason", Value: []byte(reason)},
+			kgo.RecordHeader{Key: "etlwatch.error.message", Value: []byte(why[i].Error())},
+			kgo.RecordHeader{Key: "etlwatch.source.topic", Value: []byte(r.Topic)},
+			kgo.RecordHeader{Key: "etlwatch.source.partition", Value: []byte(strconv.Itoa(int(r.Partition)))},
+			kgo.RecordHeader{Key: "etlwatch.source.offset", Value: []byte(strconv.FormatInt(r.Offset, 10))},
+		)
+		out = append(out, &kgo.Record{Topic: c.dlq, Key: r.Key, Value: r.Value, Headers: headers})
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	if err := c.client.ProduceSync(ctx, out...).FirstErr(); err != nil {
+		return fmt.Errorf("cdc: dead-letter topic %s: %w", c.dlq, err)
+	}
+	return nil
+}
+
+func (c *Consumer) count(ctx context.Context, name string, v float64, dims monitoring.Dimensions) {
+	if c.cfg.metrics != nil {
+		c.cfg.metrics.EmitCounter(ctx, name, v, dims)
+	}
+}
+
+// report emits the batch metrics, the Kafka offset lag and the cdc_batch_complete event.
+func (c *Consumer) report(ctx context.Context, fetches kgo.Fetches, res BatchResult) {
+	throughput := 0.0
+	if s := res.Duration.Seconds(); s > 0 {
+		throughput = float64(res.EventsProcessed) / s
+	}
+	if m := c.cfg.metrics; m != nil {
+		m.EmitCounter(ctx, "cdc_batch_processed", 1, nil)
+		m.EmitDuration(ctx, "cdc_batch_processing_time", res.Duration, nil)
+		m.EmitGauge(ctx, "cdc_throughput_records_per_sec", throughput, monitoring.UnitNone, nil)
+		fetches.EachPartition(func(p kgo.FetchTopicPartition) {
+			if len(p.Records) == 0 {
+				return
+			}
+			next := p.Records[len(p.Records)-1].Offset + 1
+			m.EmitGauge(ctx, "cdc_kafka_offset_lag", float64(max(0, p.HighWatermark-next)), monitoring.UnitCount,
+				monitoring.Dimensions{"topic": p.Topic, "partition": strconv.Itoa(int(p.Partition))})
+		})
+	}
+	if c.cfg.logger != nil {
+		c.cfg.logger.LogEvent(ctx, EventBatchComplete, monitoring.Details{
+			"batch_id":                   res.BatchID,
+			"records":                    res.Records,
+			"events_processed":           res.EventsProcessed,
+			"events_skipped":             res.EventsSkipped,
+			"events_failed":              res.EventsFailed,
+			"new_tables":                 res.NewTables,
+			"batch_duration_seconds":     res.Duration.Seconds(),
+			"throughput_records_per_sec": throughput,
+			"max_lag_seconds":            res.MaxLag.Seconds(),
+		})
+	}
+}

@@ -1,0 +1,235 @@
+package cdc
+
+import (
+	"fmt"
+	"math"
+	"math/big"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/decimal128"
+
+	"github.com/etlwatch/etlwatch/cdc/debezium"
+	"github.com/etlwatch/etlwatch/extractors/extract"
+)
+
+// arrowType is the Arrow type of a new table's column, from its Debezium column type (typed
+// messages) or, schemaless, from the kind of its first value.
+func arrowType(ct debezium.ColumnType, v debezium.Value, typed bool) arrow.DataType {
+	if typed {
+		switch ct.Logical {
+		case debezium.LogicalDecimal:
+			p := ct.Precision
+			if p <= 0 || p > 38 {
+				p = 38
+			}
+			return &arrow.Decimal128Type{Precision: p, Scale: ct.Scale}
+		case debezium.LogicalVariableScaleDecimal:
+			return arrow.BinaryTypes.String // no fixed scale: kept as its decimal text
+		case debezium.LogicalDate:
+			return arrow.FixedWidthTypes.Date32
+		case debezium.LogicalTime, debezium.LogicalMicroTime, debezium.LogicalNanoTime, debezium.LogicalZonedTime:
+			return arrow.FixedWidthTypes.Time64us
+		case debezium.LogicalTimestamp, debezium.LogicalMicroTimestamp, debezium.LogicalNanoTimestamp:
+			return &arrow.TimestampType{Unit: arrow.Microsecond}
+		case debezium.LogicalZonedTimestamp:
+			return &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}
+		case debezium.LogicalJSON, debezium.LogicalUUID:
+			return arrow.BinaryTypes.String
+		case debezium.LogicalBytes:
+			return arrow.BinaryTypes.Binary
+		}
+		switch ct.Type {
+		case "int8", "int16", "int32":
+			return arrow.PrimitiveTypes.Int32
+		case "int64":
+			return arrow.PrimitiveTypes.Int64
+		case "float32":
+			return arrow.PrimitiveTypes.Float32
+		case "float64":
+			return arrow.PrimitiveTypes.Float64
+		case "boolean":
+			return arrow.FixedWidthTypes.Boolean
+		case "bytes":
+			return arrow.BinaryTypes.Binary
+		}
+		return arrow.BinaryTypes.String
+	}
+	switch v.Kind() {
+	case debezium.KindInt:
+		return arrow.PrimitiveTypes.Int64
+	case debezium.KindFloat:
+		return arrow.PrimitiveTypes.Float64
+	case debezium.KindBool:
+		return arrow.FixedWidthTypes.Boolean
+	case debezium.KindBytes:
+		return arrow.BinaryTypes.Binary
+	case debezium.KindDecimal:
+		_, s := v.Decimal()
+		return &arrow.Decimal128Type{Precision: 38, Scale: s}
+	case debezium.KindDate:
+		return arrow.FixedWidthTypes.Date32
+	case debezium.KindTime:
+		return arrow.FixedWidthTypes.Time64us
+	case debezium.KindTimestamp:
+		return &arrow.TimestampType{Unit: arrow.Microsecond}
+	}
+	return arrow.BinaryTypes.String
+}
+
+// schemaOf returns the Arrow schema of a table holding row, with key's columns as its primary
+// key (required) and every other column nullable.
+func schemaOf(row debezium.Row, key []string) *arrow.Schema {
+	cols := row.Columns()
+	fields := make([]arrow.Field, cols.Len())
+	for i := range fields {
+		name := cols.Name(i)
+		isKey := false
+		for _, k := range key {
+			isKey = isKey || k == name
+		}
+		fields[i] = arrow.Field{Name: name, Type: arrowType(cols.Type(i), row.Value(i), cols.Typed()), Nullable: !isKey}
+	}
+	var md arrow.Metadata
+	if len(key) > 0 {
+		md = arrow.NewMetadata([]string{extract.PrimaryKeyMetadata}, []string{strings.Join(key, ",")})
+	}
+	return arrow.NewSchema(fields, &md)
+}
+
+// appendValue appends v to b, a builder of field f. A value that does not fit the column is an
+// error naming what it is.
+func appendValue(b array.Builder, f arrow.Field, v debezium.Value) error {
+	if v.IsNull() {
+		if !f.Nullable {
+			return fmt.Errorf("column %s: NULL in a required column", f.Name)
+		}
+		b.AppendNull()
+		return nil
+	}
+	bad := func() error {
+		return fmt.Errorf("column %s: a %s value %s does not fit %s", f.Name, v.Kind(), v, f.Type)
+	}
+	k := v.Kind()
+	switch b := b.(type) {
+	case *array.Int32Builder:
+		if k != debezium.KindInt || v.Int() < math.MinInt32 || v.Int() > math.MaxInt32 {
+			return bad()
+		}
+		b.Append(int32(v.Int()))
+	case *array.Int64Builder:
+		if k != debezium.KindInt {
+			return bad()
+		}
+		b.Append(v.Int())
+	case *array.Float32Builder:
+		switch k {
+		case debezium.KindFloat:
+			b.Append(float32(v.Float()))
+		case debezium.KindInt:
+			b.Append(float32(v.Int()))
+		default:
+			return bad()
+		}
+	case *array.Float64Builder:
+		switch k {
+		case debezium.KindFloat:
+			b.Append(v.Float())
+		case debezium.KindInt:
+			b.Append(float64(v.Int()))
+		default:
+			return bad()
+		}
+	case *array.BooleanBuilder:
+		if k != debezium.KindBool {
+			return bad()
+		}
+		b.Append(v.Bool())
+	case *array.StringBuilder:
+		switch k {
+		case debezium.KindString, debezium.KindJSON:
+			b.Append(v.Str())
+		default:
+			b.Append(v.String())
+		}
+	case *array.BinaryBuilder:
+		switch k {
+		case debezium.KindBytes:
+			b.Append(v.Bytes())
+		case debezium.KindString:
+			b.Append([]byte(v.Str()))
+		default:
+			return bad()
+		}
+	case *array.Decimal128Builder:
+		dt := f.Type.(*arrow.Decimal128Type)
+		n, err := toDecimal(v, dt)
+		if err != nil {
+			return fmt.Errorf("column %s: %w", f.Name, err)
+		}
+		b.Append(n)
+	case *array.Date32Builder:
+		if k != debezium.KindDate {
+			return bad()
+		}
+		b.Append(arrow.Date32(v.Days()))
+	case *array.TimestampBuilder:
+		if k != debezium.KindTimestamp {
+			return bad()
+		}
+		b.Append(arrow.Timestamp(v.Micros()))
+	case *array.Time64Builder:
+		if k != debezium.KindTime {
+			return bad()
+		}
+		b.Append(arrow.Time64(v.Micros()))
+	default:
+		return fmt.Errorf("column %s: no conversion to %s", f.Name, f.Type)
+	}
+	return nil
+}
+
+// toDecimal converts a decimal or integer value to dt's scale; losing digits is an error.
+func toDecimal(v debezium.Value, dt *arrow.Decimal128Type) (decimal128.Num, error) {
+	var n decimal128.Num
+	var scale int32
+	switch v.Kind() {
+	case debezium.KindInt:
+		n = decimal128.FromI64(v.Int())
+	case debezium.KindDecimal:
+		if u, s, ok := v.DecimalInt64(); ok {
+			n, scale = decimal128.FromI64(u), s
+		} else {
+			b, s := v.DecimalBig()
+			if b.CmpAbs(new(big.Int).Lsh(big.NewInt(1), 126)) >= 0 {
+				return n, fmt.Errorf("decimal %s is too large for %s", v, dt)
+			}
+			n, scale = decimal128.FromBigInt(b), s
+		}
+	default:
+		return n, fmt.Errorf("a %s value %s does not fit %s", v.Kind(), v, dt)
+	}
+	if scale != dt.Scale {
+		var err error
+		if n, err = n.Rescale(scale, dt.Scale); err != nil {
+			return n, fmt.Errorf("decimal %s does not fit %s: %w", v, dt, err)
+		}
+	}
+	if !n.FitsInPrecision(dt.Precision) {
+		return n, fmt.Errorf("decimal %s does not fit %s", v, dt)
+	}
+	return n, nil
+}
+
+// keyString is the collapse key of a row's key columns: their kinds and values, NUL-separated.
+func keyString(row debezium.Row, idx []int) string {
+	var sb strings.Builder
+	for _, i := range idx {
+		v := row.Value(i)
+		sb.WriteByte(byte(v.Kind()))
+		sb.WriteString(v.String())
+		sb.WriteByte(0)
+	}
+	return sb.String()
+}

@@ -1,0 +1,111 @@
+package debezium
+
+import (
+	"encoding/json"
+	"os"
+	"testing"
+)
+
+// The benchmark envelope: an insert into a PostgreSQL table of 11 columns (bigint, int, text,
+// numeric(12,2), timestamp, timestamptz, date, bool, double) with source and transaction blocks:
+// 731 bytes of payload, 4,172 bytes with its schema.
+func benchInputs(tb testing.TB) (cases []struct {
+	name       string
+	key, value []byte
+}) {
+	read := func(name string) []byte {
+		b, err := os.ReadFile("testdata/" + name)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return b
+	}
+	return append(cases,
+		struct {
+			name       string
+			key, value []byte
+		}{"schemaless", read("bench-postgres-key-schemaless.json"), read("bench-postgres-schemaless.json")},
+		struct {
+			name       string
+			key, value []byte
+		}{"with-schema", read("bench-postgres-key-with-schema.json"), read("bench-postgres-with-schema.json")},
+	)
+}
+
+// rate reports envelopes per wall-clock second and per CPU-second of the process (with -cpu 1 the
+// latter is the rate of one core, GC included, however busy the machine is). Call it before the
+// loop and call the returned function after it.
+func rate(b *testing.B) func() {
+	cpu0 := processCPU()
+	return func() {
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "envelopes/s")
+		if cpu := processCPU() - cpu0; cpu > 0 {
+			b.ReportMetric(float64(b.N)/cpu.Seconds(), "envelopes/cpu-s")
+		}
+	}
+}
+
+// BenchmarkDecode measures this package; run with -cpu 1 for the per-core rate.
+func BenchmarkDecode(b *testing.B) {
+	for _, c := range benchInputs(b) {
+		b.Run(c.name, func(b *testing.B) {
+			d, err := NewDecoder()
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.SetBytes(int64(len(c.key) + len(c.value)))
+			b.ReportAllocs()
+			done := rate(b)
+			for b.Loop() {
+				if _, err := d.Decode(c.key, c.value); err != nil {
+					b.Fatal(err)
+				}
+			}
+			done()
+		})
+	}
+}
+
+// BenchmarkDecodeInto reuses one Event, as a consumer loop that hands rows on at once would.
+func BenchmarkDecodeInto(b *testing.B) {
+	for _, c := range benchInputs(b) {
+		b.Run(c.name, func(b *testing.B) {
+			d, err := NewDecoder()
+			if err != nil {
+				b.Fatal(err)
+			}
+			var ev Event
+			b.SetBytes(int64(len(c.key) + len(c.value)))
+			b.ReportAllocs()
+			done := rate(b)
+			for b.Loop() {
+				if err := d.DecodeInto(&ev, c.key, c.value); err != nil {
+					b.Fatal(err)
+				}
+			}
+			done()
+		})
+	}
+}
+
+// BenchmarkEncodingJSONMap is the anchor: encoding/json into a generic map, key and value,
+// with no logical-type decoding at all.
+func BenchmarkEncodingJSONMap(b *testing.B) {
+	for _, c := range benchInputs(b) {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(c.key) + len(c.value)))
+			b.ReportAllocs()
+			done := rate(b)
+			for b.Loop() {
+				var k, v map[string]any
+				if err := json.Unmarshal(c.key, &k); err != nil {
+					b.Fatal(err)
+				}
+				if err := json.Unmarshal(c.value, &v); err != nil {
+					b.Fatal(err)
+				}
+			}
+			done()
+		})
+	}
+}

@@ -1,0 +1,5 @@
+//go:build !race
+
+package debezium
+
+const raceEnabled = false

@@ -1,0 +1,61 @@
+// Package cdc applies Debezium change events from Kafka to Apache Iceberg tables, exactly once,
+// and reports what it did: the Go form of the reference pipeline's cdc_kafka_to_iceberg.py.
+//
+// A [Consumer] reads the Debezium topics of a sources.yaml source (cdc.topics, or every topic
+// starting with cdc.topic_prefix) in a franz-go consumer group, decodes each record with
+// [github.com/etlwatch/etlwatch/cdc/debezium], and applies each poll's records as one batch:
+//
+//   - per table, the events are collapsed to the last state of each key (an insert or update
+//     keeps the after image, a delete the key; a truncate discards what came before it), since
+//     Iceberg's equality deletes do not remove rows written in the same snapshot;
+//   - each table gets one commit ([iceberg.TableManager.Apply]): equality deletes for every
+//     touched key plus data files for the surviving rows, merge-on-read, with the Kafka offsets
+//     it covers ([PropOffsets]), the correlation ID and the batch number in the snapshot
+//     summary; the commit is fenced on the snapshot the consumer last saw, so a stale consumer
+//     commits nothing;
+//   - Kafka's group offsets are committed after Iceberg's; on every partition assignment the
+//     consumer resumes where the Iceberg tables say ([RecoverOffsets]), whatever Kafka says, so
+//     a crash between the two commits neither loses nor duplicates a change;
+//   - a table the events name and Iceberg lacks is created from the event's schema (or, without
+//     schemas, its first row), with the key's columns as identifier fields; new source columns
+//     evolve the table.
+//
+//	c, err := cdc.New(src, iceberg.NewTableManager(cat, "raw"),
+//		cdc.WithMetrics(p.Metrics), cdc.WithLogger(p.Logger))
+//	if err != nil { ... }
+//	defer c.Close()
+//	err = c.Run(ctx) // until ctx is done
+//
+// # Skipping what the bulk load captured
+//
+// The bulk load records its snapshot position in each table's snapshot summary
+// (etlwatch.position). An Oracle event whose commit_scn is at or below that SCN was in the
+// snapshot and is skipped (cdc_events_skipped). PostgreSQL events are always applied: an LSN
+// below the snapshot's does not prove the transaction committed before it, and upserts by key
+// are idempotent.
+//
+// # Bad input
+//
+// A record that cannot be decoded, names no table, or lacks the key of a keyed table never stops
+// the consumer: it is sent to cdc.dead_letter_topic with headers etlwatch.error.reason,
+// etlwatch.error.message and etlwatch.source.topic/partition/offset, written as a
+// cdc_event_failed event and counted in cdc_events_failed{reason}, and the batch goes on. The
+// dead letters are produced before the batch's offsets are committed.
+//
+// # Observability
+//
+// Metrics, with namespace and table dimensions where they apply: cdc_events_processed,
+// cdc_events_skipped, cdc_events_failed, cdc_new_tables, cdc_batch_processed, cdc_lag_seconds
+// (now - source.ts_ms, the largest of the batch), cdc_throughput_records_per_sec,
+// cdc_batch_processing_time, cdc_kafka_offset_lag{topic,partition} (high watermark minus the
+// next offset) and cdc_messages (logical messages, counted, not applied). Each batch ends with a
+// cdc_batch_complete event (batch_id, events_processed, events_skipped, new_tables,
+// batch_duration_seconds, throughput_records_per_sec, max_lag_seconds) carrying the batch's
+// correlation ID: the correlation_id header of its records, or a new one.
+//
+// # Assumptions
+//
+// One topic carries one table, as Debezium routes by default. When a topic carries several
+// tables, a partition resumes at the smallest position recorded by its tables (safe: replays are
+// idempotent), but a table that has never committed does not hold the partition back.
+package cdc
