@@ -732,7 +732,7 @@ func (c *Consumer) report(ctx context.Context, fetches kgo.Fetches, res BatchRes
 				return
 			}
 			next := p.Records[len(p.Records)-1].Offset + 1
-			m.EmitGauge(ctx, "cdc_kafka_offset_lag", float64(max(0, p.HighWatermark-next)), monitoring.UnitCount,
+			m.EmitGauge(ctx, "cdc_kafka_offset_lag", float64(max(0, p.HighWatermark-next)), monitoring.UnitNone,
 				monitoring.Dimensions{"topic": p.Topic, "partition": strconv.Itoa(int(p.Partition))})
 		})
 	}

@@ -8,23 +8,26 @@
 //   - per table, the events are collapsed to the last state of each key (an insert or update
 //     keeps the after image, a delete the key; a truncate discards what came before it), since
 //     Iceberg's equality deletes do not remove rows written in the same snapshot;
+//
 //   - each table gets one commit ([iceberg.TableManager.Apply]): equality deletes for every
 //     touched key plus data files for the surviving rows, merge-on-read, with the Kafka offsets
 //     it covers ([PropOffsets]), the correlation ID and the batch number in the snapshot
 //     summary; the commit is fenced on the snapshot the consumer last saw, so a stale consumer
 //     commits nothing;
+//
 //   - Kafka's group offsets are committed after Iceberg's; on every partition assignment the
 //     consumer resumes where the Iceberg tables say ([RecoverOffsets]), whatever Kafka says, so
 //     a crash between the two commits neither loses nor duplicates a change;
+//
 //   - a table the events name and Iceberg lacks is created from the event's schema (or, without
 //     schemas, its first row), with the key's columns as identifier fields; new source columns
 //     evolve the table.
 //
-//	c, err := cdc.New(src, iceberg.NewTableManager(cat, "raw"),
-//		cdc.WithMetrics(p.Metrics), cdc.WithLogger(p.Logger))
-//	if err != nil { ... }
-//	defer c.Close()
-//	err = c.Run(ctx) // until ctx is done
+//     c, err := cdc.New(src, iceberg.NewTableManager(cat, "raw"),
+//     cdc.WithMetrics(p.Metrics), cdc.WithLogger(p.Logger))
+//     if err != nil { ... }
+//     defer c.Close()
+//     err = c.Run(ctx) // until ctx is done
 //
 // # Skipping what the bulk load captured
 //

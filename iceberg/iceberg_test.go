@@ -641,3 +641,34 @@ func TestWriteNoRowsRecordsProperties(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, ok)
 }
+
+// Replace swaps the table's rows in one commit: a bulk load run twice does not double the table,
+// and a replace with no rows empties it.
+func TestWriteReplace(t *testing.T) {
+	ctx := t.Context()
+	m := iceberg.NewTableManager(openSQLite(t), "raw")
+	sc := ordersSchema()
+	tbl, err := m.EnsureTable(ctx, "orders", sc)
+	require.NoError(t, err)
+	for range 2 {
+		rec := batch(sc, 0, 20)
+		res, err := m.Write(ctx, tbl, sc, iceberg.Batches(rec), map[string]string{"etlwatch.position": "p"}, iceberg.Replace())
+		rec.Release()
+		require.NoError(t, err)
+		tbl = res.Table
+	}
+	ids, _ := readIDs(t, tbl)
+	assert.Len(t, ids, 20)
+	n, err := m.Dataset("orders").RowCount(ctx)
+	require.NoError(t, err)
+	assert.EqualValues(t, 20, n)
+
+	res, err := m.Write(ctx, tbl, sc, iceberg.Batches(), map[string]string{"etlwatch.position": "q"}, iceberg.Replace())
+	require.NoError(t, err)
+	ids, _ = readIDs(t, res.Table)
+	assert.Empty(t, ids)
+	v, ok, err := m.LastProperty(ctx, "orders", "etlwatch.position")
+	require.NoError(t, err)
+	assert.True(t, ok)
+	assert.Equal(t, "q", v)
+}

@@ -43,6 +43,19 @@ func Batches(recs ...arrow.RecordBatch) iter.Seq2[arrow.RecordBatch, error] {
 	}
 }
 
+// WriteOption changes how [TableManager.Write] commits.
+type WriteOption func(*writeOptions)
+
+type writeOptions struct {
+	replace bool
+}
+
+// Replace makes the write replace the table's rows instead of appending to them: the commit
+// deletes every existing row and adds the new ones at once (two snapshots, one commit), so
+// readers see the old rows or the new ones, never both, and a bulk load run twice does not
+// double the table.
+func Replace() WriteOption { return func(o *writeOptions) { o.replace = true } }
+
 // Write appends the batches, all of schema sc, to tbl in a single snapshot: it streams them into
 // Parquet data files through iceberg-go's data-file writer (so memory stays bounded by the file
 // writer's buffers, not by the number of rows) and then commits all the files at once, with props
@@ -61,15 +74,19 @@ func Batches(recs ...arrow.RecordBatch) iter.Seq2[arrow.RecordBatch, error] {
 // Columns of sc that are nullable but required in the table (primary-key columns) are written as
 // required; a NULL in them is the caller's bug.
 func (m *TableManager) Write(ctx context.Context, tbl *table.Table, sc *arrow.Schema,
-	batches iter.Seq2[arrow.RecordBatch, error], props map[string]string,
+	batches iter.Seq2[arrow.RecordBatch, error], props map[string]string, opts ...WriteOption,
 ) (WriteResult, error) {
+	var wo writeOptions
+	for _, o := range opts {
+		o(&wo)
+	}
 	name := dotted(tbl.Identifier())
 	files, rows, err := m.writeData(ctx, tbl, sc, batches)
 	if err != nil {
 		return WriteResult{}, err
 	}
 	res := WriteResult{Table: tbl, Rows: rows, DataFiles: len(files)}
-	if len(files) == 0 && len(props) == 0 {
+	if len(files) == 0 && len(props) == 0 && !wo.replace {
 		return res, nil
 	}
 
@@ -78,9 +95,15 @@ func (m *TableManager) Write(ctx context.Context, tbl *table.Table, sc *arrow.Sc
 		res.Attempts = attempt + 1
 		tx := cur.NewTransaction()
 		var err error
-		if len(files) > 0 {
+		if wo.replace && cur.CurrentSnapshot() != nil {
+			// Every file matches: the delete drops whole files, rewriting none.
+			err = tx.Delete(ctx, goiceberg.AlwaysTrue{}, maps.Clone(props))
+		}
+		switch {
+		case err != nil:
+		case len(files) > 0:
 			err = tx.AddDataFiles(ctx, files, maps.Clone(props))
-		} else {
+		case len(props) > 0:
 			err = tx.SetProperties(maps.Clone(props))
 		}
 		committing := false

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/etlwatch/etlwatch/deploy/internal/exposed"
 	"github.com/etlwatch/etlwatch/monitoring"
 	"github.com/etlwatch/etlwatch/monitoring/prom"
 )
@@ -18,10 +19,10 @@ import (
 // The simulator (an etlwatch job) and the log exporter expose the same etl_* families, of the
 // same types, with the same labels: one set of rules and dashboards serves both.
 func TestSimulatorAndLogexporterExposeTheSameFamilies(t *testing.T) {
-	simF, log := simulatorFamilies(t)
-	logF := logexporterFamilies(t, log)
-	etl := func(fs map[string]family) map[string]family {
-		out := map[string]family{}
+	simF, log := exposed.Simulator(t)
+	logF := exposed.Logexporter(t, log)
+	etl := func(fs map[string]exposed.Family) map[string]exposed.Family {
+		out := map[string]exposed.Family{}
 		for n, f := range fs {
 			if strings.HasPrefix(n, "etl_") {
 				out[n] = f
@@ -30,12 +31,12 @@ func TestSimulatorAndLogexporterExposeTheSameFamilies(t *testing.T) {
 		return out
 	}
 	s, l := etl(simF), etl(logF)
-	require.Equal(t, sortedKeys(s), sortedKeys(l))
+	require.Equal(t, exposed.SortedKeys(s), exposed.SortedKeys(l))
 	assert.Len(t, s, 10, "the reference exporter's ten metrics")
 	for name, sf := range s {
 		lf := l[name]
-		assert.Equal(t, sf.typ, lf.typ, name)
-		assert.Equal(t, sortedKeys(sf.labels), sortedKeys(lf.labels), name)
+		assert.Equal(t, sf.Type, lf.Type, name)
+		assert.Equal(t, exposed.SortedKeys(sf.Labels), exposed.SortedKeys(lf.Labels), name)
 	}
 }
 
@@ -101,40 +102,13 @@ func loadRules(t *testing.T) map[string][]rule {
 // Every metric a rule names is exposed by etlwatch, the simulator or the log exporter under that
 // name, and every label the rule selects on, groups by or shows in its annotations exists on it.
 func TestRulesNameExposedMetrics(t *testing.T) {
-	series := seriesNames(exposedFamilies(t))
+	series := exposed.Series(exposed.All(t))
 	for file, rules := range loadRules(t) {
 		for _, r := range rules {
 			t.Run(r.Alert, func(t *testing.T) {
-				q := parseQuery(r.Expr)
-				require.NotEmpty(t, append(q.names, q.nameRegexps...), "%s: %s names no metric", file, r.Alert)
-				labels := map[string]bool{}
-				for _, n := range q.names {
-					f, ok := series[n]
-					if !assert.True(t, ok, "%s: %s names %s, which nothing exposes", file, r.Alert, n) {
-						continue
-					}
-					for l := range f.labels {
-						labels[l] = true
-					}
-				}
-				for _, re := range q.nameRegexps {
-					rx := regexp.MustCompile("^(?:" + re + ")$")
-					var matched []string
-					for n, f := range series {
-						if rx.MatchString(n) {
-							matched = append(matched, n)
-							for l := range f.labels {
-								labels[l] = true
-							}
-						}
-					}
-					assert.NotEmpty(t, matched, "%s: %s selects __name__=~%q, which matches nothing exposed", file, r.Alert, re)
-				}
-				for _, l := range q.created {
-					labels[l] = true
-				}
-				for _, l := range q.labels {
-					assert.True(t, labels[l], "%s: %s uses the label %s, which its metrics do not have", file, r.Alert, l)
+				labels, problems := exposed.Check(series, exposed.ParseQuery(r.Expr))
+				for _, p := range problems {
+					t.Errorf("%s: %s %s: %s", file, r.Alert, p, r.Expr)
 				}
 				for key, text := range r.Annotations {
 					for _, m := range annotationLabel.FindAllStringSubmatch(text, -1) {

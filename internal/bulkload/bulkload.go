@@ -522,7 +522,8 @@ func (s snapshotCount) RowCount(ctx context.Context) (int64, error) {
 	return s.j.rowCount(ctx, s.table)
 }
 
-// loadTable reads name from the snapshot and writes it to Iceberg in one commit, calling onBatch
+// loadTable reads name from the snapshot and replaces the Iceberg table's rows with it in one
+// commit (a second run does not double the table), calling onBatch
 // with the rows of each batch read.
 func (j *job) loadTable(ctx context.Context, name string, onBatch func(rows int64)) (int64, error) {
 	props := map[string]string{
@@ -558,7 +559,7 @@ func load(ctx context.Context, ext extractors.Extractor, snap extractors.Snapsho
 		}
 		return snap.Extract(ctx, desc, extractors.ReadOptions{Partitions: partitions}, fn)
 	})
-	res, err := tm.Write(ctx, tbl, desc.Schema, batches, props)
+	res, err := tm.Write(ctx, tbl, desc.Schema, batches, props, iceberg.Replace())
 	cancel(errWriteDone)
 	extracted, extractErr := wait()
 	if err != nil {

@@ -407,7 +407,8 @@ func TestAfterLoad(t *testing.T) {
 }
 
 // A source table that gained a column since the last load: the Iceberg table evolves, and the
-// load reports it with a schema_change event (the reference pipeline's SchemaTracker).
+// load reports it with a schema_change event (the reference pipeline's SchemaTracker). The second
+// load replaces the rows of the first: the row-count check passes, the table is not doubled.
 func TestSchemaChangeEvent(t *testing.T) {
 	ctx := t.Context()
 	tmp := t.TempDir()
@@ -423,6 +424,9 @@ func TestSchemaChangeEvent(t *testing.T) {
       namespace: raw
     iceberg:
       warehouse: %s
+    data_quality:
+      check_row_count: true
+      on_failure: fail
 `, db, filepath.Join(tmp, "warehouse")))
 	var stdout, stderr bytes.Buffer
 	require.Equal(t, 0, Run(ctx, []string{"--source", "src", "--config-dir", dir}, &stdout, &stderr), stderr.String())

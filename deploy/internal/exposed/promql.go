@@ -1,17 +1,17 @@
-package prometheus_test
+package exposed
 
 import (
+	"fmt"
+	"regexp"
+	"sort"
 	"strings"
-	"testing"
-
-	"github.com/stretchr/testify/assert"
 )
 
-// query is what a rule expression refers to, as far as the name checks need: the metric names
-// it selects, the regular expressions it matches __name__ against, the labels it selects on or
-// groups by, and the labels label_replace creates.
-type query struct {
-	names, nameRegexps, labels, created []string
+// Query is what a PromQL expression refers to, as far as the name checks need: the metric
+// names it selects, the regular expressions it matches __name__ against, the labels it selects
+// on, groups by or joins on, and the labels label_replace creates.
+type Query struct {
+	Names, NameRegexps, Labels, Created []string
 }
 
 var promqlKeywords = map[string]bool{
@@ -48,8 +48,11 @@ func skipString(q string, i int) int {
 	return len(q)
 }
 
-// unquote returns the value of the string literal q[i:j].
+// unquote returns the value of the string literal s.
 func unquote(s string) string {
+	if len(s) < 2 {
+		return s
+	}
 	s = s[1 : len(s)-1]
 	return strings.ReplaceAll(s, `\\`, `\`)
 }
@@ -61,10 +64,11 @@ func skipSpace(q string, i int) int {
 	return i
 }
 
-// parseQuery scans a PromQL expression. It is no PromQL parser, only enough of one for the
-// expressions of the shipped rules; TestParseQuery pins what it understands.
-func parseQuery(q string) query {
-	var res query
+// ParseQuery scans a PromQL expression. It is no PromQL parser, only enough of one for the
+// expressions of the shipped rules and dashboards; its test pins what it understands. Grafana's
+// variables ($__rate_interval, ${table}) may appear in range brackets and label values.
+func ParseQuery(q string) Query {
+	var res Query
 	for i := 0; i < len(q); {
 		c := q[i]
 		switch {
@@ -72,8 +76,16 @@ func parseQuery(q string) query {
 			i = skipString(q, i)
 		case c == '[':
 			i = strings.IndexByte(q[i:], ']') + i + 1
+			if i == 0 { // no closing bracket
+				i = len(q)
+			}
 		case c == '{':
 			i = res.matchers(q, i+1)
+		case c == '$': // a Grafana variable where a number goes
+			i++
+			for i < len(q) && (isIdent(q[i]) || q[i] == '{' || q[i] == '}') {
+				i++
+			}
 		case c >= '0' && c <= '9' || c == '.':
 			for i < len(q) && (isIdent(q[i]) || q[i] == '.') {
 				i++
@@ -90,19 +102,19 @@ func parseQuery(q string) query {
 				end := strings.IndexByte(q[k:], ')') + k
 				for _, l := range strings.Split(q[k+1:end], ",") {
 					if l = strings.TrimSpace(l); l != "" {
-						res.labels = append(res.labels, l)
+						res.Labels = append(res.Labels, l)
 					}
 				}
 				j = end + 1
 			case k < len(q) && q[k] == '(':
 				if word == "label_replace" {
 					if args := splitArgs(q, k); len(args) > 1 {
-						res.created = append(res.created, unquote(strings.TrimSpace(args[1])))
+						res.Created = append(res.Created, unquote(strings.TrimSpace(args[1])))
 					}
 				}
 			case promqlKeywords[strings.ToLower(word)] || aggregators[word]:
 			default:
-				res.names = append(res.names, word)
+				res.Names = append(res.Names, word)
 			}
 			i = j
 		default:
@@ -114,7 +126,7 @@ func parseQuery(q string) query {
 
 // matchers reads the label matchers from q[i:] up to the closing brace and returns the index
 // after it.
-func (res *query) matchers(q string, i int) int {
+func (res *Query) matchers(q string, i int) int {
 	for {
 		i = skipSpace(q, i)
 		if i >= len(q) || q[i] == '}' {
@@ -136,15 +148,18 @@ func (res *query) matchers(q string, i int) int {
 		}
 		operator := q[op:k]
 		k = skipSpace(q, k)
+		if k >= len(q) || (q[k] != '"' && q[k] != '\'' && q[k] != '`') {
+			return len(q) // not a matcher list this scanner understands; Check reports no name
+		}
 		end := skipString(q, k)
 		value := unquote(q[k:end])
 		switch {
 		case name == "__name__" && operator == "=~":
-			res.nameRegexps = append(res.nameRegexps, value)
+			res.NameRegexps = append(res.NameRegexps, value)
 		case name == "__name__" && operator == "=":
-			res.names = append(res.names, value)
+			res.Names = append(res.Names, value)
 		case name != "":
-			res.labels = append(res.labels, name)
+			res.Labels = append(res.Labels, name)
 		}
 		i = end
 	}
@@ -173,22 +188,54 @@ func splitArgs(q string, open int) []string {
 	return args
 }
 
-func TestParseQuery(t *testing.T) {
-	for _, tc := range []struct {
-		expr string
-		want query
-	}{
-		{`etl_health_status == 0`, query{names: []string{"etl_health_status"}}},
-		{`up{job=~"etl.*"} == 0`, query{names: []string{"up"}, labels: []string{"job"}}},
-		{`rate(etl_records_total[5m]) < 5`, query{names: []string{"etl_records_total"}}},
-		{`increase(a_count[10m]) - ignoring(le) increase(a_bucket{le=~"30(\\.0)?"}[10m]) > 2.5 and ignoring(le) b offset 1h`,
-			query{names: []string{"a_count", "a_bucket", "b"}, labels: []string{"le", "le", "le"}}},
-		{`histogram_quantile(0.95, sum by (le, check) (rate(d_bucket[1h]))) > 120`,
-			query{names: []string{"d_bucket"}, labels: []string{"le", "check"}}},
-		{`label_replace({__name__=~"dq_.+_failed_total"}, "check", "$1", "__name__", "dq_(.+)_failed_total") > 0`,
-			query{nameRegexps: []string{"dq_.+_failed_total"}, created: []string{"check"}}},
-		{`{__name__="x", table!="y"} unless x offset 15m`, query{names: []string{"x", "x"}, labels: []string{"table"}}},
-	} {
-		assert.Equal(t, tc.want, parseQuery(tc.expr), tc.expr)
+// Check returns what is wrong with q against the exposed series: a query that names no metric,
+// a name no family exposes, a __name__ regular expression that matches none, a label that none
+// of the query's series has. It also returns the labels the query's series have (with those
+// label_replace creates), for checks of what shows them, such as alert annotations or legends.
+func Check(series map[string]Family, q Query) (labels map[string]bool, problems []string) {
+	labels = map[string]bool{}
+	if len(q.Names)+len(q.NameRegexps) == 0 {
+		problems = append(problems, "names no metric")
 	}
+	for _, n := range q.Names {
+		f, ok := series[n]
+		if !ok {
+			problems = append(problems, fmt.Sprintf("names %s, which nothing exposes", n))
+			continue
+		}
+		for l := range f.Labels {
+			labels[l] = true
+		}
+	}
+	for _, re := range q.NameRegexps {
+		rx, err := regexp.Compile("^(?:" + re + ")$")
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("__name__=~%q: %v", re, err))
+			continue
+		}
+		var matched []string
+		for n, f := range series {
+			if rx.MatchString(n) {
+				matched = append(matched, n)
+				for l := range f.Labels {
+					labels[l] = true
+				}
+			}
+		}
+		if len(matched) == 0 {
+			problems = append(problems, fmt.Sprintf("selects __name__=~%q, which matches nothing exposed", re))
+		}
+	}
+	for _, l := range q.Created {
+		labels[l] = true
+	}
+	seen := map[string]bool{}
+	for _, l := range q.Labels {
+		if !labels[l] && !seen[l] {
+			seen[l] = true
+			problems = append(problems, fmt.Sprintf("uses the label %s, which its metrics do not have", l))
+		}
+	}
+	sort.Strings(problems)
+	return labels, problems
 }
