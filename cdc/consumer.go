@@ -196,9 +196,9 @@ func (c *Consumer) log(ctx context.Context, level slog.Level, msg string, args .
 	}
 }
 
-// Run consumes and applies batches until ctx is done (returning nil) or a batch cannot be
-// committed to Iceberg (returning the error; the batch's offsets are not committed, so a
-// restarted consumer applies it again).
+// Run consumes and applies batches until ctx is done (returning nil, after finishing the batch in
+// progress) or a batch cannot be committed to Iceberg (returning the error; the batch's offsets
+// are not committed, so a restarted consumer applies it again).
 func (c *Consumer) Run(ctx context.Context) error {
 	for {
 		fetches := c.client.PollRecords(ctx, c.batch)
@@ -214,13 +214,20 @@ func (c *Consumer) Run(ctx context.Context) error {
 				c.log(ctx, slog.LevelWarn, "kafka fetch", "topic", fe.Topic, "partition", fe.Partition, "error", fe.Err.Error())
 			}
 		}
-		if err := c.processBatch(ctx, fetches); err != nil {
-			c.client.AllowRebalance()
+		// A batch that started is finished even when ctx ends meanwhile (a graceful stop), within
+		// batchGrace; its offsets are then committed like any other's.
+		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), batchGrace)
+		err := c.processBatch(bctx, fetches)
+		cancel()
+		c.client.AllowRebalance()
+		if err != nil {
 			return err
 		}
-		c.client.AllowRebalance()
 	}
 }
+
+// batchGrace bounds how long a batch may still run after Run's context ended.
+const batchGrace = 2 * time.Minute
 
 // pending is the last state of one key in a batch.
 type pending struct {
@@ -237,11 +244,79 @@ type tableBatch struct {
 	processed int64
 	skipped   int64
 	maxLagMs  int64
-	offsets   Offsets
-	upsertRow debezium.Row // an upserted row: the shape of a new table
+	offsets   Offsets        // the next offset after the batch's last record, by partition
+	first     Offsets        // the batch's first record, by partition
+	shapes    []debezium.Row // one upserted row per column set seen: what the table must hold
 	keyIdx    []int
 	keyCols   *debezium.Columns
+	scratch   *array.RecordBuilder // see check
 }
+
+// addShape remembers row's column set, once.
+func (tb *tableBatch) addShape(row debezium.Row) {
+	for _, r := range tb.shapes {
+		if r.Columns() == row.Columns() {
+			return
+		}
+	}
+	tb.shapes = append(tb.shapes, row)
+}
+
+// check reports whether row's values fit the table's existing columns (new columns are added
+// with the types the row says): a value that does not fit makes its event a dead letter instead of
+// failing the batch. It appends the row to a scratch builder, which appendValue leaves untouched
+// on error.
+func (tb *tableBatch) check(row debezium.Row) error {
+	sc := tb.state.schema
+	if sc == nil {
+		return nil
+	}
+	if tb.scratch == nil || tb.scratch.Schema() != sc {
+		if tb.scratch != nil {
+			tb.scratch.Release()
+		}
+		tb.scratch = array.NewRecordBuilder(memory.DefaultAllocator, sc)
+	}
+	cols := row.Columns()
+	for i, f := range sc.Fields() {
+		j, ok := cols.Index(f.Name)
+		if !ok {
+			if !f.Nullable {
+				return fmt.Errorf("column %s: missing from a row of a table that requires it", f.Name)
+			}
+			continue
+		}
+		if err := appendValue(tb.scratch.Field(i), f, row.Value(j)); err != nil {
+			return err
+		}
+	}
+	if tb.scratch.Field(0).Len() >= 4096 {
+		tb.scratch.NewRecordBatch().Release()
+	}
+	return nil
+}
+
+// release frees the scratch builder.
+func (tb *tableBatch) release() {
+	if tb.scratch != nil {
+		tb.scratch.Release()
+		tb.scratch = nil
+	}
+}
+
+// saw records that the batch holds r.
+func (tb *tableBatch) saw(r *kgo.Record) {
+	tb.offsets.Set(r.Topic, r.Partition, r.Offset+1)
+	if _, ok := tb.first.Get(r.Topic, r.Partition); !ok {
+		tb.first.Set(r.Topic, r.Partition, r.Offset)
+	}
+}
+
+// ErrPartitionTaken is returned (wrapped) by [Consumer.Run] when another consumer already
+// committed changes of a partition past where this consumer's batch starts: this consumer lost
+// the partition (its group session expired mid-batch) and must not commit. Restart it: it resumes
+// from the offsets recorded in Iceberg.
+var ErrPartitionTaken = errors.New("cdc: another consumer has applied this partition further")
 
 // BatchResult is what one batch did, as the cdc_batch_complete event reports it.
 type BatchResult struct {
@@ -282,6 +357,11 @@ func (c *Consumer) processBatch(ctx context.Context, fetches kgo.Fetches) error 
 	ctx = correlation.ContextWithID(ctx, id)
 
 	batches := map[string]*tableBatch{}
+	defer func() {
+		for _, tb := range batches {
+			tb.release()
+		}
+	}()
 	var dead []*kgo.Record
 	var deadWhy []error
 	// passed advances the offsets of the table r's topic feeds, for a record that changes none.
@@ -292,7 +372,7 @@ func (c *Consumer) processBatch(ctx context.Context, fetches kgo.Fetches) error 
 		}
 		tb, err := c.tableBatch(ctx, batches, name)
 		if err == nil {
-			tb.offsets.Set(r.Topic, r.Partition, r.Offset+1)
+			tb.saw(r)
 		}
 		return err
 	}
@@ -334,7 +414,7 @@ func (c *Consumer) processBatch(ctx context.Context, fetches kgo.Fetches) error 
 		if err != nil {
 			return err
 		}
-		tb.offsets.Set(r.Topic, r.Partition, r.Offset+1)
+		tb.saw(r)
 		if ev.Op == debezium.OpTruncate {
 			tb.truncate, tb.rows, tb.order = true, map[string]pending{}, nil
 			tb.processed++
@@ -364,7 +444,11 @@ func (c *Consumer) processBatch(ctx context.Context, fetches kgo.Fetches) error 
 			deadWhy = append(deadWhy, &debezium.DecodeError{Reason: "missing_after", Path: "payload.after", Err: fmt.Errorf("a %s event without an after image", ev.Op)})
 			continue
 		} else {
-			tb.upsertRow = ev.After
+			if err := tb.check(ev.After); err != nil {
+				dead, deadWhy = append(dead, r), append(deadWhy, &debezium.DecodeError{Reason: "value_does_not_fit", Path: "payload.after", Err: err})
+				continue
+			}
+			tb.addShape(ev.After)
 		}
 		k := keyString(ev.Key, seq(ev.Key.Len()))
 		if _, seen := tb.rows[k]; !seen {
@@ -451,7 +535,7 @@ func (c *Consumer) tableBatch(ctx context.Context, batches map[string]*tableBatc
 	if err != nil {
 		return nil, err
 	}
-	tb := &tableBatch{state: st, rows: map[string]pending{}, offsets: Offsets{}}
+	tb := &tableBatch{state: st, rows: map[string]pending{}, offsets: Offsets{}, first: Offsets{}}
 	batches[name] = tb
 	return tb, nil
 }
@@ -553,7 +637,10 @@ func (c *Consumer) hint(id debezium.TableID, column string) (debezium.Hint, bool
 func (c *Consumer) apply(ctx context.Context, tb *tableBatch, corrID string) (bool, error) {
 	st := tb.state
 	created := false
-	if tb.upsertRow.Present() && (st.tbl == nil || !covers(st.schema, tb.upsertRow)) {
+	for _, shape := range tb.shapes {
+		if st.tbl != nil && covers(st.schema, shape) {
+			continue
+		}
 		var key []string
 		if tb.keyCols != nil {
 			key = tb.keyCols.Names()
@@ -561,8 +648,8 @@ func (c *Consumer) apply(ctx context.Context, tb *tableBatch, corrID string) (bo
 		if len(st.key) > 0 {
 			key = st.key
 		}
-		created = st.tbl == nil
-		tbl, err := c.tm.EnsureTable(ctx, st.name, schemaOf(tb.upsertRow, key))
+		created = created || st.tbl == nil
+		tbl, err := c.tm.EnsureTable(ctx, st.name, schemaOf(shape, key))
 		if err != nil {
 			return false, err
 		}
@@ -602,20 +689,52 @@ func (c *Consumer) apply(ctx context.Context, tb *tableBatch, corrID string) (bo
 		defer delRec.Release()
 		ch.Deletes = []arrow.RecordBatch{delRec}
 	}
-	offs := Offsets{}
-	offs.mergeMax(st.offsets)
-	offs.mergeMax(tb.offsets)
-	props := map[string]string{
-		PropOffsets:       offs.String(),
-		PropCorrelationID: corrID,
-		PropBatchID:       strconv.FormatInt(c.batchID, 10),
+	// Consumers of other partitions of the same table commit to it too: when the table moved
+	// on, Apply reloads it and commits again with the offsets merged, unless a commit already
+	// covers part of this batch (then this consumer lost the partition and must not write).
+	propsFor := func() (map[string]string, Offsets) {
+		offs := Offsets{}
+		offs.mergeMax(st.offsets)
+		offs.mergeMax(tb.offsets)
+		return map[string]string{
+			PropOffsets:       offs.String(),
+			PropCorrelationID: corrID,
+			PropBatchID:       strconv.FormatInt(c.batchID, 10),
+		}, offs
 	}
-	res, err := c.tm.Apply(ctx, st.tbl, st.schema, ch, props)
+	props, offs := propsFor()
+	decide := func(fresh *table.Table) (map[string]string, error) {
+		if err := st.load(fresh); err != nil {
+			return nil, err
+		}
+		for topic, ps := range tb.first {
+			for p, first := range ps {
+				if done, ok := st.offsets.Get(topic, p); ok && done > first {
+					return nil, fmt.Errorf("%w: %s/%d is applied up to %d, this batch starts at %d", ErrPartitionTaken, topic, p, done, first)
+				}
+			}
+		}
+		if !schemaEqual(st.schema, ch, upRec) {
+			return nil, errors.New("cdc: the table's schema changed under this batch")
+		}
+		var p map[string]string
+		p, offs = propsFor()
+		return p, nil
+	}
+	res, err := c.tm.Apply(ctx, st.tbl, st.schema, ch, props, iceberg.RetryOnConflict(50, decide))
 	if err != nil {
 		return false, err
 	}
 	st.tbl, st.offsets = res.Table, offs
 	return created, nil
+}
+
+// schemaEqual reports whether the upsert batch still has the table's schema sc.
+func schemaEqual(sc *arrow.Schema, ch iceberg.Change, up arrow.RecordBatch) bool {
+	if len(ch.Upserts) == 0 {
+		return true
+	}
+	return up.Schema().Equal(sc)
 }
 
 // covers reports whether sc has every column of row.

@@ -250,3 +250,133 @@ func TestConsumerResumesFromIceberg(t *testing.T) {
 	}
 	assert.EqualValues(t, 35, total, "offsets recorded in Iceberg cover every record once")
 }
+
+// Two consumers in one group split the partitions; one joins mid-stream and the other leaves
+// mid-stream (two rebalances); both commit to the same table; nothing is lost or duplicated.
+func TestTwoConsumersRebalance(t *testing.T) {
+	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(4, topic))
+	require.NoError(t, err)
+	defer cluster.Close()
+	prod, err := kgo.NewClient(kgo.SeedBrokers(cluster.ListenAddrs()...))
+	require.NoError(t, err)
+	defer prod.Close()
+	cat, err := iceberg.OpenCatalog(t.Context(), configloader.Iceberg{Warehouse: t.TempDir()})
+	require.NoError(t, err)
+	defer func() {
+		if c, ok := cat.(interface{ Close() error }); ok {
+			_ = c.Close()
+		}
+	}()
+	tm := iceberg.NewTableManager(cat, "raw")
+	src := &configloader.Source{Name: "pg", CDC: configloader.CDC{Brokers: cluster.ListenAddrs(), Topics: []string{topic}, GroupID: "etl", BatchSize: 100}}
+
+	type member struct {
+		c      *cdc.Consumer
+		cancel context.CancelFunc
+		done   chan error
+		logs   *monitoringtest.LogCapture
+	}
+	start := func() *member {
+		m := &member{done: make(chan error, 1), logs: monitoringtest.NewLogCapture()}
+		m.c, err = cdc.New(src, tm, cdc.WithLogger(monitoring.NewStructuredLogger("cdc", "pg", m.logs.Option())))
+		require.NoError(t, err)
+		var ctx context.Context
+		ctx, m.cancel = context.WithCancel(t.Context())
+		go func() { m.done <- m.c.Run(ctx) }()
+		return m
+	}
+	stop := func(m *member) {
+		m.cancel()
+		require.NoError(t, <-m.done)
+		m.c.Close()
+	}
+	applied := func(m *member) (n float64) {
+		for _, e := range m.logs.EventsOfType(cdc.EventBatchComplete) {
+			n += e.Details["events_processed"].(float64)
+		}
+		return n
+	}
+
+	st := produceStream(t, prod, 4000)
+	a := start()
+	require.Eventually(t, func() bool { return applied(a) > 0 }, 10*time.Second, 10*time.Millisecond)
+	b := start() // joins: the partitions are split
+	require.Eventually(t, func() bool { return applied(b) > 0 }, 15*time.Second, 10*time.Millisecond)
+	stop(a) // leaves: b takes every partition
+	<-st.done
+	require.Eventually(t, func() bool { return caughtUp(tm, st) }, 30*time.Second, 20*time.Millisecond)
+	stop(b)
+
+	r := &rig{t: t, tm: tm}
+	got := r.rows() // fails on a duplicated id
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	assert.Equal(t, len(st.want), len(got))
+	for id, q := range st.want {
+		assert.Equal(t, q, got[id], "qty of %d", id)
+	}
+	t.Logf("applied by a: %.0f events, by b: %.0f", applied(a), applied(b))
+}
+
+// withExtra is rowSchema plus an int column "extra".
+var withExtra = append(append([]map[string]any{}, rowSchema...), map[string]any{"type": "int32", "optional": true, "field": "extra"})
+
+// A batch holding rows of two shapes (some with a new column, later ones without) evolves the
+// table for every shape: no value of the new column is dropped.
+func TestConsumerBatchWithTwoShapes(t *testing.T) {
+	r := newRig(t)
+	r.src.CDC.BatchSize = 1000
+	var recs []*kgo.Record
+	for id := int64(1); id <= 14; id++ {
+		row := map[string]any{"id": id, "customer": nil, "qty": 1, "updated_at": 0}
+		fields := rowSchema
+		if id <= 7 {
+			row["extra"] = 42
+			fields = withExtra
+		}
+		recs = append(recs, change(topic, keyOf("orders", id), rawEnvelope(t, "orders", "c", fields, nil, row, 1)))
+	}
+	r.produce(recs...)
+	r.run()
+	tbl, err := r.tm.Catalog().LoadTable(t.Context(), r.tm.Identifier("orders"))
+	require.NoError(t, err)
+	at, err := tbl.Scan().ToArrowTable(t.Context())
+	require.NoError(t, err)
+	defer at.Release()
+	idx := at.Schema().FieldIndices("extra")
+	require.Len(t, idx, 1, "the table has the new column")
+	var fortyTwos int
+	for _, chunk := range at.Column(idx[0]).Data().Chunks() {
+		col := chunk.(*array.Int32)
+		for i := 0; i < col.Len(); i++ {
+			if col.IsValid(i) && col.Value(i) == 42 {
+				fortyTwos++
+			}
+		}
+	}
+	assert.Equal(t, 7, fortyTwos)
+}
+
+// A value that does not fit its column goes to the dead-letter topic with its reason; the rest
+// of the batch is applied, and the consumer goes on.
+func TestConsumerValueThatDoesNotFit(t *testing.T) {
+	r := newRig(t)
+	r.produce(change(topic, keyOf("orders", 1), envelope(t, "orders", "c", nil, &order{ID: 1, Qty: i32(1)}, 1)))
+	r.run() // the table exists, qty is an int
+
+	badSchema := append([]map[string]any{}, rowSchema...)
+	badSchema[2] = map[string]any{"type": "string", "optional": true, "field": "qty"}
+	r.produce(
+		change(topic, keyOf("orders", 2), rawEnvelope(t, "orders", "c", badSchema, nil, map[string]any{"id": 2, "customer": nil, "qty": "lots", "updated_at": 0}, 2)),
+		change(topic, keyOf("orders", 3), envelope(t, "orders", "c", nil, &order{ID: 3, Qty: i32(3)}, 3)),
+	)
+	sink := monitoringtest.NewSink()
+	metrics, err := monitoring.NewMetricsCollector("cdc", "pg", monitoring.WithSinks(sink))
+	require.NoError(t, err)
+	defer metrics.Shutdown(context.Background()) //nolint:errcheck
+	r.run(cdc.WithMetrics(metrics))
+
+	assert.Equal(t, map[int64]int32{1: 1, 3: 3}, r.rows())
+	require.NoError(t, metrics.ForceFlush(context.Background()))
+	assert.EqualValues(t, 1, sink.Total("cdc_events_failed", monitoring.Dimensions{"reason": "value_does_not_fit"}))
+}

@@ -79,7 +79,7 @@ func arrowType(ct debezium.ColumnType, v debezium.Value, typed bool) arrow.DataT
 }
 
 // schemaOf returns the Arrow schema of a table holding row, with key's columns as its primary
-// key (required) and every other column nullable.
+// key (required).
 func schemaOf(row debezium.Row, key []string) *arrow.Schema {
 	cols := row.Columns()
 	fields := make([]arrow.Field, cols.Len())
@@ -89,7 +89,11 @@ func schemaOf(row debezium.Row, key []string) *arrow.Schema {
 		for _, k := range key {
 			isKey = isKey || k == name
 		}
-		fields[i] = arrow.Field{Name: name, Type: arrowType(cols.Type(i), row.Value(i), cols.Typed()), Nullable: !isKey}
+		ct := cols.Type(i)
+		// Typed columns are as optional as the source says (so that evolving a table for a new
+		// column does not relax the others); schemaless ones may hold NULL.
+		nullable := !isKey && (!cols.Typed() || ct.Optional)
+		fields[i] = arrow.Field{Name: name, Type: arrowType(ct, row.Value(i), cols.Typed()), Nullable: nullable}
 	}
 	var md arrow.Metadata
 	if len(key) > 0 {

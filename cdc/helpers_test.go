@@ -1,12 +1,19 @@
 package cdc_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 	"go.uber.org/goleak"
+
+	"github.com/etlwatch/etlwatch/cdc"
+	"github.com/etlwatch/etlwatch/iceberg"
 )
 
 func TestMain(m *testing.M) {
@@ -49,8 +56,21 @@ func i32(i int32) *int32   { return &i }
 // envelope returns a Debezium PostgreSQL change event of table with schemas.enable=true.
 func envelope(t *testing.T, table, op string, before, after *order, tsMs int64) []byte {
 	t.Helper()
+	var b, a map[string]any
+	if before != nil {
+		b = before.payload()
+	}
+	if after != nil {
+		a = after.payload()
+	}
+	return rawEnvelope(t, table, op, rowSchema, b, a, tsMs)
+}
+
+// rawEnvelope is envelope with any row schema and images.
+func rawEnvelope(t *testing.T, table, op string, fields []map[string]any, before, after map[string]any, tsMs int64) []byte {
+	t.Helper()
 	rowStruct := func(field string) map[string]any {
-		return map[string]any{"type": "struct", "fields": rowSchema, "optional": true, "name": "pg.public." + table + ".Value", "field": field}
+		return map[string]any{"type": "struct", "fields": fields, "optional": true, "name": "pg.public." + table + ".Value", "field": field}
 	}
 	schema := map[string]any{
 		"type": "struct", "optional": false, "name": "pg.public." + table + ".Envelope",
@@ -69,7 +89,7 @@ func envelope(t *testing.T, table, op string, before, after *order, tsMs int64) 
 		},
 	}
 	payload := map[string]any{
-		"before": before.payload(), "after": after.payload(), "op": op, "ts_ms": tsMs,
+		"before": before, "after": after, "op": op, "ts_ms": tsMs,
 		"source": map[string]any{"connector": "postgresql", "ts_ms": tsMs, "db": "test", "schema": "public", "table": table, "lsn": 1000 + tsMs},
 	}
 	b, err := json.Marshal(map[string]any{"schema": schema, "payload": payload})
@@ -87,4 +107,80 @@ func keyOf(table string, id int64) []byte {
 // change is a record to produce: a key and a value (nil: tombstone).
 func change(topic string, key, value []byte) *kgo.Record {
 	return &kgo.Record{Topic: topic, Key: key, Value: value}
+}
+
+// stream is a stream of changes being produced: want is the final state (qty by id), end the next
+// offset after the last record of each partition; mu guards both; done closes at the end.
+type stream struct {
+	mu   sync.Mutex
+	want map[int64]int32
+	end  map[int32]int64
+	done chan struct{}
+}
+
+// produceStream produces, in the background, events random inserts, updates and deletes (with
+// their tombstones) over 200 keys of the orders table, pausing now and then so that the stream
+// lasts a while.
+func produceStream(t *testing.T, prod *kgo.Client, events int) *stream {
+	st := &stream{want: map[int64]int32{}, end: map[int32]int64{}, done: make(chan struct{})}
+	go func() {
+		defer close(st.done)
+		rng := rand.New(rand.NewPCG(1, 2))
+		now := time.Now().UnixMilli()
+		for i := 0; i < events; i++ {
+			id := rng.Int64N(200) + 1
+			var recs []*kgo.Record
+			st.mu.Lock()
+			_, exists := st.want[id]
+			switch {
+			case !exists:
+				q := int32(i)
+				st.want[id] = q
+				recs = append(recs, change(topic, keyOf("orders", id), envelope(t, "orders", "c", nil, &order{ID: id, Qty: &q}, now)))
+			case rng.IntN(5) == 0:
+				delete(st.want, id)
+				recs = append(recs, change(topic, keyOf("orders", id), envelope(t, "orders", "d", &order{ID: id}, nil, now)),
+					change(topic, keyOf("orders", id), nil))
+			default:
+				q := int32(i)
+				st.want[id] = q
+				recs = append(recs, change(topic, keyOf("orders", id), envelope(t, "orders", "u", nil, &order{ID: id, Qty: &q}, now)))
+			}
+			st.mu.Unlock()
+			res := prod.ProduceSync(context.Background(), recs...)
+			if err := res.FirstErr(); err != nil {
+				t.Errorf("produce: %v", err)
+				return
+			}
+			st.mu.Lock()
+			for _, pr := range res {
+				st.end[pr.Record.Partition] = max(st.end[pr.Record.Partition], pr.Record.Offset+1)
+			}
+			st.mu.Unlock()
+			if i%500 == 0 {
+				time.Sleep(20 * time.Millisecond)
+			}
+		}
+	}()
+	return st
+}
+
+// caughtUp reports whether tm's orders table records every offset of st.
+func caughtUp(tm *iceberg.TableManager, st *stream) bool {
+	tbl, err := tm.Catalog().LoadTable(context.Background(), tm.Identifier("orders"))
+	if err != nil {
+		return false
+	}
+	offs, err := cdc.TableOffsets(tbl)
+	if err != nil {
+		return false
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for p, e := range st.end {
+		if n, _ := offs.Get(topic, p); n < e {
+			return false
+		}
+	}
+	return true
 }

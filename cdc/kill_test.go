@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -57,51 +56,9 @@ func TestKilledConsumer(t *testing.T) {
 	defer prod.Close()
 	warehouse := t.TempDir()
 
-	// The producer: random inserts, updates and deletes over 200 keys; want is the final state.
 	const events = 6000
-	want := map[int64]int32{}
-	end := map[int32]int64{}
-	var mu sync.Mutex
-	produced := make(chan struct{})
-	go func() {
-		defer close(produced)
-		rng := rand.New(rand.NewPCG(1, 2))
-		now := time.Now().UnixMilli()
-		for i := 0; i < events; i++ {
-			id := rng.Int64N(200) + 1
-			var recs []*kgo.Record
-			mu.Lock()
-			_, exists := want[id]
-			switch {
-			case !exists:
-				q := int32(i)
-				want[id] = q
-				recs = append(recs, change(topic, keyOf("orders", id), envelope(t, "orders", "c", nil, &order{ID: id, Qty: &q}, now)))
-			case rng.IntN(5) == 0:
-				delete(want, id)
-				recs = append(recs, change(topic, keyOf("orders", id), envelope(t, "orders", "d", &order{ID: id}, nil, now)),
-					change(topic, keyOf("orders", id), nil))
-			default:
-				q := int32(i)
-				want[id] = q
-				recs = append(recs, change(topic, keyOf("orders", id), envelope(t, "orders", "u", nil, &order{ID: id, Qty: &q}, now)))
-			}
-			mu.Unlock()
-			res := prod.ProduceSync(context.Background(), recs...)
-			if err := res.FirstErr(); err != nil {
-				t.Errorf("produce: %v", err)
-				return
-			}
-			mu.Lock()
-			for _, pr := range res {
-				end[pr.Record.Partition] = max(end[pr.Record.Partition], pr.Record.Offset+1)
-			}
-			mu.Unlock()
-			if i%500 == 0 {
-				time.Sleep(20 * time.Millisecond) // spread the stream over the kills
-			}
-		}
-	}()
+	st := produceStream(t, prod, events)
+	want, end, mu, produced := st.want, st.end, &st.mu, st.done
 
 	start := func() *exec.Cmd {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestKilledConsumerChild$", "-test.count=1")

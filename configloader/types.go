@@ -37,11 +37,11 @@ type Connection struct {
 	ServiceName string // service_name, for Oracle
 	// Schema is the schema whose tables are read: PostgreSQL's schema (default public) or
 	// Oracle's owner (default the user's own). MySQL and SQLite have none: database names it.
-	Schema string
-	Username    string
-	Password    Secret
-	DSN         Secret // a full data source name; wins over the other fields
-	Options     map[string]string
+	Schema   string
+	Username string
+	Password Secret
+	DSN      Secret // a full data source name; wins over the other fields
+	Options  map[string]string
 }
 
 // BulkLoad configures the parallel bulk load (bulk_load:).

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math/rand/v2"
+	"slices"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -32,18 +35,40 @@ type Change struct {
 // from it (such as the Kafka offsets recorded in the last snapshot) before applying again.
 var ErrStaleTable = errors.New("iceberg: the table changed since it was loaded")
 
+// ApplyOption changes how [TableManager.Apply] commits.
+type ApplyOption func(*applyOptions)
+
+type applyOptions struct {
+	attempts int
+	decide   func(fresh *table.Table) (map[string]string, error)
+}
+
+// RetryOnConflict lets [TableManager.Apply] commit again, up to attempts more times with a short
+// growing pause, when another writer committed to the table first: it reloads the table and calls
+// decide with it, which returns the properties to commit with this time, or an error to give up
+// with (for example when the other writer's commit covers changes of this one). The data and
+// delete files are written once. Without it, Apply fails with [ErrStaleTable] at the first
+// conflict.
+func RetryOnConflict(attempts int, decide func(fresh *table.Table) (map[string]string, error)) ApplyOption {
+	return func(o *applyOptions) { o.attempts, o.decide = attempts, decide }
+}
+
 // Apply applies ch to tbl in one commit, merge-on-read: equality deletes for the key of every
 // upserted and deleted row (so older versions of those rows disappear) and data files with the
 // upserted rows, as one row-delta snapshot whose summary carries props; a truncate first adds a
 // snapshot deleting every row, in the same commit. A change with nothing to write sets props as
-// table properties instead (see [TableManager.LastProperty]). The commit is fenced on the snapshot tbl was
-// loaded at (AssertRefSnapshotID on main): when another writer committed meanwhile, nothing is
-// committed and the error wraps [ErrStaleTable]. There is no retry: a stale writer must not
-// overwrite a newer state.
+// table properties instead (see [TableManager.LastProperty]). The commit is fenced on the
+// snapshot tbl was loaded at (AssertRefSnapshotID on main): when another writer committed
+// meanwhile, nothing is committed and the error wraps [ErrStaleTable], unless
+// [RetryOnConflict] says to try again on the new state.
 //
 // The table must have identifier fields (a primary key). Apply releases nothing: the caller
 // keeps and releases ch's batches.
-func (m *TableManager) Apply(ctx context.Context, tbl *table.Table, sc *arrow.Schema, ch Change, props map[string]string) (WriteResult, error) {
+func (m *TableManager) Apply(ctx context.Context, tbl *table.Table, sc *arrow.Schema, ch Change, props map[string]string, opts ...ApplyOption) (WriteResult, error) {
+	var ao applyOptions
+	for _, o := range opts {
+		o(&ao)
+	}
 	name := dotted(tbl.Identifier())
 	tsc := tbl.Schema()
 	keyIDs := tsc.IdentifierFieldIDs
@@ -59,16 +84,6 @@ func (m *TableManager) Apply(ctx context.Context, tbl *table.Table, sc *arrow.Sc
 		keyNames[i] = n
 	}
 
-	tx := tbl.NewTransaction()
-	if err := tx.AssertRefSnapshotID(table.MainBranch); err != nil {
-		return WriteResult{}, fmt.Errorf("iceberg: apply to %s: %w", name, err)
-	}
-	if ch.Truncate {
-		if err := tx.Delete(ctx, goiceberg.AlwaysTrue{}, maps.Clone(props)); err != nil {
-			return WriteResult{}, fmt.Errorf("iceberg: apply to %s: truncate: %w", name, err)
-		}
-	}
-
 	// Keys to delete: those of the upserts and the deletes.
 	var keyBatches []arrow.RecordBatch
 	defer func() {
@@ -76,19 +91,21 @@ func (m *TableManager) Apply(ctx context.Context, tbl *table.Table, sc *arrow.Sc
 			k.Release()
 		}
 	}()
-	for _, batches := range [][]arrow.RecordBatch{ch.Upserts, ch.Deletes} {
-		for _, rec := range batches {
-			k, err := project(rec, keyNames)
-			if err != nil {
-				return WriteResult{}, fmt.Errorf("iceberg: apply to %s: %w", name, err)
+	if !ch.Truncate {
+		for _, batches := range [][]arrow.RecordBatch{ch.Upserts, ch.Deletes} {
+			for _, rec := range batches {
+				k, err := project(rec, keyNames)
+				if err != nil {
+					return WriteResult{}, fmt.Errorf("iceberg: apply to %s: %w", name, err)
+				}
+				keyBatches = append(keyBatches, k)
 			}
-			keyBatches = append(keyBatches, k)
 		}
 	}
 	var delFiles []goiceberg.DataFile
-	if len(keyBatches) > 0 && tbl.CurrentSnapshot() != nil && !ch.Truncate {
+	if len(keyBatches) > 0 && tbl.CurrentSnapshot() != nil {
 		var err error
-		delFiles, err = tx.WriteEqualityDeletes(ctx, keyIDs, Batches(keyBatches...))
+		delFiles, err = tbl.NewTransaction().WriteEqualityDeletes(ctx, keyIDs, Batches(keyBatches...))
 		if err != nil {
 			return WriteResult{}, fmt.Errorf("iceberg: apply to %s: write equality deletes: %w", name, err)
 		}
@@ -98,40 +115,87 @@ func (m *TableManager) Apply(ctx context.Context, tbl *table.Table, sc *arrow.Sc
 		m.removeFiles(ctx, tbl, delFiles)
 		return WriteResult{}, err
 	}
-	res := WriteResult{Table: tbl, Rows: rows, DataFiles: len(dataFiles), Attempts: 1}
-	switch {
-	case len(dataFiles) == 0 && len(delFiles) == 0 && !ch.Truncate:
-		// Nothing to write: Iceberg makes no snapshot without files, so props go to the table's
-		// properties, where LastProperty finds them (a batch whose events were all skipped
-		// still advances its offsets).
-		if len(props) == 0 {
+	written := append(slices.Clone(dataFiles), delFiles...)
+	res := WriteResult{Table: tbl, Rows: rows, DataFiles: len(dataFiles)}
+	if len(written) == 0 && !ch.Truncate && len(props) == 0 {
+		return res, nil
+	}
+
+	cur := tbl
+	for attempt := 0; ; attempt++ {
+		res.Attempts = attempt + 1
+		next, err := commitChange(ctx, cur, ch.Truncate, dataFiles, delFiles, props)
+		if err == nil {
+			res.Table = next
+			if s := next.CurrentSnapshot(); s != nil {
+				res.SnapshotID = s.SnapshotID
+			}
 			return res, nil
 		}
-		if err := tx.SetProperties(maps.Clone(props)); err != nil {
+		if !IsCommitConflict(err) {
+			return WriteResult{}, fmt.Errorf("iceberg: apply to %s: commit: %w", name, err)
+		}
+		if ao.decide == nil || attempt >= ao.attempts {
+			m.removeFiles(ctx, tbl, written)
+			return WriteResult{}, fmt.Errorf("iceberg: apply to %s (attempts: %d): %w: %w", name, res.Attempts, ErrStaleTable, err)
+		}
+		if err := sleep(ctx, time.Duration(1+rand.IntN(5<<min(attempt, 5)))*time.Millisecond); err != nil {
+			m.removeFiles(ctx, tbl, written)
+			return WriteResult{}, err
+		}
+		if cur, err = m.cat.LoadTable(ctx, tbl.Identifier()); err != nil {
+			m.removeFiles(ctx, tbl, written)
+			return WriteResult{}, fmt.Errorf("iceberg: apply to %s: reload: %w", name, err)
+		}
+		if props, err = ao.decide(cur); err != nil {
+			m.removeFiles(ctx, tbl, written)
 			return WriteResult{}, fmt.Errorf("iceberg: apply to %s: %w", name, err)
 		}
+	}
+}
+
+// commitChange commits, fenced on cur's snapshot: a truncate, then the files as a row delta, or,
+// with no files, props as table properties.
+func commitChange(ctx context.Context, cur *table.Table, truncate bool, dataFiles, delFiles []goiceberg.DataFile, props map[string]string) (*table.Table, error) {
+	tx := cur.NewTransaction()
+	if err := tx.AssertRefSnapshotID(table.MainBranch); err != nil {
+		return nil, err
+	}
+	if truncate && cur.CurrentSnapshot() != nil {
+		if err := tx.Delete(ctx, goiceberg.AlwaysTrue{}, maps.Clone(props)); err != nil {
+			return nil, fmt.Errorf("truncate: %w", err)
+		}
+	}
+	switch {
 	case len(dataFiles) > 0 || len(delFiles) > 0:
 		rd := tx.NewRowDelta(props)
 		rd.AddRows(dataFiles...)
 		rd.AddDeletes(delFiles...)
 		if err := rd.Commit(ctx); err != nil {
-			m.removeFiles(ctx, tbl, append(dataFiles, delFiles...))
-			return WriteResult{}, fmt.Errorf("iceberg: apply to %s: %w", name, err)
+			return nil, err
+		}
+	case !truncate || cur.CurrentSnapshot() == nil:
+		// Nothing to write: Iceberg makes no snapshot without files, so props go to the table's
+		// properties, where LastProperty finds them (a batch whose events were all skipped still
+		// advances its offsets).
+		if len(props) > 0 {
+			if err := tx.SetProperties(maps.Clone(props)); err != nil {
+				return nil, err
+			}
 		}
 	}
-	next, err := tx.Commit(ctx)
-	if err != nil {
-		if IsCommitConflict(err) {
-			m.removeFiles(ctx, tbl, append(dataFiles, delFiles...))
-			return WriteResult{}, fmt.Errorf("iceberg: apply to %s: %w: %w", name, ErrStaleTable, err)
-		}
-		return WriteResult{}, fmt.Errorf("iceberg: apply to %s: commit: %w", name, err)
+	return tx.Commit(ctx)
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
 	}
-	res.Table = next
-	if s := next.CurrentSnapshot(); s != nil {
-		res.SnapshotID = s.SnapshotID
-	}
-	return res, nil
 }
 
 // project returns the columns names of rec (matched exactly), as a new batch.

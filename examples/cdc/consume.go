@@ -1,0 +1,261 @@
+package main
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/etlwatch/etlwatch"
+	"github.com/etlwatch/etlwatch/cdc"
+	"github.com/etlwatch/etlwatch/configloader"
+	"github.com/etlwatch/etlwatch/iceberg"
+	"github.com/etlwatch/etlwatch/internal/bulkload"
+	"github.com/etlwatch/etlwatch/monitoring"
+)
+
+// jobName is the job_name of the consumer's metrics and events.
+const jobName = "cdc"
+
+// consumer is the CDC job of one source: its pipeline (metrics, logger, checker, /metrics and
+// /health), its Iceberg tables and the cdc.Consumer.
+type consumer struct {
+	p     *etlwatch.Pipeline
+	tm    *iceberg.TableManager
+	c     *cdc.Consumer
+	close func() error // the catalog's
+	tally *tally
+
+	mu      sync.Mutex
+	changes []iceberg.SchemaChange
+}
+
+// openConsumer builds the pipeline of src (its logger writes to stdout) and the consumer of its
+// cdc section.
+func openConsumer(ctx context.Context, src *configloader.Source, stdout io.Writer) (*consumer, error) {
+	j := &consumer{tally: &tally{out: stdout}}
+	p, err := etlwatch.New(ctx, jobName, src, etlwatch.WithLogOutput(j.tally))
+	if err != nil {
+		return nil, err
+	}
+	j.p = p
+	cat, err := iceberg.OpenCatalog(p.Context(), src.Iceberg)
+	if err != nil {
+		j.shutdown(nil)
+		return nil, fmt.Errorf("open iceberg catalog: %w", err)
+	}
+	if c, ok := cat.(interface{ Close() error }); ok {
+		j.close = c.Close
+	}
+	ns := cmp.Or(src.BulkLoad.Namespace, src.Iceberg.Namespace, src.Name)
+	j.tm = iceberg.NewTableManager(cat, ns, iceberg.WithLogger(p.Logger.Slog()), iceberg.WithSchemaChangeHook(j.schemaChanged))
+	j.c, err = cdc.New(src, j.tm, cdc.WithMetrics(p.Metrics), cdc.WithLogger(p.Logger), cdc.WithNamespace(ns))
+	if err != nil {
+		j.shutdown(nil)
+		return nil, err
+	}
+	return j, nil
+}
+
+// schemaChanged reports a table whose schema the consumer evolved, as the bulk load does: a
+// schema_change event and a schema_changes metric.
+func (j *consumer) schemaChanged(ctx context.Context, c iceberg.SchemaChange) {
+	j.mu.Lock()
+	j.changes = append(j.changes, c)
+	j.mu.Unlock()
+	table := c.Table[strings.LastIndex(c.Table, ".")+1:]
+	names := func(cs []iceberg.ColumnChange) []string {
+		out := make([]string, len(cs))
+		for i, c := range cs {
+			out[i] = c.Name
+		}
+		return out
+	}
+	j.p.Metrics.EmitCounter(ctx, "schema_changes", 1, monitoring.Dimensions{"table": table})
+	j.p.Logger.LogEvent(ctx, bulkload.EventSchemaChange, monitoring.Details{
+		"table":            table,
+		"iceberg_table":    c.Table,
+		"added_columns":    names(c.Added),
+		"widened_columns":  names(c.Widened),
+		"optional_columns": names(c.Optional),
+		"schema_id":        c.SchemaID,
+		"change":           c.String(),
+	})
+}
+
+// SchemaChanges returns the schema changes made so far.
+func (j *consumer) SchemaChanges() []iceberg.SchemaChange {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return append([]iceberg.SchemaChange(nil), j.changes...)
+}
+
+// run runs the consumer until ctx is done (nil) or it fails; a failure is reported to /health.
+func (j *consumer) run(ctx context.Context) error {
+	err := j.c.Run(ctx)
+	if err != nil && j.p.Health != nil {
+		j.p.Health.ReportFailure(err)
+	}
+	return err
+}
+
+// shutdown closes the consumer and the catalog and flushes and stops the pipeline.
+func (j *consumer) shutdown(stderr io.Writer) {
+	if j.c != nil {
+		j.c.Close()
+	}
+	if j.close != nil {
+		_ = j.close()
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := j.p.Shutdown(sctx); err != nil && stderr != nil {
+		fmt.Fprintln(stderr, "cdc: shutdown:", err)
+	}
+}
+
+// urls returns the /metrics and /health URLs of the pipeline's server, empty without one.
+func (j *consumer) urls() (metrics, health string) {
+	addr := j.p.MetricsAddr()
+	if addr == nil {
+		return "", ""
+	}
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "", ""
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	base := "http://" + net.JoinHostPort(host, port)
+	return base + "/metrics", base + "/health"
+}
+
+// consume is the program without --demo: the consumer of one source until a signal.
+func consume(ctx context.Context, o options, stdout, stderr io.Writer) int {
+	cfg, err := configloader.Load(o.configDir)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 2
+	}
+	src, err := cfg.Source(o.source)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 2
+	}
+	if o.brokers != "" {
+		src.CDC.Brokers = splitList(o.brokers)
+	}
+	j, err := openConsumer(ctx, src, stdout)
+	if err != nil {
+		fmt.Fprintln(stderr, prefixed(err))
+		return 1
+	}
+	defer j.shutdown(stderr)
+	if m, h := j.urls(); m != "" {
+		fmt.Fprintf(stdout, "cdc: consuming %s from %s; serving %s and %s\n", topicsOf(src.CDC), strings.Join(src.CDC.Brokers, ","), m, h)
+	}
+	if err := j.run(j.p.Context()); err != nil {
+		fmt.Fprintln(stderr, prefixed(err))
+		return 1
+	}
+	return 0
+}
+
+// prefixed returns err's text beginning with "cdc: ", as package cdc's errors do.
+func prefixed(err error) string {
+	if msg := err.Error(); strings.HasPrefix(msg, "cdc: ") {
+		return msg
+	}
+	return "cdc: " + err.Error()
+}
+
+func topicsOf(c configloader.CDC) string {
+	if len(c.Topics) > 0 {
+		return strings.Join(c.Topics, ",")
+	}
+	return c.TopicPrefix + "*"
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// tally passes the pipeline's JSON events through to out and keeps the totals of the
+// cdc_batch_complete events for the demo's summary. It is safe for concurrent use.
+type tally struct {
+	out io.Writer
+
+	mu        sync.Mutex
+	partial   []byte
+	batches   int
+	processed int64
+	failed    int64
+	maxLag    float64
+	lastLag   float64
+}
+
+func (t *tally) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n, err := t.out.Write(p)
+	t.partial = append(t.partial, p...)
+	for {
+		i := bytes.IndexByte(t.partial, '\n')
+		if i < 0 {
+			break
+		}
+		t.line(t.partial[:i])
+		t.partial = t.partial[i+1:]
+	}
+	if len(t.partial) == 0 {
+		t.partial = nil
+	}
+	return n, err
+}
+
+func (t *tally) line(l []byte) {
+	if !bytes.Contains(l, []byte(cdc.EventBatchComplete)) {
+		return
+	}
+	var ev struct {
+		EventType string `json:"event_type"`
+		Details   struct {
+			Processed int64   `json:"events_processed"`
+			Failed    int64   `json:"events_failed"`
+			MaxLag    float64 `json:"max_lag_seconds"`
+		} `json:"details"`
+	}
+	if json.Unmarshal(l, &ev) != nil || ev.EventType != cdc.EventBatchComplete {
+		return
+	}
+	t.batches++
+	t.processed += ev.Details.Processed
+	t.failed += ev.Details.Failed
+	t.maxLag = max(t.maxLag, ev.Details.MaxLag)
+	t.lastLag = ev.Details.MaxLag
+}
+
+type batchTotals struct {
+	Batches           int
+	Processed, Failed int64
+	MaxLag, LastLag   float64
+}
+
+func (t *tally) totals() batchTotals {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return batchTotals{t.batches, t.processed, t.failed, t.maxLag, t.lastLag}
+}

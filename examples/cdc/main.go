@@ -1,0 +1,137 @@
+// Command cdc shows the CDC consumer of package cdc: Debezium change events from Kafka applied
+// to Apache Iceberg tables exactly once, with the cdc_* metrics and cdc_batch_complete events,
+// Prometheus /metrics and /health.
+//
+// With --source it is the consumer of one sources.yaml source: it needs a Kafka cluster carrying
+// Debezium topics (cdc.brokers, or --brokers host:port,... which overrides it; cdc.topics or
+// cdc.topic_prefix; cdc.group_id) and the Iceberg catalog of the source's iceberg section,
+// usually the one its bulk load wrote. It runs until SIGINT or SIGTERM (exit 0); a batch that
+// cannot be committed to Iceberg stops it with exit 1.
+//
+//	go run ./examples/cdc --source dev_mydb [--config-dir ./config] [--brokers localhost:9092]
+//
+// With --demo it needs nothing but Go: it starts an in-process Kafka cluster (kfake), creates the
+// quickstart's SQLite sample shop database, bulk-loads it into a local Iceberg warehouse, then
+// changes the database (inserts, updates, deletes, a truncate of orders followed by re-inserts,
+// and ALTER TABLE customers ADD COLUMN) while producing the Debezium event of each change (JSON
+// converter with schemas, key messages, tombstones after deletes) and consuming them into
+// Iceberg. When the tables hold every produced offset, it reconciles each table, SQLite against
+// Iceberg, with the pipeline's data-quality checker (checksums by key range, and row counts) and
+// prints a summary. /metrics and /health are served while it runs. It exits 0 when every
+// reconciliation passed and 1 when not; --keep-serving keeps serving after that until a signal.
+// The data directory is recreated on each run.
+//
+//	go run ./examples/cdc --demo [--dir ./cdc-demo-data] [--listen :8083] [--keep-serving]
+//
+// Bad flags exit 2.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+type options struct {
+	// The consumer of a source.
+	source    string
+	configDir string
+	brokers   string
+
+	// The demo.
+	demo        bool
+	dir         string
+	listen      string
+	keepServing bool
+	rows        int
+	changes     int
+	batchSize   int
+}
+
+func parseFlags(args []string, stderr io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("cdc", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.source, "source", "", "the sources.yaml source whose cdc section to consume (required without --demo)")
+	fs.StringVar(&o.configDir, "config-dir", "", "the directory holding sources.yaml (default $CONFIG_DIR, else ./config)")
+	fs.StringVar(&o.brokers, "brokers", "", "Kafka brokers, host:port,...; overrides cdc.brokers")
+	fs.BoolVar(&o.demo, "demo", false, "run the self-contained demo: kfake, SQLite sample, bulk load, changes, consumer, reconciliation")
+	fs.StringVar(&o.dir, "dir", "cdc-demo-data", "demo: the data directory (sample database, sources.yaml, warehouse); recreated on each run")
+	fs.StringVar(&o.listen, "listen", ":8083", "demo: the address of the /metrics and /health server; a busy port is reported and skipped")
+	fs.BoolVar(&o.keepServing, "keep-serving", false, "demo: keep serving /metrics and /health after the end, until SIGINT or SIGTERM")
+	fs.IntVar(&o.rows, "rows", 5000, "demo: rows of the sample database, all tables together")
+	fs.IntVar(&o.changes, "changes", 3000, "demo: change events to produce")
+	fs.IntVar(&o.batchSize, "batch-size", 500, "demo: cdc.batch_size, the most records one batch holds")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	only := func(names []string, mode string) error {
+		for _, n := range names {
+			if set[n] {
+				return fmt.Errorf("--%s: allowed only %s", n, mode)
+			}
+		}
+		return nil
+	}
+	switch {
+	case fs.NArg() > 0:
+		return o, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	case o.demo:
+		if err := only([]string{"source", "config-dir", "brokers"}, "without --demo"); err != nil {
+			return o, err
+		}
+	default:
+		if err := only([]string{"dir", "listen", "keep-serving", "rows", "changes", "batch-size"}, "with --demo"); err != nil {
+			return o, err
+		}
+		if o.source == "" {
+			return o, errors.New("--source is required (or --demo)")
+		}
+		if set["brokers"] && len(splitList(o.brokers)) == 0 {
+			return o, fmt.Errorf("--brokers: found %q; allowed: host:port,...", o.brokers)
+		}
+		return o, nil
+	}
+	switch {
+	case o.dir == "":
+		return o, errors.New("--dir: found an empty path; allowed: a directory path")
+	case o.rows < 30:
+		return o, fmt.Errorf("--rows: found %d; allowed: 30 or more", o.rows)
+	case o.changes < 20:
+		return o, fmt.Errorf("--changes: found %d; allowed: 20 or more", o.changes)
+	case o.batchSize < 1:
+		return o, fmt.Errorf("--batch-size: found %d; allowed: 1 or more", o.batchSize)
+	}
+	return o, nil
+}
+
+// run is the program; it returns the exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	o, err := parseFlags(args, stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintln(stderr, "cdc:", err)
+		return 2
+	}
+	if o.demo {
+		return demo(ctx, o, stdout, stderr)
+	}
+	return consume(ctx, o, stdout, stderr)
+}
