@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/iceberg-go/table"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kfake"
@@ -379,4 +380,44 @@ func TestConsumerValueThatDoesNotFit(t *testing.T) {
 	assert.Equal(t, map[int64]int32{1: 1, 3: 3}, r.rows())
 	require.NoError(t, metrics.ForceFlush(context.Background()))
 	assert.EqualValues(t, 1, sink.Total("cdc_events_failed", monitoring.Dimensions{"reason": "value_does_not_fit"}))
+}
+
+// The skip rule: with the bulk load's Oracle snapshot at SCN 5000, a change committed at or
+// below it was in the snapshot and is skipped; a transaction that straddles the snapshot (it
+// started before, committed after) is applied, as is everything later. The table ends with the
+// right rows.
+func TestConsumerSkipsWhatTheSnapshotHad(t *testing.T) {
+	r := newRig(t)
+	for id := int64(1); id <= 3; id++ {
+		r.produce(change(topic, keyOf("orders", id), envelope(t, "orders", "r", nil, &order{ID: id, Qty: i32(1)}, 1)))
+	}
+	r.run()
+	// What a bulk load of the same rows at SCN 5000 records.
+	tbl, err := r.tm.Catalog().LoadTable(t.Context(), r.tm.Identifier("orders"))
+	require.NoError(t, err)
+	sc, err := table.SchemaToArrowSchema(tbl.Schema(), nil, false, false)
+	require.NoError(t, err)
+	_, err = r.tm.Write(t.Context(), tbl, sc, iceberg.Batches(), map[string]string{cdc.PropPosition: "oracle_scn:5000"})
+	require.NoError(t, err)
+
+	row := func(id int64, qty int32) map[string]any {
+		return map[string]any{"id": id, "customer": nil, "qty": qty, "updated_at": 0}
+	}
+	r.produce(
+		// Committed at 4999: the snapshot had it.
+		change(topic, keyOf("orders", 1), rawEnvelope(t, "orders", "u", rowSchema, nil, row(1, 10), 2, map[string]any{"scn": "4990", "commit_scn": "4999"})),
+		// Started at 4990, committed at 5001: not in the snapshot.
+		change(topic, keyOf("orders", 2), rawEnvelope(t, "orders", "u", rowSchema, nil, row(2, 20), 2, map[string]any{"scn": "4990", "commit_scn": "5001"})),
+		change(topic, keyOf("orders", 4), rawEnvelope(t, "orders", "c", rowSchema, nil, row(4, 40), 2, map[string]any{"scn": "6000", "commit_scn": "6000"})),
+	)
+	sink := monitoringtest.NewSink()
+	metrics, err := monitoring.NewMetricsCollector("cdc", "pg", monitoring.WithSinks(sink))
+	require.NoError(t, err)
+	defer metrics.Shutdown(context.Background()) //nolint:errcheck
+	r.run(cdc.WithMetrics(metrics))
+
+	assert.Equal(t, map[int64]int32{1: 1, 2: 20, 3: 1, 4: 40}, r.rows())
+	require.NoError(t, metrics.ForceFlush(context.Background()))
+	assert.EqualValues(t, 1, sink.Total("cdc_events_skipped", monitoring.Dimensions{"table": "orders"}))
+	assert.EqualValues(t, 2, sink.Total("cdc_events_processed", monitoring.Dimensions{"table": "orders"}))
 }

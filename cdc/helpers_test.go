@@ -54,7 +54,7 @@ func str(s string) *string { return &s }
 func i32(i int32) *int32   { return &i }
 
 // envelope returns a Debezium PostgreSQL change event of table with schemas.enable=true.
-func envelope(t *testing.T, table, op string, before, after *order, tsMs int64) []byte {
+func envelope(t testing.TB, table, op string, before, after *order, tsMs int64) []byte {
 	t.Helper()
 	var b, a map[string]any
 	if before != nil {
@@ -67,7 +67,7 @@ func envelope(t *testing.T, table, op string, before, after *order, tsMs int64) 
 }
 
 // rawEnvelope is envelope with any row schema and images.
-func rawEnvelope(t *testing.T, table, op string, fields []map[string]any, before, after map[string]any, tsMs int64) []byte {
+func rawEnvelope(t testing.TB, table, op string, fields []map[string]any, before, after map[string]any, tsMs int64, source ...map[string]any) []byte {
 	t.Helper()
 	rowStruct := func(field string) map[string]any {
 		return map[string]any{"type": "struct", "fields": fields, "optional": true, "name": "pg.public." + table + ".Value", "field": field}
@@ -91,6 +91,14 @@ func rawEnvelope(t *testing.T, table, op string, fields []map[string]any, before
 	payload := map[string]any{
 		"before": before, "after": after, "op": op, "ts_ms": tsMs,
 		"source": map[string]any{"connector": "postgresql", "ts_ms": tsMs, "db": "test", "schema": "public", "table": table, "lsn": 1000 + tsMs},
+	}
+	// Extra source fields (Oracle's scn and commit_scn, say), declared as optional strings.
+	srcSchema := schema["fields"].([]any)[2].(map[string]any)
+	for _, extra := range source {
+		for k, v := range extra {
+			payload["source"].(map[string]any)[k] = v
+			srcSchema["fields"] = append(srcSchema["fields"].([]any), map[string]any{"type": "string", "optional": true, "field": k})
+		}
 	}
 	b, err := json.Marshal(map[string]any{"schema": schema, "payload": payload})
 	if err != nil {
