@@ -118,59 +118,72 @@ func change(topic string, key, value []byte) *kgo.Record {
 }
 
 // stream is a stream of changes being produced: want is the final state (qty by id), end the next
-// offset after the last record of each partition; mu guards both; done closes at the end.
+// offset after the last record of each partition; mu guards both; done closes at the end of an
+// asynchronous [produceStream].
 type stream struct {
 	mu   sync.Mutex
 	want map[int64]int32
 	end  map[int32]int64
 	done chan struct{}
+	rng  *rand.Rand
+	i    int
+}
+
+func newStream() *stream {
+	return &stream{want: map[int64]int32{}, end: map[int32]int64{}, done: make(chan struct{}), rng: rand.New(rand.NewPCG(1, 2))}
 }
 
 // produceStream produces, in the background, events random inserts, updates and deletes (with
 // their tombstones) over 200 keys of the orders table, pausing now and then so that the stream
 // lasts a while.
 func produceStream(t *testing.T, prod *kgo.Client, events int) *stream {
-	st := &stream{want: map[int64]int32{}, end: map[int32]int64{}, done: make(chan struct{})}
+	st := newStream()
 	go func() {
 		defer close(st.done)
-		rng := rand.New(rand.NewPCG(1, 2))
-		now := time.Now().UnixMilli()
-		for i := 0; i < events; i++ {
-			id := rng.Int64N(200) + 1
-			var recs []*kgo.Record
-			st.mu.Lock()
-			_, exists := st.want[id]
-			switch {
-			case !exists:
-				q := int32(i)
-				st.want[id] = q
-				recs = append(recs, change(topic, keyOf("orders", id), envelope(t, "orders", "c", nil, &order{ID: id, Qty: &q}, now)))
-			case rng.IntN(5) == 0:
-				delete(st.want, id)
-				recs = append(recs, change(topic, keyOf("orders", id), envelope(t, "orders", "d", &order{ID: id}, nil, now)),
-					change(topic, keyOf("orders", id), nil))
-			default:
-				q := int32(i)
-				st.want[id] = q
-				recs = append(recs, change(topic, keyOf("orders", id), envelope(t, "orders", "u", nil, &order{ID: id, Qty: &q}, now)))
-			}
-			st.mu.Unlock()
-			res := prod.ProduceSync(context.Background(), recs...)
-			if err := res.FirstErr(); err != nil {
-				t.Errorf("produce: %v", err)
-				return
-			}
-			st.mu.Lock()
-			for _, pr := range res {
-				st.end[pr.Record.Partition] = max(st.end[pr.Record.Partition], pr.Record.Offset+1)
-			}
-			st.mu.Unlock()
-			if i%500 == 0 {
-				time.Sleep(20 * time.Millisecond)
-			}
-		}
+		st.produce(t, prod, events)
 	}()
 	return st
+}
+
+// produce produces events more changes and returns when they are all acknowledged.
+func (st *stream) produce(t *testing.T, prod *kgo.Client, events int) {
+	now := time.Now().UnixMilli()
+	for range events {
+		st.i++
+		i := st.i
+		id := st.rng.Int64N(200) + 1
+		var recs []*kgo.Record
+		st.mu.Lock()
+		_, exists := st.want[id]
+		switch {
+		case !exists:
+			q := int32(i)
+			st.want[id] = q
+			recs = append(recs, change(topic, keyOf("orders", id), envelope(t, "orders", "c", nil, &order{ID: id, Qty: &q}, now)))
+		case st.rng.IntN(5) == 0:
+			delete(st.want, id)
+			recs = append(recs, change(topic, keyOf("orders", id), envelope(t, "orders", "d", &order{ID: id}, nil, now)),
+				change(topic, keyOf("orders", id), nil))
+		default:
+			q := int32(i)
+			st.want[id] = q
+			recs = append(recs, change(topic, keyOf("orders", id), envelope(t, "orders", "u", nil, &order{ID: id, Qty: &q}, now)))
+		}
+		st.mu.Unlock()
+		res := prod.ProduceSync(context.Background(), recs...)
+		if err := res.FirstErr(); err != nil {
+			t.Errorf("produce: %v", err)
+			return
+		}
+		st.mu.Lock()
+		for _, pr := range res {
+			st.end[pr.Record.Partition] = max(st.end[pr.Record.Partition], pr.Record.Offset+1)
+		}
+		st.mu.Unlock()
+		if i%500 == 0 {
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
 }
 
 // caughtUp reports whether tm's orders table records every offset of st.

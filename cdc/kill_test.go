@@ -34,7 +34,7 @@ func TestKilledConsumerChild(t *testing.T) {
 	require.NoError(t, err)
 	src := &configloader.Source{Name: "pg", DatabaseType: "postgres",
 		CDC: configloader.CDC{Brokers: strings.Split(os.Getenv("ETLWATCH_CDC_BROKERS"), ","), Topics: []string{topic},
-			GroupID: "etl", BatchSize: 50}}
+			GroupID: "etl", BatchSize: 200}}
 	c, err := cdc.New(src, iceberg.NewTableManager(cat, "raw"),
 		cdc.WithKafkaOptions(kgo.InstanceID("cdc-consumer-1"))) // static membership: a restart takes the partitions at once
 	require.NoError(t, err)
@@ -56,9 +56,7 @@ func TestKilledConsumer(t *testing.T) {
 	defer prod.Close()
 	warehouse := t.TempDir()
 
-	const events = 6000
-	st := produceStream(t, prod, events)
-	want, end, mu, produced := st.want, st.end, &st.mu, st.done
+	st := newStream()
 
 	start := func() *exec.Cmd {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestKilledConsumerChild$", "-test.count=1")
@@ -84,22 +82,26 @@ func TestKilledConsumer(t *testing.T) {
 		}
 		return n
 	}
+	// Each round: more events, a new consumer process, killed at a random moment once it has
+	// committed something, so that the kills land while it works (between its Iceberg and Kafka
+	// commits, in a batch, mid-write), not while it starts.
 	rng := rand.New(rand.NewPCG(3, 4))
-	kills, progressed := 0, 0
-	for ; kills < 6; kills++ {
+	const rounds, perRound = 6, 400
+	kills := 0
+	for ; kills < rounds; kills++ {
+		st.produce(t, prod, perRound)
 		before := applied()
 		cmd := start()
-		time.Sleep(time.Duration(300+rng.IntN(700)) * time.Millisecond)
+		require.Eventually(t, func() bool { return applied() > before }, 60*time.Second, 5*time.Millisecond,
+			"consumer process %d committed nothing", kills+1)
+		time.Sleep(time.Duration(rng.IntN(150)) * time.Millisecond)
 		require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
 		_ = cmd.Wait()
-		if after := applied(); after > before {
-			progressed++
-			t.Logf("kill %d: the consumer had applied offsets %d -> %d", kills+1, before, after)
-		}
+		t.Logf("kill %d: the consumer had applied offsets %d -> %d", kills+1, before, applied())
 	}
-	<-produced
-	// The kills hit consumers at work, not only ones still starting.
-	assert.GreaterOrEqual(t, progressed, 3, "kills after which the consumer had made progress")
+	st.produce(t, prod, perRound)
+	want, end, mu := st.want, st.end, &st.mu
+	events := (rounds + 1) * perRound
 
 	// The last run consumes to the end.
 	cmd := start()
@@ -124,7 +126,7 @@ func TestKilledConsumer(t *testing.T) {
 			}
 		}
 		return true
-	}, 60*time.Second, 50*time.Millisecond, "the restarted consumer did not reach the end of the stream")
+	}, 120*time.Second, 50*time.Millisecond, "the restarted consumer did not reach the end of the stream")
 
 	got := r.rows() // fails on a duplicated id
 	mu.Lock()
