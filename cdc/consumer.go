@@ -20,6 +20,11 @@ import (
 	"github.com/apache/iceberg-go/catalog"
 	"github.com/apache/iceberg-go/table"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/plugin/kotel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/etlwatch/etlwatch/cdc/debezium"
 	"github.com/etlwatch/etlwatch/configloader"
@@ -48,6 +53,8 @@ const DefaultBatchSize = 10000
 type Option func(*config)
 
 type config struct {
+	tp        trace.TracerProvider
+	prop      propagation.TextMapPropagator
 	metrics   *monitoring.MetricsCollector
 	logger    *monitoring.StructuredLogger
 	kafkaOpts []kgo.Opt
@@ -65,6 +72,15 @@ func WithLogger(l *monitoring.StructuredLogger) Option { return func(c *config) 
 // consumer's own, so they win.
 func WithKafkaOptions(opts ...kgo.Opt) Option {
 	return func(c *config) { c.kafkaOpts = append(c.kafkaOpts, opts...) }
+}
+
+// WithTracing traces the consumer with tp: franz-go's kotel hooks give each record its receive
+// span (continuing the trace its producer's publish span started, read from the record headers
+// with propagator, default W3C trace context) and a process span, and each Iceberg commit has a
+// span that is a child of the process span of the table's first record in the batch, linked to
+// the others (up to 128). The batch's events carry that trace. Default: no tracing.
+func WithTracing(tp trace.TracerProvider, propagator propagation.TextMapPropagator) Option {
+	return func(c *config) { c.tp, c.prop = tp, propagator }
 }
 
 // WithNamespace sets the Iceberg namespace of the tables. Default: bulk_load.namespace, else
@@ -87,6 +103,8 @@ type Consumer struct {
 	dlq     string
 	batch   int
 	batchID int64
+	kt      *kotel.Tracer // nil without WithTracing
+	tracer  trace.Tracer
 
 	mu     sync.Mutex // tables, touched by the kgo offset callback too
 	tables map[string]*tableState
@@ -143,6 +161,15 @@ func New(src *configloader.Source, tm *iceberg.TableManager, opts ...Option) (*C
 		kgo.FetchMaxBytes(4 << 20),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.AdjustFetchOffsetsFn(c.adjustOffsets),
+	}
+	if c.cfg.tp != nil {
+		prop := c.cfg.prop
+		if prop == nil {
+			prop = propagation.TraceContext{}
+		}
+		c.kt = kotel.NewTracer(kotel.TracerProvider(c.cfg.tp), kotel.TracerPropagator(prop), kotel.ConsumerGroup(cc.GroupID))
+		c.tracer = c.cfg.tp.Tracer("github.com/etlwatch/etlwatch/cdc")
+		kopts = append(kopts, kgo.WithHooks(c.kt))
 	}
 	if len(cc.Topics) > 0 {
 		kopts = append(kopts, kgo.ConsumeTopics(cc.Topics...))
@@ -250,6 +277,8 @@ type tableBatch struct {
 	keyIdx    []int
 	keyCols   *debezium.Columns
 	scratch   *array.RecordBuilder // see check
+	parent    trace.SpanContext    // with WithTracing: the first record's process span
+	links     []trace.Link         // and the others'
 }
 
 // addShape remembers row's column set, once.
@@ -381,33 +410,34 @@ func (c *Consumer) processBatch(ctx context.Context, fetches kgo.Fetches) error 
 		deadWhy = append(deadWhy, err)
 		return passed(r)
 	}
-	for _, r := range recs {
+	// collect decodes r and adds its change to its table's share of the batch.
+	collect := func(r *kgo.Record) error {
 		ev, err := c.dec.Decode(r.Key, r.Value)
 		if err != nil {
 			if err := fail(r, err); err != nil {
 				return err
 			}
-			continue
+			return nil
 		}
 		switch ev.Op {
 		case debezium.OpTombstone: // the delete before it did the work
 			if err := passed(r); err != nil {
 				return err
 			}
-			continue
+			return nil
 		case debezium.OpMessage:
 			c.count(ctx, "cdc_messages", 1, monitoring.Dimensions{"topic": r.Topic})
 			if err := passed(r); err != nil {
 				return err
 			}
-			continue
+			return nil
 		}
 		name := ev.Source.Table
 		if name == "" {
 			if err := fail(r, &debezium.DecodeError{Reason: "missing_table", Path: "payload.source.table", Err: errors.New("the event names no table")}); err != nil {
 				return err
 			}
-			continue
+			return nil
 		}
 		c.topics[r.Topic] = name
 		tb, err := c.tableBatch(ctx, batches, name)
@@ -418,23 +448,23 @@ func (c *Consumer) processBatch(ctx context.Context, fetches kgo.Fetches) error 
 		if ev.Op == debezium.OpTruncate {
 			tb.truncate, tb.rows, tb.order = true, map[string]pending{}, nil
 			tb.processed++
-			continue
+			return nil
 		}
 		if !ev.HasKey() {
 			dead = append(dead, r)
 			deadWhy = append(deadWhy, &debezium.DecodeError{Reason: "missing_key", Path: "key", Err: fmt.Errorf("a %s event for table %s without a key", ev.Op, name)})
-			continue
+			return nil
 		}
 		if tb.keyCols != ev.Key.Columns() {
 			if tb.keyIdx, err = keyIndex(ev.Key, ev.After, ev.Before); err != nil {
 				dead, deadWhy = append(dead, r), append(deadWhy, err)
-				continue
+				return nil
 			}
 			tb.keyCols = ev.Key.Columns()
 		}
 		if tb.state.skips(ev) {
 			tb.skipped++
-			continue
+			return nil
 		}
 		p := pending{row: ev.After}
 		if ev.Op == debezium.OpDelete {
@@ -442,11 +472,11 @@ func (c *Consumer) processBatch(ctx context.Context, fetches kgo.Fetches) error 
 		} else if !ev.After.Present() {
 			dead = append(dead, r)
 			deadWhy = append(deadWhy, &debezium.DecodeError{Reason: "missing_after", Path: "payload.after", Err: fmt.Errorf("a %s event without an after image", ev.Op)})
-			continue
+			return nil
 		} else {
 			if err := tb.check(ev.After); err != nil {
 				dead, deadWhy = append(dead, r), append(deadWhy, &debezium.DecodeError{Reason: "value_does_not_fit", Path: "payload.after", Err: err})
-				continue
+				return nil
 			}
 			tb.addShape(ev.After)
 		}
@@ -459,6 +489,38 @@ func (c *Consumer) processBatch(ctx context.Context, fetches kgo.Fetches) error 
 		if lag := c.cfg.now().UnixMilli() - ev.Source.TsMs; ev.Source.TsMs > 0 && lag > tb.maxLagMs {
 			tb.maxLagMs = lag
 		}
+		return nil
+	}
+	var batchSpan trace.SpanContext // the first record's process span: the batch's trace
+	for _, r := range recs {
+		var span trace.Span
+		if c.kt != nil {
+			var pctx context.Context
+			pctx, span = c.kt.WithProcessSpan(r)
+			if !batchSpan.IsValid() {
+				batchSpan = trace.SpanContextFromContext(pctx)
+			}
+		}
+		err := collect(r)
+		if span != nil {
+			// The table's commit span will be a child of its first record's process span and
+			// linked to the others'.
+			if tb := batches[c.topics[r.Topic]]; tb != nil {
+				sc := span.SpanContext()
+				if !tb.parent.IsValid() {
+					tb.parent = sc
+				} else if len(tb.links) < 128 {
+					tb.links = append(tb.links, trace.Link{SpanContext: sc})
+				}
+			}
+			span.End()
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if batchSpan.IsValid() {
+		ctx = trace.ContextWithSpanContext(ctx, batchSpan)
 	}
 
 	// Dead letters first: once the batch's offsets are committed, they are the only copy.
@@ -634,9 +696,23 @@ func (c *Consumer) hint(id debezium.TableID, column string) (debezium.Hint, bool
 
 // apply commits tb to its table, creating or evolving the table first. It reports whether the
 // table was created.
-func (c *Consumer) apply(ctx context.Context, tb *tableBatch, corrID string) (bool, error) {
+func (c *Consumer) apply(ctx context.Context, tb *tableBatch, corrID string) (created bool, err error) {
 	st := tb.state
-	created := false
+	if c.tracer != nil {
+		if tb.parent.IsValid() {
+			ctx = trace.ContextWithSpanContext(ctx, tb.parent)
+		}
+		var span trace.Span
+		ctx, span = c.tracer.Start(ctx, "iceberg commit "+st.name, trace.WithLinks(tb.links...),
+			trace.WithAttributes(attribute.String("iceberg.table", st.name), attribute.Int64("cdc.events", tb.processed)))
+		defer func() {
+			if err != nil {
+				span.RecordError(err)
+				span.SetStatus(codes.Error, err.Error())
+			}
+			span.End()
+		}()
+	}
 	for _, shape := range tb.shapes {
 		if st.tbl != nil && covers(st.schema, shape) {
 			continue

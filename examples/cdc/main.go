@@ -35,6 +35,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 )
 
@@ -130,8 +131,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "cdc:", err)
 		return 2
 	}
+	// The pipeline's logger writes from the consumer's goroutines too (the Kafka client's
+	// callbacks): every write to stdout and stderr goes through one lock each.
+	stdout, stderr = &lockedWriter{w: stdout}, &lockedWriter{w: stderr}
 	if o.demo {
 		return demo(ctx, o, stdout, stderr)
 	}
 	return consume(ctx, o, stdout, stderr)
+}
+
+// lockedWriter serialises the writes to w.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
