@@ -53,6 +53,7 @@ const DefaultBatchSize = 10000
 type Option func(*config)
 
 type config struct {
+	maint     Maintenance
 	tp        trace.TracerProvider
 	prop      propagation.TextMapPropagator
 	metrics   *monitoring.MetricsCollector
@@ -83,6 +84,25 @@ func WithTracing(tp trace.TracerProvider, propagator propagation.TextMapPropagat
 	return func(c *config) { c.tp, c.prop = tp, propagator }
 }
 
+// Maintenance configures the periodic upkeep of the tables the consumer writes ([WithMaintenance]).
+type Maintenance struct {
+	// EveryBatches is how many batches pass between two rounds; 0 disables maintenance.
+	EveryBatches int
+	// TargetFileSize is the size compaction aims its data files at. Default 128 MiB.
+	TargetFileSize int64
+	// ExpireOlderThan and RetainSnapshots: snapshots older than ExpireOlderThan are expired,
+	// keeping at least RetainSnapshots (default 10). ExpireOlderThan 0 keeps every snapshot.
+	ExpireOlderThan time.Duration
+	RetainSnapshots int
+}
+
+// WithMaintenance makes the consumer compact, every m.EveryBatches batches, each table it wrote
+// since the last round (merge-on-read scans slow down as delete files pile up) and expire its old
+// snapshots. The compaction's snapshot carries the table's offsets and bulk-load position, so
+// neither is lost when older snapshots expire. A round that fails (a commit conflict, say) is
+// logged and retried at the next round; it never stops the consumer. Default: no maintenance.
+func WithMaintenance(m Maintenance) Option { return func(c *config) { c.maint = m } }
+
 // WithNamespace sets the Iceberg namespace of the tables. Default: bulk_load.namespace, else
 // iceberg.namespace, else the source's name: where the bulk load wrote them.
 func WithNamespace(ns string) Option { return func(c *config) { c.namespace = ns } }
@@ -109,6 +129,9 @@ type Consumer struct {
 	mu     sync.Mutex // tables, touched by the kgo offset callback too
 	tables map[string]*tableState
 
+	touched    map[string]bool // tables written since the last maintenance round
+	sinceMaint int             // batches since the last maintenance round
+
 	// topics maps a topic to the table its events went to, so that records that change no
 	// table (tombstones, logical messages, dead letters) still advance that table's offsets.
 	topics map[string]string
@@ -116,12 +139,13 @@ type Consumer struct {
 
 // tableState is what the consumer keeps of one Iceberg table.
 type tableState struct {
-	name    string
-	tbl     *table.Table // nil until the table exists
-	schema  *arrow.Schema
-	key     []string
-	offsets Offsets
-	scn     int64 // the bulk load's Oracle SCN, 0 when none
+	name     string
+	tbl      *table.Table // nil until the table exists
+	schema   *arrow.Schema
+	key      []string
+	offsets  Offsets
+	position string // the bulk load's position, "" when none
+	scn      int64  // the bulk load's Oracle SCN, 0 when none
 }
 
 // New returns a consumer of the Debezium topics src.CDC names (topics, or every topic whose name
@@ -131,7 +155,7 @@ func New(src *configloader.Source, tm *iceberg.TableManager, opts ...Option) (*C
 	if src == nil || tm == nil {
 		return nil, errors.New("cdc: source and table manager are required")
 	}
-	c := &Consumer{src: src, tm: tm, tables: map[string]*tableState{}, topics: map[string]string{}}
+	c := &Consumer{src: src, tm: tm, tables: map[string]*tableState{}, topics: map[string]string{}, touched: map[string]bool{}}
 	c.cfg.now = time.Now
 	for _, o := range opts {
 		o(&c.cfg)
@@ -549,14 +573,72 @@ func (c *Consumer) processBatch(ctx context.Context, fetches kgo.Fetches) error 
 		res.EventsSkipped += tb.skipped
 		res.MaxLag = max(res.MaxLag, time.Duration(tb.maxLagMs)*time.Millisecond)
 	}
+	for name := range batches {
+		c.touched[name] = true
+	}
 	if err := c.client.CommitRecords(ctx, recs...); err != nil && ctx.Err() == nil {
 		// Iceberg holds the offsets: a lost Kafka commit only means a restart re-reads them.
 		c.log(ctx, slog.LevelWarn, "kafka offset commit failed; Iceberg holds the offsets", "error", err.Error())
 	}
 	res.Duration = c.cfg.now().Sub(start)
 	c.report(ctx, fetches, res)
+	if m := c.cfg.maint; m.EveryBatches > 0 {
+		if c.sinceMaint++; c.sinceMaint >= m.EveryBatches {
+			c.sinceMaint = 0
+			c.maintain(ctx)
+		}
+	}
 	return nil
 }
+
+// maintain compacts each table written since the last round and expires its old snapshots.
+func (c *Consumer) maintain(ctx context.Context) {
+	m := c.cfg.maint
+	for _, name := range slices.Sorted(maps.Keys(c.touched)) {
+		st, err := c.state(ctx, name)
+		if err != nil || st.tbl == nil {
+			continue
+		}
+		props := map[string]string{PropOffsets: st.offsets.String()}
+		if st.position != "" {
+			props[PropPosition] = st.position
+		}
+		start := c.cfg.now()
+		res, err := c.tm.Compact(ctx, st.tbl, m.TargetFileSize, props)
+		if err != nil {
+			c.log(ctx, slog.LevelWarn, name+": compaction failed; retried at the next round", "error", err.Error())
+			if tbl, lerr := c.tm.Catalog().LoadTable(ctx, c.tm.Identifier(name)); lerr == nil {
+				_ = st.load(tbl)
+			}
+			continue
+		}
+		st.tbl = res.Table
+		expired := 0
+		if m.ExpireOlderThan > 0 {
+			before := len(st.tbl.Metadata().Snapshots())
+			tbl, err := c.tm.ExpireSnapshots(ctx, st.tbl, m.ExpireOlderThan, cmp.Or(m.RetainSnapshots, 10))
+			if err != nil {
+				c.log(ctx, slog.LevelWarn, name+": snapshot expiry failed; retried at the next round", "error", err.Error())
+				continue
+			}
+			st.tbl = tbl
+			expired = before - len(tbl.Metadata().Snapshots())
+		}
+		delete(c.touched, name)
+		dims := monitoring.Dimensions{"namespace": c.namespace(), "table": name}
+		c.count(ctx, "cdc_compactions", 1, dims)
+		if c.cfg.logger != nil {
+			c.cfg.logger.LogEvent(ctx, EventMaintenance, monitoring.Details{
+				"table": name, "data_files_before": res.DataFilesBefore, "data_files_after": res.DataFilesAfter,
+				"delete_files_before": res.DeleteFilesBefore, "delete_files_after": res.DeleteFilesAfter,
+				"snapshots_expired": expired, "duration_seconds": c.cfg.now().Sub(start).Seconds(),
+			})
+		}
+	}
+}
+
+// EventMaintenance is the event written after a table's compaction and snapshot expiry.
+const EventMaintenance = "cdc_maintenance"
 
 func seq(n int) []int {
 	out := make([]int, n)
@@ -621,6 +703,7 @@ func (c *Consumer) state(ctx context.Context, name string) (*tableState, error) 
 			return nil, err
 		}
 		if pos, ok, err := c.tm.LastProperty(ctx, name, PropPosition); err == nil && ok {
+			st.position = pos
 			if v, ok := strings.CutPrefix(pos, extract.PositionSCN+":"); ok {
 				st.scn, _ = strconv.ParseInt(v, 10, 64)
 			}

@@ -421,3 +421,41 @@ func TestConsumerSkipsWhatTheSnapshotHad(t *testing.T) {
 	assert.EqualValues(t, 1, sink.Total("cdc_events_skipped", monitoring.Dimensions{"table": "orders"}))
 	assert.EqualValues(t, 2, sink.Total("cdc_events_processed", monitoring.Dimensions{"table": "orders"}))
 }
+
+// With maintenance, the tables stay compact while the consumer runs: the equality deletes of the
+// many small commits are folded in, old snapshots expire, and the rows and the recorded offsets
+// are what they would be without it.
+func TestConsumerMaintenance(t *testing.T) {
+	r := newRig(t)
+	r.src.CDC.BatchSize = 20
+	st := newStream()
+	st.produce(t, r.prod, 600)
+	for p, e := range st.end {
+		r.end[p] = e
+	}
+	logs := monitoringtest.NewLogCapture()
+	r.run(cdc.WithMaintenance(cdc.Maintenance{EveryBatches: 5, ExpireOlderThan: time.Nanosecond, RetainSnapshots: 3}),
+		cdc.WithLogger(monitoring.NewStructuredLogger("cdc", "pg", logs.Option())))
+
+	got := r.rows()
+	assert.Equal(t, len(st.want), len(got))
+	for id, q := range st.want {
+		assert.Equal(t, q, got[id], "qty of %d", id)
+	}
+	rounds := logs.EventsOfType(cdc.EventMaintenance)
+	require.NotEmpty(t, rounds)
+	folded := 0.0
+	for _, e := range rounds {
+		folded += e.Details["delete_files_before"].(float64) - e.Details["delete_files_after"].(float64)
+	}
+	assert.Positive(t, folded, "delete files folded in by compaction")
+	tbl, err := r.tm.Catalog().LoadTable(t.Context(), r.tm.Identifier("orders"))
+	require.NoError(t, err)
+	assert.LessOrEqual(t, len(tbl.Metadata().Snapshots()), 3+5*2, "snapshots expire")
+	offs, err := cdc.TableOffsets(tbl)
+	require.NoError(t, err)
+	for p, e := range st.end {
+		n, _ := offs.Get(topic, p)
+		assert.Equal(t, e, n, "offsets of partition %d survive expiry", p)
+	}
+}

@@ -56,6 +56,16 @@
 // batch_duration_seconds, throughput_records_per_sec, max_lag_seconds) carrying the batch's
 // correlation ID: the correlation_id header of its records, or a new one.
 //
+// # Maintenance and tracing
+//
+// [WithMaintenance] compacts the tables every so many batches ([iceberg.TableManager.Compact]:
+// small files and the equality deletes of merge-on-read commits folded into larger files; scans
+// slow down as delete files pile up) and expires old snapshots; the compaction carries the
+// offsets and the bulk-load position forward so that expiry loses neither. It writes a
+// cdc_maintenance event and counts cdc_compactions. [WithTracing] adds franz-go's kotel hooks:
+// a record's publish, receive and process spans and the span of the Iceberg commit that applies
+// it share one trace.
+//
 // # Assumptions
 //
 // One topic carries one table, as Debezium routes by default. When a topic carries several

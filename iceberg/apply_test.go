@@ -107,3 +107,49 @@ func TestApplyNeedsKey(t *testing.T) {
 	_, err = m.Apply(ctx, tbl, sc, iceberg.Change{Deletes: []arrow.RecordBatch{k}}, nil)
 	assert.ErrorContains(t, err, "no identifier fields")
 }
+
+// After many small merge-on-read commits, compaction folds the data files and drops the equality
+// deletes, carrying the given properties; the rows are unchanged. Expiry then removes old
+// snapshots, keeping the newest.
+func TestCompactAndExpire(t *testing.T) {
+	ctx := t.Context()
+	m := iceberg.NewTableManager(openSQLite(t), "raw")
+	sc := ordersSchema()
+	tbl, err := m.EnsureTable(ctx, "orders", sc)
+	require.NoError(t, err)
+	first := batch(sc, 0, 50)
+	res, err := m.Write(ctx, tbl, sc, iceberg.Batches(first), nil)
+	first.Release()
+	require.NoError(t, err)
+	tbl = res.Table
+	for i := int64(0); i < 20; i++ { // 20 commits: one update and one delete each
+		up := rows(sc, [2]int64{i, 1000 + i})
+		del := keys(49 - i)
+		res, err = m.Apply(ctx, tbl, sc, iceberg.Change{Upserts: []arrow.RecordBatch{up}, Deletes: []arrow.RecordBatch{del}}, nil)
+		up.Release()
+		del.Release()
+		require.NoError(t, err)
+		tbl = res.Table
+	}
+	wantIDs, wantQty := readIDs(t, tbl)
+	require.Len(t, wantIDs, 30)
+
+	cr, err := m.Compact(ctx, tbl, 0, map[string]string{"etlwatch.kafka_offsets": "t:0=99"})
+	require.NoError(t, err)
+	t.Logf("compaction: data files %d -> %d, delete files %d -> %d", cr.DataFilesBefore, cr.DataFilesAfter, cr.DeleteFilesBefore, cr.DeleteFilesAfter)
+	assert.Equal(t, 21, cr.DataFilesBefore)
+	assert.Equal(t, 20, cr.DeleteFilesBefore)
+	assert.Equal(t, 1, cr.DataFilesAfter)
+	assert.Zero(t, cr.DeleteFilesAfter)
+	assert.Equal(t, "t:0=99", iceberg.SnapshotProperties(cr.Table)["etlwatch.kafka_offsets"])
+	ids, qty := readIDs(t, cr.Table)
+	assert.Equal(t, wantIDs, ids)
+	assert.Equal(t, wantQty, qty)
+
+	snaps := len(cr.Table.Metadata().Snapshots())
+	expired, err := m.ExpireSnapshots(ctx, cr.Table, 0, 2)
+	require.NoError(t, err)
+	assert.Len(t, expired.Metadata().Snapshots(), 2, "of %d", snaps)
+	ids, _ = readIDs(t, expired)
+	assert.Equal(t, wantIDs, ids)
+}
