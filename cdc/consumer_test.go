@@ -136,7 +136,10 @@ func TestConsumerAppliesChanges(t *testing.T) {
 			change(topic, keyOf("orders", id), envelope(t, "orders", "d", &order{ID: id}, nil, now)),
 			change(topic, keyOf("orders", id), nil))
 	}
-	recs = append(recs, change(topic, keyOf("orders", 1), []byte(`{"payload": {"op": "c", "after": {`)))
+	recs = append(recs,
+		change(topic, keyOf("orders", 1), []byte(`{"payload": {"op": "c", "after": {`)),                     // invalid JSON
+		change(topic, keyOf("orders", 2), envelope(t, "orders", "x", nil, &order{ID: 2, Qty: i32(2)}, now)), // unknown op
+		change(topic, nil, envelope(t, "orders", "c", nil, &order{ID: 3, Qty: i32(-1)}, now)))               // keyed table, no key
 	r.produce(recs...)
 
 	sink := monitoringtest.NewSink()
@@ -158,7 +161,10 @@ func TestConsumerAppliesChanges(t *testing.T) {
 
 	require.NoError(t, metrics.ForceFlush(context.Background()))
 	assert.EqualValues(t, 120, sink.Total("cdc_events_processed", monitoring.Dimensions{"table": "orders", "namespace": "raw"}))
-	assert.EqualValues(t, 1, sink.Total("cdc_events_failed", nil))
+	assert.EqualValues(t, 3, sink.Total("cdc_events_failed", nil))
+	for _, reason := range []string{"invalid_json", "unknown_op", "missing_key"} {
+		assert.EqualValues(t, 1, sink.Total("cdc_events_failed", monitoring.Dimensions{"reason": reason}), reason)
+	}
 	assert.EqualValues(t, 1, sink.Total("cdc_new_tables", monitoring.Dimensions{"table": "orders"}))
 	assert.Positive(t, sink.Total("cdc_batch_processed", nil))
 	lag, ok := sink.Value("cdc_lag_seconds", monitoring.Dimensions{"table": "orders"})
@@ -176,7 +182,7 @@ func TestConsumerAppliesChanges(t *testing.T) {
 		}
 	}
 	assert.EqualValues(t, 120, processed)
-	require.Len(t, logs.EventsOfType("cdc_event_failed"), 1)
+	require.Len(t, logs.EventsOfType("cdc_event_failed"), 3)
 
 	// The dead letter, with its reason.
 	cons, err := kgo.NewClient(kgo.SeedBrokers(r.cluster.ListenAddrs()...), kgo.ConsumeTopics("dlq"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
@@ -184,17 +190,27 @@ func TestConsumerAppliesChanges(t *testing.T) {
 	defer cons.Close()
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
-	fs := cons.PollFetches(ctx)
-	require.NoError(t, fs.Err0())
-	dl := fs.Records()
-	require.Len(t, dl, 1)
-	headers := map[string]string{}
-	for _, h := range dl[0].Headers {
-		headers[h.Key] = string(h.Value)
+	var dl []*kgo.Record
+	for len(dl) < 3 && ctx.Err() == nil {
+		fs := cons.PollFetches(ctx)
+		require.NoError(t, fs.Err0())
+		dl = append(dl, fs.Records()...)
 	}
-	assert.NotEmpty(t, headers["etlwatch.error.reason"])
-	assert.Equal(t, topic, headers["etlwatch.source.topic"])
-	assert.Equal(t, `{"payload": {"op": "c", "after": {`, string(dl[0].Value))
+	require.Len(t, dl, 3)
+	reasons := map[string]*kgo.Record{}
+	for _, d := range dl {
+		headers := map[string]string{}
+		for _, h := range d.Headers {
+			headers[h.Key] = string(h.Value)
+		}
+		assert.Equal(t, topic, headers["etlwatch.source.topic"])
+		assert.NotEmpty(t, headers["etlwatch.error.message"])
+		reasons[headers["etlwatch.error.reason"]] = d
+	}
+	require.Contains(t, reasons, "invalid_json")
+	assert.Equal(t, `{"payload": {"op": "c", "after": {`, string(reasons["invalid_json"].Value), "the record as it came")
+	assert.Contains(t, reasons, "unknown_op")
+	assert.Contains(t, reasons, "missing_key")
 }
 
 // A consumer that lost Kafka's committed offsets (a new group here) resumes where Iceberg's last
