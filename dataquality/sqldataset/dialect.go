@@ -85,6 +85,16 @@ func (d Dialect) quote(name string) string {
 	return q + strings.ReplaceAll(name, q, q+q) + q
 }
 
+// valueExpr is how the quoted column c is selected for hashing. MySQL's text protocol prints a
+// FLOAT with 6 significant digits (16777215 as 1.67772e+07), so FLOAT is read as DOUBLE, whose
+// text gives back the stored float exactly.
+func (d Dialect) valueExpr(quoted string, c dataquality.Column) string {
+	if d == MySQL && strings.HasPrefix(strings.ToLower(c.DatabaseType), "float") {
+		return "CAST(" + quoted + " AS DOUBLE)"
+	}
+	return quoted
+}
+
 // placeholder returns the n-th (from 1) parameter marker.
 func (d Dialect) placeholder(n int) string {
 	switch d {

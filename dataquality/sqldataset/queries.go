@@ -332,10 +332,12 @@ func (t *Table) scanRange(ctx context.Context, spec dataquality.ChecksumSpec, r 
 		pos[i] = p
 	}
 	qcols := make([]string, len(sel))
+	exprs := make([]string, len(sel))
 	for i, j := range sel {
 		qcols[i] = t.dialect.quote(m.columns[j].Name)
+		exprs[i] = t.dialect.valueExpr(qcols[i], m.columns[j])
 	}
-	rows, err := t.db.QueryContext(ctx, t.dialect.rangeSQL(m.qt, qcols[0], qcols), r.Lo, r.Hi)
+	rows, err := t.db.QueryContext(ctx, t.dialect.rangeSQL(m.qt, qcols[0], exprs), r.Lo, r.Hi)
 	if err != nil {
 		return err
 	}

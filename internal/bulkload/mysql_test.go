@@ -47,8 +47,9 @@ INSERT INTO %[3]s VALUES ('2024-01-01 00:00:00', 'first'), (NULL, NULL), ('2024-
 	t.Cleanup(func() { _, _ = db.Exec("DROP TABLE IF EXISTS " + awkward + ", " + composite + ", " + nokey) })
 	// The reconciled table: an integer key, 3000 rows.
 	seq := p + "_seq"
-	_, err = db.ExecContext(ctx, fmt.Sprintf(`CREATE TABLE %[1]s (id int PRIMARY KEY, amount decimal(12,2), note varchar(20));
-INSERT INTO %[1]s SELECT seq, seq / 100, IF(seq %% 7 = 0, NULL, CONCAT('n', seq)) FROM seq_1_to_3000;`, seq))
+	// FLOAT with more than the 6 significant digits the text protocol prints (16777215 + seq).
+	_, err = db.ExecContext(ctx, fmt.Sprintf(`CREATE TABLE %[1]s (id int PRIMARY KEY, amount decimal(12,2), note varchar(20), f float, day date);
+INSERT INTO %[1]s SELECT seq, seq / 100, IF(seq %% 7 = 0, NULL, CONCAT('n', seq)), 16777215 - seq, DATE '2024-01-01' + INTERVAL seq DAY FROM seq_1_to_3000;`, seq))
 	require.NoError(t, err)
 	t.Cleanup(func() { _, _ = db.Exec("DROP TABLE IF EXISTS " + seq) })
 
