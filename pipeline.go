@@ -288,6 +288,23 @@ func (p *Pipeline) Skipped() []error { return slices.Clone(p.skipped) }
 // MetricsAddr returns the address the Prometheus server listens on, nil without one.
 func (p *Pipeline) MetricsAddr() net.Addr { return p.addr }
 
+// MetricsURLs returns the URLs of the Prometheus server's /metrics and /health, with "localhost"
+// for an unspecified host (":8083"); both are empty without a server.
+func (p *Pipeline) MetricsURLs() (metrics, health string) {
+	if p.addr == nil {
+		return "", ""
+	}
+	host, port, err := net.SplitHostPort(p.addr.String())
+	if err != nil {
+		return "", ""
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	base := "http://" + net.JoinHostPort(host, port)
+	return base + "/metrics", base + "/health"
+}
+
 // Shutdown flushes every sink, then stops the metrics server. ctx bounds the wait. Later calls
 // return the first call's result.
 func (p *Pipeline) Shutdown(ctx context.Context) error {

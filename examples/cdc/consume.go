@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"strings"
 	"sync"
 	"time"
@@ -123,21 +122,7 @@ func (j *consumer) shutdown(stderr io.Writer) {
 }
 
 // urls returns the /metrics and /health URLs of the pipeline's server, empty without one.
-func (j *consumer) urls() (metrics, health string) {
-	addr := j.p.MetricsAddr()
-	if addr == nil {
-		return "", ""
-	}
-	host, port, err := net.SplitHostPort(addr.String())
-	if err != nil {
-		return "", ""
-	}
-	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
-		host = "localhost"
-	}
-	base := "http://" + net.JoinHostPort(host, port)
-	return base + "/metrics", base + "/health"
-}
+func (j *consumer) urls() (metrics, health string) { return j.p.MetricsURLs() }
 
 // consume is the program without --demo: the consumer of one source until a signal.
 func consume(ctx context.Context, o options, stdout, stderr io.Writer) int {

@@ -22,7 +22,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -252,18 +251,4 @@ func resultText(r dataquality.Result) string {
 }
 
 // urls returns the /metrics and /health URLs of the pipeline's server, empty without one.
-func urls(l *bulkload.Loaded) (metrics, health string) {
-	addr := l.Pipeline.MetricsAddr()
-	if addr == nil {
-		return "", ""
-	}
-	host, port, err := net.SplitHostPort(addr.String())
-	if err != nil {
-		return "", ""
-	}
-	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
-		host = "localhost"
-	}
-	base := "http://" + net.JoinHostPort(host, port)
-	return base + "/metrics", base + "/health"
-}
+func urls(l *bulkload.Loaded) (metrics, health string) { return l.Pipeline.MetricsURLs() }
