@@ -674,7 +674,10 @@ func (d *Decoder) snapshot(s *scanner) (Snapshot, *DecodeError) {
 	return 0, &DecodeError{Reason: ReasonInvalidEnvelope, Offset: t.start, Detail: "found " + quoteTok(s.data, t) + ", want a string or boolean"}
 }
 
-func (d *Decoder) transaction(s *scanner, tx *Transaction) *DecodeError {
+// nullableObject reads a JSON object, or null, at s, calling member with the name of each member
+// (the member's value is next in s: member reads or skips it); what names the object in the error
+// when the value is something else.
+func (d *Decoder) nullableObject(s *scanner, what string, member func(name []byte) *DecodeError) *DecodeError {
 	switch s.peek() {
 	case 'n':
 		_, err := s.lit("null", tokNull)
@@ -685,7 +688,7 @@ func (d *Decoder) transaction(s *scanner, tx *Transaction) *DecodeError {
 		if _, err := s.value(); err != nil {
 			return err
 		}
-		return &DecodeError{Reason: ReasonInvalidEnvelope, Offset: start, Detail: "transaction is not an object"}
+		return &DecodeError{Reason: ReasonInvalidEnvelope, Offset: start, Detail: what + " is not an object"}
 	}
 	empty, err := s.objOpen()
 	for !empty {
@@ -697,7 +700,18 @@ func (d *Decoder) transaction(s *scanner, tx *Transaction) *DecodeError {
 			return err
 		}
 		name := d.memberName(s.data, k)
-		var derr *DecodeError
+		if derr := member(name); derr != nil {
+			return derr.at("", string(name))
+		}
+		var more bool
+		more, err = s.objNext()
+		empty = !more
+	}
+	return err
+}
+
+func (d *Decoder) transaction(s *scanner, tx *Transaction) *DecodeError {
+	return d.nullableObject(s, "transaction", func(name []byte) (derr *DecodeError) {
 		switch string(name) {
 		case "id":
 			tx.ID, derr = d.textMember(s)
@@ -708,40 +722,12 @@ func (d *Decoder) transaction(s *scanner, tx *Transaction) *DecodeError {
 		default:
 			derr = s.skip(0)
 		}
-		if derr != nil {
-			return derr.at("", string(name))
-		}
-		var more bool
-		more, err = s.objNext()
-		empty = !more
-	}
-	return err
+		return derr
+	})
 }
 
 func (d *Decoder) message(s *scanner, m *Message) *DecodeError {
-	switch s.peek() {
-	case 'n':
-		_, err := s.lit("null", tokNull)
-		return err
-	case '{':
-	default:
-		start := s.pos
-		if _, err := s.value(); err != nil {
-			return err
-		}
-		return &DecodeError{Reason: ReasonInvalidEnvelope, Offset: start, Detail: "message is not an object"}
-	}
-	empty, err := s.objOpen()
-	for !empty {
-		if err != nil {
-			return err
-		}
-		k, err := s.objKey()
-		if err != nil {
-			return err
-		}
-		name := d.memberName(s.data, k)
-		var derr *DecodeError
+	return d.nullableObject(s, "message", func(name []byte) (derr *DecodeError) {
 		switch string(name) {
 		case "prefix":
 			m.Prefix, derr = d.textMember(s)
@@ -763,14 +749,8 @@ func (d *Decoder) message(s *scanner, m *Message) *DecodeError {
 		default:
 			derr = s.skip(0)
 		}
-		if derr != nil {
-			return derr.at("", string(name))
-		}
-		var more bool
-		more, err = s.objNext()
-		empty = !more
-	}
-	return err
+		return derr
+	})
 }
 
 // buildRows converts the recorded rows into typed values, now that the table is known.
