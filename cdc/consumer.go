@@ -41,6 +41,10 @@ const (
 	// PropPosition is where the bulk load recorded the source position of its snapshot, such as
 	// "oracle_scn:5000" or "postgres_lsn:0/16B3748"; the skip rule reads it.
 	PropPosition = "etlwatch.position"
+	// PropPGSnapshot is where the bulk load of a PostgreSQL source recorded the transaction
+	// snapshot of its read ("xmin:xmax:xip,...", as pg_current_snapshot() prints it); the skip
+	// rule reads it.
+	PropPGSnapshot = "etlwatch.pg_snapshot"
 )
 
 // EventBatchComplete is the event the consumer writes after each batch.
@@ -144,8 +148,10 @@ type tableState struct {
 	schema   *arrow.Schema
 	key      []string
 	offsets  Offsets
-	position string // the bulk load's position, "" when none
-	scn      int64  // the bulk load's Oracle SCN, 0 when none
+	position string      // the bulk load's position, "" when none
+	scn      int64       // the bulk load's Oracle SCN, 0 when none
+	pgsnap   *pgSnapshot // the bulk load's PostgreSQL transaction snapshot, nil when none
+	pgraw    string      // as recorded
 }
 
 // New returns a consumer of the Debezium topics src.CDC names (topics, or every topic whose name
@@ -603,6 +609,9 @@ func (c *Consumer) maintain(ctx context.Context) {
 		if st.position != "" {
 			props[PropPosition] = st.position
 		}
+		if st.pgraw != "" {
+			props[PropPGSnapshot] = st.pgraw
+		}
 		start := c.cfg.now()
 		res, err := c.tm.Compact(ctx, st.tbl, m.TargetFileSize, props)
 		if err != nil {
@@ -702,6 +711,13 @@ func (c *Consumer) state(ctx context.Context, name string) (*tableState, error) 
 		if err := st.load(tbl); err != nil {
 			return nil, err
 		}
+		if v, ok, err := c.tm.LastProperty(ctx, name, PropPGSnapshot); err == nil && ok {
+			if snap, err := parsePGSnapshot(v); err == nil {
+				st.pgsnap, st.pgraw = snap, v
+			} else {
+				c.log(ctx, slog.LevelWarn, name+": unreadable "+PropPGSnapshot+"; no change will be skipped", "error", err.Error())
+			}
+		}
 		if pos, ok, err := c.tm.LastProperty(ctx, name, PropPosition); err == nil && ok {
 			st.position = pos
 			if v, ok := strings.CutPrefix(pos, extract.PositionSCN+":"); ok {
@@ -737,9 +753,14 @@ func (st *tableState) load(tbl *table.Table) error {
 }
 
 // skips reports whether ev's change was certainly in the bulk load's snapshot: for Oracle, a
-// commit SCN at or below the snapshot's SCN. PostgreSQL changes are always applied: an LSN below
-// the snapshot's does not prove the transaction committed before it, and upserts are idempotent.
+// commit SCN at or below the snapshot's SCN; for PostgreSQL, a transaction the snapshot's
+// transaction snapshot shows as committed (an LSN below the snapshot's proves nothing: the
+// transaction may have committed after it). Anything else is applied: upserts are idempotent.
 func (st *tableState) skips(ev *debezium.Event) bool {
+	if st.pgsnap != nil && ev.Source.TxID != "" {
+		xid, err := strconv.ParseUint(ev.Source.TxID, 10, 64)
+		return err == nil && st.pgsnap.committed(xid)
+	}
 	if st.scn <= 0 || ev.Source.CommitSCN == "" {
 		return false
 	}

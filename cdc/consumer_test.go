@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/iceberg-go/table"
 	"github.com/stretchr/testify/assert"
@@ -64,8 +65,11 @@ func (r *rig) produce(recs ...*kgo.Record) {
 	}
 }
 
-// run runs a consumer until Iceberg records every produced offset, then stops it.
-func (r *rig) run(opts ...cdc.Option) {
+// run runs a consumer until the orders table records every produced offset, then stops it.
+func (r *rig) run(opts ...cdc.Option) { r.runTable("orders", opts...) }
+
+// runTable runs a consumer until table records every produced offset, then stops it.
+func (r *rig) runTable(table string, opts ...cdc.Option) {
 	r.t.Helper()
 	c, err := cdc.New(r.src, r.tm, opts...)
 	require.NoError(r.t, err)
@@ -73,7 +77,7 @@ func (r *rig) run(opts ...cdc.Option) {
 	done := make(chan error, 1)
 	go func() { done <- c.Run(ctx) }()
 	require.Eventually(r.t, func() bool {
-		tbl, err := r.tm.Catalog().LoadTable(context.Background(), r.tm.Identifier("orders"))
+		tbl, err := r.tm.Catalog().LoadTable(context.Background(), r.tm.Identifier(table))
 		if err != nil {
 			return false
 		}
@@ -91,10 +95,13 @@ func (r *rig) run(opts ...cdc.Option) {
 	c.Close()
 }
 
-// rows scans the table: qty by id.
-func (r *rig) rows() map[int64]int32 {
+// rows scans the orders table: qty by id.
+func (r *rig) rows() map[int64]int32 { return r.rowsOf("orders", "qty") }
+
+// rowsOf scans table: the integer column col by the integer id, failing on a duplicated id.
+func (r *rig) rowsOf(table, col string) map[int64]int32 {
 	r.t.Helper()
-	tbl, err := r.tm.Catalog().LoadTable(r.t.Context(), r.tm.Identifier("orders"))
+	tbl, err := r.tm.Catalog().LoadTable(r.t.Context(), r.tm.Identifier(table))
 	require.NoError(r.t, err)
 	at, err := tbl.Scan().ToArrowTable(r.t.Context())
 	require.NoError(r.t, err)
@@ -102,14 +109,25 @@ func (r *rig) rows() map[int64]int32 {
 	out := map[int64]int32{}
 	tr := array.NewTableReader(at, 0)
 	defer tr.Release()
+	intAt := func(a arrow.Array, i int) int64 {
+		switch a := a.(type) {
+		case *array.Int32:
+			return int64(a.Value(i))
+		case *array.Int64:
+			return a.Value(i)
+		}
+		r.t.Fatalf("not an integer column: %s", a.DataType())
+		return 0
+	}
 	for tr.Next() {
 		rec := tr.RecordBatch()
-		ids := rec.Column(rec.Schema().FieldIndices("id")[0]).(*array.Int64)
-		qty := rec.Column(rec.Schema().FieldIndices("qty")[0]).(*array.Int32)
+		ids := rec.Column(rec.Schema().FieldIndices("id")[0])
+		vals := rec.Column(rec.Schema().FieldIndices(col)[0])
 		for i := 0; i < ids.Len(); i++ {
-			_, dup := out[ids.Value(i)]
-			require.False(r.t, dup, "id %d twice", ids.Value(i))
-			out[ids.Value(i)] = qty.Value(i)
+			id := intAt(ids, i)
+			_, dup := out[id]
+			require.False(r.t, dup, "id %d twice", id)
+			out[id] = int32(intAt(vals, i))
 		}
 	}
 	return out

@@ -32,10 +32,12 @@
 // # Skipping what the bulk load captured
 //
 // The bulk load records its snapshot position in each table's snapshot summary
-// (etlwatch.position). An Oracle event whose commit_scn is at or below that SCN was in the
-// snapshot and is skipped (cdc_events_skipped). PostgreSQL events are always applied: an LSN
-// below the snapshot's does not prove the transaction committed before it, and upserts by key
-// are idempotent.
+// (etlwatch.position), and for PostgreSQL the snapshot's transaction snapshot
+// ([PropPGSnapshot], "xmin:xmax:xip,..." as pg_current_snapshot() prints it). An event is skipped
+// (cdc_events_skipped) only when its change was certainly in the load: for Oracle, a commit_scn
+// at or below the snapshot SCN; for PostgreSQL, a source.txId the transaction snapshot shows as
+// committed (a change LSN below the snapshot's would prove nothing: its transaction may have
+// committed after the snapshot). Anything else is applied: upserts by key are idempotent.
 //
 // # Bad input
 //

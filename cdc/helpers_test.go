@@ -9,10 +9,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apache/iceberg-go/catalog"
+	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"go.uber.org/goleak"
 
 	"github.com/etlwatch/etlwatch/cdc"
+	"github.com/etlwatch/etlwatch/configloader"
 	"github.com/etlwatch/etlwatch/iceberg"
 )
 
@@ -204,4 +207,17 @@ func caughtUp(tm *iceberg.TableManager, st *stream) bool {
 		}
 	}
 	return true
+}
+
+// openCatalog opens the SQL catalog of warehouse, closed when the test ends.
+func openCatalog(t *testing.T, warehouse string) catalog.Catalog {
+	t.Helper()
+	cat, err := iceberg.OpenCatalog(context.Background(), configloader.Iceberg{Warehouse: warehouse})
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		if c, ok := cat.(interface{ Close() error }); ok {
+			_ = c.Close()
+		}
+	})
+	return cat
 }

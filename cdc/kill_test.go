@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/apache/iceberg-go/catalog"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kfake"
@@ -136,16 +135,4 @@ func TestKilledConsumer(t *testing.T) {
 		assert.Equal(t, q, got[id], fmt.Sprintf("qty of %d", id))
 	}
 	t.Logf("%d kills, %d events, %d rows", kills, events, len(got))
-}
-
-func openCatalog(t *testing.T, warehouse string) catalog.Catalog {
-	t.Helper()
-	cat, err := iceberg.OpenCatalog(context.Background(), configloader.Iceberg{Warehouse: warehouse})
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		if c, ok := cat.(interface{ Close() error }); ok {
-			_ = c.Close()
-		}
-	})
-	return cat
 }

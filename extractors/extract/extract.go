@@ -52,6 +52,11 @@ type Position struct {
 	// Value is the position in the database's own notation, such as "0/16B3748" for an LSN or
 	// "mysql-bin.000003:154" for a binlog file and offset.
 	Value string
+	// Transactions, for PostgreSQL, is the snapshot's transaction snapshot as
+	// pg_current_snapshot() prints it, "xmin:xmax:xip,...": which transactions' changes the
+	// snapshot holds, so that a change-data-capture consumer can skip exactly those (an LSN
+	// alone cannot tell). Empty for other databases.
+	Transactions string
 }
 
 // The kinds of [Position].

@@ -319,6 +319,7 @@ func TestSnapshotConsistency(t *testing.T) {
 	require.NoError(t, conn.QueryRow(ctx, "SELECT $1::text::pg_lsn <= pg_current_wal_lsn()", pos.Value).Scan(&lsnOK))
 	assert.True(t, lsnOK, "LSN %q", pos.Value)
 	assert.Equal(t, "postgres_lsn:"+pos.Value, pos.String())
+	assert.Regexp(t, `^\d+:\d+:[\d,]*$`, pos.Transactions, "the transaction snapshot, as pg_current_snapshot() prints it")
 
 	// Committed by another connection after the snapshot.
 	exec(t, conn, "INSERT INTO "+name+" SELECT g, 1 FROM generate_series(1001, 1500) g")

@@ -44,13 +44,30 @@ func newSnapshot(ctx context.Context, e *Extractor) (*snapshot, error) {
 		conn.Release()
 		return nil, fmt.Errorf("postgres: snapshot: begin: %w", err)
 	}
-	var id, lsn string
-	if err := tx.QueryRow(ctx, `SELECT pg_export_snapshot(), pg_current_wal_lsn()::text`).Scan(&id, &lsn); err != nil {
+	var id, lsn, txs string
+	// pg_current_snapshot() is PostgreSQL 13+; txid_current_snapshot() prints the same before.
+	q := `SELECT pg_export_snapshot(), pg_current_wal_lsn()::text, pg_current_snapshot()::text`
+	if major(conn.Conn().PgConn().ParameterStatus("server_version")) < 13 {
+		q = `SELECT pg_export_snapshot(), pg_current_wal_lsn()::text, txid_current_snapshot()::text`
+	}
+	if err := tx.QueryRow(ctx, q).Scan(&id, &lsn, &txs); err != nil {
 		_ = tx.Rollback(context.WithoutCancel(ctx))
 		conn.Release()
 		return nil, fmt.Errorf("postgres: snapshot: export: %w", err)
 	}
-	return &snapshot{e: e, conn: conn, tx: tx, id: id, pos: extract.Position{Kind: extract.PositionLSN, Value: lsn}}, nil
+	return &snapshot{e: e, conn: conn, tx: tx, id: id, pos: extract.Position{Kind: extract.PositionLSN, Value: lsn, Transactions: txs}}, nil
+}
+
+// major is the major version of a server_version such as "15.20 (Debian ...)" or "9.6.24".
+func major(v string) int {
+	n := 0
+	for _, c := range v {
+		if c < '0' || c > '9' {
+			break
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n
 }
 
 // Position returns the WAL LSN current when the snapshot was taken.

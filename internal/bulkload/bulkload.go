@@ -31,6 +31,9 @@ const (
 	propSource        = "etlwatch.source"
 	propPosition      = "etlwatch.position"
 	propCorrelationID = "etlwatch.correlation_id"
+	// propTransactions is PostgreSQL's transaction snapshot of the load ("xmin:xmax:xip,..."):
+	// the CDC consumer skips exactly the changes of the transactions it shows as committed.
+	propTransactions = "etlwatch.pg_snapshot"
 )
 
 // retryBackoff is the wait before a table's first retry; it doubles on each further retry, up to
@@ -530,6 +533,9 @@ func (j *job) loadTable(ctx context.Context, name string, onBatch func(rows int6
 		propSource:        j.src.Name,
 		propPosition:      j.snap.Position().String(),
 		propCorrelationID: j.p.CorrelationID(),
+	}
+	if txs := j.snap.Position().Transactions; txs != "" {
+		props[propTransactions] = txs
 	}
 	return load(ctx, j.ext, j.snap, j.tm, name, j.bl.ParallelPartitions, props, onBatch)
 }

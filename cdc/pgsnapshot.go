@@ -1,0 +1,53 @@
+package cdc
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// pgSnapshot is a PostgreSQL transaction snapshot, as pg_current_snapshot() prints it:
+// "xmin:xmax:xip1,xip2,...", with 64-bit (epoch-extended) transaction IDs. A transaction below
+// xmin, or below xmax and not in xip, had ended when the snapshot was taken; since only committed
+// transactions produce change events, its changes are in the snapshot.
+type pgSnapshot struct {
+	xmin, xmax uint64
+	xip        map[uint64]bool
+}
+
+func parsePGSnapshot(s string) (*pgSnapshot, error) {
+	parts := strings.Split(s, ":")
+	if len(parts) != 3 {
+		return nil, fmt.Errorf("cdc: PostgreSQL snapshot %q is not xmin:xmax:xip,...", s)
+	}
+	xmin, err1 := strconv.ParseUint(parts[0], 10, 64)
+	xmax, err2 := strconv.ParseUint(parts[1], 10, 64)
+	if err1 != nil || err2 != nil || xmin > xmax {
+		return nil, fmt.Errorf("cdc: PostgreSQL snapshot %q: xmin and xmax must be numbers, xmin <= xmax", s)
+	}
+	snap := &pgSnapshot{xmin: xmin, xmax: xmax, xip: map[uint64]bool{}}
+	if parts[2] != "" {
+		for _, x := range strings.Split(parts[2], ",") {
+			v, err := strconv.ParseUint(x, 10, 64)
+			if err != nil || v < xmin || v >= xmax {
+				return nil, fmt.Errorf("cdc: PostgreSQL snapshot %q: in-progress %q is not between xmin and xmax", s, x)
+			}
+			snap.xip[v] = true
+		}
+	}
+	return snap, nil
+}
+
+// committed reports whether transaction xid had committed when the snapshot was taken. Debezium
+// sends the 32-bit transaction ID; it is placed in the snapshot's epoch (the 32-bit ID nearest
+// below xmax), which is right for any transaction less than 2^31 IDs older than the snapshot.
+func (p *pgSnapshot) committed(xid uint64) bool {
+	if xid <= 0xFFFFFFFF {
+		full := p.xmax&^0xFFFFFFFF | xid
+		if full > p.xmax && full >= 1<<32 {
+			full -= 1 << 32
+		}
+		xid = full
+	}
+	return xid < p.xmin || (xid < p.xmax && !p.xip[xid])
+}
