@@ -140,7 +140,7 @@ func sentMetrics(t *testing.T) map[string]metricKey {
 			monitoring.WithSinks(sink), monitoring.WithEnvironment("prod"), monitoring.WithRuntimeMetrics(),
 			monitoring.WithExportInterval(time.Hour))
 		require.NoError(t, err)
-		exposed.EmitCDC(ctx, m)
+		exposed.EmitCDC(t, m)
 		checker := dataquality.NewChecker(dataquality.WithMetrics(m))
 		checker.ValidateRowCount(ctx, "orders", 1000, 990, 0)
 		require.NoError(t, m.ForceFlush(ctx))

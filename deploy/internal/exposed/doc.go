@@ -6,7 +6,7 @@
 // # Collecting
 //
 // [All] runs the simulator for ten minutes of fake time, feeds its log to the log exporter, and
-// records the CDC consumer's metrics ([EmitCDC]), data-quality results, a failing sink, a
+// runs the real CDC consumer ([EmitCDC]), data-quality results, a failing sink, a
 // dropped measurement and the runtime metrics through an etlwatch collector with a Prometheus
 // sink; it returns every family by name, with its type and label names. [Gather] does the same
 // for any prometheus.Gatherer, [ParseText] for a scraped /metrics body. [Series] turns families

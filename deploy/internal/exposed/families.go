@@ -232,38 +232,6 @@ func (FailingExporter) ForceFlush(context.Context) error { return nil }
 // Shutdown does nothing.
 func (FailingExporter) Shutdown(context.Context) error { return nil }
 
-// CDC dimensions recorded by [EmitCDC].
-var (
-	CDCTableDims     = monitoring.Dimensions{"namespace": "bronze", "table": "orders"}
-	CDCPartitionDims = monitoring.Dimensions{"topic": "bronze.siebel.orders", "partition": "0"}
-)
-
-// EmitCDC records the CDC consumer's metrics as the rules and dashboards expect it to record
-// them (issue 6 §3): the contract between examples/cdc and deploy/. Names, kinds, units and
-// dimensions here are what the consumer must emit:
-//
-//	cdc_lag_seconds                 gauge, UnitSeconds, namespace and table (max across the batch)
-//	cdc_throughput_records_per_sec  gauge, UnitNone (the name keeps its reference form)
-//	cdc_batch_processing_time       duration (a histogram in seconds)
-//	cdc_events_processed            counter
-//	cdc_events_skipped              counter
-//	cdc_events_failed               counter (sent to the dead-letter topic)
-//	cdc_new_tables                  counter
-//	cdc_batch_processed             counter
-//	cdc_kafka_offset_lag            gauge, UnitNone, topic and partition (high watermark - committed)
-func EmitCDC(ctx context.Context, m *monitoring.MetricsCollector) {
-	m.EmitGauge(ctx, "cdc_lag_seconds", 2.1, monitoring.UnitSeconds, CDCTableDims)
-	m.EmitGauge(ctx, "cdc_throughput_records_per_sec", 85.3, monitoring.UnitNone, nil)
-	m.EmitDuration(ctx, "cdc_batch_processing_time", 11700*time.Millisecond, nil)
-	// The dimensions package cdc's consumer gives each metric.
-	m.EmitCounter(ctx, "cdc_events_failed", 1, monitoring.Dimensions{"namespace": CDCTableDims["namespace"], "topic": CDCPartitionDims["topic"], "reason": "invalid_json"})
-	m.EmitCounter(ctx, "cdc_events_processed", 1000, CDCTableDims)
-	m.EmitCounter(ctx, "cdc_events_skipped", 10, CDCTableDims)
-	m.EmitCounter(ctx, "cdc_new_tables", 1, CDCTableDims)
-	m.EmitCounter(ctx, "cdc_batch_processed", 1, nil)
-	m.EmitGauge(ctx, "cdc_kafka_offset_lag", 42, monitoring.UnitNone, CDCPartitionDims)
-}
-
 // Etlwatch returns what an etlwatch job exposes with the CDC metrics, a failed and a passed
 // data-quality check, a sink whose exports fail, a dropped measurement and runtime metrics.
 func Etlwatch(t testing.TB) map[string]Family {
@@ -279,7 +247,7 @@ func Etlwatch(t testing.TB) map[string]Family {
 		monitoring.WithRuntimeMetrics(), monitoring.WithErrorHandler(func(error) {}))
 	require.NoError(t, err)
 	defer m.Shutdown(context.Background())
-	EmitCDC(ctx, m)
+	EmitCDC(t, m)
 	checker := dataquality.NewChecker(dataquality.WithMetrics(m))
 	checker.ValidateRowCount(ctx, "orders", 1000, 990, 0)
 	checker.ValidateRowCount(ctx, "customers", 10, 10, 0)
