@@ -86,7 +86,7 @@ func EmitCDC(t testing.TB, m *monitoring.MetricsCollector) {
 		c.Close()
 	}
 	run(event("c", 1, 10, 500), event("c", 2, 20, 500), event("u", 1, 11, 501), event("d", 2, 0, 502),
-		&kgo.Record{Topic: CDCTopic, Key: []byte(`{"id":2}`)}, // tombstone
+		&kgo.Record{Topic: CDCTopic, Key: []byte(`{"id":2}`)},                                       // tombstone
 		&kgo.Record{Topic: CDCTopic, Key: []byte(`{"id":3}`), Value: []byte(`{"op":"c","after":{`)}, // not JSON: dead-lettered
 		&kgo.Record{Topic: CDCTopic, Value: []byte(fmt.Sprintf(`{"op":"m","source":{"connector":"postgresql","db":"siebel","table":"","ts_ms":%d},"message":{"prefix":"p","content":"aGk="},"ts_ms":%d}`, now, now))})
 
