@@ -493,3 +493,24 @@ func TestConsumerMaintenance(t *testing.T) {
 		assert.Equal(t, e, n, "offsets of partition %d survive expiry", p)
 	}
 }
+
+// topic_prefix picks every topic that starts with it; the correlation_id header of the records
+// is the batch's correlation ID, in its events and in the Iceberg snapshot summary.
+func TestConsumerTopicPrefixAndCorrelation(t *testing.T) {
+	r := newRig(t)
+	r.src.CDC.Topics, r.src.CDC.TopicPrefix = nil, "pg.public."
+	const id = "3f2a9c4e-7b1d-4e8a-9c0f-5d6e7f8a9b0c"
+	rec := change(topic, keyOf("orders", 1), envelope(t, "orders", "c", nil, &order{ID: 1, Qty: i32(1)}, 1))
+	rec.Headers = []kgo.RecordHeader{{Key: "correlation_id", Value: []byte(id)}}
+	r.produce(rec)
+	logs := monitoringtest.NewLogCapture()
+	r.run(cdc.WithLogger(monitoring.NewStructuredLogger("cdc", "pg", logs.Option())))
+
+	assert.Equal(t, map[int64]int32{1: 1}, r.rows())
+	batches := logs.EventsOfType(cdc.EventBatchComplete)
+	require.NotEmpty(t, batches)
+	assert.Equal(t, id, batches[0].CorrelationID)
+	tbl, err := r.tm.Catalog().LoadTable(t.Context(), r.tm.Identifier("orders"))
+	require.NoError(t, err)
+	assert.Equal(t, id, iceberg.SnapshotProperties(tbl)[cdc.PropCorrelationID])
+}
