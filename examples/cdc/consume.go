@@ -16,7 +16,6 @@ import (
 	"github.com/etlwatch/etlwatch/configloader"
 	"github.com/etlwatch/etlwatch/iceberg"
 	"github.com/etlwatch/etlwatch/internal/bulkload"
-	"github.com/etlwatch/etlwatch/monitoring"
 )
 
 // jobName is the job_name of the consumer's metrics and events.
@@ -64,30 +63,13 @@ func openConsumer(ctx context.Context, src *configloader.Source, stdout io.Write
 	return j, nil
 }
 
-// schemaChanged reports a table whose schema the consumer evolved, as the bulk load does: a
-// schema_change event and a schema_changes metric.
+// schemaChanged reports a table whose schema the consumer evolved, as the bulk load does, and
+// keeps it for the demo's summary.
 func (j *consumer) schemaChanged(ctx context.Context, c iceberg.SchemaChange) {
 	j.mu.Lock()
 	j.changes = append(j.changes, c)
 	j.mu.Unlock()
-	table := c.Table[strings.LastIndex(c.Table, ".")+1:]
-	names := func(cs []iceberg.ColumnChange) []string {
-		out := make([]string, len(cs))
-		for i, c := range cs {
-			out[i] = c.Name
-		}
-		return out
-	}
-	j.p.Metrics.EmitCounter(ctx, "schema_changes", 1, monitoring.Dimensions{"table": table})
-	j.p.Logger.LogEvent(ctx, bulkload.EventSchemaChange, monitoring.Details{
-		"table":            table,
-		"iceberg_table":    c.Table,
-		"added_columns":    names(c.Added),
-		"widened_columns":  names(c.Widened),
-		"optional_columns": names(c.Optional),
-		"schema_id":        c.SchemaID,
-		"change":           c.String(),
-	})
+	bulkload.ReportSchemaChange(ctx, j.p, c)
 }
 
 // SchemaChanges returns the schema changes made so far.

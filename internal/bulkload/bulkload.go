@@ -257,9 +257,15 @@ func (j *job) open(ctx context.Context) error {
 	return nil
 }
 
-// schemaChanged reports a table whose schema evolved because the source drifted, as the
-// reference pipeline's SchemaTracker does: a schema_change event and a schema_changes metric.
+// schemaChanged reports a table whose schema evolved because the source drifted.
 func (j *job) schemaChanged(ctx context.Context, c iceberg.SchemaChange) {
+	ReportSchemaChange(ctx, j.p, c)
+}
+
+// ReportSchemaChange reports a table whose schema evolved because the source drifted, as the
+// reference pipeline's SchemaTracker does: a schema_change event, a schema_changes metric and a
+// warning line. The bulk load and the CDC consumer use it as their iceberg.WithSchemaChangeHook.
+func ReportSchemaChange(ctx context.Context, p *etlwatch.Pipeline, c iceberg.SchemaChange) {
 	names := func(cs []iceberg.ColumnChange) []string {
 		out := make([]string, len(cs))
 		for i, c := range cs {
@@ -268,8 +274,8 @@ func (j *job) schemaChanged(ctx context.Context, c iceberg.SchemaChange) {
 		return out
 	}
 	table := c.Table[strings.LastIndex(c.Table, ".")+1:]
-	j.p.Metrics.EmitCounter(ctx, "schema_changes", 1, monitoring.Dimensions{"table": table})
-	j.p.Logger.LogEvent(ctx, EventSchemaChange, monitoring.Details{
+	p.Metrics.EmitCounter(ctx, "schema_changes", 1, monitoring.Dimensions{"table": table})
+	p.Logger.LogEvent(ctx, EventSchemaChange, monitoring.Details{
 		"table":            table,
 		"iceberg_table":    c.Table,
 		"added_columns":    names(c.Added),
@@ -278,7 +284,7 @@ func (j *job) schemaChanged(ctx context.Context, c iceberg.SchemaChange) {
 		"schema_id":        c.SchemaID,
 		"change":           c.String(),
 	})
-	j.log.WarnContext(ctx, fmt.Sprintf("%s: schema changed: %s", table, c))
+	p.Logger.Slog().WarnContext(ctx, fmt.Sprintf("%s: schema changed: %s", table, c))
 }
 
 // EventSchemaChange is the event type written when a table's schema evolved during a load.
