@@ -43,6 +43,18 @@ func writeConfig(t *testing.T, body string) string {
 	return dir
 }
 
+// sampleSource creates a SQLite sample database of rows rows and a sources.yaml whose source
+// "src" loads it into a warehouse beside it; rest is the YAML of the source's other sections,
+// indented by four spaces. It returns the configuration directory and the database's path.
+func sampleSource(t *testing.T, rows int, rest string) (dir, db string) {
+	t.Helper()
+	tmp := t.TempDir()
+	db = filepath.Join(tmp, "sample.db")
+	require.NoError(t, sqlite.CreateSample(t.Context(), db, rows))
+	return writeConfig(t, fmt.Sprintf("sources:\n  src:\n    database_type: sqlite\n    connection:\n      database: %s\n    iceberg:\n      warehouse: %s\n%s",
+		db, filepath.Join(tmp, "warehouse"), rest)), db
+}
+
 type event struct {
 	EventType     string         `json:"event_type"`
 	CorrelationID string         `json:"correlation_id"`
@@ -121,24 +133,14 @@ func checkLoaded(t *testing.T, dir, namespace string, tables []string) {
 
 func TestSQLiteEndToEnd(t *testing.T) {
 	ctx := t.Context()
-	tmp := t.TempDir()
-	db := filepath.Join(tmp, "sample.db")
-	require.NoError(t, sqlite.CreateSample(ctx, db, 2000))
-	dir := writeConfig(t, fmt.Sprintf(`sources:
-  src:
-    database_type: sqlite
-    connection:
-      database: %s
-    bulk_load:
+	dir, _ := sampleSource(t, 2000, `    bulk_load:
       parallel_workers: 2
       max_retries: 1
       namespace: raw
-    iceberg:
-      warehouse: %s
     data_quality:
       check_row_count: true
       on_failure: fail
-`, db, filepath.Join(tmp, "warehouse")))
+`)
 
 	var stdout, stderr bytes.Buffer
 	code := Run(ctx, []string{"--source", "src", "--config-dir", dir, "--partitions", "2"}, &stdout, &stderr)
@@ -340,23 +342,13 @@ func TestEmptyTable(t *testing.T) {
 
 func TestDataQualityFailure(t *testing.T) {
 	ctx := t.Context()
-	tmp := t.TempDir()
-	db := filepath.Join(tmp, "sample.db")
-	require.NoError(t, sqlite.CreateSample(ctx, db, 300))
 	// About one customer in five has no email: the required-columns check fails.
-	dir := writeConfig(t, fmt.Sprintf(`sources:
-  src:
-    database_type: sqlite
-    connection:
-      database: %s
-    iceberg:
-      warehouse: %s
-    data_quality:
+	dir, _ := sampleSource(t, 300, `    data_quality:
       check_row_count: true
       required_columns:
         customers: [email]
       on_failure: fail
-`, db, filepath.Join(tmp, "warehouse")))
+`)
 	var stdout, stderr bytes.Buffer
 	code := Run(ctx, []string{"--source", "src", "--config-dir", dir}, &stdout, &stderr)
 	assert.Equal(t, 1, code, "stdout: %s", stdout.String())
@@ -367,19 +359,9 @@ func TestDataQualityFailure(t *testing.T) {
 
 func TestAfterLoad(t *testing.T) {
 	ctx := t.Context()
-	tmp := t.TempDir()
-	db := filepath.Join(tmp, "sample.db")
-	require.NoError(t, sqlite.CreateSample(ctx, db, 300))
-	dir := writeConfig(t, fmt.Sprintf(`sources:
-  src:
-    database_type: sqlite
-    connection:
-      database: %s
-    bulk_load:
+	dir, _ := sampleSource(t, 300, `    bulk_load:
       namespace: raw
-    iceberg:
-      warehouse: %s
-`, db, filepath.Join(tmp, "warehouse")))
+`)
 
 	var got *Loaded
 	var stdout, stderr bytes.Buffer
@@ -411,23 +393,13 @@ func TestAfterLoad(t *testing.T) {
 // load replaces the rows of the first: the row-count check passes, the table is not doubled.
 func TestSchemaChangeEvent(t *testing.T) {
 	ctx := t.Context()
-	tmp := t.TempDir()
-	db := filepath.Join(tmp, "sample.db")
-	require.NoError(t, sqlite.CreateSample(ctx, db, 500))
-	dir := writeConfig(t, fmt.Sprintf(`sources:
-  src:
-    database_type: sqlite
-    connection:
-      database: %s
-    bulk_load:
+	dir, db := sampleSource(t, 500, `    bulk_load:
       tables: [customers]
       namespace: raw
-    iceberg:
-      warehouse: %s
     data_quality:
       check_row_count: true
       on_failure: fail
-`, db, filepath.Join(tmp, "warehouse")))
+`)
 	var stdout, stderr bytes.Buffer
 	require.Equal(t, 0, Run(ctx, []string{"--source", "src", "--config-dir", dir}, &stdout, &stderr), stderr.String())
 	assert.Empty(t, events(t, stdout.String())[EventSchemaChange])

@@ -3,15 +3,12 @@ package bulkload
 import (
 	"bytes"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/etlwatch/etlwatch/extractors/sqlite"
 )
 
 func TestThousands(t *testing.T) {
@@ -73,19 +70,9 @@ func TestProgressLogLines(t *testing.T) {
 	progressEvery = 0 // a line for every batch
 	t.Cleanup(func() { progressEvery = saved })
 	ctx := t.Context()
-	tmp := t.TempDir()
-	db := filepath.Join(tmp, "sample.db")
-	require.NoError(t, sqlite.CreateSample(ctx, db, 20000))
-	dir := writeConfig(t, fmt.Sprintf(`sources:
-  src:
-    database_type: sqlite
-    connection:
-      database: %s
-    bulk_load:
+	dir, _ := sampleSource(t, 20000, `    bulk_load:
       tables: [orders]
-    iceberg:
-      warehouse: %s
-`, db, filepath.Join(tmp, "warehouse")))
+`)
 
 	var stdout, stderr bytes.Buffer
 	code := Run(ctx, []string{"--source", "src", "--config-dir", dir}, &stdout, &stderr)
