@@ -12,9 +12,9 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/etlwatch/etlwatch/extractors/extract"
+	"github.com/etlwatch/etlwatch/extractors/internal/fanin"
 )
 
 // ErrSnapshotClosed is returned by the methods of a snapshot used after Close.
@@ -163,38 +163,14 @@ func (s *snapshot) Extract(ctx context.Context, table *extract.Table, opts extra
 	}
 	s.e.logf(ctx, table.Name, "extracting with %d reader(s) as of SCN %d", len(shares), s.scn)
 
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(opts.Partitions)
-	out := make(chan arrow.RecordBatch, opts.Partitions)
-	go func() {
-		for _, sh := range shares {
-			g.Go(func() error {
-				q, args := readSQL(s.e.owner, table.Name, exprs, key, s.scn, sh)
-				return readRows(gctx, s.e.db, q, args, table.Schema, apps, opts, out)
-			})
-		}
-		_ = g.Wait()
-		close(out)
-	}()
-
-	var total int64
-	var fnErr error
-	for rec := range out {
-		if fnErr == nil {
-			if fnErr = fn(ctx, rec); fnErr != nil {
-				cancel()
-			} else {
-				total += rec.NumRows()
-			}
-		}
-		rec.Release()
-	}
+	total, fnErr, err := fanin.Run(ctx, shares, opts.Partitions, func(ctx context.Context, sh share, out chan<- arrow.RecordBatch) error {
+		q, args := readSQL(s.e.owner, table.Name, exprs, key, s.scn, sh)
+		return readRows(ctx, s.e.db, q, args, table.Schema, apps, opts, out)
+	}, fn)
 	if fnErr != nil {
 		return total, fnErr
 	}
-	if err := g.Wait(); err != nil {
+	if err != nil {
 		return total, fmt.Errorf("oracle: %s: extract: %w%s", table.Name, err, hint(err))
 	}
 	s.e.logf(ctx, table.Name, "extracted %d rows", total)

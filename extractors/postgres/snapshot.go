@@ -11,9 +11,9 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/etlwatch/etlwatch/extractors/extract"
+	"github.com/etlwatch/etlwatch/extractors/internal/fanin"
 )
 
 // ErrSnapshotClosed is returned by the methods of a snapshot used after Close.
@@ -190,44 +190,20 @@ func (s *snapshot) Extract(ctx context.Context, table *extract.Table, opts extra
 	}
 	s.e.logf(ctx, table.Name, "extracting with %d reader(s) at %s", len(ranges), s.pos)
 
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(opts.Partitions)
-	out := make(chan arrow.RecordBatch, opts.Partitions)
-	go func() {
-		for _, r := range ranges {
-			g.Go(func() error {
-				q, args := base, []any(nil)
-				if !r.all {
-					q += " WHERE " + key + " BETWEEN $1 AND $2"
-					args = []any{r.lo, r.hi}
-				}
-				return s.inSnapshot(gctx, func(tx pgx.Tx) error {
-					return readRows(gctx, tx, q, args, table.Schema, opts, out)
-				})
-			})
+	total, fnErr, err := fanin.Run(ctx, ranges, opts.Partitions, func(ctx context.Context, r keyRange, out chan<- arrow.RecordBatch) error {
+		q, args := base, []any(nil)
+		if !r.all {
+			q += " WHERE " + key + " BETWEEN $1 AND $2"
+			args = []any{r.lo, r.hi}
 		}
-		_ = g.Wait()
-		close(out)
-	}()
-
-	var total int64
-	var fnErr error
-	for rec := range out {
-		if fnErr == nil {
-			if fnErr = fn(ctx, rec); fnErr != nil {
-				cancel()
-			} else {
-				total += rec.NumRows()
-			}
-		}
-		rec.Release()
-	}
+		return s.inSnapshot(ctx, func(tx pgx.Tx) error {
+			return readRows(ctx, tx, q, args, table.Schema, opts, out)
+		})
+	}, fn)
 	if fnErr != nil {
 		return total, fnErr
 	}
-	if err := g.Wait(); err != nil {
+	if err != nil {
 		return total, fmt.Errorf("postgres: %s: extract: %w", table.Name, err)
 	}
 	s.e.logf(ctx, table.Name, "extracted %d rows", total)
