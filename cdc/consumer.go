@@ -104,7 +104,8 @@ type Maintenance struct {
 // since the last round (merge-on-read scans slow down as delete files pile up) and expire its old
 // snapshots. The compaction's snapshot carries the table's offsets and bulk-load position, so
 // neither is lost when older snapshots expire. A round that fails (a commit conflict, say) is
-// logged and retried at the next round; it never stops the consumer. Default: no maintenance.
+// logged and retried at the next round; it never stops the consumer. It wins over the source's
+// cdc.maintenance; default: that, else no maintenance.
 func WithMaintenance(m Maintenance) Option { return func(c *config) { c.maint = m } }
 
 // WithNamespace sets the Iceberg namespace of the tables. Default: bulk_load.namespace, else
@@ -176,6 +177,10 @@ func New(src *configloader.Source, tm *iceberg.TableManager, opts ...Option) (*C
 		return nil, fmt.Errorf("cdc: source %q: cdc.group_id is required", src.Name)
 	}
 	c.batch = cmp.Or(cc.BatchSize, DefaultBatchSize)
+	if c.cfg.maint == (Maintenance{}) && cc.Maintenance.EveryBatches > 0 {
+		c.cfg.maint = Maintenance{EveryBatches: cc.Maintenance.EveryBatches,
+			ExpireOlderThan: cc.Maintenance.ExpireOlderThan, RetainSnapshots: cc.Maintenance.RetainSnapshots}
+	}
 	c.dlq = cc.DeadLetterTopic
 	dec, err := debezium.NewDecoder(debezium.WithHints(c.hint))
 	if err != nil {

@@ -467,9 +467,10 @@ func TestConsumerMaintenance(t *testing.T) {
 	for p, e := range st.end {
 		r.end[p] = e
 	}
+	// From sources.yaml's cdc.maintenance, as a program would configure it.
+	r.src.CDC.Maintenance = configloader.CDCMaintenance{EveryBatches: 5, ExpireOlderThan: time.Nanosecond, RetainSnapshots: 3}
 	logs := monitoringtest.NewLogCapture()
-	r.run(cdc.WithMaintenance(cdc.Maintenance{EveryBatches: 5, ExpireOlderThan: time.Nanosecond, RetainSnapshots: 3}),
-		cdc.WithLogger(monitoring.NewStructuredLogger("cdc", "pg", logs.Option())))
+	r.run(cdc.WithLogger(monitoring.NewStructuredLogger("cdc", "pg", logs.Option())))
 
 	got := r.rows()
 	assert.Equal(t, len(st.want), len(got))

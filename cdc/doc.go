@@ -60,7 +60,7 @@
 //
 // # Maintenance and tracing
 //
-// [WithMaintenance] compacts the tables every so many batches ([iceberg.TableManager.Compact]:
+// [WithMaintenance], or cdc.maintenance in sources.yaml, compacts the tables every so many batches ([iceberg.TableManager.Compact]:
 // small files and the equality deletes of merge-on-read commits folded into larger files; scans
 // slow down as delete files pile up) and expires old snapshots; the compaction carries the
 // offsets and the bulk-load position forward so that expiry loses neither. It writes a

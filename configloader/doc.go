@@ -49,6 +49,10 @@
 //	      group_id: etl-dev_mydb
 //	      batch_size: 500                # >= 1
 //	      dead_letter_topic: etl.dlq
+//	      maintenance:                   # compaction and snapshot expiry; off when absent
+//	        every_batches: 100           # >= 1
+//	        expire_older_than: 24h       # a duration
+//	        retain_snapshots: 50         # the newest snapshots always kept, >= 1
 //	    iceberg:
 //	      catalog: sql                   # sql (default), rest (needs uri) or glue
 //	      uri: sqlite:///var/lib/etl/catalog.db

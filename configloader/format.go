@@ -163,6 +163,13 @@ func (s *Source) node() *yaml.Node {
 	cdc.str("group_id", s.CDC.GroupID)
 	cdc.int("batch_size", s.CDC.BatchSize, false)
 	cdc.str("dead_letter_topic", s.CDC.DeadLetterTopic)
+	maint := newMapping()
+	maint.int("every_batches", s.CDC.Maintenance.EveryBatches, false)
+	if d := s.CDC.Maintenance.ExpireOlderThan; d != 0 {
+		maint.str("expire_older_than", formatDuration(d))
+	}
+	maint.int("retain_snapshots", s.CDC.Maintenance.RetainSnapshots, false)
+	cdc.add("maintenance", maint.n)
 	m.add("cdc", cdc.n)
 
 	ice := newMapping()

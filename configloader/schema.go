@@ -17,13 +17,14 @@ import (
 // The keys and values allowed at each level of sources.yaml, in the order the documentation
 // shows them.
 var (
-	topKeys        = []string{"sources"}
-	sourceKeys     = []string{"database_type", "connection", "bulk_load", "cdc", "iceberg", "monitoring", "data_quality"}
-	connectionKeys = []string{"host", "port", "database", "service_name", "schema", "username", "password", "dsn", "options"}
-	bulkLoadKeys   = []string{"parallel_workers", "parallel_partitions", "max_retries", "tables", "table_filter", "namespace"}
-	cdcKeys        = []string{"brokers", "topics", "topic_prefix", "group_id", "batch_size", "dead_letter_topic"}
-	icebergKeys    = []string{"catalog", "uri", "warehouse", "namespace"}
-	monitoringKeys = []string{"enable_cloudwatch", "cloudwatch_namespace", "otlp", "dynatrace", "prometheus",
+	topKeys         = []string{"sources"}
+	sourceKeys      = []string{"database_type", "connection", "bulk_load", "cdc", "iceberg", "monitoring", "data_quality"}
+	connectionKeys  = []string{"host", "port", "database", "service_name", "schema", "username", "password", "dsn", "options"}
+	bulkLoadKeys    = []string{"parallel_workers", "parallel_partitions", "max_retries", "tables", "table_filter", "namespace"}
+	cdcKeys         = []string{"brokers", "topics", "topic_prefix", "group_id", "batch_size", "dead_letter_topic", "maintenance"}
+	maintenanceKeys = []string{"every_batches", "expire_older_than", "retain_snapshots"}
+	icebergKeys     = []string{"catalog", "uri", "warehouse", "namespace"}
+	monitoringKeys  = []string{"enable_cloudwatch", "cloudwatch_namespace", "otlp", "dynatrace", "prometheus",
 		"export_interval", "environment", "required_sinks"}
 	otlpKeys        = []string{"endpoint", "protocol"}
 	dynatraceKeys   = []string{"endpoint", "api_token"}
@@ -232,6 +233,17 @@ func (c *checker) cdc(n *yaml.Node, path string, d *CDC) {
 			setIf(&d.BatchSize)(c.integer(v, path, 1, math.MaxInt32, "an integer >= 1"))
 		case "dead_letter_topic":
 			setIf(&d.DeadLetterTopic)(c.str(v, path))
+		case "maintenance":
+			c.fields(v, path, maintenanceKeys, func(key string, v *yaml.Node, path string) {
+				switch key {
+				case "every_batches":
+					setIf(&d.Maintenance.EveryBatches)(c.integer(v, path, 1, math.MaxInt32, "an integer >= 1"))
+				case "expire_older_than":
+					setIf(&d.Maintenance.ExpireOlderThan)(c.duration(v, path))
+				case "retain_snapshots":
+					setIf(&d.Maintenance.RetainSnapshots)(c.integer(v, path, 1, math.MaxInt32, "an integer >= 1"))
+				}
+			})
 		}
 	})
 	if len(d.Topics) > 0 && d.TopicPrefix != "" {

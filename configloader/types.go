@@ -62,6 +62,16 @@ type CDC struct {
 	GroupID         string // group_id
 	BatchSize       int    // batch_size
 	DeadLetterTopic string // dead_letter_topic
+	// Maintenance (maintenance:) makes the consumer compact its tables and expire their old
+	// snapshots now and then; zero values leave it off.
+	Maintenance CDCMaintenance
+}
+
+// CDCMaintenance configures the CDC consumer's table maintenance (cdc.maintenance:).
+type CDCMaintenance struct {
+	EveryBatches    int           // every_batches: batches between two rounds, >= 1
+	ExpireOlderThan time.Duration // expire_older_than: snapshots older than this are expired
+	RetainSnapshots int           // retain_snapshots: the newest snapshots always kept, >= 1
 }
 
 // Iceberg configures the Iceberg catalog (iceberg:).

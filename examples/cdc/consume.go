@@ -53,9 +53,13 @@ func openConsumer(ctx context.Context, src *configloader.Source, stdout io.Write
 	}
 	ns := cmp.Or(src.BulkLoad.Namespace, src.Iceberg.Namespace, src.Name)
 	j.tm = iceberg.NewTableManager(cat, ns, iceberg.WithLogger(p.Logger.Slog()), iceberg.WithSchemaChangeHook(j.schemaChanged))
-	// Compact the tables every 100 batches and keep a day of snapshots (at least 50).
-	maint := cdc.Maintenance{EveryBatches: 100, ExpireOlderThan: 24 * time.Hour, RetainSnapshots: 50}
-	j.c, err = cdc.New(src, j.tm, cdc.WithMetrics(p.Metrics), cdc.WithLogger(p.Logger), cdc.WithNamespace(ns), cdc.WithMaintenance(maint))
+	opts := []cdc.Option{cdc.WithMetrics(p.Metrics), cdc.WithLogger(p.Logger), cdc.WithNamespace(ns)}
+	if src.CDC.Maintenance.EveryBatches == 0 {
+		// No cdc.maintenance in sources.yaml: compact the tables every 100 batches and keep a
+		// day of snapshots (at least 50).
+		opts = append(opts, cdc.WithMaintenance(cdc.Maintenance{EveryBatches: 100, ExpireOlderThan: 24 * time.Hour, RetainSnapshots: 50}))
+	}
+	j.c, err = cdc.New(src, j.tm, opts...)
 	if err != nil {
 		j.shutdown(nil)
 		return nil, err
