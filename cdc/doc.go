@@ -60,10 +60,11 @@
 //
 // # Maintenance and tracing
 //
-// [WithMaintenance], or cdc.maintenance in sources.yaml, compacts the tables every so many batches ([iceberg.TableManager.Compact]:
-// small files and the equality deletes of merge-on-read commits folded into larger files; scans
-// slow down as delete files pile up) and expires old snapshots; the compaction carries the
-// offsets and the bulk-load position forward so that expiry loses neither. It writes a
+// [WithMaintenance], or cdc.maintenance in sources.yaml, compacts the tables every so many
+// batches ([iceberg.TableManager.Compact]: small files and the equality deletes of merge-on-read
+// commits folded into larger files; scans slow down as delete files pile up) and expires old
+// snapshots; the compaction carries the offsets and the bulk-load position forward so that
+// expiry loses neither. It writes a
 // cdc_maintenance event and counts cdc_compactions. [WithTracing] adds franz-go's kotel hooks:
 // a record's publish, receive and process spans and the span of the Iceberg commit that applies
 // it share one trace.
