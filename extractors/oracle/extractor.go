@@ -36,10 +36,25 @@ type config struct {
 }
 
 // WithSchema sets the schema (owner) whose tables the extractor lists and reads, exactly as the
-// catalog spells it: "HR", not "hr", for a schema created without quotes. The default is the
-// connection user's schema, its name upper-cased, or when the username is not known (an external
+// catalog spells it: "HR", not "hr", for a schema created without quotes. It wins over the
+// source's connection.schema; the default is the connection user's schema, its name upper-cased, or when the username is not known (an external
 // or wallet login) the answer of SELECT USER FROM DUAL. An empty name keeps the default.
-func WithSchema(owner string) Option { return func(c *config) { c.owner = owner } }
+func WithSchema(owner string) Option {
+	return func(c *config) {
+		if owner != "" {
+			c.owner = owner
+		}
+	}
+}
+
+// newConfig is the configuration of [Open]: the source's connection.schema, then opts.
+func newConfig(src *configloader.Source, opts []Option) config {
+	cfg := config{owner: src.Connection.Schema, logger: slog.New(slog.DiscardHandler)}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	return cfg
+}
 
 // WithLogger sets the logger that receives progress messages, each prefixed with "{TABLE}: ".
 // The default discards them; a nil logger keeps the default.
@@ -72,10 +87,7 @@ func Open(ctx context.Context, src *configloader.Source, opts ...Option) (*Extra
 	if src == nil {
 		return nil, errors.New("oracle: open: source is nil")
 	}
-	cfg := config{logger: slog.New(slog.DiscardHandler)}
-	for _, o := range opts {
-		o(&cfg)
-	}
+	cfg := newConfig(src, opts)
 	if strings.IndexByte(cfg.owner, 0) >= 0 {
 		return nil, fmt.Errorf("oracle: open: schema %q holds a NUL character", cfg.owner)
 	}
