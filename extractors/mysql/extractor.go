@@ -20,6 +20,7 @@ import (
 	"github.com/etlwatch/etlwatch/dataquality/sqldataset"
 	"github.com/etlwatch/etlwatch/extractors/extract"
 	"github.com/etlwatch/etlwatch/extractors/internal/openset"
+	"github.com/etlwatch/etlwatch/extractors/internal/sqlnames"
 )
 
 // ErrClosed is returned by the methods of an [Extractor] used after Close.
@@ -200,21 +201,9 @@ func (e *Extractor) Tables(ctx context.Context) ([]string, error) {
 	if err := e.check(); err != nil {
 		return nil, err
 	}
-	rows, err := e.db.QueryContext(ctx, `SELECT table_name FROM information_schema.tables
+	names, err := sqlnames.Strings(ctx, e.db, `SELECT table_name FROM information_schema.tables
 WHERE table_schema = ? AND table_type = 'BASE TABLE'`, e.database)
 	if err != nil {
-		return nil, fmt.Errorf("mysql: list tables of database %q: %w", e.database, err)
-	}
-	defer rows.Close()
-	var names []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, fmt.Errorf("mysql: list tables of database %q: %w", e.database, err)
-		}
-		names = append(names, n)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("mysql: list tables of database %q: %w", e.database, err)
 	}
 	sort.Strings(names) // byte order, whatever the database's collation

@@ -13,6 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/decimal128"
 
 	"github.com/etlwatch/etlwatch/extractors/extract"
+	"github.com/etlwatch/etlwatch/extractors/internal/sqlnames"
 )
 
 // querier is what describe needs from a pool or a connection.
@@ -43,7 +44,7 @@ func describe(ctx context.Context, q querier, database, table string) (*extract.
 	if len(cols) == 0 {
 		return nil, fmt.Errorf("mysql: describe %s.%s: no such table in database %q", database, table, database)
 	}
-	pk, err := queryStrings(ctx, q, primaryKeySQL, database, table)
+	pk, err := sqlnames.Strings(ctx, q, primaryKeySQL, database, table)
 	if err != nil {
 		return nil, fmt.Errorf("mysql: describe %s.%s: primary key: %w", database, table, err)
 	}
@@ -75,23 +76,6 @@ func queryColumns(ctx context.Context, q querier, database, table string) ([]col
 		cols = append(cols, c)
 	}
 	return cols, rows.Err()
-}
-
-func queryStrings(ctx context.Context, q querier, query string, args ...any) ([]string, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
 }
 
 // arrowType maps a column to an Arrow type by its data_type and column_type.

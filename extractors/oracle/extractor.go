@@ -19,6 +19,7 @@ import (
 	"github.com/etlwatch/etlwatch/dataquality/sqldataset"
 	"github.com/etlwatch/etlwatch/extractors/extract"
 	"github.com/etlwatch/etlwatch/extractors/internal/openset"
+	"github.com/etlwatch/etlwatch/extractors/internal/sqlnames"
 )
 
 // ErrClosed is returned by the methods of an [Extractor] used after Close.
@@ -265,7 +266,7 @@ func (e *Extractor) Tables(ctx context.Context) ([]string, error) {
 	if err := e.check(); err != nil {
 		return nil, err
 	}
-	names, err := queryStrings(ctx, e.db, tablesSQL, e.owner)
+	names, err := sqlnames.Strings(ctx, e.db, tablesSQL, e.owner)
 	if err != nil {
 		return nil, fmt.Errorf("oracle: list tables of schema %q: %w", e.owner, err)
 	}
@@ -287,7 +288,7 @@ func (e *Extractor) Describe(ctx context.Context, table string) (*extract.Table,
 	if len(cols) == 0 {
 		return nil, fmt.Errorf("oracle: describe %s.%s: no such table in schema %q (names are case-sensitive; unquoted names are upper case)", e.owner, table, e.owner)
 	}
-	pk, err := queryStrings(ctx, e.db, primaryKeySQL, e.owner, table)
+	pk, err := sqlnames.Strings(ctx, e.db, primaryKeySQL, e.owner, table)
 	if err != nil {
 		return nil, fmt.Errorf("oracle: describe %s.%s: primary key: %w", e.owner, table, err)
 	}

@@ -59,23 +59,6 @@ func queryColumns(ctx context.Context, q querier, owner, table string) ([]column
 	return cols, rows.Err()
 }
 
-func queryStrings(ctx context.Context, q querier, query string, args ...any) ([]string, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
-}
-
 // newTable maps the catalog's columns and primary key to an [extract.Table], or returns an
 // [*extract.UnsupportedTypeError] for the first column without a mapping.
 func newTable(table string, cols []column, pk []string) (*extract.Table, error) {
