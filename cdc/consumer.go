@@ -712,18 +712,22 @@ func (c *Consumer) state(ctx context.Context, name string) (*tableState, error) 
 	}
 	st = &tableState{name: name, offsets: Offsets{}}
 	tbl, err := c.tm.Catalog().LoadTable(ctx, c.tm.Identifier(name))
+	if err != nil && !errors.Is(err, catalog.ErrNoSuchTable) {
+		// Not "no such table": a catalog that cannot answer must not pass for an empty one.
+		return nil, fmt.Errorf("cdc: load table %s: %w", name, err)
+	}
 	if err == nil {
 		if err := st.load(tbl); err != nil {
 			return nil, err
 		}
-		if v, ok, err := c.tm.LastProperty(ctx, name, PropPGSnapshot); err == nil && ok {
+		if v, ok := iceberg.LastPropertyOf(tbl, PropPGSnapshot); ok {
 			if snap, err := parsePGSnapshot(v); err == nil {
 				st.pgsnap, st.pgraw = snap, v
 			} else {
 				c.log(ctx, slog.LevelWarn, name+": unreadable "+PropPGSnapshot+"; no change will be skipped", "error", err.Error())
 			}
 		}
-		if pos, ok, err := c.tm.LastProperty(ctx, name, PropPosition); err == nil && ok {
+		if pos, ok := iceberg.LastPropertyOf(tbl, PropPosition); ok {
 			st.position = pos
 			if v, ok := strings.CutPrefix(pos, extract.PositionSCN+":"); ok {
 				st.scn, _ = strconv.ParseInt(v, 10, 64)

@@ -232,10 +232,16 @@ func (m *TableManager) LastProperty(ctx context.Context, name, key string) (valu
 	if err != nil {
 		return "", false, fmt.Errorf("iceberg: load table %s: %w", dotted(m.Identifier(name)), err)
 	}
+	value, ok = LastPropertyOf(tbl, key)
+	return value, ok, nil
+}
+
+// LastPropertyOf is [TableManager.LastProperty] on a table already loaded.
+func LastPropertyOf(tbl *table.Table, key string) (value string, ok bool) {
 	for s := tbl.CurrentSnapshot(); s != nil; {
 		if s.Summary != nil {
 			if v, ok := s.Summary.Properties[key]; ok {
-				return v, true, nil
+				return v, true
 			}
 		}
 		if s.ParentSnapshotID == nil {
@@ -243,10 +249,8 @@ func (m *TableManager) LastProperty(ctx context.Context, name, key string) (valu
 		}
 		s = tbl.SnapshotByID(*s.ParentSnapshotID)
 	}
-	if v, ok := tbl.Properties()[key]; ok {
-		return v, true, nil
-	}
-	return "", false, nil
+	v, ok := tbl.Properties()[key]
+	return v, ok
 }
 
 // checkUnsigned fails for a uint64 value Iceberg's long cannot hold. Iceberg has no unsigned
