@@ -449,30 +449,18 @@ func (c *Consumer) processBatch(ctx context.Context, fetches kgo.Fetches) error 
 	collect := func(r *kgo.Record) error {
 		ev, err := c.dec.Decode(r.Key, r.Value)
 		if err != nil {
-			if err := fail(r, err); err != nil {
-				return err
-			}
-			return nil
+			return fail(r, err)
 		}
 		switch ev.Op {
 		case debezium.OpTombstone: // the delete before it did the work
-			if err := passed(r); err != nil {
-				return err
-			}
-			return nil
+			return passed(r)
 		case debezium.OpMessage:
 			c.count(ctx, "cdc_messages", 1, monitoring.Dimensions{"topic": r.Topic})
-			if err := passed(r); err != nil {
-				return err
-			}
-			return nil
+			return passed(r)
 		}
 		name := ev.Source.Table
 		if name == "" {
-			if err := fail(r, &debezium.DecodeError{Reason: "missing_table", Path: "payload.source.table", Err: errors.New("the event names no table")}); err != nil {
-				return err
-			}
-			return nil
+			return fail(r, &debezium.DecodeError{Reason: "missing_table", Path: "payload.source.table", Err: errors.New("the event names no table")})
 		}
 		c.topics[r.Topic] = name
 		tb, err := c.tableBatch(ctx, batches, name)
