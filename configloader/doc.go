@@ -131,7 +131,12 @@
 // (database_type: postgresql) and unset variables are all mistakes. A YAML syntax error stops the
 // check and names only a line. A file larger than [MaxFileSize] is rejected, checking stops after
 // [MaxErrors] mistakes, and the values visited are bounded, counting each use of an alias, so that
-// an alias bomb ("billion laughs") is an error rather than an exhausted machine.
+// an alias bomb ("billion laughs") is an error rather than an exhausted machine. So are the bytes
+// read: keys and values, with their ${} references expanded and each use of an alias counted
+// again, may add up to [MaxExpandedSize] (8 MiB). A value is expanded once however many aliases
+// use it. Going over is a mistake at the value that went over:
+//
+//	sources.yaml:10:40: sources.s7.connection.host: found more than 8388608 bytes (8 MiB) of keys and values, counting ${} references expanded and each use of an alias again; allowed: ...
 //
 // # Secrets
 //

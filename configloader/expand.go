@@ -18,6 +18,7 @@ type expansion struct {
 	text        string
 	substituted bool // a reference was replaced: the caller resolves the text's type again
 	fromEnv     bool // the text holds the value of a variable, which error messages must not show
+	tooLarge    bool // the text would be longer than the limit given to expand; text is then empty
 	problems    []expandProblem
 }
 
@@ -25,39 +26,57 @@ type expansion struct {
 // its value or, when it is unset or empty, with default (taken literally up to the first }), and
 // $$ with $. A $ followed by anything else is kept. The problems never quote s, which may be a
 // secret; they name the variables, and when secret is set not even a malformed name.
-func expand(s string, lookup func(string) (string, bool), secret bool) expansion {
+//
+// The text is at most limit bytes: expand stops as soon as it would be longer and reports
+// tooLarge, so that a value that names a large variable many times costs no more than limit.
+func expand(s string, lookup func(string) (string, bool), secret bool, limit int) expansion {
 	if !strings.Contains(s, "$") {
+		if len(s) > limit {
+			return expansion{tooLarge: true}
+		}
 		return expansion{text: s}
 	}
+	// The text is gathered as parts, each a piece of s or a variable's value, and joined once
+	// when its length is known to be within limit.
 	var e expansion
-	var b strings.Builder
-	b.Grow(len(s))
+	var parts []string
+	size := 0
+	add := func(p string) bool {
+		size += len(p)
+		parts = append(parts, p)
+		return size <= limit
+	}
+	lit := 0 // the start of the literal text not yet added
 	for i := 0; i < len(s); {
-		c := s[i]
-		if c != '$' || i+1 >= len(s) {
-			b.WriteByte(c)
+		if s[i] != '$' || i+1 >= len(s) {
 			i++
 			continue
 		}
 		switch s[i+1] {
 		case '$':
-			b.WriteByte('$')
+			if !add(s[lit : i+1]) { // up to and with one $
+				return expansion{tooLarge: true}
+			}
 			i += 2
+			lit = i
 			continue
 		case '{':
 		default:
-			b.WriteByte('$')
 			i++
 			continue
 		}
+		if !add(s[lit:i]) {
+			return expansion{tooLarge: true}
+		}
+		lit = i
 		end := strings.IndexByte(s[i+2:], '}')
 		if end < 0 {
 			e.problems = append(e.problems, expandProblem{found: "a ${ without a closing }", allowed: allowedReference})
-			b.WriteString(s[i:])
 			break
 		}
 		ref := s[i+2 : i+2+end]
 		i += 2 + end + 1
+		lit = i
 		name, def, hasDefault := strings.Cut(ref, ":-")
 		if !validName(name) {
 			found := "a ${} reference to " + quoteName(name) + ", which is not a variable name"
@@ -71,9 +90,13 @@ func expand(s string, lookup func(string) (string, bool), secret bool) expansion
 		v, ok := lookup(name)
 		switch {
 		case hasDefault && (!ok || v == ""):
-			b.WriteString(def)
+			if !add(def) {
+				return expansion{tooLarge: true}
+			}
 		case ok:
-			b.WriteString(v)
+			if !add(v) {
+				return expansion{tooLarge: true}
+			}
 			e.fromEnv = e.fromEnv || v != ""
 		default:
 			e.problems = append(e.problems, expandProblem{
@@ -82,7 +105,10 @@ func expand(s string, lookup func(string) (string, bool), secret bool) expansion
 			})
 		}
 	}
-	e.text = b.String()
+	if !add(s[lit:]) {
+		return expansion{tooLarge: true}
+	}
+	e.text = strings.Join(parts, "")
 	return e
 }
 

@@ -33,6 +33,12 @@ const (
 	maxVisits = 200_000
 	// maxMergeDepth bounds merge keys (<<) that merge mappings that merge mappings.
 	maxMergeDepth = 8
+	// MaxExpandedSize bounds the bytes of the keys and values checking reads, 8 MiB: each value
+	// counts with its ${} references expanded, and each use of an alias (*name) counts again. A
+	// file within [MaxFileSize] that uses no alias and no variable stays well under it; a value
+	// that names a large variable, used many times, or an alias bomb of long strings ends with a
+	// [FieldError] at the value that went over, instead of exhausting memory.
+	MaxExpandedSize = 8 << 20
 )
 
 // YAML tags of resolved scalars.
@@ -51,8 +57,25 @@ type checker struct {
 	lookup  func(string) (string, bool)
 	errs    []*FieldError
 	visits  int
-	stopped bool // too many mistakes or visits: no more checks
+	size    int  // bytes of keys and values read, counted against MaxExpandedSize
+	stopped bool // too many mistakes, visits or bytes: no more checks
 	full    bool // stopped because of MaxErrors
+	// expanded holds the expansion of each scalar already read, so that a value used through many
+	// aliases is expanded (and allocated) once.
+	expanded map[expandKey]expanded
+}
+
+// expanded is the expansion of a scalar and the tag of its text.
+type expanded struct {
+	expansion
+	tag string
+}
+
+// expandKey names one expansion of a scalar: its node, and whether it was read as a secret
+// (which changes the wording of its problems).
+type expandKey struct {
+	node   *yaml.Node
+	secret bool
 }
 
 // fail records a mistake at n (with no position when n is nil). Nothing is recorded once the checker
@@ -84,6 +107,23 @@ func (c *checker) visit(n *yaml.Node, path string) bool {
 		c.stopped = true
 		return false
 	}
+	return true
+}
+
+// charge counts bytes against MaxExpandedSize and reports whether checking goes on. Going over
+// is a mistake at n, and stops the checks.
+func (c *checker) charge(n *yaml.Node, path string, bytes int) bool {
+	if c.stopped {
+		return false
+	}
+	if bytes > MaxExpandedSize-c.size {
+		c.fail(n, path, fmt.Sprintf("more than %d bytes (%d MiB) of keys and values, "+
+			"counting ${} references expanded and each use of an alias again", MaxExpandedSize, MaxExpandedSize>>20),
+			"", "a smaller file, fewer uses of aliases (*name) of long values, or shorter environment variables")
+		c.stopped = true
+		return false
+	}
+	c.size += bytes
 	return true
 }
 
@@ -231,6 +271,9 @@ func (c *checker) collect(m *yaml.Node, path string, depth int, taken map[string
 		if !c.visit(k, path) {
 			return
 		}
+		if rk := resolve(k); rk != nil && rk.Kind == yaml.ScalarNode && !c.charge(k, path, len(rk.Value)) {
+			return
+		}
 		if k.Kind == yaml.ScalarNode && k.Tag == tagMerge {
 			merges = append(merges, v)
 			continue
@@ -349,22 +392,52 @@ func (c *checker) scalar(n *yaml.Node, path, allowed string, secret bool) (s sca
 		c.fail(n, path, describe(n, secret), "", allowed)
 		return s, false
 	}
-	e := expand(r.Value, c.lookup, secret)
+	e := c.expand(r, secret)
+	size := len(e.text)
+	if e.tooLarge {
+		size = MaxExpandedSize + 1
+	}
+	if !c.charge(n, path, size) {
+		return s, false
+	}
 	for _, pr := range e.problems {
 		c.fail(n, path, pr.found, "", pr.allowed)
 	}
 	if len(e.problems) > 0 {
 		return s, false
 	}
-	s = scalar{node: r, text: e.text, tag: r.Tag, substituted: e.substituted, fromEnv: e.fromEnv}
-	if e.substituted {
-		s.tag = resolvePlain(e.text)
-	}
+	s = scalar{node: r, text: e.text, tag: e.tag, substituted: e.substituted, fromEnv: e.fromEnv}
 	if s.tag == tagNull || e.text == "" {
 		return s, false
 	}
 	return s, true
 }
+
+// expand expands the scalar r once, however many aliases use it: later calls return the same
+// text, without allocating it again. tag is r's tag, or the tag of the text when a reference was
+// replaced.
+func (c *checker) expand(r *yaml.Node, secret bool) expanded {
+	key := expandKey{r, secret}
+	if e, ok := c.expanded[key]; ok {
+		return e
+	}
+	e := expanded{expansion: expand(r.Value, c.lookup, secret, MaxExpandedSize-c.size), tag: r.Tag}
+	if e.tooLarge {
+		return e // checking stops
+	}
+	if e.substituted {
+		e.tag = resolvePlain(e.text)
+	}
+	if c.expanded == nil {
+		c.expanded = map[expandKey]expanded{}
+	}
+	c.expanded[key] = e
+	return e
+}
+
+// numberBytes are the bytes of the texts strconv.ParseInt and strconv.ParseFloat accept:
+// digits, signs, points, exponents, hexadecimal digits and prefixes, underscores, Inf and NaN.
+const numberBytes = "0123456789+-._eEpPxXabcdfABCDFiInNtTyY"
 
 // resolvePlain is the YAML 1.2 core schema tag of text as a plain scalar, for values produced by
 // ${} expansion.
@@ -374,6 +447,9 @@ func resolvePlain(text string) string {
 		return tagNull
 	case "true", "True", "TRUE", "false", "False", "FALSE":
 		return tagBool
+	}
+	if strings.Trim(text, numberBytes) != "" {
+		return tagStr // not a number, and strconv need not copy a long text into its error
 	}
 	if _, err := strconv.ParseInt(text, 10, 64); err == nil {
 		return tagInt
@@ -561,14 +637,17 @@ func quote(s string) string {
 	return strconv.Quote(truncate(s))
 }
 
-// truncate shortens s to 40 characters.
+// truncate shortens s to 40 characters. It reads no further than the 41st, however long s is.
 func truncate(s string) string {
 	const max = 40
-	if utf8.RuneCountInString(s) <= max {
-		return s
+	for i, n := 0, 0; i < len(s); n++ {
+		if n == max {
+			return strings.ToValidUTF8(s[:i], "\uFFFD") + "..."
+		}
+		_, size := utf8.DecodeRuneInString(s[i:])
+		i += size
 	}
-	r := []rune(s)
-	return string(r[:max]) + "..."
+	return s
 }
 
 // joinPath appends key to a dotted path.
