@@ -48,7 +48,7 @@
 //	      topic_prefix: dbserver1.ETL    # or topics: [...], not both
 //	      group_id: etl-dev_mydb
 //	      batch_size: 500                # >= 1
-//	      dead_letter_topic: etl.dlq
+//	      dead_letter_topic: etl.dlq     # not in topics, not under topic_prefix (it would be read back)
 //	      maintenance:                   # compaction and snapshot expiry; off when absent
 //	        every_batches: 100           # >= 1
 //	        expire_older_than: 24h       # a duration
@@ -128,7 +128,10 @@
 // characters (from "${DB_PORT}")"), since variables often hold credentials.
 //
 // Unknown keys, duplicate keys, values of the wrong type, values out of range, unknown names
-// (database_type: postgresql) and unset variables are all mistakes. A YAML syntax error stops the
+// (database_type: postgresql) and unset variables are all mistakes. So is a
+// cdc.dead_letter_topic that the consumer would read back as changes, one of cdc.topics or one
+// that starts with cdc.topic_prefix (pg.dlq under topic_prefix: pg.): every dead letter would
+// fail again and be sent again, forever. A YAML syntax error stops the
 // check and names only a line. A file larger than [MaxFileSize] is rejected, checking stops after
 // [MaxErrors] mistakes, and the values visited are bounded, counting each use of an alias, so that
 // an alias bomb ("billion laughs") is an error rather than an exhausted machine. So are the bytes

@@ -7,6 +7,7 @@ import (
 	"net"
 	"regexp"
 	"regexp/syntax"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -216,7 +217,9 @@ func (c *checker) bulkLoad(n *yaml.Node, path string, b *BulkLoad) {
 }
 
 func (c *checker) cdc(n *yaml.Node, path string, d *CDC) {
-	var topics, prefix *yaml.Node
+	var topics, prefix, dlqNode *yaml.Node
+	var prefixFromEnv bool
+	var dlq scalar
 	c.fields(n, path, cdcKeys, func(key string, v *yaml.Node, path string) {
 		switch key {
 		case "brokers":
@@ -226,13 +229,17 @@ func (c *checker) cdc(n *yaml.Node, path string, d *CDC) {
 			setIf(&d.Topics)(c.strList(v, path, "topic", "topics"))
 		case "topic_prefix":
 			prefix = v
-			setIf(&d.TopicPrefix)(c.str(v, path))
+			if s, ok := c.scalar(v, path, "a string", false); ok {
+				d.TopicPrefix, prefixFromEnv = s.text, s.fromEnv
+			}
 		case "group_id":
 			setIf(&d.GroupID)(c.str(v, path))
 		case "batch_size":
 			setIf(&d.BatchSize)(c.integer(v, path, 1, math.MaxInt32, "an integer >= 1"))
 		case "dead_letter_topic":
-			setIf(&d.DeadLetterTopic)(c.str(v, path))
+			if s, ok := c.scalar(v, path, "a string", false); ok {
+				d.DeadLetterTopic, dlq, dlqNode = s.text, s, v
+			}
 		case "maintenance":
 			c.fields(v, path, maintenanceKeys, func(key string, v *yaml.Node, path string) {
 				switch key {
@@ -252,6 +259,27 @@ func (c *checker) cdc(n *yaml.Node, path string, d *CDC) {
 			at = topics
 		}
 		c.fail(at, joinPath(path, "topic_prefix"), "both topics and topic_prefix", "", "topics or topic_prefix, not both")
+		return
+	}
+	if dlqNode == nil {
+		return
+	}
+	// The consumer must not read its own dead letters back as changes: each would fail again and
+	// be sent again, forever. It reads the topics listed, or every topic that starts with
+	// topic_prefix.
+	const loop = ": the consumer would read its own dead letters back as changes"
+	dpath := joinPath(path, "dead_letter_topic")
+	switch t := d.DeadLetterTopic; {
+	case slices.Contains(d.Topics, t):
+		c.fail(dlqNode, dpath, dlq.found(false)+", which is one of cdc.topics"+loop, "",
+			"a topic the consumer does not read: one not listed in cdc.topics")
+	case d.TopicPrefix != "" && strings.HasPrefix(t, d.TopicPrefix):
+		shown := quote(d.TopicPrefix)
+		if prefixFromEnv {
+			shown = "(from " + quote(resolve(prefix).Value) + ")"
+		}
+		c.fail(dlqNode, dpath, dlq.found(false)+", which starts with cdc.topic_prefix "+shown+loop, "",
+			"a topic the consumer does not read: one that does not start with cdc.topic_prefix "+shown)
 	}
 }
 
