@@ -81,7 +81,10 @@ type SinkStatus struct {
 	LastExport  time.Time `json:"last_export,omitzero"`  // when the last export finished
 	LastSuccess time.Time `json:"last_success,omitzero"` // when the last successful export finished
 	LastError   string    `json:"last_error,omitempty"`  // the last export's error, "" when it succeeded
-	Healthy     bool      `json:"healthy"`               // whether the last export succeeded (true before any)
+	// LastErrorType is the Go type of the last export error's root cause ([ErrorType]), "" when
+	// it succeeded: a classification that, unlike LastError, quotes no data.
+	LastErrorType string `json:"last_error_type,omitempty"`
+	Healthy       bool   `json:"healthy"` // whether the last export succeeded (true before any)
 }
 
 // pushSink drives one PushSink: its own manual reader, collected and exported by its own goroutine on
@@ -246,6 +249,7 @@ func (p *pushSink) status() SinkStatus {
 	}
 	if p.lastErr != nil {
 		st.LastError = p.lastErr.Error()
+		st.LastErrorType = ErrorType(p.lastErr)
 	}
 	return st
 }

@@ -120,4 +120,13 @@
 // [NewHandler] serves /metrics and /health; mount it on your own server, or run
 // [ListenAndServe] (or [Serve], on a listener you opened) until your context ends. Both shut the
 // server down gracefully and leave no goroutine behind.
+//
+// [DefaultAddr] is 127.0.0.1:8083, the loopback interface only: give ":8083" to be scraped from
+// other hosts. The server bounds what a client can hold, so that a scraper that misbehaves (or
+// anyone who can reach the port) cannot take the job's file descriptors and goroutines: headers
+// within 5 seconds ([WithReadHeaderTimeout]), the request within 10 ([WithReadTimeout]), the
+// response within 30 ([WithWriteTimeout]), idle keep-alive connections closed after 30
+// ([WithIdleTimeout]), and at most 64 connections open at once ([WithMaxConnections]; more wait
+// in the listener's backlog). /health reports the kind of each error, never its text, which
+// can quote row values ([ErrorKind], [WithErrorKind]).
 package prom

@@ -290,18 +290,19 @@ func ExampleHealth_ReportFailure() {
 	}
 	health.ReportSuccess()
 	advance(time.Minute)
-	health.ReportFailure(errors.New("ORA-12541: TNS:no listener"))
+	// The report, served on /health, names the error's kind; the text stays in the job's log.
+	health.ReportFailure(&net.OpError{Op: "dial", Net: "tcp", Err: errors.New("ORA-12541: TNS:no listener")})
 	r := health.Check()
 	fmt.Println(r.Status, r.HTTPStatus())
 	fmt.Println(r.LastFailure.Format(time.RFC3339), r.LastError)
 	// Output:
 	// degraded 200
-	// 2025-01-27T10:31:00Z ORA-12541: TNS:no listener
+	// 2025-01-27T10:31:00Z *net.OpError
 }
 
 func ExampleHealth_Check() {
 	now, advance := fixedClock()
-	sink := monitoring.SinkStatus{Name: "cloudwatch", Exports: 4, Failures: 1, LastError: "throttled"}
+	sink := monitoring.SinkStatus{Name: "cloudwatch", Exports: 4, Failures: 1, LastError: "throttled", LastErrorType: "*smithy.OperationError"}
 	health, err := prom.NewHealth(prom.WithClock(now), prom.WithSinkStatuses(staticSinks{sink}))
 	if err != nil {
 		fmt.Println(err)
@@ -316,7 +317,7 @@ func ExampleHealth_Check() {
 	}
 	fmt.Println(string(b))
 	// Output:
-	// {"status":"degraded","reasons":["sink \"cloudwatch\" failed its last export: throttled"],"uptime_seconds":90,"last_success":"2025-01-27T10:31:30Z","sinks":[{"name":"cloudwatch","exports":4,"failures":1,"last_error":"throttled","healthy":false}]}
+	// {"status":"degraded","reasons":["sink \"cloudwatch\" failed its last export: *smithy.OperationError"],"uptime_seconds":90,"last_success":"2025-01-27T10:31:30Z","sinks":[{"name":"cloudwatch","exports":4,"failures":1,"last_error":"*smithy.OperationError","last_error_type":"*smithy.OperationError","healthy":false}]}
 }
 
 // staticSinks is a fixed [prom.SinkStatuser]; a *monitoring.MetricsCollector is the usual one.

@@ -2,6 +2,7 @@ package prom
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -30,9 +31,9 @@ type SinkStatuser interface {
 // HealthReport is the state of a job at one moment: what [Health.Check] returns and, as JSON,
 // what /health serves:
 //
-//	{"status":"degraded","reasons":["the last report was a failure: connection refused"],
+//	{"status":"degraded","reasons":["the last report was a failure: *net.OpError"],
 //	 "uptime_seconds":360,"last_success":"2025-01-27T10:30:00Z",
-//	 "last_failure":"2025-01-27T10:35:00Z","last_error":"connection refused","sinks":[]}
+//	 "last_failure":"2025-01-27T10:35:00Z","last_error":"*net.OpError","sinks":[]}
 type HealthReport struct {
 	Status Status `json:"status"`
 	// Reasons says, for a status other than healthy, which rules decided it, worst first.
@@ -40,9 +41,12 @@ type HealthReport struct {
 	UptimeSeconds float64   `json:"uptime_seconds"`
 	LastSuccess   time.Time `json:"last_success,omitzero"` // in UTC; omitted before any success
 	LastFailure   time.Time `json:"last_failure,omitzero"` // in UTC; omitted before any failure
-	LastError     string    `json:"last_error,omitempty"`  // the error of the last failure
+	// LastError is the kind of the last failure's error ([ErrorKind], or the function of
+	// [WithErrorKind]), never its text, which can quote the data that failed.
+	LastError string `json:"last_error,omitempty"`
 	// Sinks is the export record of each push sink, never nil (an empty list without
-	// [WithSinkStatuses]).
+	// [WithSinkStatuses]). Each sink's LastError is replaced by the kind of its error (its
+	// LastErrorType, "error" when it has none), as for the job's own error.
 	Sinks []monitoring.SinkStatus `json:"sinks"`
 }
 
@@ -66,8 +70,9 @@ func (r HealthReport) HTTPStatus() int {
 //  3. healthy: otherwise, including before any report.
 //
 // Without [WithStaleAfter], a job is never down. Health is an http.Handler that serves the
-// [HealthReport] as JSON, the /health of [NewHandler]. The report shows error texts (the job's
-// and the sinks'): do not expose it where they must not be read.
+// [HealthReport] as JSON, the /health of [NewHandler]. The report names the kind of each error
+// (the job's and the sinks'), never its text: an error can quote a row's values, and /health is
+// read by whoever can reach the port. Log the error itself where you report it.
 //
 // All methods are safe for concurrent use.
 type Health struct {
@@ -75,6 +80,7 @@ type Health struct {
 	staleAfter time.Duration
 	sinks      SinkStatuser
 	start      time.Time
+	kind       func(error) string
 
 	mu          sync.Mutex
 	lastSuccess time.Time
@@ -92,6 +98,7 @@ type healthConfig struct {
 	now        func() time.Time
 	staleAfter time.Duration
 	sinks      SinkStatuser
+	kind       func(error) string
 }
 
 type healthOptionFunc func(*healthConfig)
@@ -117,10 +124,18 @@ func WithClock(now func() time.Time) HealthOption {
 	return healthOptionFunc(func(c *healthConfig) { c.now = now })
 }
 
+// WithErrorKind sets the function that turns the error given to [Health.ReportFailure] into
+// the last_error of the report. Its result is served as is on /health, to whoever can reach the
+// port: return a classification, never the error's text nor anything it quotes. It must be safe
+// for concurrent use. Default: [ErrorKind].
+func WithErrorKind(kind func(error) string) HealthOption {
+	return healthOptionFunc(func(c *healthConfig) { c.kind = kind })
+}
+
 // NewHealth returns a Health whose uptime starts now. It returns an error for a negative
-// staleness window or a nil clock.
+// staleness window, a nil clock or a nil error kind function.
 func NewHealth(opts ...HealthOption) (*Health, error) {
-	cfg := healthConfig{now: time.Now}
+	cfg := healthConfig{now: time.Now, kind: ErrorKind}
 	for _, o := range opts {
 		if o != nil {
 			o.applyHealth(&cfg)
@@ -132,7 +147,10 @@ func NewHealth(opts ...HealthOption) (*Health, error) {
 	if cfg.now == nil {
 		return nil, fmt.Errorf("prom: clock is nil")
 	}
-	return &Health{now: cfg.now, staleAfter: cfg.staleAfter, sinks: cfg.sinks, start: cfg.now()}, nil
+	if cfg.kind == nil {
+		return nil, fmt.Errorf("prom: WithErrorKind: the function is nil")
+	}
+	return &Health{now: cfg.now, staleAfter: cfg.staleAfter, sinks: cfg.sinks, start: cfg.now(), kind: cfg.kind}, nil
 }
 
 // ReportSuccess records that the job just did a unit of work successfully.
@@ -144,13 +162,14 @@ func (h *Health) ReportSuccess() {
 	h.mu.Unlock()
 }
 
-// ReportFailure records that a unit of work just failed with err, which may be nil. Its text is
-// shown as last_error until the next failure.
+// ReportFailure records that a unit of work just failed with err, which may be nil. The kind of
+// err ([WithErrorKind]; by default [ErrorKind]) is shown as last_error until the next failure;
+// err itself is not kept.
 func (h *Health) ReportFailure(err error) {
 	now := h.now()
 	msg := "failure reported without an error"
 	if err != nil {
-		msg = err.Error()
+		msg = h.kind(err)
 	}
 	h.mu.Lock()
 	h.lastFailure = now
@@ -167,6 +186,12 @@ func (h *Health) Check() HealthReport {
 	}
 	if sinks == nil {
 		sinks = []monitoring.SinkStatus{}
+	}
+	for i := range sinks {
+		if sinks[i].LastError == "" && sinks[i].LastErrorType == "" {
+			continue
+		}
+		sinks[i].LastError = typeKind(sinks[i].LastErrorType)
 	}
 	now := h.now()
 	h.mu.Lock()
@@ -219,6 +244,70 @@ func (h *Health) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(r.HTTPStatus())
 	_, _ = w.Write(append(body, '\n'))
+}
+
+// ErrorKind returns a short classification of err that quotes none of its data, for
+// last_error: the Go type, in %T form, of the innermost error in err's chain that has a type of
+// its own (such as "*net.OpError" or "*debezium.DecodeError"), skipping the types of
+// errors.New, fmt.Errorf and errors.Join, which say nothing ("error" when there is no other),
+// prefixed with the sink and operation of a [monitoring.SinkError] in err's chain (such as
+// `sink "otlp-http" export: *url.Error`). It returns "" for nil.
+func ErrorKind(err error) string {
+	if err == nil {
+		return ""
+	}
+	var se *monitoring.SinkError
+	if errors.As(err, &se) && se.Err != nil {
+		return fmt.Sprintf("sink %q %s: %s", se.Sink, se.Op, typedCause(se.Err))
+	}
+	return typedCause(err)
+}
+
+// maxUnwrap bounds the walk down an error chain, against a chain that loops.
+const maxUnwrap = 100
+
+// typedCause returns the %T of the innermost error of err's chain whose type is not generic,
+// following the first non-nil error of a joined error, or "error". A panicking Unwrap method
+// ends the walk.
+func typedCause(err error) (kind string) {
+	kind = "error"
+	defer func() { _ = recover() }()
+	for range maxUnwrap {
+		if err == nil {
+			return kind
+		}
+		if t := fmt.Sprintf("%T", err); !genericErrorType[t] {
+			kind = t
+		}
+		var next error
+		switch u := err.(type) {
+		case interface{ Unwrap() error }:
+			next = u.Unwrap()
+		case interface{ Unwrap() []error }:
+			for _, e := range u.Unwrap() {
+				if e != nil {
+					next = e
+					break
+				}
+			}
+		}
+		err = next
+	}
+	return kind
+}
+
+// genericErrorType lists the error types that say nothing about an error but that it is one.
+var genericErrorType = map[string]bool{
+	"*errors.errorString": true, "*fmt.wrapError": true, "*fmt.wrapErrors": true, "*errors.joinError": true,
+}
+
+// typeKind turns the LastErrorType of a sink into a kind: "error" for none, or for the type of
+// errors.New and fmt.Errorf, which says nothing.
+func typeKind(t string) string {
+	if t == "" || genericErrorType[t] {
+		return "error"
+	}
+	return t
 }
 
 func utc(t time.Time) time.Time {

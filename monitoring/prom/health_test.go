@@ -3,7 +3,9 @@ package prom_test
 import (
 	"encoding/json"
 	"errors"
+	"net"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -40,9 +42,9 @@ func TestHealthTransitions(t *testing.T) {
 		{"within the window before any success", func() { clock.Advance(5 * time.Minute) }, prom.StatusHealthy, 200, "", 300, time.Time{}, time.Time{}, ""},
 		{"no success since start", func() { clock.Advance(time.Second) }, prom.StatusDown, 503, "no success reported in the 5m1s since start (stale after 5m0s)", 301, time.Time{}, time.Time{}, ""},
 		{"first success", func() { h.ReportSuccess() }, prom.StatusHealthy, 200, "", 301, start.Add(301 * time.Second), time.Time{}, ""},
-		{"failure", func() { clock.Advance(time.Minute); h.ReportFailure(errors.New("connection refused")) }, prom.StatusDegraded, 200, "the last report was a failure: connection refused", 361, start.Add(301 * time.Second), start.Add(361 * time.Second), "connection refused"},
-		{"stale", func() { clock.Advance(5 * time.Minute) }, prom.StatusDown, 503, "no success reported for 6m0s (stale after 5m0s)", 661, start.Add(301 * time.Second), start.Add(361 * time.Second), "connection refused"},
-		{"success again", func() { h.ReportSuccess() }, prom.StatusHealthy, 200, "", 661, start.Add(661 * time.Second), start.Add(361 * time.Second), "connection refused"},
+		{"failure", func() { clock.Advance(time.Minute); h.ReportFailure(errors.New("connection refused")) }, prom.StatusDegraded, 200, "the last report was a failure: error", 361, start.Add(301 * time.Second), start.Add(361 * time.Second), "error"},
+		{"stale", func() { clock.Advance(5 * time.Minute) }, prom.StatusDown, 503, "no success reported for 6m0s (stale after 5m0s)", 661, start.Add(301 * time.Second), start.Add(361 * time.Second), "error"},
+		{"success again", func() { h.ReportSuccess() }, prom.StatusHealthy, 200, "", 661, start.Add(661 * time.Second), start.Add(361 * time.Second), "error"},
 		{"failure without error", func() { h.ReportFailure(nil) }, prom.StatusDegraded, 200, "the last report was a failure: failure reported without an error", 661, start.Add(661 * time.Second), start.Add(661 * time.Second), "failure reported without an error"},
 	}
 	for _, st := range steps {
@@ -82,7 +84,7 @@ func TestHealthTransitions(t *testing.T) {
 
 func TestHealthRules(t *testing.T) {
 	healthySink := monitoring.SinkStatus{Name: "logs", Exports: 3, Healthy: true}
-	failedSink := monitoring.SinkStatus{Name: "cloudwatch", Exports: 3, Failures: 1, LastError: "throttled", Healthy: false}
+	failedSink := monitoring.SinkStatus{Name: "cloudwatch", Exports: 3, Failures: 1, LastError: "throttled", LastErrorType: "*smithy.OperationError", Healthy: false}
 	tests := []struct {
 		name    string
 		stale   time.Duration
@@ -93,15 +95,15 @@ func TestHealthRules(t *testing.T) {
 	}{
 		{"no reports, no window", 0, nil, func(*prom.Health, *fakeClock) {}, prom.StatusHealthy, nil},
 		{"never down without a window", 0, nil, func(h *prom.Health, c *fakeClock) { h.ReportSuccess(); c.Advance(24 * time.Hour) }, prom.StatusHealthy, nil},
-		{"failure before any success", 0, nil, func(h *prom.Health, _ *fakeClock) { h.ReportFailure(errors.New("boom")) }, prom.StatusDegraded, []string{"the last report was a failure: boom"}},
+		{"failure before any success", 0, nil, func(h *prom.Health, _ *fakeClock) { h.ReportFailure(errors.New("boom")) }, prom.StatusDegraded, []string{"the last report was a failure: error"}},
 		{"success after failure", 0, nil, func(h *prom.Health, _ *fakeClock) { h.ReportFailure(errors.New("boom")); h.ReportSuccess() }, prom.StatusHealthy, nil},
 		{"healthy sinks", 0, sinkStatuses{healthySink}, func(h *prom.Health, _ *fakeClock) { h.ReportSuccess() }, prom.StatusHealthy, nil},
-		{"an unhealthy sink", 0, sinkStatuses{healthySink, failedSink}, func(h *prom.Health, _ *fakeClock) { h.ReportSuccess() }, prom.StatusDegraded, []string{`sink "cloudwatch" failed its last export: throttled`}},
+		{"an unhealthy sink", 0, sinkStatuses{healthySink, failedSink}, func(h *prom.Health, _ *fakeClock) { h.ReportSuccess() }, prom.StatusDegraded, []string{`sink "cloudwatch" failed its last export: *smithy.OperationError`}},
 		{"down wins, every reason listed", time.Minute, sinkStatuses{failedSink}, func(h *prom.Health, c *fakeClock) {
 			h.ReportSuccess()
 			h.ReportFailure(errors.New("boom"))
 			c.Advance(2 * time.Minute)
-		}, prom.StatusDown, []string{"no success reported for 2m0s (stale after 1m0s)", "the last report was a failure: boom", `sink "cloudwatch" failed its last export: throttled`}},
+		}, prom.StatusDown, []string{"no success reported for 2m0s (stale after 1m0s)", "the last report was a failure: error", `sink "cloudwatch" failed its last export: *smithy.OperationError`}},
 		{"exactly at the window", time.Minute, nil, func(h *prom.Health, c *fakeClock) { h.ReportSuccess(); c.Advance(time.Minute) }, prom.StatusHealthy, nil},
 	}
 	for _, tt := range tests {
@@ -118,7 +120,13 @@ func TestHealthRules(t *testing.T) {
 			assert.Equal(t, tt.want, r.Status)
 			assert.Equal(t, tt.reasons, r.Reasons)
 			if tt.sinks != nil {
-				assert.Equal(t, []monitoring.SinkStatus(tt.sinks), r.Sinks)
+				want := slices.Clone([]monitoring.SinkStatus(tt.sinks))
+				for i := range want {
+					if want[i].LastError != "" {
+						want[i].LastError = want[i].LastErrorType // the kind, not the text
+					}
+				}
+				assert.Equal(t, want, r.Sinks)
 			}
 		})
 	}
@@ -130,7 +138,7 @@ func TestHealthJSON(t *testing.T) {
 	h, err := prom.NewHealth(prom.WithClock(clock.Now), prom.WithSinkStatuses(sinks))
 	require.NoError(t, err)
 	clock.Advance(90 * time.Second)
-	h.ReportFailure(errors.New("connection refused"))
+	h.ReportFailure(&net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")})
 
 	rec := serve(h, http.MethodGet, "/health")
 	assert.Equal(t, http.StatusOK, rec.Code)
@@ -138,11 +146,11 @@ func TestHealthJSON(t *testing.T) {
 	assert.Equal(t, "no-store", rec.Header().Get("Cache-Control"))
 	assert.JSONEq(t, `{
 		"status": "degraded",
-		"reasons": ["the last report was a failure: connection refused", "sink \"cloudwatch\" failed its last export: throttled"],
+		"reasons": ["the last report was a failure: *net.OpError", "sink \"cloudwatch\" failed its last export: error"],
 		"uptime_seconds": 90,
 		"last_failure": "2025-01-27T10:31:30Z",
-		"last_error": "connection refused",
-		"sinks": [{"name": "cloudwatch", "exports": 2, "failures": 1, "last_export": "2025-01-27T10:30:00Z", "last_error": "throttled", "healthy": false}]
+		"last_error": "*net.OpError",
+		"sinks": [{"name": "cloudwatch", "exports": 2, "failures": 1, "last_export": "2025-01-27T10:30:00Z", "last_error": "error", "healthy": false}]
 	}`, rec.Body.String())
 }
 
@@ -151,6 +159,8 @@ func TestNewHealthValidates(t *testing.T) {
 	assert.ErrorContains(t, err, "must not be negative")
 	_, err = prom.NewHealth(prom.WithClock(nil))
 	assert.ErrorContains(t, err, "clock is nil")
+	_, err = prom.NewHealth(prom.WithErrorKind(nil))
+	assert.ErrorContains(t, err, "WithErrorKind: the function is nil")
 	h, err := prom.NewHealth(nil)
 	require.NoError(t, err)
 	assert.Equal(t, prom.StatusHealthy, h.Check().Status)

@@ -213,9 +213,10 @@ func TestSinkExportFailureVisible(t *testing.T) {
 	code, body = get(t, h, "/health")
 	assert.Equal(t, http.StatusOK, code)
 	assert.Contains(t, body, `"status":"degraded"`)
-	assert.Contains(t, body, `sink \"x\" failed its last export: backend unreachable`)
+	assert.Contains(t, body, `sink \"x\" failed its last export: error`)
 	assert.Contains(t, body, `{"name":"x","exports":1,"failures":1,`)
-	assert.Contains(t, body, `"last_error":"backend unreachable","healthy":false}`)
+	assert.Contains(t, body, `"last_error":"error","last_error_type":"*errors.errorString","healthy":false}`)
+	assert.NotContains(t, body, "backend unreachable", "/health shows error kinds, not texts")
 
 	failing.FailWith(nil)
 	require.NoError(t, p.metrics.ForceFlush(context.Background()))
