@@ -34,7 +34,7 @@
 //	      username: etl
 //	      password: ${ORACLE_PASSWORD}   # a Secret; an error if ORACLE_PASSWORD is not set
 //	      # dsn: ...                     # a full data source name (a Secret); wins over the above
-//	      options:                       # passed to the driver as they are; not secret
+//	      options:                       # passed to the driver; password-like ones print masked
 //	        connect_timeout: "10"
 //	    bulk_load:
 //	      parallel_workers: 8            # >= 1, default 4
@@ -147,5 +147,19 @@
 // String, the fmt verbs (all that go vet accepts), encoding/json, YAML and log/slog, so a
 // [Config] or [Source] can be printed, marshalled or logged whole; [Secret.Reveal] returns the
 // value for the code that connects. Error messages describe a secret ("a list") and never quote
-// it. Connection options are not secret: put credentials in password or dsn.
+// it.
+//
+// iceberg.uri and connection.options keep their values, which the code that connects needs, but
+// print with their credentials masked, through the same printers: the password of a URI's user
+// information (the whole user information when it has no password), query parameters such as
+// password, token, secret, sslpassword or access_key, the values of such keys in a key=value
+// data source name, and connection options with such names. A URI that cannot be read is
+// masked whole but for its scheme. [Iceberg.Redacted] and [Connection.Redacted] return the copy
+// that is printed:
+//
+//	iceberg.uri: https://etl:pw@catalog.internal/v1?token=abc  prints as
+//	             https://etl:[REDACTED]@catalog.internal/v1?token=[REDACTED]
+//
+// Prefer password, dsn or ${VAR} for credentials all the same: a credential under an option name
+// that does not look like one (say, a driver's "pin") prints as written.
 package configloader

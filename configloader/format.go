@@ -8,10 +8,13 @@ import (
 	"time"
 
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/etlwatch/etlwatch/internal/redact"
 )
 
-// String returns the configuration as sources.yaml text, with the defaults filled in and every
-// [Secret] shown as [Redacted]. Loading the text gives the same configuration, secrets aside (a $
+// String returns the configuration as sources.yaml text, with the defaults filled in, every
+// [Secret] shown as [Redacted], and the credentials of iceberg.uri and connection.options masked
+// ([Iceberg.Redacted], [Connection.Redacted]). Loading the text gives the same configuration, secrets aside (a $
 // that would start a reference is written as $$). fmt's %v and slog's text handler use it.
 func (c *Config) String() string {
 	if c == nil {
@@ -142,7 +145,7 @@ func (s *Source) node() *yaml.Node {
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		opts.add(k, str(escapeDollar(s.Connection.Options[k])))
+		opts.add(k, str(escapeDollar(redact.Option(k, s.Connection.Options[k]))))
 	}
 	conn.add("options", opts.n)
 	m.add("connection", conn.n)
@@ -174,7 +177,7 @@ func (s *Source) node() *yaml.Node {
 
 	ice := newMapping()
 	ice.str("catalog", s.Iceberg.Catalog)
-	ice.str("uri", s.Iceberg.URI)
+	ice.str("uri", redact.URI(s.Iceberg.URI))
 	ice.str("warehouse", s.Iceberg.Warehouse)
 	ice.str("namespace", s.Iceberg.Namespace)
 	m.add("iceberg", ice.n)

@@ -393,8 +393,8 @@ func redactAll(cfg *configloader.Config) *configloader.Config {
 	out := &configloader.Config{Path: cfg.Path, Sources: map[string]*configloader.Source{}}
 	for name, s := range cfg.Sources {
 		c := *s
-		c.Connection.Password = configloader.Secret(c.Connection.Password.String())
-		c.Connection.DSN = configloader.Secret(c.Connection.DSN.String())
+		c.Connection = c.Connection.Redacted()
+		c.Iceberg = c.Iceberg.Redacted()
 		c.Monitoring.Dynatrace.APIToken = configloader.Secret(c.Monitoring.Dynatrace.APIToken.String())
 		out.Sources[name] = &c
 	}

@@ -1,11 +1,15 @@
 package configloader
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"strconv"
 	"time"
+
+	"github.com/etlwatch/etlwatch/internal/redact"
 )
 
 // Config is a loaded and validated sources.yaml.
@@ -41,8 +45,42 @@ type Connection struct {
 	Username string
 	Password Secret
 	DSN      Secret // a full data source name; wins over the other fields
-	Options  map[string]string
+	// Options are passed to the driver. When printed, the value of an option whose name looks
+	// like a credential (password, sslpassword, token, access_key, ...) shows as [Redacted].
+	Options map[string]string
 }
+
+// Redacted returns a copy of c that is safe to print: Password and DSN hold [Redacted] when set,
+// and Options a copy whose credentials are masked (see [Connection.Options]).
+func (c Connection) Redacted() Connection {
+	c.Password = Secret(c.Password.String())
+	c.DSN = Secret(c.DSN.String())
+	if c.Options != nil {
+		opts := maps.Clone(c.Options)
+		for k, v := range opts {
+			opts[k] = redact.Option(k, v)
+		}
+		c.Options = opts
+	}
+	return c
+}
+
+// connectionFields is Connection without its methods, for printing a redacted copy.
+type connectionFields Connection
+
+// Format prints [Connection.Redacted] with the verb and flags given, as fmt prints a struct.
+func (c Connection) Format(f fmt.State, verb rune) {
+	type Connection connectionFields // so that %#v names the type configloader.Connection
+	_, _ = fmt.Fprintf(f, fmt.FormatString(f, verb), Connection(c.Redacted()))
+}
+
+// MarshalJSON encodes [Connection.Redacted] (encoding/json and slog's JSON handler use it).
+func (c Connection) MarshalJSON() ([]byte, error) {
+	return json.Marshal(connectionFields(c.Redacted()))
+}
+
+// MarshalYAML encodes [Connection.Redacted].
+func (c Connection) MarshalYAML() (any, error) { return connectionFields(c.Redacted()), nil }
 
 // BulkLoad configures the parallel bulk load (bulk_load:).
 type BulkLoad struct {
@@ -76,11 +114,38 @@ type CDCMaintenance struct {
 
 // Iceberg configures the Iceberg catalog (iceberg:).
 type Iceberg struct {
-	Catalog   string // sql, rest or glue
+	Catalog string // sql, rest or glue
+	// URI is the REST catalog's URL, or the SQL catalog's database URL. It may hold credentials
+	// (user:password@, ?token=...): it prints with them masked, as [Iceberg.Redacted] shows it.
 	URI       string
 	Warehouse string
 	Namespace string
 }
+
+// Redacted returns a copy of i that is safe to print: the password of URI's user information is
+// [Redacted] (the whole user information when it holds no password), and so are the values of
+// query parameters that look like credentials (password, token, secret, sslpassword,
+// access_key, ...); a key=value data source name has the values of such keys masked, and a
+// URI that cannot be read as either is [Redacted] whole, but for its scheme.
+func (i Iceberg) Redacted() Iceberg {
+	i.URI = redact.URI(i.URI)
+	return i
+}
+
+// icebergFields is Iceberg without its methods, for printing a redacted copy.
+type icebergFields Iceberg
+
+// Format prints [Iceberg.Redacted] with the verb and flags given, as fmt prints a struct.
+func (i Iceberg) Format(f fmt.State, verb rune) {
+	type Iceberg icebergFields // so that %#v names the type configloader.Iceberg
+	_, _ = fmt.Fprintf(f, fmt.FormatString(f, verb), Iceberg(i.Redacted()))
+}
+
+// MarshalJSON encodes [Iceberg.Redacted] (encoding/json and slog's JSON handler use it).
+func (i Iceberg) MarshalJSON() ([]byte, error) { return json.Marshal(icebergFields(i.Redacted())) }
+
+// MarshalYAML encodes [Iceberg.Redacted].
+func (i Iceberg) MarshalYAML() (any, error) { return icebergFields(i.Redacted()), nil }
 
 // Monitoring configures metrics and events (monitoring:).
 type Monitoring struct {
@@ -131,8 +196,9 @@ type DataQuality struct {
 // fmt print the value without calling any method. go vet reports that misuse.
 type Secret string
 
-// Redacted is how a non-empty [Secret] prints.
-const Redacted = "[REDACTED]"
+// Redacted is how a non-empty [Secret] prints, and what replaces a credential in a printed URI
+// or connection option.
+const Redacted = redact.Mask
 
 // Reveal returns the secret's value, for the code that connects.
 func (s Secret) Reveal() string { return string(s) }
