@@ -21,7 +21,7 @@
 // reconciliation passed and 1 when not; --keep-serving keeps serving after that until a signal.
 // The data directory is recreated on each run.
 //
-//	go run ./examples/cdc --demo [--dir ./cdc-demo-data] [--listen :8083] [--keep-serving]
+//	go run ./examples/cdc --demo [--dir ./cdc-demo-data] [--listen 127.0.0.1:8083] [--keep-serving]
 //
 // Bad flags exit 2.
 package main
@@ -37,6 +37,8 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+
+	"github.com/etlwatch/etlwatch/monitoring/prom"
 )
 
 func main() {
@@ -71,7 +73,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.brokers, "brokers", "", "Kafka brokers, host:port,...; overrides cdc.brokers")
 	fs.BoolVar(&o.demo, "demo", false, "run the self-contained demo: kfake, SQLite sample, bulk load, changes, consumer, reconciliation")
 	fs.StringVar(&o.dir, "dir", "cdc-demo-data", "demo: the data directory (sample database, sources.yaml, warehouse); recreated on each run")
-	fs.StringVar(&o.listen, "listen", ":8083", "demo: the address of the /metrics and /health server; a busy port is reported and skipped")
+	fs.StringVar(&o.listen, "listen", prom.DefaultAddr, "demo: the address of the /metrics and /health server (\":8083\" for every interface); a busy port is reported and skipped")
 	fs.BoolVar(&o.keepServing, "keep-serving", false, "demo: keep serving /metrics and /health after the end, until SIGINT or SIGTERM")
 	fs.IntVar(&o.rows, "rows", 5000, "demo: rows of the sample database, all tables together")
 	fs.IntVar(&o.changes, "changes", 3000, "demo: change events to produce")

@@ -6,12 +6,15 @@
 //
 // It needs nothing but Go and a log file to follow. Stop it with Ctrl-C (SIGINT) or SIGTERM.
 //
-//	go run ./examples/simulator -log /tmp/etl_process.log -listen :8084 &
-//	go run ./examples/logexporter -log /tmp/etl_process.log [-listen :8083] [-from-start]
+//	go run ./examples/simulator -log /tmp/etl_process.log -listen 127.0.0.1:8084 &
+//	go run ./examples/logexporter -log /tmp/etl_process.log [-listen 127.0.0.1:8083] [-from-start]
 //	                              [-poll 250ms] [-stale-after 5m] [-job-name etl_simulator]
 //	                              [-source-name etl_process] [-environment dev]
 //
-// It exits 0 when stopped, 1 when it cannot serve, 2 for bad flags.
+// It serves on the loopback interface only unless -listen says otherwise (-listen :8083 for
+// every interface, as a Prometheus on another host needs), with the timeouts and connection
+// limit of the etlwatch metrics server (monitoring/prom.Serve). It exits 0 when stopped, 1 when
+// it cannot serve, 2 for bad flags.
 package main
 
 import (
@@ -21,7 +24,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -31,6 +33,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/etlwatch/etlwatch/examples/logexporter/logmetrics"
+	"github.com/etlwatch/etlwatch/monitoring/prom"
 )
 
 func main() {
@@ -52,7 +55,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs := flag.NewFlagSet("logexporter", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.logFile, "log", "etl_process.log", "the JSON log file to follow")
-	fs.StringVar(&o.listen, "listen", ":8083", "the address of /metrics and /health")
+	fs.StringVar(&o.listen, "listen", prom.DefaultAddr, "the address of /metrics and /health (\":8083\" for every interface)")
 	fs.BoolVar(&o.fromStart, "from-start", false, "read the file from its beginning instead of its end")
 	fs.DurationVar(&o.poll, "poll", 250*time.Millisecond, "how often to check the file for new lines, rotation and truncation")
 	fs.DurationVar(&o.staleAfter, "stale-after", 5*time.Minute, "health turns down when no file completed for this long")
@@ -103,9 +106,10 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- stri
 		return 1
 	}
 	fmt.Fprintf(stderr, "logexporter: following %s; serving http://%s/metrics and /health\n", o.logFile, ln.Addr())
-	srv := &http.Server{Handler: e.Handler(reg), ReadHeaderTimeout: 10 * time.Second}
+	srvCtx, stopSrv := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopSrv()
 	srvDone := make(chan error, 1)
-	go func() { srvDone <- srv.Serve(ln) }()
+	go func() { srvDone <- prom.Serve(srvCtx, ln, e.Handler(reg)) }()
 	runCtx, stopRun := context.WithCancel(ctx)
 	defer stopRun()
 	runDone := make(chan error, 1)
@@ -116,13 +120,14 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- stri
 	code := 0
 	select {
 	case <-ctx.Done():
+		stopSrv()
+		if err := <-srvDone; err != nil {
+			fmt.Fprintln(stderr, "logexporter: serve:", err)
+		}
 	case err := <-srvDone:
-		fmt.Fprintln(stderr, "logexporter: serve:", err)
+		fmt.Fprintln(stderr, "logexporter:", err)
 		code = 1
 	}
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
-	_ = srv.Shutdown(sctx)
 	stopRun()
 	<-runDone
 	return code

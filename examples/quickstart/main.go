@@ -8,10 +8,12 @@
 //
 // It needs nothing but Go: no database server, no Iceberg catalog service, no cloud account.
 //
-//	go run ./examples/quickstart [-dir ./quickstart-data] [-rows 100000] [-listen :8083] [-serve-for 0s]
+//	go run ./examples/quickstart [-dir ./quickstart-data] [-rows 100000] [-listen 127.0.0.1:8083] [-serve-for 0s]
 //
 // The data directory is reused when it exists: the sample database is kept and the warehouse
-// (DIR/warehouse) is loaded afresh. A busy -listen port is reported and skipped, not fatal.
+// (DIR/warehouse) is loaded afresh. A busy -listen port is reported and skipped, not fatal; the
+// server listens on the loopback interface only unless -listen says otherwise (-listen :8083 for
+// every interface; the address goes to monitoring.prometheus.listen in the generated sources.yaml).
 // -serve-for keeps /metrics and /health up that long after the load, for curl. It exits 0 when
 // the load, its checks and the reconciliation passed, 1 when not, 2 for bad flags.
 package main
@@ -33,6 +35,7 @@ import (
 	"github.com/etlwatch/etlwatch/dataquality"
 	"github.com/etlwatch/etlwatch/extractors/sqlite"
 	"github.com/etlwatch/etlwatch/internal/bulkload"
+	"github.com/etlwatch/etlwatch/monitoring/prom"
 )
 
 const (
@@ -61,7 +64,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.dir, "dir", "quickstart-data", "the data directory (sample database, sources.yaml, warehouse); reused when it exists")
 	fs.IntVar(&o.rows, "rows", 100_000, "rows of the sample database, all tables together, when it is created")
-	fs.StringVar(&o.listen, "listen", ":8083", "the address of the /metrics and /health server; a busy port is reported and skipped")
+	fs.StringVar(&o.listen, "listen", prom.DefaultAddr, "the address of the /metrics and /health server (\":8083\" for every interface); a busy port is reported and skipped")
 	fs.DurationVar(&o.serveFor, "serve-for", 0, "how long to keep serving /metrics and /health after the load")
 	if err := fs.Parse(args); err != nil {
 		return o, err

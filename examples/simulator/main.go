@@ -7,11 +7,13 @@
 // It needs nothing but Go. Stop it with Ctrl-C (SIGINT) or SIGTERM.
 //
 //	go run ./examples/simulator [-rate 10] [-failure-interval 1m] [-seed 0] [-log FILE]
-//	                            [-listen :8083] [-duration 0] [-stale-after 5m]
+//	                            [-listen 127.0.0.1:8083] [-duration 0] [-stale-after 5m]
 //
 // The log lines go to -log (appended; default stdout); follow that file with examples/logexporter
 // to get the same metrics from the log alone. -seed 0 draws a seed from the clock; any other
-// seed repeats the same files and failures. -duration 0 runs until a signal. It exits 0 when
+// seed repeats the same files and failures. /metrics and /health listen on the loopback
+// interface only unless -listen says otherwise (-listen :8083 for every interface, as a
+// Prometheus on another host needs). -duration 0 runs until a signal. It exits 0 when
 // stopped, 1 when it cannot start or write its log, 2 for bad flags.
 package main
 
@@ -62,7 +64,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.failureInterval, "failure-interval", time.Minute, "mean time between failures (+-20%); 0 disables failures")
 	fs.Uint64Var(&o.seed, "seed", 0, "seed of the random choices; 0 draws one from the clock")
 	fs.StringVar(&o.logFile, "log", "", "the log file, appended to; empty for stdout")
-	fs.StringVar(&o.listen, "listen", prom.DefaultAddr, "the address of /metrics and /health")
+	fs.StringVar(&o.listen, "listen", prom.DefaultAddr, "the address of /metrics and /health (\":8083\" for every interface)")
 	fs.DurationVar(&o.duration, "duration", 0, "how long to run; 0 runs until SIGINT or SIGTERM")
 	fs.DurationVar(&o.staleAfter, "stale-after", 5*time.Minute, "health turns down when no file completed for this long")
 	fs.StringVar(&o.job, "job-name", "etl_simulator", "the job_name label of every series")

@@ -10,7 +10,7 @@
 //		return err
 //	}
 //	go e.Run(ctx) // follows the file until ctx ends
-//	return http.ListenAndServe(":8083", e.Handler(reg)) // /metrics and /health
+//	return prom.ListenAndServe(ctx, prom.DefaultAddr, e.Handler(reg)) // /metrics and /health on 127.0.0.1:8083
 //
 // # Log lines
 //
