@@ -19,6 +19,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/iceberg-go/catalog"
 	"github.com/apache/iceberg-go/table"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/plugin/kotel"
 	"go.opentelemetry.io/otel/attribute"
@@ -45,6 +46,9 @@ const (
 	// snapshot of its read ("xmin:xmax:xip,...", as pg_current_snapshot() prints it); the skip
 	// rule reads it.
 	PropPGSnapshot = "etlwatch.pg_snapshot"
+	// PropSourceTable is the source table ("db.schema.table") whose changes the table holds:
+	// events of another source table with the same name are set aside, not merged.
+	PropSourceTable = "etlwatch.source_table"
 )
 
 // EventBatchComplete is the event the consumer writes after each batch.
@@ -65,7 +69,21 @@ type config struct {
 	kafkaOpts []kgo.Opt
 	namespace string
 	now       func() time.Time
+	naming    TableNaming
+	skipGaps  bool
 }
+
+// WithTableNaming sets how a source table's changes find their Iceberg table. Default
+// [TableOnly], as the bulk load names them; [SchemaAndTable] keeps same-named tables of two
+// schemas apart.
+func WithTableNaming(n TableNaming) Option { return func(c *config) { c.naming = n } }
+
+// WithSkipRetentionGaps makes the consumer go on when Kafka deleted records it never applied
+// (see [ErrRetentionGap]): it resumes at the first offset Kafka holds, logs an ERROR, counts
+// cdc_offset_gaps{topic,partition} and records the gap ("topic:partition=from-to") in the
+// etlwatch.kafka_offset_gaps property of the snapshot that follows it, for an audit. Default:
+// stop with a [*GapError].
+func WithSkipRetentionGaps() Option { return func(c *config) { c.skipGaps = true } }
 
 // WithMetrics sets the collector that receives the cdc_* metrics. Default: none.
 func WithMetrics(m *monitoring.MetricsCollector) Option { return func(c *config) { c.metrics = m } }
@@ -140,6 +158,10 @@ type Consumer struct {
 	// topics maps a topic to the table its events went to, so that records that change no
 	// table (tombstones, logical messages, dead letters) still advance that table's offsets.
 	topics map[string]string
+
+	// gaps are the retention gaps skipped (WithSkipRetentionGaps) and not yet recorded in a
+	// table's snapshot, by topic: "topic:partition=from-to".
+	gaps map[string][]string
 }
 
 // tableState is what the consumer keeps of one Iceberg table.
@@ -153,6 +175,9 @@ type tableState struct {
 	scn      int64       // the bulk load's Oracle SCN, 0 when none
 	pgsnap   *pgSnapshot // the bulk load's PostgreSQL transaction snapshot, nil when none
 	pgraw    string      // as recorded
+	pgerr    error       // why the recorded transaction snapshot could not be read
+	source   string      // the source table that writes it ("db.schema.table"), "" until known
+	maxPos   position    // the furthest source position this consumer applied
 }
 
 // New returns a consumer of the Debezium topics src.CDC names (topics, or every topic whose name
@@ -162,8 +187,8 @@ func New(src *configloader.Source, tm *iceberg.TableManager, opts ...Option) (*C
 	if src == nil || tm == nil {
 		return nil, errors.New("cdc: source and table manager are required")
 	}
-	c := &Consumer{src: src, tm: tm, tables: map[string]*tableState{}, topics: map[string]string{}, touched: map[string]bool{}}
-	c.cfg.now = time.Now
+	c := &Consumer{src: src, tm: tm, tables: map[string]*tableState{}, topics: map[string]string{}, touched: map[string]bool{}, gaps: map[string][]string{}}
+	c.cfg.now, c.cfg.naming = time.Now, TableOnly
 	for _, o := range opts {
 		o(&c.cfg)
 	}
@@ -175,6 +200,9 @@ func New(src *configloader.Source, tm *iceberg.TableManager, opts ...Option) (*C
 		return nil, fmt.Errorf("cdc: source %q: cdc.topics or cdc.topic_prefix is required", src.Name)
 	case cc.GroupID == "":
 		return nil, fmt.Errorf("cdc: source %q: cdc.group_id is required", src.Name)
+	}
+	if err := checkDeadLetterTopic(cc.DeadLetterTopic, cc.Topics, cc.TopicPrefix); err != nil {
+		return nil, fmt.Errorf("cdc: source %q: %w", src.Name, err)
 	}
 	c.batch = cmp.Or(cc.BatchSize, DefaultBatchSize)
 	if c.cfg.maint == (Maintenance{}) && cc.Maintenance.EveryBatches > 0 {
@@ -194,7 +222,9 @@ func New(src *configloader.Source, tm *iceberg.TableManager, opts ...Option) (*C
 		kgo.DisableAutoCommit(),
 		kgo.BlockRebalanceOnPoll(),
 		kgo.FetchMaxBytes(4 << 20),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		// A partition without a committed offset starts at the beginning; an offset Kafka no
+		// longer holds is an error (a retention gap), not a silent jump to the log start.
+		kgo.ConsumeResetOffset(kgo.NoResetOffset().AtStart()),
 		kgo.AdjustFetchOffsetsFn(c.adjustOffsets),
 	}
 	if c.cfg.tp != nil {
@@ -226,18 +256,7 @@ func (c *Consumer) Close() { c.client.Close() }
 // it, whatever Kafka's committed offset says (Kafka's commit comes after Iceberg's and may have
 // been lost).
 func (c *Consumer) adjustOffsets(ctx context.Context, assigned map[string]map[int32]kgo.Offset) (map[string]map[int32]kgo.Offset, error) {
-	id := c.tm.Identifier("")
-	var tables []string
-	for t, err := range c.tm.Catalog().ListTables(ctx, id[:len(id)-1]) {
-		if errors.Is(err, catalog.ErrNoSuchNamespace) {
-			return assigned, nil // nothing was ever committed: Kafka's offsets stand
-		}
-		if err != nil {
-			return nil, fmt.Errorf("cdc: list tables: %w", err)
-		}
-		tables = append(tables, t[len(t)-1])
-	}
-	recorded, err := RecoverOffsets(ctx, c.tm, tables)
+	recorded, err := c.recorded(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -250,6 +269,22 @@ func (c *Consumer) adjustOffsets(ctx context.Context, assigned map[string]map[in
 	}
 	c.log(ctx, slog.LevelInfo, "partitions assigned; resuming at the offsets recorded in Iceberg", "offsets", recorded.String())
 	return assigned, nil
+}
+
+// recorded returns the offsets recorded in the tables of the consumer's namespace.
+func (c *Consumer) recorded(ctx context.Context) (Offsets, error) {
+	id := c.tm.Identifier("")
+	var tables []string
+	for t, err := range c.tm.Catalog().ListTables(ctx, id[:len(id)-1]) {
+		if errors.Is(err, catalog.ErrNoSuchNamespace) {
+			return Offsets{}, nil // nothing was ever committed: Kafka's offsets stand
+		}
+		if err != nil {
+			return nil, fmt.Errorf("cdc: list tables: %w", err)
+		}
+		tables = append(tables, t[len(t)-1])
+	}
+	return RecoverOffsets(ctx, c.tm, tables)
 }
 
 func (c *Consumer) log(ctx context.Context, level slog.Level, msg string, args ...any) {
@@ -271,6 +306,13 @@ func (c *Consumer) Run(ctx context.Context) error {
 		if errs := fetches.Errors(); len(errs) > 0 {
 			for _, fe := range errs {
 				if errors.Is(fe.Err, context.Canceled) {
+					continue
+				}
+				if errors.Is(fe.Err, kerr.OffsetOutOfRange) {
+					if err := c.retentionGap(ctx, fe.Topic, fe.Partition); err != nil {
+						c.client.AllowRebalance()
+						return err
+					}
 					continue
 				}
 				c.log(ctx, slog.LevelWarn, "kafka fetch", "topic", fe.Topic, "partition", fe.Partition, "error", fe.Err.Error())
@@ -301,8 +343,10 @@ type pending struct {
 type tableBatch struct {
 	state     *tableState
 	truncate  bool
+	changes   []change // collected in poll order; collapse orders them and fills rows
 	rows      map[string]pending
 	order     []string
+	maxPos    position // the furthest source position among the changes
 	processed int64
 	skipped   int64
 	maxLagMs  int64
@@ -312,34 +356,57 @@ type tableBatch struct {
 	keyIdx    []int
 	keyCols   *debezium.Columns
 	scratch   *array.RecordBuilder // see check
+	keyScr    *array.RecordBuilder // see checkKey
 	parent    trace.SpanContext    // with WithTracing: the first record's process span
 	links     []trace.Link         // and the others'
 }
 
-// addShape remembers row's column set, once.
-func (tb *tableBatch) addShape(row debezium.Row) {
+// addShape remembers row's column set, once, after checking that a table can have those columns
+// (a new table's or a new column's type comes from the row).
+func (tb *tableBatch) addShape(row, key debezium.Row) error {
 	for _, r := range tb.shapes {
 		if r.Columns() == row.Columns() {
-			return
+			return nil
+		}
+	}
+	if tb.state.tbl == nil || !covers(tb.state.schema, row) {
+		if _, err := iceberg.IcebergSchema(schemaOf(row, key.Columns().Names())); err != nil {
+			return err
 		}
 	}
 	tb.shapes = append(tb.shapes, row)
+	return nil
 }
 
 // check reports whether row's values fit the table's existing columns (new columns are added
-// with the types the row says): a value that does not fit makes its event a dead letter instead of
-// failing the batch. It appends the row to a scratch builder, which appendValue leaves untouched
-// on error.
+// with the types the row says, and a column the row types wider, int -> long, float -> double, a
+// larger decimal precision, is widened first): a value that does not fit makes its event a dead
+// letter instead of failing the batch. It appends the row to a scratch builder, which appendValue
+// leaves untouched on error.
 func (tb *tableBatch) check(row debezium.Row) error {
-	sc := tb.state.schema
+	return checkRow(&tb.scratch, tb.state.schema, row, true)
+}
+
+// checkKey is check for a delete's key, against the table's key columns as they are (a delete
+// widens nothing).
+func (tb *tableBatch) checkKey(key debezium.Row) error {
+	if tb.state.schema == nil {
+		return nil
+	}
+	return checkRow(&tb.keyScr, keyOnly(tb.state.schema, tb.state.key), key, false)
+}
+
+// checkRow appends row's values for sc's fields to the builder *b (made for sc on first use);
+// with widen, a column the row types wider is checked against that type instead.
+func checkRow(b **array.RecordBuilder, sc *arrow.Schema, row debezium.Row, widen bool) error {
 	if sc == nil {
 		return nil
 	}
-	if tb.scratch == nil || tb.scratch.Schema() != sc {
-		if tb.scratch != nil {
-			tb.scratch.Release()
+	if *b == nil || (*b).Schema() != sc {
+		if *b != nil {
+			(*b).Release()
 		}
-		tb.scratch = array.NewRecordBuilder(memory.DefaultAllocator, sc)
+		*b = array.NewRecordBuilder(memory.DefaultAllocator, sc)
 	}
 	cols := row.Columns()
 	for i, f := range sc.Fields() {
@@ -350,21 +417,50 @@ func (tb *tableBatch) check(row debezium.Row) error {
 			}
 			continue
 		}
-		if err := appendValue(tb.scratch.Field(i), f, row.Value(j)); err != nil {
+		if widen && cols.Typed() {
+			if to := arrowType(cols.Type(j), row.Value(j), true); widens(f.Type, to) {
+				// The table is widened before the batch is written: check against the new type.
+				wb := array.NewBuilder(memory.DefaultAllocator, to)
+				err := appendValue(wb, arrow.Field{Name: f.Name, Type: to, Nullable: f.Nullable}, row.Value(j))
+				wb.Release()
+				if err != nil {
+					return err
+				}
+				continue
+			}
+		}
+		if err := appendValue((*b).Field(i), f, row.Value(j)); err != nil {
 			return err
 		}
 	}
-	if tb.scratch.Field(0).Len() >= 4096 {
-		tb.scratch.NewRecordBatch().Release()
+	if (*b).Field(0).Len() >= 4096 {
+		(*b).NewRecordBatch().Release()
 	}
 	return nil
 }
 
+// widens reports whether Iceberg can widen a column of type from to type to (int -> long,
+// float -> double, a decimal to a larger precision of the same scale).
+func widens(from, to arrow.DataType) bool {
+	switch f := from.(type) {
+	case *arrow.Int32Type:
+		return to.ID() == arrow.INT64
+	case *arrow.Float32Type:
+		return to.ID() == arrow.FLOAT64
+	case *arrow.Decimal128Type:
+		t, ok := to.(*arrow.Decimal128Type)
+		return ok && t.Scale == f.Scale && t.Precision > f.Precision
+	}
+	return false
+}
+
 // release frees the scratch builder.
 func (tb *tableBatch) release() {
-	if tb.scratch != nil {
-		tb.scratch.Release()
-		tb.scratch = nil
+	for _, b := range []**array.RecordBuilder{&tb.scratch, &tb.keyScr} {
+		if *b != nil {
+			(*b).Release()
+			*b = nil
+		}
 	}
 }
 
@@ -440,12 +536,21 @@ func (c *Consumer) processBatch(ctx context.Context, fetches kgo.Fetches) error 
 		}
 		return err
 	}
+	// reject sets r aside for the dead-letter topic; r's table, when known, has already seen it.
+	reject := func(r *kgo.Record, reason debezium.Reason, path string, err error) {
+		var de *debezium.DecodeError
+		if !errors.As(err, &de) {
+			err = &debezium.DecodeError{Reason: reason, Path: path, Offset: -1, Err: err}
+		}
+		dead, deadWhy = append(dead, r), append(deadWhy, err)
+	}
 	fail := func(r *kgo.Record, err error) error {
 		dead = append(dead, r)
 		deadWhy = append(deadWhy, err)
 		return passed(r)
 	}
-	// collect decodes r and adds its change to its table's share of the batch.
+	// collect decodes r and adds its change to its table's share of the batch. Whatever r holds,
+	// it ends applied, skipped or set aside: only a catalog that cannot answer stops the batch.
 	collect := func(r *kgo.Record) error {
 		ev, err := c.dec.Decode(r.Key, r.Value)
 		if err != nil {
@@ -458,9 +563,12 @@ func (c *Consumer) processBatch(ctx context.Context, fetches kgo.Fetches) error 
 			c.count(ctx, "cdc_messages", 1, monitoring.Dimensions{"topic": r.Topic})
 			return passed(r)
 		}
-		name := ev.Source.Table
-		if name == "" {
-			return fail(r, &debezium.DecodeError{Reason: "missing_table", Path: "payload.source.table", Err: errors.New("the event names no table")})
+		if ev.Source.Table == "" {
+			return fail(r, &debezium.DecodeError{Reason: ReasonMissingTable, Path: "payload.source.table", Offset: -1, Err: errors.New("the event names no table")})
+		}
+		name := c.cfg.naming(ev.Source.TableID())
+		if err := validTableName(name); err != nil {
+			return fail(r, &debezium.DecodeError{Reason: ReasonInvalidTableName, Path: "payload.source.table", Offset: -1, Err: err})
 		}
 		c.topics[r.Topic] = name
 		tb, err := c.tableBatch(ctx, batches, name)
@@ -468,19 +576,25 @@ func (c *Consumer) processBatch(ctx context.Context, fetches kgo.Fetches) error 
 			return err
 		}
 		tb.saw(r)
+		if from := ev.Source.TableID().String(); tb.state.source == "" {
+			tb.state.source = from
+		} else if from != tb.state.source {
+			reject(r, ReasonTableCollision, "payload.source", fmt.Errorf("table %s holds the changes of %s; %s has the same name (name the tables with cdc.SchemaAndTable)", name, tb.state.source, truncateText(from, 2*maxQuoted)))
+			return nil
+		}
+		pos := positionOf(ev)
 		if ev.Op == debezium.OpTruncate {
-			tb.truncate, tb.rows, tb.order = true, map[string]pending{}, nil
+			tb.changes = append(tb.changes, change{pos: pos, truncate: true})
 			tb.processed++
 			return nil
 		}
 		if !ev.HasKey() {
-			dead = append(dead, r)
-			deadWhy = append(deadWhy, &debezium.DecodeError{Reason: "missing_key", Path: "key", Err: fmt.Errorf("a %s event for table %s without a key", ev.Op, name)})
+			reject(r, ReasonMissingKey, "key", fmt.Errorf("a %s event for table %s without a key", ev.Op, name))
 			return nil
 		}
 		if tb.keyCols != ev.Key.Columns() {
 			if tb.keyIdx, err = keyIndex(ev.Key, ev.After, ev.Before); err != nil {
-				dead, deadWhy = append(dead, r), append(deadWhy, err)
+				reject(r, ReasonKeyNotInRow, "key", err)
 				return nil
 			}
 			tb.keyCols = ev.Key.Columns()
@@ -490,24 +604,27 @@ func (c *Consumer) processBatch(ctx context.Context, fetches kgo.Fetches) error 
 			return nil
 		}
 		p := pending{row: ev.After}
-		if ev.Op == debezium.OpDelete {
-			p = pending{row: ev.Key, del: true}
-		} else if !ev.After.Present() {
-			dead = append(dead, r)
-			deadWhy = append(deadWhy, &debezium.DecodeError{Reason: "missing_after", Path: "payload.after", Err: fmt.Errorf("a %s event without an after image", ev.Op)})
-			return nil
-		} else {
-			if err := tb.check(ev.After); err != nil {
-				dead, deadWhy = append(dead, r), append(deadWhy, &debezium.DecodeError{Reason: "value_does_not_fit", Path: "payload.after", Err: err})
+		switch {
+		case ev.Op == debezium.OpDelete:
+			if err := tb.checkKey(ev.Key); err != nil {
+				reject(r, ReasonKeyDoesNotFit, "key", err)
 				return nil
 			}
-			tb.addShape(ev.After)
+			p = pending{row: ev.Key, del: true}
+		case !ev.After.Present():
+			reject(r, ReasonMissingAfter, "payload.after", fmt.Errorf("a %s event without an after image", ev.Op))
+			return nil
+		default:
+			if err := tb.check(ev.After); err != nil {
+				reject(r, ReasonValueDoesNotFit, "payload.after", err)
+				return nil
+			}
+			if err := tb.addShape(ev.After, ev.Key); err != nil {
+				reject(r, ReasonInvalidColumns, "payload.after", err)
+				return nil
+			}
 		}
-		k := keyString(ev.Key, seq(ev.Key.Len()))
-		if _, seen := tb.rows[k]; !seen {
-			tb.order = append(tb.order, k)
-		}
-		tb.rows[k] = p
+		tb.changes = append(tb.changes, change{pos: pos, key: keyString(ev.Key, seq(ev.Key.Len())), p: p})
 		tb.processed++
 		if lag := c.cfg.now().UnixMilli() - ev.Source.TsMs; ev.Source.TsMs > 0 && lag > tb.maxLagMs {
 			tb.maxLagMs = lag
@@ -545,6 +662,16 @@ func (c *Consumer) processBatch(ctx context.Context, fetches kgo.Fetches) error 
 	if batchSpan.IsValid() {
 		ctx = trace.ContextWithSpanContext(ctx, batchSpan)
 	}
+	for _, name := range slices.Sorted(maps.Keys(batches)) {
+		tb := batches[name]
+		if tp := tb.collapse(); tp.ok && tp.compare(tb.state.maxPos) < 0 {
+			// A truncate that Kafka delivered after changes the source made after it, in an
+			// earlier batch (it sat on a lagging partition): those changes are gone from the
+			// table. Say so loudly; the remedy is a bulk load of the table.
+			c.count(ctx, "cdc_truncates_out_of_order", 1, monitoring.Dimensions{"namespace": c.namespace(), "table": name})
+			c.log(ctx, slog.LevelError, name+": a TRUNCATE arrived after changes made after it were applied in an earlier batch; those changes were removed with it: reload the table with a bulk load")
+		}
+	}
 
 	// Dead letters first: once the batch's offsets are committed, they are the only copy.
 	if err := c.deadLetter(ctx, dead, deadWhy); err != nil {
@@ -552,7 +679,10 @@ func (c *Consumer) processBatch(ctx context.Context, fetches kgo.Fetches) error 
 	}
 	res.EventsFailed = int64(len(dead))
 
-	for _, name := range slices.Sorted(maps.Keys(batches)) {
+	for i, name := range slices.Sorted(maps.Keys(batches)) {
+		if i > 0 {
+			c.failpoint(FailBetweenTables)
+		}
 		tb := batches[name]
 		isNew, err := c.apply(ctx, tb, id)
 		if err != nil {
@@ -575,6 +705,7 @@ func (c *Consumer) processBatch(ctx context.Context, fetches kgo.Fetches) error 
 	for name := range batches {
 		c.touched[name] = true
 	}
+	c.failpoint(FailBeforeKafkaCommit)
 	if err := c.client.CommitRecords(ctx, recs...); err != nil && ctx.Err() == nil {
 		// Iceberg holds the offsets: a lost Kafka commit only means a restart re-reads them.
 		c.log(ctx, slog.LevelWarn, "kafka offset commit failed; Iceberg holds the offsets", "error", err.Error())
@@ -708,18 +839,8 @@ func (c *Consumer) state(ctx context.Context, name string) (*tableState, error) 
 		if err := st.load(tbl); err != nil {
 			return nil, err
 		}
-		if v, ok := iceberg.LastPropertyOf(tbl, PropPGSnapshot); ok {
-			if snap, err := parsePGSnapshot(v); err == nil {
-				st.pgsnap, st.pgraw = snap, v
-			} else {
-				c.log(ctx, slog.LevelWarn, name+": unreadable "+PropPGSnapshot+"; no change will be skipped", "error", err.Error())
-			}
-		}
-		if pos, ok := iceberg.LastPropertyOf(tbl, PropPosition); ok {
-			st.position = pos
-			if v, ok := strings.CutPrefix(pos, extract.PositionSCN+":"); ok {
-				st.scn, _ = strconv.ParseInt(v, 10, 64)
-			}
+		if st.pgerr != nil {
+			c.log(ctx, slog.LevelWarn, name+": unreadable "+PropPGSnapshot+"; no change will be skipped", "error", st.pgerr.Error())
 		}
 	}
 	c.mu.Lock()
@@ -740,6 +861,25 @@ func (st *tableState) load(tbl *table.Table) error {
 		return err
 	}
 	st.tbl, st.schema, st.offsets = tbl, sc, offs
+	// What the bulk load recorded is read again with every reload, so that a table loaded again
+	// (after the consumer was stopped) is judged by its new snapshot, not the one cached.
+	st.pgsnap, st.pgraw, st.pgerr, st.position, st.scn = nil, "", nil, "", 0
+	if v, ok := iceberg.LastPropertyOf(tbl, PropPGSnapshot); ok {
+		if snap, err := parsePGSnapshot(v); err == nil {
+			st.pgsnap, st.pgraw = snap, v
+		} else {
+			st.pgerr = err
+		}
+	}
+	if pos, ok := iceberg.LastPropertyOf(tbl, PropPosition); ok {
+		st.position = pos
+		if v, ok := strings.CutPrefix(pos, extract.PositionSCN+":"); ok {
+			st.scn, _ = strconv.ParseInt(v, 10, 64)
+		}
+	}
+	if v, ok := iceberg.LastPropertyOf(tbl, PropSourceTable); ok && st.source == "" {
+		st.source = v
+	}
 	st.key = st.key[:0]
 	for _, id := range tbl.Schema().IdentifierFieldIDs {
 		if n, ok := tbl.Schema().FindColumnName(id); ok {
@@ -873,11 +1013,18 @@ func (c *Consumer) apply(ctx context.Context, tb *tableBatch, corrID string) (cr
 		offs := Offsets{}
 		offs.mergeMax(st.offsets)
 		offs.mergeMax(tb.offsets)
-		return map[string]string{
+		props := map[string]string{
 			PropOffsets:       offs.String(),
 			PropCorrelationID: corrID,
 			PropBatchID:       strconv.FormatInt(c.batchID, 10),
-		}, offs
+		}
+		if st.source != "" {
+			props[PropSourceTable] = st.source
+		}
+		if g := c.gapsFor(tb.offsets); g != "" {
+			props[PropOffsetGaps] = g
+		}
+		return props, offs
 	}
 	props, offs := propsFor()
 	decide := func(fresh *table.Table) (map[string]string, error) {
@@ -898,11 +1045,18 @@ func (c *Consumer) apply(ctx context.Context, tb *tableBatch, corrID string) (cr
 		p, offs = propsFor()
 		return p, nil
 	}
+	c.failpoint(FailBeforeIcebergCommit)
 	res, err := c.tm.Apply(ctx, st.tbl, st.schema, ch, props, iceberg.RetryOnConflict(50, decide))
 	if err != nil {
 		return false, err
 	}
 	st.tbl, st.offsets = res.Table, offs
+	if tb.maxPos.compare(st.maxPos) > 0 {
+		st.maxPos = tb.maxPos
+	}
+	for topic := range tb.offsets {
+		delete(c.gaps, topic)
+	}
 	return created, nil
 }
 
@@ -914,10 +1068,15 @@ func schemaEqual(sc *arrow.Schema, ch iceberg.Change, up arrow.RecordBatch) bool
 	return up.Schema().Equal(sc)
 }
 
-// covers reports whether sc has every column of row.
+// covers reports whether sc has every column of row, each at least as wide as the row types it.
 func covers(sc *arrow.Schema, row debezium.Row) bool {
-	for _, n := range row.Columns().Names() {
-		if !sc.HasField(n) {
+	cols := row.Columns()
+	for i, n := range cols.Names() {
+		fs, ok := sc.FieldsByName(n)
+		if !ok || len(fs) == 0 {
+			return false
+		}
+		if cols.Typed() && widens(fs[0].Type, arrowType(cols.Type(i), row.Value(i), true)) {
 			return false
 		}
 	}
@@ -966,8 +1125,15 @@ func buildRecord(sc *arrow.Schema, rows []debezium.Row) (arrow.RecordBatch, erro
 	return b.NewRecordBatch(), nil
 }
 
+// maxErrorText bounds the error text a dead letter's header and its cdc_event_failed event carry:
+// the record itself is the evidence; the text only says why.
+const maxErrorText = 1024
+
 // deadLetter sends each failed record to the dead-letter topic with headers saying why, or,
-// without one, logs it as an event; either way it is counted.
+// without one, logs it as an event; either way it is counted. A dead letter the broker refuses
+// as too large (the original record plus the headers over the topic's max.message.bytes) is sent
+// again without its value, with etlwatch.error.value_omitted giving the value's size: the headers
+// still say where the original is.
 func (c *Consumer) deadLetter(ctx context.Context, recs []*kgo.Record, why []error) error {
 	if len(recs) == 0 {
 		return nil
@@ -978,10 +1144,11 @@ func (c *Consumer) deadLetter(ctx context.Context, recs []*kgo.Record, why []err
 		if reason == "" {
 			reason = "invalid"
 		}
+		msg := truncateText(why[i].Error(), maxErrorText)
 		c.count(ctx, "cdc_events_failed", 1, monitoring.Dimensions{"namespace": c.namespace(), "topic": r.Topic, "reason": reason})
 		details := monitoring.Details{
 			"topic": r.Topic, "partition": r.Partition, "offset": r.Offset,
-			"reason": reason, "error": why[i].Error(), "dead_letter_topic": c.dlq,
+			"reason": reason, "error": msg, "dead_letter_topic": c.dlq,
 		}
 		if c.cfg.logger != nil {
 			c.cfg.logger.LogWarning(ctx, "cdc_event_failed", details)
@@ -991,7 +1158,7 @@ func (c *Consumer) deadLetter(ctx context.Context, recs []*kgo.Record, why []err
 		}
 		headers := append(slices.Clone(r.Headers),
 			kgo.RecordHeader{Key: "etlwatch.error.reason", Value: []byte(reason)},
-			kgo.RecordHeader{Key: "etlwatch.error.message", Value: []byte(why[i].Error())},
+			kgo.RecordHeader{Key: "etlwatch.error.message", Value: []byte(msg)},
 			kgo.RecordHeader{Key: "etlwatch.source.topic", Value: []byte(r.Topic)},
 			kgo.RecordHeader{Key: "etlwatch.source.partition", Value: []byte(strconv.Itoa(int(r.Partition)))},
 			kgo.RecordHeader{Key: "etlwatch.source.offset", Value: []byte(strconv.FormatInt(r.Offset, 10))},
@@ -1001,8 +1168,28 @@ func (c *Consumer) deadLetter(ctx context.Context, recs []*kgo.Record, why []err
 	if len(out) == 0 {
 		return nil
 	}
-	if err := c.client.ProduceSync(ctx, out...).FirstErr(); err != nil {
-		return fmt.Errorf("cdc: dead-letter topic %s: %w", c.dlq, err)
+	res := c.client.ProduceSync(ctx, out...)
+	var retry []*kgo.Record
+	for _, pr := range res {
+		switch {
+		case pr.Err == nil:
+		case errors.Is(pr.Err, kerr.MessageTooLarge) || errors.Is(pr.Err, kerr.RecordListTooLarge):
+			r := pr.Record
+			h := []kgo.RecordHeader{{Key: "etlwatch.error.value_omitted", Value: []byte(strconv.Itoa(len(r.Value) + len(r.Key)))}}
+			for _, x := range r.Headers {
+				if strings.HasPrefix(x.Key, "etlwatch.") {
+					h = append(h, x)
+				}
+			}
+			retry = append(retry, &kgo.Record{Topic: r.Topic, Headers: h})
+		default:
+			return fmt.Errorf("cdc: dead-letter topic %s: %w", c.dlq, pr.Err)
+		}
+	}
+	if len(retry) > 0 {
+		if err := c.client.ProduceSync(ctx, retry...).FirstErr(); err != nil {
+			return fmt.Errorf("cdc: dead-letter topic %s (without the values that were too large): %w", c.dlq, err)
+		}
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/big"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -20,11 +21,7 @@ func arrowType(ct debezium.ColumnType, v debezium.Value, typed bool) arrow.DataT
 	if typed {
 		switch ct.Logical {
 		case debezium.LogicalDecimal:
-			p := ct.Precision
-			if p <= 0 || p > 38 {
-				p = 38
-			}
-			return &arrow.Decimal128Type{Precision: p, Scale: ct.Scale}
+			return decimalType(ct.Precision, ct.Scale)
 		case debezium.LogicalVariableScaleDecimal:
 			return arrow.BinaryTypes.String // no fixed scale: kept as its decimal text
 		case debezium.LogicalDate:
@@ -67,7 +64,7 @@ func arrowType(ct debezium.ColumnType, v debezium.Value, typed bool) arrow.DataT
 		return arrow.BinaryTypes.Binary
 	case debezium.KindDecimal:
 		_, s := v.Decimal()
-		return &arrow.Decimal128Type{Precision: 38, Scale: s}
+		return decimalType(38, s)
 	case debezium.KindDate:
 		return arrow.FixedWidthTypes.Date32
 	case debezium.KindTime:
@@ -76,6 +73,28 @@ func arrowType(ct debezium.ColumnType, v debezium.Value, typed bool) arrow.DataT
 		return &arrow.TimestampType{Unit: arrow.Microsecond}
 	}
 	return arrow.BinaryTypes.String
+}
+
+// decimalType is the column type of a source decimal of precision p (0: unknown) and scale s, as
+// Iceberg can hold it (0 <= scale <= precision <= 38): a negative scale (Oracle's NUMBER(5,-2),
+// PostgreSQL 15's NUMERIC(5,-2)) becomes scale 0 with the precision it needs; a scale above the
+// precision (PostgreSQL 15's NUMERIC(3,5)) raises the precision; what still does not fit 38
+// digits is kept as its decimal text.
+func decimalType(p, s int32) arrow.DataType {
+	if s < 0 {
+		if p > 0 {
+			p -= s
+		}
+		s = 0
+	}
+	if p <= 0 || p > 38 {
+		p = 38
+	}
+	p = max(p, s)
+	if p > 38 {
+		return arrow.BinaryTypes.String
+	}
+	return &arrow.Decimal128Type{Precision: p, Scale: s}
 }
 
 // schemaOf returns the Arrow schema of a table holding row, with key's columns as its primary
@@ -113,7 +132,7 @@ func appendValue(b array.Builder, f arrow.Field, v debezium.Value) error {
 		return nil
 	}
 	bad := func() error {
-		return fmt.Errorf("column %s: a %s value %s does not fit %s", f.Name, v.Kind(), v, f.Type)
+		return fmt.Errorf("column %s: a %s value %s does not fit %s", f.Name, v.Kind(), quoteValue(v), f.Type)
 	}
 	k := v.Kind()
 	switch b := b.(type) {
@@ -207,21 +226,21 @@ func toDecimal(v debezium.Value, dt *arrow.Decimal128Type) (decimal128.Num, erro
 		} else {
 			b, s := v.DecimalBig()
 			if b.CmpAbs(new(big.Int).Lsh(big.NewInt(1), 126)) >= 0 {
-				return n, fmt.Errorf("decimal %s is too large for %s", v, dt)
+				return n, fmt.Errorf("decimal %s is too large for %s", quoteValue(v), dt)
 			}
 			n, scale = decimal128.FromBigInt(b), s
 		}
 	default:
-		return n, fmt.Errorf("a %s value %s does not fit %s", v.Kind(), v, dt)
+		return n, fmt.Errorf("a %s value %s does not fit %s", v.Kind(), quoteValue(v), dt)
 	}
 	if scale != dt.Scale {
 		var err error
-		if n, err = n.Rescale(scale, dt.Scale); err != nil {
-			return n, fmt.Errorf("decimal %s does not fit %s: %w", v, dt, err)
+		if n, err = rescale(n, scale, dt.Scale); err != nil {
+			return n, fmt.Errorf("decimal %s does not fit %s: %w", quoteValue(v), dt, err)
 		}
 	}
 	if !n.FitsInPrecision(dt.Precision) {
-		return n, fmt.Errorf("decimal %s does not fit %s", v, dt)
+		return n, fmt.Errorf("decimal %s does not fit %s", quoteValue(v), dt)
 	}
 	return n, nil
 }
@@ -236,4 +255,46 @@ func keyString(row debezium.Row, idx []int) string {
 		sb.WriteByte(0)
 	}
 	return sb.String()
+}
+
+// rescale changes n's scale from "from" to "to" exactly: digits that would be lost are an error.
+// Arrow's Rescale handles differences up to 38 digits (and panics beyond); a larger difference,
+// which PostgreSQL's NUMERIC allows (scale up to 1000), goes through math/big.
+func rescale(n decimal128.Num, from, to int32) (decimal128.Num, error) {
+	if d := int64(to) - int64(from); d >= -38 && d <= 38 {
+		return n.Rescale(from, to)
+	}
+	b := n.BigInt()
+	if b.Sign() == 0 {
+		return decimal128.Num{}, nil
+	}
+	ten := big.NewInt(10)
+	if to > from {
+		// Any non-zero value times 10^39 or more exceeds 38 digits.
+		return n, fmt.Errorf("rescaling from scale %d to %d overflows 38 digits", from, to)
+	}
+	q, r := new(big.Int).QuoRem(b, new(big.Int).Exp(ten, big.NewInt(int64(from)-int64(to)), nil), new(big.Int))
+	if r.Sign() != 0 {
+		return n, fmt.Errorf("rescaling from scale %d to %d loses digits", from, to)
+	}
+	return decimal128.FromBigInt(q), nil
+}
+
+// maxQuoted is how much of a value an error message quotes: errors go to dead-letter headers,
+// events and logs, which must stay small whatever the row holds.
+const maxQuoted = 64
+
+// quoteValue is v as an error quotes it: at most maxQuoted bytes, then the total length.
+func quoteValue(v debezium.Value) string { return truncateText(v.String(), maxQuoted) }
+
+// truncateText returns s cut to at most n bytes (on a rune boundary) with how long it was.
+func truncateText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + fmt.Sprintf("...(%d bytes)", len(s))
 }

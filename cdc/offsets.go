@@ -16,7 +16,7 @@ import (
 // PropOffsets is the snapshot summary property (and, for a commit with nothing to write, the
 // table property) in which the consumer records, with each Iceberg commit, the Kafka offsets up
 // to which that commit applied the table's topic partitions: the next offset to consume.
-const PropOffsets = "etlwatch.kafka_offsets"
+const PropOffsets = iceberg.PropKafkaOffsets
 
 // Offsets are Kafka positions by topic and partition: the next offset to consume.
 type Offsets map[string]map[int32]int64

@@ -38,16 +38,26 @@ func parsePGSnapshot(s string) (*pgSnapshot, error) {
 	return snap, nil
 }
 
-// committed reports whether transaction xid had committed when the snapshot was taken. Debezium
-// sends the 32-bit transaction ID; it is placed in the snapshot's epoch (the 32-bit ID nearest
-// below xmax), which is right for any transaction less than 2^31 IDs older than the snapshot.
+// committed reports whether transaction xid had committed when the snapshot was taken.
+//
+// Debezium sends PostgreSQL's 32-bit transaction ID. It is compared with xmax the way PostgreSQL
+// compares IDs (TransactionIdPrecedes): modulo 2^32, the half of the ID space before xmax's low 32
+// bits is older than xmax and is placed in the epoch that ends at xmax; the other half is newer
+// (started after the snapshot) and never counts as committed. This is exact for any transaction
+// less than 2^31 IDs away from the snapshot, in either direction, which PostgreSQL's own
+// wraparound protection guarantees for a live transaction; a change further away is applied
+// (upserts are idempotent), never skipped.
 func (p *pgSnapshot) committed(xid uint64) bool {
 	if xid <= 0xFFFFFFFF {
-		full := p.xmax&^0xFFFFFFFF | xid
-		if full > p.xmax && full >= 1<<32 {
-			full -= 1 << 32
+		d := int32(uint32(xid) - uint32(p.xmax)) // how far xid is from xmax, modulo 2^32
+		if d >= 0 {
+			return false // xmax or after: started after the snapshot
 		}
-		xid = full
+		back := uint64(-int64(d))
+		if back > p.xmax {
+			return false // before ID 0: not a transaction of this cluster's history
+		}
+		xid = p.xmax - back
 	}
 	return xid < p.xmin || (xid < p.xmax && !p.xip[xid])
 }

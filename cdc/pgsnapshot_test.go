@@ -39,3 +39,29 @@ func TestPGSnapshotCommitted(t *testing.T) {
 		assert.Error(t, err, bad)
 	}
 }
+
+// Item 1 of issue 11: a transaction that started after the snapshot has a 32-bit ID above xmax's
+// low 32 bits (or, past a wraparound, a small one); it must never count as committed, whatever
+// the epoch.
+func TestItem1PGSkipRulePast2To32(t *testing.T) {
+	snap, err := parsePGSnapshot("12884901988:12884902000:") // epoch 3, 100:112
+	require.NoError(t, err)
+	for _, xid := range []uint64{112, 113, 200, 100000, 0x7FFFFFFF} {
+		assert.False(t, snap.committed(xid), "xid %d started after the snapshot", xid)
+	}
+	for _, xid := range []uint64{99, 100, 111, 0xFFFFFFF0} { // 0xFFFFFFF0: epoch 2, long before
+		assert.True(t, snap.committed(xid), "xid %d ended before the snapshot", xid)
+	}
+	// Near a wraparound: xmax's low bits are large, a newer transaction's are small.
+	snap, err = parsePGSnapshot("4294967000:4294967100:")
+	require.NoError(t, err)
+	for _, xid := range []uint64{5, 4294967100, 4294967295, 0, 1 << 20} {
+		assert.False(t, snap.committed(xid), "xid %d started after the snapshot", xid)
+	}
+	assert.True(t, snap.committed(4294966999))
+	// A young cluster (epoch 0): IDs "before 0" do not exist and are applied.
+	snap, err = parsePGSnapshot("100:110:")
+	require.NoError(t, err)
+	assert.False(t, snap.committed(0xFFFFFF00), "no such transaction before the snapshot")
+	assert.True(t, snap.committed(50))
+}

@@ -47,14 +47,36 @@ func Batches(recs ...arrow.RecordBatch) iter.Seq2[arrow.RecordBatch, error] {
 type WriteOption func(*writeOptions)
 
 type writeOptions struct {
-	replace bool
+	replace  bool
+	takeOver bool
 }
+
+// PropKafkaOffsets is the snapshot summary property (or table property) in which a change-data
+// capture consumer (package cdc) records the Kafka offsets each of its commits applied. A table
+// that has it is owned by a consumer: [Replace] refuses to replace it unless [TakeOverFromCDC].
+const PropKafkaOffsets = "etlwatch.kafka_offsets"
+
+// ErrCDCOwned is returned (wrapped) by [TableManager.Write] with [Replace] for a table a
+// change-data-capture consumer writes: replacing its rows while the consumer runs would delete
+// the changes it applied after the load's snapshot, and the consumer, resuming after them, would
+// never apply them again.
+var ErrCDCOwned = errors.New("iceberg: a change-data-capture consumer writes this table")
 
 // Replace makes the write replace the table's rows instead of appending to them: the commit
 // deletes every existing row and adds the new ones at once (two snapshots, one commit), so
 // readers see the old rows or the new ones, never both, and a bulk load run twice does not
 // double the table.
+//
+// A table a change-data-capture consumer writes (it records [PropKafkaOffsets]) is not replaced:
+// the write fails with [ErrCDCOwned], unless [TakeOverFromCDC].
 func Replace() WriteOption { return func(o *writeOptions) { o.replace = true } }
+
+// TakeOverFromCDC lets [Replace] replace a table a change-data-capture consumer writes. Stop the
+// consumer first: it resumes from the offsets it recorded before the replace, so every change
+// after them is applied again on top of the new rows (changes the load already holds are
+// idempotent upserts, or skipped by the skip rule). To make sure no consumer committed while the
+// load read the source, a commit conflict is then an error, never retried.
+func TakeOverFromCDC() WriteOption { return func(o *writeOptions) { o.takeOver = true } }
 
 // Write appends the batches, all of schema sc, to tbl in a single snapshot: it streams them into
 // Parquet data files through iceberg-go's data-file writer (so memory stays bounded by the file
@@ -81,6 +103,15 @@ func (m *TableManager) Write(ctx context.Context, tbl *table.Table, sc *arrow.Sc
 		o(&wo)
 	}
 	name := dotted(tbl.Identifier())
+	owned := func(t *table.Table) error {
+		if _, ok := LastPropertyOf(t, PropKafkaOffsets); ok && wo.replace && !wo.takeOver {
+			return fmt.Errorf("iceberg: replace %s: %w: replacing its rows would delete the changes it applied since the load's snapshot; stop the consumer and load again with the take-over option (bulk load: --take-over-cdc)", name, ErrCDCOwned)
+		}
+		return nil
+	}
+	if err := owned(tbl); err != nil {
+		return WriteResult{}, err
+	}
 	files, rows, err := m.writeData(ctx, tbl, sc, batches)
 	if err != nil {
 		return WriteResult{}, err
@@ -122,7 +153,12 @@ func (m *TableManager) Write(ctx context.Context, tbl *table.Table, sc *arrow.Sc
 			}
 		}
 		var rerr error
-		if cur, rerr = m.retryAfter(ctx, cur, attempt, err); rerr != nil {
+		if wo.replace && wo.takeOver && IsCommitConflict(err) {
+			rerr = fmt.Errorf("another writer committed while the load read the source (is a consumer still running?): %w", err)
+		} else if cur, rerr = m.retryAfter(ctx, cur, attempt, err); rerr == nil {
+			rerr = owned(cur)
+		}
+		if rerr != nil {
 			// After a failed commit the files are removed only when the catalog surely did not
 			// take them (a conflict); an ambiguous failure may have committed them.
 			if !committing || IsCommitConflict(err) {

@@ -63,6 +63,9 @@ type Config struct {
 	// when stdout is a terminal, log lines every 10 s otherwise), ProgressBars, ProgressLog or
 	// ProgressOff.
 	Progress string
+	// TakeOverCDC replaces tables a change-data-capture consumer writes (iceberg.TakeOverFromCDC);
+	// stop the consumer first. Without it such a table fails with iceberg.ErrCDCOwned.
+	TakeOverCDC bool
 	// AfterLoad, when set, runs after every table loaded and passed its checks, while the
 	// pipeline (and its metrics server) is still up; an error makes the run fail with exit code 1.
 	AfterLoad func(ctx context.Context, l *Loaded) error
@@ -91,6 +94,7 @@ func parseFlags(args []string, stderr io.Writer) (Config, error) {
 	fs.StringVar(&f.ConfigDir, "config-dir", "", "the directory holding sources.yaml (default $CONFIG_DIR, else ./config)")
 	fs.IntVar(&f.Workers, "workers", 0, "tables loaded at once; overrides bulk_load.parallel_workers")
 	fs.IntVar(&f.Partitions, "partitions", 0, "readers per table; overrides bulk_load.parallel_partitions")
+	fs.BoolVar(&f.TakeOverCDC, "take-over-cdc", false, "replace tables a CDC consumer writes (stop the consumer first; without it they are refused)")
 	fs.StringVar(&f.Progress, "progress", ProgressAuto, "progress of running tables: auto (bars on a terminal, log lines otherwise), bars, log or off")
 	if err := fs.Parse(args); err != nil {
 		return f, err
@@ -192,7 +196,7 @@ func RunConfig(ctx context.Context, f Config, stdout, stderr io.Writer) int {
 	log := p.Logger.Slog()
 	prog.log = log
 
-	j := &job{p: p, src: src, bl: bl, log: log, afterLoad: f.AfterLoad, prog: prog}
+	j := &job{p: p, src: src, bl: bl, log: log, afterLoad: f.AfterLoad, prog: prog, takeOver: f.TakeOverCDC}
 	if err := j.open(ctx); err != nil {
 		log.ErrorContext(ctx, "bulk load could not start", "error", err)
 		fmt.Fprintln(stderr, "bulkload:", err)
@@ -211,6 +215,7 @@ type job struct {
 	log *slog.Logger
 
 	afterLoad func(context.Context, *Loaded) error
+	takeOver  bool // Config.TakeOverCDC
 	ns        string
 	prog      *progress // nil: none
 
@@ -543,13 +548,17 @@ func (j *job) loadTable(ctx context.Context, name string, onBatch func(rows int6
 	if txs := j.snap.Position().Transactions; txs != "" {
 		props[propTransactions] = txs
 	}
-	return load(ctx, j.ext, j.snap, j.tm, name, j.bl.ParallelPartitions, props, onBatch)
+	var opts []iceberg.WriteOption
+	if j.takeOver {
+		opts = append(opts, iceberg.TakeOverFromCDC())
+	}
+	return load(ctx, j.ext, j.snap, j.tm, name, j.bl.ParallelPartitions, props, onBatch, opts...)
 }
 
 // load reads name from snap with partitions readers and writes it to Iceberg through tm in one
 // commit carrying props. onBatch, when set, is called with the rows of each batch read.
 func load(ctx context.Context, ext extractors.Extractor, snap extractors.Snapshot, tm *iceberg.TableManager,
-	name string, partitions int, props map[string]string, onBatch func(rows int64),
+	name string, partitions int, props map[string]string, onBatch func(rows int64), opts ...iceberg.WriteOption,
 ) (int64, error) {
 	desc, err := ext.Describe(ctx, name)
 	if err != nil {
@@ -571,7 +580,7 @@ func load(ctx context.Context, ext extractors.Extractor, snap extractors.Snapsho
 		}
 		return snap.Extract(ctx, desc, extractors.ReadOptions{Partitions: partitions}, fn)
 	})
-	res, err := tm.Write(ctx, tbl, desc.Schema, batches, props, iceberg.Replace())
+	res, err := tm.Write(ctx, tbl, desc.Schema, batches, props, append(opts, iceberg.Replace())...)
 	cancel(errWriteDone)
 	extracted, extractErr := wait()
 	if err != nil {
