@@ -2,6 +2,7 @@ package debezium
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"testing"
 )
@@ -106,6 +107,27 @@ func BenchmarkEncodingJSONMap(b *testing.B) {
 				}
 			}
 			done()
+		})
+	}
+}
+
+// BenchmarkDecodeLongNumber measures the rejection of a value with a run of digits longer than
+// MaxNumberLength in a schemaless column: one linear pass, so 1 MiB costs 16 times 64 KiB.
+func BenchmarkDecodeLongNumber(b *testing.B) {
+	for _, n := range []int{64 << 10, 1 << 20} {
+		b.Run(fmt.Sprintf("digits=%dKiB", n>>10), func(b *testing.B) {
+			d, err := NewDecoder()
+			if err != nil {
+				b.Fatal(err)
+			}
+			msg := longNumberMessages(n)["schemaless column"]
+			b.SetBytes(int64(len(msg)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := d.Decode(nil, msg); ReasonOf(err) != ReasonNumberTooLong {
+					b.Fatalf("got %v, want a %s error", err, ReasonNumberTooLong)
+				}
+			}
 		})
 	}
 }

@@ -70,6 +70,10 @@
 // logical type are reported as a *[DecodeError] with a stable [Reason] for a dead-letter header,
 // the dotted path of the field ("value.payload.after.price") and the byte offset.
 //
+// The work is linear in the size of the message: a JSON number longer than [MaxNumberLength]
+// characters, which no Debezium connector writes but which would take time quadratic in its
+// length to turn into a decimal, is rejected as [ReasonNumberTooLong] after one pass over it.
+//
 // # Source blocks
 //
 // [Source] normalises the source block: snapshot as a [Snapshot] whether sent as a string enum or

@@ -31,6 +31,9 @@ const (
 	// ReasonInvalidValue: a field cannot be decoded as its type or logical type (a bad base64
 	// decimal, a string where an int64 is declared, an unparsable ZonedTimestamp, an overflow, ...).
 	ReasonInvalidValue Reason = "invalid_value"
+	// ReasonNumberTooLong: a JSON number anywhere in the key or value is longer than
+	// [MaxNumberLength] characters.
+	ReasonNumberTooLong Reason = "number_too_long"
 )
 
 // DecodeError is the error of [Decoder.Decode] for a message that cannot be decoded. It says why

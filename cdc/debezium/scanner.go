@@ -8,6 +8,13 @@ import (
 	"unsafe"
 )
 
+// MaxNumberLength is the longest JSON number, in characters (sign, digits, point and exponent),
+// that a [Decoder] accepts anywhere in a key or value. A longer one makes the message a
+// [DecodeError] with [ReasonNumberTooLong]. It is above the longest number Debezium writes (a
+// PostgreSQL numeric has at most 1,000 digits of declared precision) and keeps the cost of
+// converting a number to a decimal bounded: that conversion is not linear in the number's length.
+const MaxNumberLength = 2048
+
 // maxDepth bounds the nesting of JSON values the scanner accepts, so that a hostile message cannot
 // exhaust the stack.
 const maxDepth = 512
@@ -220,7 +227,8 @@ func isHex4(b []byte) bool {
 	return true
 }
 
-// num reads a number at s.pos following the JSON grammar.
+// num reads a number at s.pos following the JSON grammar, in time linear in its length; a number
+// longer than [MaxNumberLength] is an error.
 func (s *scanner) num() (token, *DecodeError) {
 	d := s.data
 	i := s.pos
@@ -264,6 +272,11 @@ func (s *scanner) num() (token, *DecodeError) {
 		for i < len(d) && '0' <= d[i] && d[i] <= '9' {
 			i++
 		}
+	}
+	if i-start > MaxNumberLength {
+		s.pos = start
+		return token{}, &DecodeError{Reason: ReasonNumberTooLong, Offset: start,
+			Detail: "a number of " + strconv.Itoa(i-start) + " characters, more than " + strconv.Itoa(MaxNumberLength)}
 	}
 	s.pos = i
 	return token{kind: tokNumber, flags: flags, start: start, end: i}, nil
