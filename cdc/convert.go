@@ -224,11 +224,17 @@ func toDecimal(v debezium.Value, dt *arrow.Decimal128Type) (decimal128.Num, erro
 		if u, s, ok := v.DecimalInt64(); ok {
 			n, scale = decimal128.FromI64(u), s
 		} else {
+			// Beyond 64 bits: rescale exactly in math/big first, since the unscaled value may
+			// only fit 128 bits at the column's scale.
 			b, s := v.DecimalBig()
+			b, err := rescaleBig(b, s, dt.Scale)
+			if err != nil {
+				return n, fmt.Errorf("decimal %s does not fit %s: %w", quoteValue(v), dt, err)
+			}
 			if b.CmpAbs(new(big.Int).Lsh(big.NewInt(1), 126)) >= 0 {
 				return n, fmt.Errorf("decimal %s is too large for %s", quoteValue(v), dt)
 			}
-			n, scale = decimal128.FromBigInt(b), s
+			n, scale = decimal128.FromBigInt(b), dt.Scale
 		}
 	default:
 		return n, fmt.Errorf("a %s value %s does not fit %s", v.Kind(), quoteValue(v), dt)
@@ -264,20 +270,37 @@ func rescale(n decimal128.Num, from, to int32) (decimal128.Num, error) {
 	if d := int64(to) - int64(from); d >= -38 && d <= 38 {
 		return n.Rescale(from, to)
 	}
-	b := n.BigInt()
-	if b.Sign() == 0 {
-		return decimal128.Num{}, nil
+	b, err := rescaleBig(n.BigInt(), from, to)
+	if err != nil {
+		return n, err
 	}
-	ten := big.NewInt(10)
-	if to > from {
-		// Any non-zero value times 10^39 or more exceeds 38 digits.
+	if b.CmpAbs(new(big.Int).Lsh(big.NewInt(1), 126)) >= 0 {
 		return n, fmt.Errorf("rescaling from scale %d to %d overflows 38 digits", from, to)
 	}
-	q, r := new(big.Int).QuoRem(b, new(big.Int).Exp(ten, big.NewInt(int64(from)-int64(to)), nil), new(big.Int))
-	if r.Sign() != 0 {
-		return n, fmt.Errorf("rescaling from scale %d to %d loses digits", from, to)
+	return decimal128.FromBigInt(b), nil
+}
+
+// rescaleBig returns the unscaled value b of scale "from" at scale "to", exactly, or an error
+// when digits would be lost or the result has more than 76 digits (no column holds it).
+func rescaleBig(b *big.Int, from, to int32) (*big.Int, error) {
+	d := int64(to) - int64(from)
+	switch {
+	case d == 0 || b.Sign() == 0:
+		return b, nil
+	case d > 0:
+		if d > 76 {
+			return nil, fmt.Errorf("rescaling from scale %d to %d overflows 38 digits", from, to)
+		}
+		return new(big.Int).Mul(b, new(big.Int).Exp(big.NewInt(10), big.NewInt(d), nil)), nil
 	}
-	return decimal128.FromBigInt(q), nil
+	if -d > int64(len(b.String()))+1 {
+		return nil, fmt.Errorf("rescaling from scale %d to %d loses digits", from, to)
+	}
+	q, r := new(big.Int).QuoRem(b, new(big.Int).Exp(big.NewInt(10), big.NewInt(-d), nil), new(big.Int))
+	if r.Sign() != 0 {
+		return nil, fmt.Errorf("rescaling from scale %d to %d loses digits", from, to)
+	}
+	return q, nil
 }
 
 // maxQuoted is how much of a value an error message quotes: errors go to dead-letter headers,
