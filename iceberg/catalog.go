@@ -21,6 +21,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/etlwatch/etlwatch/configloader"
+	"github.com/etlwatch/etlwatch/internal/redact"
 )
 
 // DefaultWarehouse is the warehouse directory used when [configloader.Iceberg.Warehouse] is empty.
@@ -41,7 +42,9 @@ const catalogName = "etlwatch"
 //   - catalog "glue": iceberg-go's AWS Glue catalog, with the AWS configuration loaded the
 //     default way (environment, shared files, instance role).
 //
-// Close the returned catalog with [catalog.Closer] when it implements it.
+// Errors never show the credentials iceberg.uri may hold: the URI is quoted with them masked,
+// as [configloader.Iceberg.Redacted] prints it, and removed from the errors of the drivers and
+// clients. Close the returned catalog with [catalog.Closer] when it implements it.
 func OpenCatalog(ctx context.Context, cfg configloader.Iceberg) (catalog.Catalog, error) {
 	switch kind := strings.ToLower(strings.TrimSpace(cfg.Catalog)); kind {
 	case "", "sql":
@@ -56,7 +59,8 @@ func OpenCatalog(ctx context.Context, cfg configloader.Iceberg) (catalog.Catalog
 		}
 		cat, err := rest.NewCatalog(ctx, catalogName, cfg.URI, opts...)
 		if err != nil {
-			return nil, fmt.Errorf("iceberg: open REST catalog at iceberg.uri %q: %w", cfg.URI, err)
+			return nil, fmt.Errorf("iceberg: open REST catalog at iceberg.uri %q: %w",
+				redact.URI(cfg.URI), redact.URIError(err, cfg.URI))
 		}
 		return cat, nil
 	case "glue":
@@ -94,20 +98,21 @@ func openSQLCatalog(ctx context.Context, cfg configloader.Iceberg) (catalog.Cata
 			"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)"
 	default:
 		return nil, fmt.Errorf("iceberg: iceberg.uri %q is not supported by the sql catalog; "+
-			"use a postgres:// or postgresql:// URL, or leave it empty for SQLite in the warehouse", cfg.URI)
+			"use a postgres:// or postgresql:// URL, or leave it empty for SQLite in the warehouse", redact.URI(cfg.URI))
 	}
 	db, err := sql.Open(driver, dsn)
 	if err != nil {
-		return nil, fmt.Errorf("iceberg: open sql catalog database: %w", err)
+		return nil, fmt.Errorf("iceberg: open sql catalog database: %w", redact.URIError(err, cfg.URI))
 	}
 	if err := db.PingContext(ctx); err != nil {
 		_ = db.Close()
-		return nil, fmt.Errorf("iceberg: connect to sql catalog database (iceberg.uri %q): %w", redact(cfg.URI), err)
+		return nil, fmt.Errorf("iceberg: connect to sql catalog database (iceberg.uri %q): %w",
+			redact.URI(cfg.URI), redact.URIError(err, cfg.URI))
 	}
 	cat, err := sqlcat.NewCatalog(catalogName, db, dialect, goiceberg.Properties{"warehouse": warehouseURL})
 	if err != nil {
 		_ = db.Close()
-		return nil, fmt.Errorf("iceberg: open sql catalog: %w", err)
+		return nil, fmt.Errorf("iceberg: open sql catalog: %w", redact.URIError(err, cfg.URI))
 	}
 	return &ownedSQLCatalog{Catalog: cat, db: db}, nil
 }
@@ -148,16 +153,4 @@ func localWarehouse(w string) (dir, fileURL string, err error) {
 		return "", "", fmt.Errorf("iceberg: create iceberg.warehouse directory: %w", err)
 	}
 	return dir, (&url.URL{Scheme: "file", Path: filepath.ToSlash(dir)}).String(), nil
-}
-
-// redact hides a password in a database URL.
-func redact(uri string) string {
-	u, err := url.Parse(uri)
-	if err != nil || u.User == nil {
-		return uri
-	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
-	}
-	return u.String()
 }

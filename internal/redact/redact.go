@@ -281,14 +281,38 @@ func (m *masker) keyValues(s string) string {
 // holds a secret, but errors.Is sees through it, so that a caller can still tell a cancelled
 // context or a missing file.
 func Error(err error, secrets []string) error {
+	pairs := make([][2]string, len(secrets))
+	for i, s := range secrets {
+		pairs[i] = [2]string{s, Mask}
+	}
+	return replaceError(err, pairs)
+}
+
+// URIError is [Error] for the secrets of uri, except that uri itself, where err's text quotes it
+// whole, is replaced by [URI]'s masked form rather than by [Mask].
+func URIError(err error, uri string) error {
+	secrets := Secrets(uri)
+	if len(secrets) == 0 {
+		return err
+	}
+	pairs := [][2]string{{uri, URI(uri)}}
+	for _, s := range secrets[1:] {
+		pairs = append(pairs, [2]string{s, Mask})
+	}
+	return replaceError(err, pairs)
+}
+
+// replaceError replaces each pair's first text (when at least minSecret bytes long) by its
+// second in err's text, in order.
+func replaceError(err error, pairs [][2]string) error {
 	if err == nil {
 		return nil
 	}
 	msg := err.Error()
 	changed := false
-	for _, s := range secrets {
-		if len(s) >= minSecret && strings.Contains(msg, s) {
-			msg = strings.ReplaceAll(msg, s, Mask)
+	for _, p := range pairs {
+		if len(p[0]) >= minSecret && strings.Contains(msg, p[0]) {
+			msg = strings.ReplaceAll(msg, p[0], p[1])
 			changed = true
 		}
 	}

@@ -100,3 +100,11 @@ func TestItem12Error(t *testing.T) {
 	assert.NoError(t, redact.Error(nil, []string{"x"}))
 	assert.Equal(t, "a b", redact.Error(errors.New("a b"), []string{"a"}).Error(), "too short to look for")
 }
+
+func TestItem12URIError(t *testing.T) {
+	uri := "http://tok-user-1@127.0.0.1:1/cat?token=tok-2"
+	err := redact.URIError(fmt.Errorf(`Get "http://tok-user-1@127.0.0.1:1/cat?token=tok-2/v1/config": refused; tok-2 again`), uri)
+	assert.Equal(t, `Get "http://[REDACTED]@127.0.0.1:1/cat?token=[REDACTED]/v1/config": refused; [REDACTED] again`, err.Error())
+	plain := errors.New("refused")
+	assert.Same(t, plain, redact.URIError(plain, "http://127.0.0.1:1/cat"))
+}
