@@ -80,6 +80,22 @@
 // data points may be spread over several requests, and none is sent twice. The byte size is an
 // upper bound of the protobuf encoding, computed without encoding.
 //
+// # Failed exports and delta temporality
+//
+// With delta temporality (always for Dynatrace, or [WithDeltaTemporality]) each export carries
+// only what changed since the previous one: a request the backend does not accept would lose its
+// sums and histograms for good. A sink keeps the delta data of every request not accepted (an
+// error answer, a timeout, an export cut short by its context) and sends it again at the head of
+// the next export; the backend adds the deltas up, so the totals it shows after an outage are
+// the totals recorded. The buffer is bounded by [WithMaxBufferedDataPoints] (default
+// [DefaultMaxBufferedDataPoints]); beyond it the oldest points are dropped, counted by
+// [Sink.Dropped], reported to the collector's error handler, and sent as the
+// [DroppedDataPointsMetric] self-metric (a delta sum with a sink dimension) once the backend
+// answers again. What is still buffered when the sink shuts down is dropped and counted the
+// same way. Gauges and cumulative data are not kept: the next export carries them whole. A
+// backend that accepted a request but answered with an error (a proxy timing out after
+// forwarding it) gets its deltas twice: the sink prefers a duplicate to a loss.
+//
 // # Traces
 //
 // [NewTracerProvider] and [NewDynatraceTracerProvider] build an OpenTelemetry tracer provider that
@@ -106,7 +122,7 @@
 // Failed exports reach the collector's error handler (once per distinct error) as a
 // [monitoring.SinkError] naming the sink, are counted in the etlwatch_sink_export_failures
 // metric, and show in [monitoring.MetricsCollector.SinkStatuses]. The pipeline keeps running; the
-// next export tries again.
+// next export tries again, with the delta data of the failed one.
 //
 //   - "401 Unauthorized" or "403 Forbidden" from Dynatrace: the token is wrong, expired, or lacks
 //     the metrics.ingest scope (openTelemetryTrace.ingest for traces). Create one under Access

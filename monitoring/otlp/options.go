@@ -27,8 +27,10 @@ type sinkConfig struct {
 	delta     bool
 	maxPoints int
 	maxBytes  int
-	grpcGiven bool // WithGRPCOptions was given
-	httpGiven bool // WithHTTPOptions was given
+	// maxBuffered bounds the delta points kept across failed exports.
+	maxBuffered int
+	grpcGiven   bool // WithGRPCOptions was given
+	httpGiven   bool // WithHTTPOptions was given
 }
 
 // kind is the constructor a configuration is for, to name it in errors.
@@ -41,7 +43,7 @@ const (
 )
 
 func newSinkConfig(k kind, opts []Option) (sinkConfig, error) {
-	var cfg sinkConfig
+	cfg := sinkConfig{maxBuffered: DefaultMaxBufferedDataPoints}
 	for _, o := range opts {
 		if o != nil {
 			o.applySink(&cfg)
@@ -59,6 +61,9 @@ func newSinkConfig(k kind, opts []Option) (sinkConfig, error) {
 	}
 	if cfg.maxBytes < 0 {
 		errs = append(errs, fmt.Errorf("otlp: %s: WithMaxRequestBytes(%d): must be >= 0 (0: no limit)", k, cfg.maxBytes))
+	}
+	if cfg.maxBuffered < 0 {
+		errs = append(errs, fmt.Errorf("otlp: %s: WithMaxBufferedDataPoints(%d): must be >= 0 (0: keep nothing)", k, cfg.maxBuffered))
 	}
 	if k == kindDynatrace {
 		if cfg.maxPoints == 0 {
@@ -145,4 +150,17 @@ func WithMaxRequestBytes(n int) Option {
 	return optionFunc(func(c *sinkConfig) {
 		c.maxBytes = n
 	})
+}
+
+// WithMaxBufferedDataPoints bounds how many delta data points the sink keeps across failed
+// exports. With delta temporality ([WithDeltaTemporality], and always with [NewDynatraceSink])
+// each export carries only what changed since the previous one, so the sums and histograms of a
+// request that fails are kept and sent again with the next export, before its own data; the
+// backend adds them up as usual. Beyond n points the oldest are dropped, counted by
+// [Sink.Dropped], reported to the collector's error handler and sent as the
+// [DroppedDataPointsMetric] self-metric once the backend answers again. 0 keeps nothing.
+// Cumulative data and gauges are never kept: the next export carries them whole. Default:
+// [DefaultMaxBufferedDataPoints].
+func WithMaxBufferedDataPoints(n int) Option {
+	return optionFunc(func(c *sinkConfig) { c.maxBuffered = n })
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc"
 	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp"
@@ -41,9 +42,15 @@ type Sink struct {
 
 	shutdownOnce sync.Once
 	closed       atomic.Bool
+
+	// bufMu guards buf and onError; it is never held while a request is sent.
+	bufMu   sync.Mutex
+	buf     buffer
+	onError func(error)
 }
 
 var _ monitoring.PushSink = (*Sink)(nil)
+var _ monitoring.ErrorHandlerSetter = (*Sink)(nil)
 
 // NewGRPCSink returns a [Sink] named "otlp-grpc" that exports over OTLP/gRPC with the OpenTelemetry
 // otlpmetricgrpc exporter. The exporter reads the standard OTEL_EXPORTER_OTLP_* and
@@ -102,6 +109,7 @@ func newSink(k kind, name string, exp sdkmetric.Exporter, cfg sinkConfig, normal
 		lim:       limits{points: cfg.maxPoints, bytes: cfg.maxBytes},
 		normalize: normalize,
 		sec:       sec,
+		buf:       buffer{max: cfg.maxBuffered, since: time.Now()},
 	}
 }
 
@@ -122,9 +130,11 @@ func (s *Sink) Aggregation(k sdkmetric.InstrumentKind) sdkmetric.Aggregation {
 }
 
 // Export sends rm to the backend, in as many requests as the sink's limits require, one after the
-// other. It sends every request even when one fails (a rejected request does not lose the others'
-// data points), stops when ctx ends, and returns every failure, each naming its request. rm is
-// not modified nor retained.
+// other, after the delta data that earlier failed exports left in the sink's buffer
+// ([WithMaxBufferedDataPoints]). It sends every request even when one fails (a rejected request
+// does not lose the others' data points), stops when ctx ends, keeps the delta sums and
+// histograms of every request not accepted for the next export, and returns every failure, each
+// naming its request. rm is not modified nor retained.
 func (s *Sink) Export(ctx context.Context, rm *metricdata.ResourceMetrics) error {
 	if s.closed.Load() {
 		return ErrShutdown
@@ -135,21 +145,32 @@ func (s *Sink) Export(ctx context.Context, rm *metricdata.ResourceMetrics) error
 	if s.normalize != nil {
 		rm = s.normalize(rm)
 	}
-	parts := split(rm, s.lim)
+	s.bufMu.Lock()
+	kept := s.buf.take()
+	s.bufMu.Unlock()
+	send := rm
+	if len(kept) > 0 {
+		send = &metricdata.ResourceMetrics{Resource: rm.Resource, ScopeMetrics: append(kept, rm.ScopeMetrics...)}
+	}
+	parts := split(send, s.lim)
 	var errs []error
+	var failed []*metricdata.ResourceMetrics
 	for i, part := range parts {
 		if ctx.Err() != nil {
 			errs = append(errs, fmt.Errorf("otlp: %d of %d requests not sent: %w", len(parts)-i, len(parts), context.Cause(ctx)))
+			failed = append(failed, parts[i:]...)
 			break
 		}
 		if s.closed.Load() {
 			errs = append(errs, fmt.Errorf("otlp: %d of %d requests not sent: %w", len(parts)-i, len(parts), ErrShutdown))
+			failed = append(failed, parts[i:]...)
 			break
 		}
 		err := s.exp.Export(ctx, part)
 		if err == nil {
 			continue
 		}
+		failed = append(failed, part)
 		if len(parts) > 1 {
 			err = fmt.Errorf("otlp: request %d of %d (%d data points): %w", i+1, len(parts), countPoints(part), err)
 		} else {
@@ -157,7 +178,53 @@ func (s *Sink) Export(ctx context.Context, rm *metricdata.ResourceMetrics) error
 		}
 		errs = append(errs, err)
 	}
+
+	now := time.Now()
+	s.bufMu.Lock()
+	for _, part := range failed {
+		s.buf.keep(part)
+	}
+	var report error
+	if n := s.buf.trim(); n > 0 {
+		report = droppedError(s.name, n, s.buf.max, s.buf.dropped, "buffer full")
+	}
+	var self *metricdata.ResourceMetrics
+	if len(errs) == 0 {
+		self = s.buf.selfMetric(rm, s.name, now)
+	}
+	handler := s.onError
+	s.bufMu.Unlock()
+	if report != nil && handler != nil {
+		handler(report)
+	}
+	if self != nil {
+		if err := s.exp.Export(ctx, self); err != nil {
+			errs = append(errs, fmt.Errorf("otlp: self-metric %s: %w", DroppedDataPointsMetric, err))
+		} else {
+			sent := self.ScopeMetrics[0].Metrics[0].Data.(metricdata.Sum[int64]).DataPoints[0].Value
+			s.bufMu.Lock()
+			s.buf.unsent -= sent
+			s.buf.since = now
+			s.bufMu.Unlock()
+		}
+	}
 	return s.sec.redact(errors.Join(errs...))
+}
+
+// Dropped returns how many delta data points of failed exports the sink dropped: beyond the bound
+// of [WithMaxBufferedDataPoints], or still buffered when it shut down.
+func (s *Sink) Dropped() int64 {
+	s.bufMu.Lock()
+	defer s.bufMu.Unlock()
+	return s.buf.dropped
+}
+
+// SetErrorHandler receives the collector's error handler, for delta data points the sink drops.
+// The collector calls it before the first export.
+func (s *Sink) SetErrorHandler(h func(error)) {
+	s.bufMu.Lock()
+	s.onError = h
+	s.bufMu.Unlock()
 }
 
 // ForceFlush flushes the exporter, which holds no data between exports.
@@ -176,6 +243,18 @@ func (s *Sink) Shutdown(ctx context.Context) error {
 	s.shutdownOnce.Do(func() {
 		s.closed.Store(true)
 		err = nil
+		s.bufMu.Lock()
+		var report error
+		if n := s.buf.points; n > 0 {
+			s.buf.take()
+			s.buf.count(n)
+			report = droppedError(s.name, n, s.buf.max, s.buf.dropped, "shut down before the backend took them")
+		}
+		handler := s.onError
+		s.bufMu.Unlock()
+		if report != nil && handler != nil {
+			handler(report)
+		}
 		if e := s.exp.Shutdown(ctx); e != nil {
 			err = s.sec.redact(fmt.Errorf("otlp: shutdown: %w", e))
 		}
