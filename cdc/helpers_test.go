@@ -1,10 +1,12 @@
 package cdc_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -130,10 +132,14 @@ type stream struct {
 	done chan struct{}
 	rng  *rand.Rand
 	i    int
+	// mirror, when set, is a second topic that gets the same changes for the table "items", so
+	// that batches span two tables.
+	mirror    string
+	mirrorEnd map[int32]int64
 }
 
 func newStream() *stream {
-	return &stream{want: map[int64]int32{}, end: map[int32]int64{}, done: make(chan struct{}), rng: rand.New(rand.NewPCG(1, 2))}
+	return &stream{want: map[int64]int32{}, end: map[int32]int64{}, mirrorEnd: map[int32]int64{}, done: make(chan struct{}), rng: rand.New(rand.NewPCG(1, 2))}
 }
 
 // produceStream produces, in the background, events random inserts, updates and deletes (with
@@ -173,6 +179,16 @@ func (st *stream) produce(t *testing.T, prod *kgo.Client, events int) {
 			recs = append(recs, change(topic, keyOf("orders", id), envelope(t, "orders", "u", nil, &order{ID: id, Qty: &q}, now)))
 		}
 		st.mu.Unlock()
+		if st.mirror != "" {
+			for _, r := range slices.Clone(recs) {
+				v := r.Value
+				if v != nil {
+					v = bytes.ReplaceAll(v, []byte(`"orders"`), []byte(`"items"`))
+					v = bytes.ReplaceAll(v, []byte(`pg.public.orders.`), []byte(`pg.public.items.`))
+				}
+				recs = append(recs, change(st.mirror, keyOf("items", mustID(r.Key)), v))
+			}
+		}
 		res := prod.ProduceSync(context.Background(), recs...)
 		if err := res.FirstErr(); err != nil {
 			t.Errorf("produce: %v", err)
@@ -180,13 +196,28 @@ func (st *stream) produce(t *testing.T, prod *kgo.Client, events int) {
 		}
 		st.mu.Lock()
 		for _, pr := range res {
-			st.end[pr.Record.Partition] = max(st.end[pr.Record.Partition], pr.Record.Offset+1)
+			end := st.end
+			if pr.Record.Topic == st.mirror {
+				end = st.mirrorEnd
+			}
+			end[pr.Record.Partition] = max(end[pr.Record.Partition], pr.Record.Offset+1)
 		}
 		st.mu.Unlock()
 		if i%500 == 0 {
 			time.Sleep(20 * time.Millisecond)
 		}
 	}
+}
+
+// mustID returns the id of a key message.
+func mustID(key []byte) int64 {
+	var k struct {
+		Payload struct{ ID int64 } `json:"payload"`
+	}
+	if err := json.Unmarshal(key, &k); err != nil {
+		panic(err)
+	}
+	return k.Payload.ID
 }
 
 // caughtUp reports whether tm's orders table records every offset of st.

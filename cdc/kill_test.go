@@ -3,12 +3,17 @@
 package cdc_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
-	"math/rand/v2"
+	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -23,116 +28,285 @@ import (
 	"github.com/etlwatch/etlwatch/iceberg"
 )
 
-// TestKilledConsumerChild is the consumer process of TestKilledConsumer: it runs only when that
-// test starts it, and consumes until it is killed.
+// mirrorTopic carries the same changes as topic, for the table "items": batches span two tables.
+const mirrorTopic = "pg.public.items"
+
+// killPointParquet is not a failpoint of the consumer: the child kills itself as soon as a new
+// Parquet file appears in the warehouse, while the file is being written or before the commit
+// that would reference it.
+const killPointParquet = "parquet-write"
+
+// TestKilledConsumerChild is the consumer process of TestKilledConsumer and TestZombieConsumer:
+// it runs only when they start it. With ETLWATCH_CDC_KILL_AT it sends itself ETLWATCH_CDC_SIGNAL
+// (default SIGKILL) the ETLWATCH_CDC_KILL_AFTER-th time it reaches that point.
 func TestKilledConsumerChild(t *testing.T) {
 	if os.Getenv("ETLWATCH_CDC_CHILD") != "1" {
-		t.Skip("run by TestKilledConsumer as its consumer process")
+		t.Skip("run by TestKilledConsumer and TestZombieConsumer as their consumer process")
 	}
-	cat, err := iceberg.OpenCatalog(context.Background(), configloader.Iceberg{Warehouse: os.Getenv("ETLWATCH_CDC_WAREHOUSE")})
+	warehouse := os.Getenv("ETLWATCH_CDC_WAREHOUSE")
+	cat, err := iceberg.OpenCatalog(context.Background(), configloader.Iceberg{Warehouse: warehouse})
 	require.NoError(t, err)
 	src := &configloader.Source{Name: "pg", DatabaseType: "postgres",
-		CDC: configloader.CDC{Brokers: strings.Split(os.Getenv("ETLWATCH_CDC_BROKERS"), ","), Topics: []string{topic},
-			GroupID: "etl", BatchSize: 200}}
-	c, err := cdc.New(src, iceberg.NewTableManager(cat, "raw"),
-		cdc.WithKafkaOptions(kgo.InstanceID("cdc-consumer-1"))) // static membership: a restart takes the partitions at once
+		CDC: configloader.CDC{Brokers: strings.Split(os.Getenv("ETLWATCH_CDC_BROKERS"), ","), Topics: []string{topic, mirrorTopic},
+			GroupID: "etl", BatchSize: 60}}
+	after, _ := strconv.Atoi(os.Getenv("ETLWATCH_CDC_KILL_AFTER"))
+	sig := syscall.SIGKILL
+	if os.Getenv("ETLWATCH_CDC_SIGNAL") == "STOP" {
+		sig = syscall.SIGSTOP
+	}
+	var hits atomic.Int32
+	hit := func() {
+		if int(hits.Add(1)) == max(after, 1) {
+			fmt.Printf("failpoint %s reached (%d)\n", os.Getenv("ETLWATCH_CDC_KILL_AT"), after)
+			_ = syscall.Kill(os.Getpid(), sig)
+		}
+	}
+	switch at := os.Getenv("ETLWATCH_CDC_KILL_AT"); at {
+	case "":
+	case killPointParquet:
+		before := countParquet(warehouse)
+		go func() {
+			for {
+				if n := countParquet(warehouse); n > before {
+					before = n
+					hit()
+				}
+				time.Sleep(200 * time.Microsecond)
+			}
+		}()
+	default:
+		cdc.SetFailpointHook(func(name string) {
+			if name == at {
+				hit()
+			}
+		})
+	}
+	kopts := []kgo.Opt{kgo.InstanceID("cdc-consumer-1")} // static membership: a restart takes the partitions at once
+	if id := os.Getenv("ETLWATCH_CDC_INSTANCE"); id != "" {
+		kopts = []kgo.Opt{kgo.InstanceID(id), kgo.SessionTimeout(6 * time.Second), kgo.RebalanceTimeout(6 * time.Second)}
+	}
+	c, err := cdc.New(src, iceberg.NewTableManager(cat, "raw"), cdc.WithKafkaOptions(kopts...))
 	require.NoError(t, err)
-	require.NoError(t, c.Run(context.Background()))
+	if err := c.Run(context.Background()); err != nil {
+		fmt.Printf("consumer stopped: %v\n", err)
+		os.Exit(3)
+	}
 }
 
-// The consumer process is killed with SIGKILL at random points (at least 5 times) while events
-// flow, and restarted each time; at the end the Iceberg table holds exactly the expected rows:
-// none lost, none duplicated.
-func TestKilledConsumer(t *testing.T) {
-	if testing.Short() {
-		t.Skip("kills and restarts a consumer process for several seconds")
-	}
-	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(2, topic))
+// countParquet counts the Parquet files under dir.
+func countParquet(dir string) int {
+	n := 0
+	_ = filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(d.Name(), ".parquet") {
+			n++
+		}
+		return nil
+	})
+	return n
+}
+
+// killRig is a kfake cluster with the two topics, a warehouse, and a producer that keeps
+// producing while consumer processes are killed.
+type killRig struct {
+	t         *testing.T
+	cluster   *kfake.Cluster
+	prod      *kgo.Client
+	warehouse string
+	tm        *iceberg.TableManager
+	st        *stream
+	stop      chan struct{}
+	wg        sync.WaitGroup
+}
+
+func newKillRig(t *testing.T) *killRig {
+	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(2, topic, mirrorTopic))
 	require.NoError(t, err)
-	defer cluster.Close()
+	t.Cleanup(cluster.Close)
 	prod, err := kgo.NewClient(kgo.SeedBrokers(cluster.ListenAddrs()...))
 	require.NoError(t, err)
-	defer prod.Close()
-	warehouse := t.TempDir()
+	t.Cleanup(prod.Close)
+	k := &killRig{t: t, cluster: cluster, prod: prod, warehouse: t.TempDir(), st: newStream(), stop: make(chan struct{})}
+	k.st.mirror = mirrorTopic
+	k.tm = iceberg.NewTableManager(openCatalog(t, k.warehouse), "raw")
+	return k
+}
 
-	st := newStream()
-
-	start := func() *exec.Cmd {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestKilledConsumerChild$", "-test.count=1")
-		cmd.Env = append(os.Environ(), "ETLWATCH_CDC_CHILD=1", "ETLWATCH_CDC_WAREHOUSE="+warehouse,
-			"ETLWATCH_CDC_BROKERS="+strings.Join(cluster.ListenAddrs(), ","))
-		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-		require.NoError(t, cmd.Start())
-		return cmd
-	}
-	r := &rig{t: t, tm: iceberg.NewTableManager(openCatalog(t, warehouse), "raw")}
-	applied := func() int64 { // offsets recorded in Iceberg, all partitions
-		tbl, err := r.tm.Catalog().LoadTable(context.Background(), r.tm.Identifier("orders"))
-		if err != nil {
-			return 0
-		}
-		offs, err := cdc.TableOffsets(tbl)
-		require.NoError(t, err)
-		var n int64
-		for _, ps := range offs {
-			for _, o := range ps {
-				n += o
+// produce keeps producing ~perSecond changes a second in the background until finish.
+func (k *killRig) produce(perSecond int) {
+	k.wg.Add(1)
+	go func() {
+		defer k.wg.Done()
+		tick := time.NewTicker(50 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-k.stop:
+				return
+			case <-tick.C:
+				k.st.produce(k.t, k.prod, max(perSecond/20, 1))
 			}
 		}
-		return n
-	}
-	// Each round: more events, a new consumer process, killed at a random moment once it has
-	// committed something, so that the kills land while it works (between its Iceberg and Kafka
-	// commits, in a batch, mid-write), not while it starts.
-	rng := rand.New(rand.NewPCG(3, 4))
-	const rounds, perRound = 6, 400
-	kills := 0
-	for ; kills < rounds; kills++ {
-		st.produce(t, prod, perRound)
-		before := applied()
-		cmd := start()
-		require.Eventually(t, func() bool { return applied() > before }, 60*time.Second, 5*time.Millisecond,
-			"consumer process %d committed nothing", kills+1)
-		time.Sleep(time.Duration(rng.IntN(150)) * time.Millisecond)
-		require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
-		_ = cmd.Wait()
-		t.Logf("kill %d: the consumer had applied offsets %d -> %d", kills+1, before, applied())
-	}
-	st.produce(t, prod, perRound)
-	want, end, mu := st.want, st.end, &st.mu
-	events := (rounds + 1) * perRound
+	}()
+}
 
-	// The last run consumes to the end.
-	cmd := start()
+// finish stops the producer.
+func (k *killRig) finish() {
+	close(k.stop)
+	k.wg.Wait()
+}
+
+// start starts a consumer process with env.
+func (k *killRig) start(out *bytes.Buffer, env ...string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestKilledConsumerChild$", "-test.count=1")
+	cmd.Env = append(os.Environ(), append([]string{"ETLWATCH_CDC_CHILD=1", "ETLWATCH_CDC_WAREHOUSE=" + k.warehouse,
+		"ETLWATCH_CDC_BROKERS=" + strings.Join(k.cluster.ListenAddrs(), ",")}, env...)...)
+	cmd.Stdout, cmd.Stderr = out, os.Stderr
+	require.NoError(k.t, cmd.Start())
+	return cmd
+}
+
+// caughtUp reports whether both tables record every offset produced so far.
+func (k *killRig) caughtUp() bool {
+	for _, tt := range []struct {
+		table, topic string
+		end          map[int32]int64
+	}{{"orders", topic, k.st.end}, {"items", mirrorTopic, k.st.mirrorEnd}} {
+		tbl, err := k.tm.Catalog().LoadTable(context.Background(), k.tm.Identifier(tt.table))
+		if err != nil {
+			return false
+		}
+		offs, err := cdc.TableOffsets(tbl)
+		if err != nil {
+			return false
+		}
+		k.st.mu.Lock()
+		for p, e := range tt.end {
+			if n, _ := offs.Get(tt.topic, p); n < e {
+				k.st.mu.Unlock()
+				return false
+			}
+		}
+		k.st.mu.Unlock()
+	}
+	return true
+}
+
+// verify compares both tables with the expected state, row by row.
+func (k *killRig) verify() {
+	r := &rig{t: k.t, tm: k.tm}
+	k.st.mu.Lock()
+	defer k.st.mu.Unlock()
+	for _, table := range []string{"orders", "items"} {
+		got := r.rowsOf(table, "qty") // fails on a duplicated id
+		assert.Equal(k.t, len(k.st.want), len(got), "%s: rows", table)
+		for id, q := range k.st.want {
+			assert.Equal(k.t, q, got[id], "%s: qty of %d", table, id)
+		}
+	}
+}
+
+// The consumer process is killed with SIGKILL at named points, each at least three times, while
+// the producer goes on (the consumer lags), and restarted each time: after the Iceberg commit and
+// before the Kafka commit, between the two tables of a batch, while a Parquet file is written
+// (before its commit), and before an Iceberg commit. At the end both tables hold exactly the
+// expected rows, row by row: none lost, none duplicated.
+func TestKilledConsumer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills and restarts consumer processes for a while")
+	}
+	k := newKillRig(t)
+	k.st.produce(t, k.prod, 300) // a backlog, so the consumer lags from the start
+	k.produce(400)
+	points := []string{cdc.FailBeforeKafkaCommit, cdc.FailBetweenTables, killPointParquet, cdc.FailBeforeIcebergCommit}
+	for round := range 3 {
+		for i, point := range points {
+			var out bytes.Buffer
+			cmd := k.start(&out, "ETLWATCH_CDC_KILL_AT="+point, "ETLWATCH_CDC_KILL_AFTER="+strconv.Itoa(1+(round+i)%3))
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case <-done:
+			case <-time.After(90 * time.Second):
+				_ = cmd.Process.Kill()
+				<-done
+				t.Fatalf("%s (round %d): the consumer never reached the point; output:\n%s", point, round+1, out.String())
+			}
+			ws := cmd.ProcessState.Sys().(syscall.WaitStatus)
+			require.True(t, ws.Signaled() && ws.Signal() == syscall.SIGKILL, "%s (round %d): the consumer was not killed there: %v\n%s", point, round+1, cmd.ProcessState, out.String())
+			require.Contains(t, out.String(), "failpoint "+point+" reached")
+		}
+	}
+	k.finish()
+	var out bytes.Buffer
+	cmd := k.start(&out)
 	defer func() {
 		_ = cmd.Process.Signal(syscall.SIGKILL)
 		_ = cmd.Wait()
 	}()
-	require.Eventually(t, func() bool {
-		tbl, err := r.tm.Catalog().LoadTable(context.Background(), r.tm.Identifier("orders"))
-		if err != nil {
-			return false
-		}
-		offs, err := cdc.TableOffsets(tbl)
-		if err != nil {
-			return false
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		for p, e := range end {
-			if n, _ := offs.Get(topic, p); n < e {
-				return false
-			}
-		}
-		return true
-	}, 120*time.Second, 50*time.Millisecond, "the restarted consumer did not reach the end of the stream")
+	require.Eventually(t, k.caughtUp, 120*time.Second, 50*time.Millisecond, "the restarted consumer did not reach the end of the stream")
+	k.verify()
+	t.Logf("%d kills at %d points, %d events, %d rows", 3*len(points), len(points), k.st.i, len(k.st.want))
+}
 
-	got := r.rows() // fails on a duplicated id
-	mu.Lock()
-	defer mu.Unlock()
-	assert.Equal(t, len(want), len(got), "rows")
-	for id, q := range want {
-		assert.Equal(t, q, got[id], fmt.Sprintf("qty of %d", id))
+// A zombie: a consumer process is frozen (SIGSTOP) mid-batch, after it built its files and
+// before its Iceberg commit, past its session timeout; another consumer takes the partitions and
+// applies everything; the zombie is thawed and tries to commit its stale batch: it is fenced
+// (ErrPartitionTaken) and stops, and the tables hold exactly the expected rows.
+func TestZombieConsumer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("freezes a consumer process past its session timeout")
 	}
-	t.Logf("%d kills, %d events, %d rows", kills, events, len(got))
+	k := newKillRig(t)
+	k.st.produce(t, k.prod, 600)
+	var out bytes.Buffer
+	zombie := k.start(&out, "ETLWATCH_CDC_KILL_AT="+cdc.FailBeforeIcebergCommit, "ETLWATCH_CDC_KILL_AFTER=3",
+		"ETLWATCH_CDC_SIGNAL=STOP", "ETLWATCH_CDC_INSTANCE=zombie")
+	defer func() {
+		_ = zombie.Process.Signal(syscall.SIGKILL)
+		_, _ = zombie.Process.Wait()
+	}()
+	require.Eventually(t, func() bool { return processStopped(zombie.Process.Pid) }, 60*time.Second, 10*time.Millisecond, "the consumer never froze")
+
+	// Production goes on; a second consumer joins the group and, once the zombie's session has
+	// expired, takes every partition and applies everything.
+	k.st.produce(t, k.prod, 300)
+	src := &configloader.Source{Name: "pg", DatabaseType: "postgres",
+		CDC: configloader.CDC{Brokers: k.cluster.ListenAddrs(), Topics: []string{topic, mirrorTopic}, GroupID: "etl", BatchSize: 60}}
+	c, err := cdc.New(src, k.tm, cdc.WithKafkaOptions(kgo.SessionTimeout(6*time.Second), kgo.RebalanceTimeout(6*time.Second)))
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- c.Run(ctx) }()
+	require.Eventually(t, k.caughtUp, 90*time.Second, 50*time.Millisecond, "the new owner did not apply the stream")
+
+	// The zombie wakes up and tries to commit its batch.
+	require.NoError(t, zombie.Process.Signal(syscall.SIGCONT))
+	zdone := make(chan error, 1)
+	go func() { zdone <- zombie.Wait() }()
+	select {
+	case <-zdone:
+	case <-time.After(60 * time.Second):
+		t.Fatalf("the zombie neither committed nor stopped; output:\n%s", out.String())
+	}
+	assert.Contains(t, out.String(), "another consumer has applied this partition further", "the zombie's commit was fenced")
+	assert.Equal(t, 3, zombie.ProcessState.ExitCode())
+
+	// More changes; the new owner still applies them.
+	k.st.produce(t, k.prod, 200)
+	require.Eventually(t, k.caughtUp, 60*time.Second, 50*time.Millisecond)
+	cancel()
+	require.NoError(t, <-done)
+	c.Close()
+	k.verify()
+}
+
+// processStopped reports whether process pid is stopped (state T in /proc/pid/stat).
+func processStopped(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	return i > 0 && i+2 < len(s) && (s[i+2] == 'T' || s[i+2] == 't')
 }
