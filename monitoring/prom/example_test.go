@@ -340,7 +340,7 @@ func ExampleListenAndServe() {
 		fmt.Println(err)
 		return
 	}
-	// Serves http://:8083/metrics and /health until Ctrl-C.
+	// Serves http://127.0.0.1:8083/metrics and /health until Ctrl-C.
 	if err := prom.ListenAndServe(ctx, prom.DefaultAddr, handler); err != nil {
 		fmt.Println(err)
 	}
