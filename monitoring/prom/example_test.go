@@ -300,6 +300,17 @@ func ExampleHealth_ReportFailure() {
 	// 2025-01-27T10:31:00Z *net.OpError
 }
 
+func ExampleErrorKind() {
+	err := fmt.Errorf("load orders: %w", &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused by 10.0.0.7")})
+	fmt.Println(prom.ErrorKind(err))
+	fmt.Println(prom.ErrorKind(&monitoring.SinkError{Sink: "otlp-http", Op: "export", Err: err}))
+	fmt.Println(prom.ErrorKind(errors.New(`value "alice@example.com" too long`)))
+	// Output:
+	// *net.OpError
+	// sink "otlp-http" export: *net.OpError
+	// error
+}
+
 func ExampleHealth_Check() {
 	now, advance := fixedClock()
 	sink := monitoring.SinkStatus{Name: "cloudwatch", Exports: 4, Failures: 1, LastError: "throttled", LastErrorType: "*smithy.OperationError"}
@@ -366,7 +377,10 @@ func ExampleServe() {
 		return
 	}
 	done := make(chan error, 1)
-	go func() { done <- prom.Serve(ctx, ln, handler) }()
+	go func() {
+		// The limits have sane defaults; tighten them for a port that others can reach.
+		done <- prom.Serve(ctx, ln, handler, prom.WithMaxConnections(16), prom.WithIdleTimeout(15*time.Second))
+	}()
 
 	client := &http.Client{Transport: &http.Transport{}}
 	defer client.CloseIdleConnections()
