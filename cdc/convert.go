@@ -264,10 +264,12 @@ func keyString(row debezium.Row, idx []int) string {
 }
 
 // rescale changes n's scale from "from" to "to" exactly: digits that would be lost are an error.
-// Arrow's Rescale handles differences up to 38 digits (and panics beyond); a larger difference,
-// which PostgreSQL's NUMERIC allows (scale up to 1000), goes through math/big.
+// Arrow's Rescale panics beyond a 38-digit difference or on a 128-bit overflow; those cases
+// (PostgreSQL's NUMERIC allows scales up to 1000) go through math/big.
 func rescale(n decimal128.Num, from, to int32) (decimal128.Num, error) {
-	if d := int64(to) - int64(from); d >= -38 && d <= 38 {
+	// Arrow's Rescale panics when the result does not fit 128 bits: use it only where it cannot
+	// (dividing, or a 64-bit value times at most 10^18).
+	if d := int64(to) - int64(from); (d >= -38 && d <= 0) || (d > 0 && d <= 18 && n.FitsInPrecision(18)) {
 		return n.Rescale(from, to)
 	}
 	b, err := rescaleBig(n.BigInt(), from, to)
@@ -293,7 +295,7 @@ func rescaleBig(b *big.Int, from, to int32) (*big.Int, error) {
 		}
 		return new(big.Int).Mul(b, new(big.Int).Exp(big.NewInt(10), big.NewInt(d), nil)), nil
 	}
-	if -d > int64(len(b.String()))+1 {
+	if -d > int64(b.BitLen())*31/100+2 { // more digits dropped than b has: b < 10^-d
 		return nil, fmt.Errorf("rescaling from scale %d to %d loses digits", from, to)
 	}
 	q, r := new(big.Int).QuoRem(b, new(big.Int).Exp(big.NewInt(10), big.NewInt(-d), nil), new(big.Int))

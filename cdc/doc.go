@@ -39,13 +39,46 @@
 // committed (a change LSN below the snapshot's would prove nothing: its transaction may have
 // committed after the snapshot). Anything else is applied: upserts by key are idempotent.
 //
+// The PostgreSQL rule compares Debezium's 32-bit txId with the snapshot's xmax modulo 2^32, as
+// PostgreSQL does: it is exact past any number of wraparounds for a transaction within 2^31 IDs
+// of the snapshot, and anything else is applied, never skipped.
+//
 // # Bad input
 //
-// A record that cannot be decoded, names no table, or lacks the key of a keyed table never stops
-// the consumer: it is sent to cdc.dead_letter_topic with headers etlwatch.error.reason,
-// etlwatch.error.message and etlwatch.source.topic/partition/offset, written as a
-// cdc_event_failed event and counted in cdc_events_failed{reason}, and the batch goes on. The
-// dead letters are produced before the batch's offsets are committed.
+// Whatever a record holds, it ends applied, skipped or set aside; it never panics the consumer
+// or stops its partition. A record that cannot be decoded, names no table or a table name that is
+// not a safe path ([ReasonInvalidTableName]), lacks the key of a keyed table, holds a value its
+// column cannot take (a decimal that would lose digits at the column's scale, a bigint in an int
+// column the source did not widen), a delete key that does not fit the key column, or columns no
+// Iceberg table can have, is sent to cdc.dead_letter_topic with headers etlwatch.error.reason,
+// etlwatch.error.message (at most 1 KiB: values are quoted up to 64 bytes) and
+// etlwatch.source.topic/partition/offset, written as a cdc_event_failed event and counted in
+// cdc_events_failed{reason}, and the batch goes on. A dead letter the topic refuses as too large
+// is sent without its value, with etlwatch.error.value_omitted. The dead letters are produced
+// before the batch's offsets are committed. A dead-letter topic the consumer itself reads (in
+// cdc.topics or under cdc.topic_prefix) is refused by [New].
+//
+// # Policies at the edges
+//
+//   - Order: a batch's changes are applied in the source's order (PostgreSQL LSN, MySQL binlog
+//     file and position, Oracle commit SCN), not the poll's, so a TRUNCATE, which Debezium may put
+//     on any partition, removes exactly what came before it. Across batches the order is Kafka's:
+//     a TRUNCATE delivered after changes the source made after it is counted in
+//     cdc_truncates_out_of_order and logged at ERROR (reload the table).
+//   - Retention: when Kafka no longer holds records after the offsets Iceberg recorded, [Consumer.Run]
+//     returns a [*GapError] ([ErrRetentionGap]) and counts cdc_offset_gaps; with
+//     [WithSkipRetentionGaps] it resumes at the log start and records the gap in [PropOffsetGaps].
+//   - A bulk load into a table a consumer writes: [iceberg.Replace] refuses it
+//     ([iceberg.ErrCDCOwned]); stop the consumer and load with [iceberg.TakeOverFromCDC] (bulk load
+//     --take-over-cdc). The consumer then resumes from its recorded offsets on top of the new rows,
+//     judging skips by the new load's snapshot.
+//   - Same table name in two schemas: a table records the source table that writes it
+//     ([PropSourceTable]); another schema's table of the same name is dead-lettered
+//     ([ReasonTableCollision]) unless the tables are named with [WithTableNaming]([SchemaAndTable]).
+//   - Type widening: a typed column the source widened (int -> bigint, float -> double, a larger
+//     decimal precision) is widened in Iceberg before the batch is written.
+//   - A zombie (a consumer whose session expired mid-batch) is fenced: its commit finds the table
+//     applied past its batch's start and fails with [ErrPartitionTaken].
 //
 // # Observability
 //

@@ -2,6 +2,7 @@ package debezium
 
 import (
 	"encoding/base64"
+	"fmt"
 	"math"
 	"math/big"
 	"strconv"
@@ -333,10 +334,20 @@ func intOf(data []byte, t token) (int64, bool) {
 	return 0, false
 }
 
+// MaxDecimalBytes is the longest unscaled value of a Decimal or VariableScaleDecimal, in bytes
+// (1,024 bytes: about 2,466 digits, above PostgreSQL's 1,000-digit NUMERIC): a longer one is a
+// [DecodeError] with [ReasonNumberTooLong], so that turning it into text or rescaling it stays
+// cheap.
+const MaxDecimalBytes = 1024
+
 func (d *Decoder) decimalB64(data []byte, t token, scale int32, want string) (Value, *DecodeError) {
 	b, err := d.ar.base64(d.scratchBytes(data, t))
 	if err != nil {
 		return Value{}, convError(data, t, want+" (base64)", err)
+	}
+	if len(b) > MaxDecimalBytes {
+		return Value{}, &DecodeError{Reason: ReasonNumberTooLong, Offset: t.start,
+			Detail: fmt.Sprintf("a decimal of %d bytes; at most %d are allowed", len(b), MaxDecimalBytes)}
 	}
 	return Value{kind: KindDecimal, aux: scale, str: bstring(trimTwosArena(&d.ar, b))}, nil
 }
