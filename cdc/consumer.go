@@ -201,8 +201,11 @@ func New(src *configloader.Source, tm *iceberg.TableManager, opts ...Option) (*C
 	case cc.GroupID == "":
 		return nil, fmt.Errorf("cdc: source %q: cdc.group_id is required", src.Name)
 	}
-	if err := checkDeadLetterTopic(cc.DeadLetterTopic, cc.Topics, cc.TopicPrefix); err != nil {
-		return nil, fmt.Errorf("cdc: source %q: %w", src.Name, err)
+	switch cc.DeadLetterLoop() {
+	case configloader.DeadLetterInTopics:
+		return nil, fmt.Errorf("cdc: source %q: cdc.dead_letter_topic %q is also in cdc.topics: the consumer would read its own dead letters back; use a topic it does not read", src.Name, cc.DeadLetterTopic)
+	case configloader.DeadLetterUnderPrefix:
+		return nil, fmt.Errorf("cdc: source %q: cdc.dead_letter_topic %q starts with cdc.topic_prefix %q: the consumer would read its own dead letters back; use a name without that prefix", src.Name, cc.DeadLetterTopic, cc.TopicPrefix)
 	}
 	c.batch = cmp.Or(cc.BatchSize, DefaultBatchSize)
 	if c.cfg.maint == (Maintenance{}) && cc.Maintenance.EveryBatches > 0 {

@@ -3,7 +3,6 @@ package cdc
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"unicode"
 
@@ -61,21 +60,6 @@ func validTableName(name string) error {
 		return fmt.Errorf("the table name %q starts with a dot or contains \"..\"", truncateText(name, maxQuoted))
 	case strings.IndexFunc(name, unicode.IsControl) >= 0:
 		return fmt.Errorf("the table name %q contains a control character", truncateText(name, maxQuoted))
-	}
-	return nil
-}
-
-// checkDeadLetterTopic refuses a dead-letter topic the consumer would read back as input: each
-// dead letter would come back as a bad record and be dead-lettered again, forever.
-func checkDeadLetterTopic(dlq string, topics []string, prefix string) error {
-	if dlq == "" {
-		return nil
-	}
-	if slices.Contains(topics, dlq) {
-		return fmt.Errorf("cdc.dead_letter_topic %q is also in cdc.topics: the consumer would read its own dead letters back; use a topic outside the consumed ones", dlq)
-	}
-	if prefix != "" && len(topics) == 0 && strings.HasPrefix(dlq, prefix) {
-		return fmt.Errorf("cdc.dead_letter_topic %q starts with cdc.topic_prefix %q: the consumer would read its own dead letters back; use a name without that prefix", dlq, prefix)
 	}
 	return nil
 }

@@ -205,3 +205,14 @@ sources:
 	// dev_mydb oracle
 	// prod_pg postgres
 }
+
+// A dead-letter topic under the topic prefix would be read back by the consumer.
+func ExampleCDC_DeadLetterLoop() {
+	c := configloader.CDC{TopicPrefix: "pg.", DeadLetterTopic: "pg.dlq"}
+	fmt.Println(c.DeadLetterLoop())
+	c.DeadLetterTopic = "dlq.pg"
+	fmt.Printf("%q\n", c.DeadLetterLoop())
+	// Output:
+	// under_prefix
+	// ""
+}

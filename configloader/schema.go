@@ -7,7 +7,6 @@ import (
 	"net"
 	"regexp"
 	"regexp/syntax"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -269,11 +268,11 @@ func (c *checker) cdc(n *yaml.Node, path string, d *CDC) {
 	// topic_prefix.
 	const loop = ": the consumer would read its own dead letters back as changes"
 	dpath := joinPath(path, "dead_letter_topic")
-	switch t := d.DeadLetterTopic; {
-	case slices.Contains(d.Topics, t):
+	switch d.DeadLetterLoop() {
+	case DeadLetterInTopics:
 		c.fail(dlqNode, dpath, dlq.found(false)+", which is one of cdc.topics"+loop, "",
 			"a topic the consumer does not read: one not listed in cdc.topics")
-	case d.TopicPrefix != "" && strings.HasPrefix(t, d.TopicPrefix):
+	case DeadLetterUnderPrefix:
 		shown := quote(d.TopicPrefix)
 		if prefixFromEnv {
 			shown = "(from " + quote(resolve(prefix).Value) + ")"

@@ -6,7 +6,9 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/etlwatch/etlwatch/internal/redact"
@@ -103,6 +105,28 @@ type CDC struct {
 	// Maintenance (maintenance:) makes the consumer compact its tables and expire their old
 	// snapshots now and then; zero values leave it off.
 	Maintenance CDCMaintenance
+}
+
+// The ways a dead-letter topic can loop back into the consumer ([CDC.DeadLetterLoop]).
+const (
+	DeadLetterInTopics    = "in_topics"    // it is one of Topics
+	DeadLetterUnderPrefix = "under_prefix" // it starts with TopicPrefix
+)
+
+// DeadLetterLoop reports whether the consumer would read its own dead letters back as changes,
+// each failing again and being sent again, forever: [DeadLetterInTopics] when DeadLetterTopic is
+// one of Topics, [DeadLetterUnderPrefix] when it starts with TopicPrefix, "" when neither. The
+// loader and the CDC consumer both refuse such a configuration.
+func (c CDC) DeadLetterLoop() string {
+	switch t := c.DeadLetterTopic; {
+	case t == "":
+		return ""
+	case slices.Contains(c.Topics, t):
+		return DeadLetterInTopics
+	case c.TopicPrefix != "" && strings.HasPrefix(t, c.TopicPrefix):
+		return DeadLetterUnderPrefix
+	}
+	return ""
 }
 
 // CDCMaintenance configures the CDC consumer's table maintenance (cdc.maintenance:).
