@@ -159,6 +159,13 @@ type Consumer struct {
 	// table (tombstones, logical messages, dead letters) still advance that table's offsets.
 	topics map[string]string
 
+	// named is the last source table named (tableName): a batch's events mostly name one.
+	named struct {
+		id         debezium.TableID
+		name, from string
+		err        error
+	}
+
 	// gaps are the retention gaps skipped (WithSkipRetentionGaps) and not yet recorded in a
 	// table's snapshot, by topic: "topic:partition=from-to".
 	gaps map[string][]string
@@ -412,7 +419,8 @@ func checkRow(b **array.RecordBuilder, sc *arrow.Schema, row debezium.Row, widen
 		*b = array.NewRecordBuilder(memory.DefaultAllocator, sc)
 	}
 	cols := row.Columns()
-	for i, f := range sc.Fields() {
+	for i := range sc.NumFields() {
+		f := sc.Field(i) // not Fields(), which copies the slice: this runs for every row
 		j, ok := cols.Index(f.Name)
 		if !ok {
 			if !f.Nullable {
@@ -420,7 +428,7 @@ func checkRow(b **array.RecordBuilder, sc *arrow.Schema, row debezium.Row, widen
 			}
 			continue
 		}
-		if widen && cols.Typed() {
+		if widen && cols.Typed() && widenable(f.Type) {
 			if to := arrowType(cols.Type(j), row.Value(j), true); widens(f.Type, to) {
 				// The table is widened before the batch is written: check against the new type.
 				wb := array.NewBuilder(memory.DefaultAllocator, to)
@@ -440,6 +448,16 @@ func checkRow(b **array.RecordBuilder, sc *arrow.Schema, row debezium.Row, widen
 		(*b).NewRecordBatch().Release()
 	}
 	return nil
+}
+
+// widenable reports whether a column of type t could be widened (see widens): only then is the
+// row's own type worth working out.
+func widenable(t arrow.DataType) bool {
+	switch t.ID() {
+	case arrow.INT32, arrow.FLOAT32, arrow.DECIMAL128:
+		return true
+	}
+	return false
 }
 
 // widens reports whether Iceberg can widen a column of type from to type to (int -> long,
@@ -569,8 +587,8 @@ func (c *Consumer) processBatch(ctx context.Context, fetches kgo.Fetches) error 
 		if ev.Source.Table == "" {
 			return fail(r, &debezium.DecodeError{Reason: ReasonMissingTable, Path: "payload.source.table", Offset: -1, Err: errors.New("the event names no table")})
 		}
-		name := c.cfg.naming(ev.Source.TableID())
-		if err := validTableName(name); err != nil {
+		name, from, err := c.tableName(ev.Source.TableID())
+		if err != nil {
 			return fail(r, &debezium.DecodeError{Reason: ReasonInvalidTableName, Path: "payload.source.table", Offset: -1, Err: err})
 		}
 		c.topics[r.Topic] = name
@@ -579,7 +597,7 @@ func (c *Consumer) processBatch(ctx context.Context, fetches kgo.Fetches) error 
 			return err
 		}
 		tb.saw(r)
-		if from := ev.Source.TableID().String(); tb.state.source == "" {
+		if tb.state.source == "" {
 			tb.state.source = from
 		} else if from != tb.state.source {
 			reject(r, ReasonTableCollision, "payload.source", fmt.Errorf("table %s holds the changes of %s; %s has the same name (name the tables with cdc.SchemaAndTable)", name, tb.state.source, truncateText(from, 2*maxQuoted)))
@@ -804,6 +822,17 @@ func keyIndex(key, after, before debezium.Row) ([]int, error) {
 		idx[i] = j
 	}
 	return idx, nil
+}
+
+// tableName returns the Iceberg table of the source table id (WithTableNaming), id as text
+// ("db.schema.table"), and why the name cannot be a table's; the last answer is kept, so that
+// the events of one table cost no allocation.
+func (c *Consumer) tableName(id debezium.TableID) (name, from string, err error) {
+	if n := &c.named; n.id != id || n.from == "" {
+		n.id, n.name, n.from = id, c.cfg.naming(id), id.String()
+		n.err = validTableName(n.name)
+	}
+	return c.named.name, c.named.from, c.named.err
 }
 
 // tableBatch returns name's share of the batch, loading the table's state on first use.
