@@ -3,8 +3,8 @@ package cdc
 // Failpoints: named places in a batch where a test stops or kills the consumer to prove that a
 // crash there loses and duplicates nothing. They cost a nil check when no test set a hook.
 const (
-	// FailBeforeIcebergCommit is after a table's data and delete files are built, before its
-	// Iceberg commit.
+	// FailBeforeIcebergCommit is after a table's share of the batch is collapsed and checked,
+	// before its data and delete files are written and committed.
 	FailBeforeIcebergCommit = "before-iceberg-commit"
 	// FailBetweenTables is after one table of a batch is committed, before the next.
 	FailBetweenTables = "between-tables"

@@ -31,8 +31,9 @@ import (
 // mirrorTopic carries the same changes as topic, for the table "items": batches span two tables.
 const mirrorTopic = "pg.public.items"
 
-// killPointParquet is not a failpoint of the consumer: the child kills itself as soon as a new
-// Parquet file appears in the warehouse, while the file is being written or before the commit
+// killPointParquet is not a failpoint of the consumer: the child kills itself as soon as it sees
+// a new Parquet file in the warehouse (it polls every 0.2 ms), so the kill lands while the file is
+// written or soon after; nothing here proves it landed before the commit
 // that would reference it.
 const killPointParquet = "parquet-write"
 
@@ -209,8 +210,8 @@ func (k *killRig) verify() {
 
 // The consumer process is killed with SIGKILL at named points, each at least three times, while
 // the producer goes on (the consumer lags), and restarted each time: after the Iceberg commit and
-// before the Kafka commit, between the two tables of a batch, while a Parquet file is written
-// (before its commit), and before an Iceberg commit. At the end both tables hold exactly the
+// before the Kafka commit, between the two tables of a batch, as soon as a new Parquet file
+// appears, and before a table's batch is written and committed. At the end both tables hold exactly the
 // expected rows, row by row: none lost, none duplicated.
 func TestKilledConsumer(t *testing.T) {
 	if testing.Short() {
@@ -255,8 +256,8 @@ func TestKilledConsumer(t *testing.T) {
 	t.Logf("%d kills at %d points, %d events, %d rows", 3*len(points), len(points), k.st.i, len(k.st.want))
 }
 
-// A zombie: a consumer process is frozen (SIGSTOP) mid-batch, after it built its files and
-// before its Iceberg commit, past its session timeout; another consumer takes the partitions and
+// A zombie: a consumer process is frozen (SIGSTOP) mid-batch, with its records polled and
+// collapsed but not yet written or committed to Iceberg, past its session timeout; another consumer takes the partitions and
 // applies everything; the zombie is thawed and tries to commit its stale batch: it is fenced
 // (ErrPartitionTaken) and stops, and the tables hold exactly the expected rows.
 func TestZombieConsumer(t *testing.T) {
