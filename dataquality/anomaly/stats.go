@@ -1,0 +1,78 @@
+package anomaly
+
+import "math"
+
+// median returns the median of a, reordering a in place (deterministic quickselect with a
+// median-of-three pivot). a must not be empty.
+func median(a []float64) float64 {
+	n := len(a)
+	if n%2 == 1 {
+		return selectK(a, n/2)
+	}
+	hi := selectK(a, n/2)
+	// The lower middle is the largest value left of n/2 after selection.
+	lo := a[0]
+	for _, v := range a[1 : n/2] {
+		if v > lo {
+			lo = v
+		}
+	}
+	return (lo + hi) / 2
+}
+
+// selectK puts the k-th smallest value of a at a[k], smaller or equal values left of it and
+// greater or equal values right of it, and returns it.
+func selectK(a []float64, k int) float64 {
+	lo, hi := 0, len(a)-1
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		// Median of three as the pivot, moved to a[hi].
+		if a[mid] < a[lo] {
+			a[mid], a[lo] = a[lo], a[mid]
+		}
+		if a[hi] < a[lo] {
+			a[hi], a[lo] = a[lo], a[hi]
+		}
+		if a[mid] < a[hi] {
+			a[mid], a[hi] = a[hi], a[mid]
+		}
+		pivot := a[hi]
+		i, j := lo, hi-1
+		for {
+			for i < hi && a[i] < pivot {
+				i++
+			}
+			for j > lo && a[j] > pivot {
+				j--
+			}
+			if i >= j {
+				break
+			}
+			a[i], a[j] = a[j], a[i]
+			i++
+			j--
+		}
+		a[i], a[hi] = a[hi], a[i]
+		switch {
+		case i == k:
+			return a[k]
+		case i < k:
+			lo = i + 1
+		default:
+			hi = i - 1
+		}
+	}
+	return a[k]
+}
+
+// mad returns 1.4826 times the median absolute deviation of a from centre, which estimates a
+// normal distribution's standard deviation. It overwrites tmp[:len(a)].
+func mad(a []float64, centre float64, tmp []float64) float64 {
+	tmp = tmp[:len(a)]
+	for i, v := range a {
+		tmp[i] = math.Abs(v - centre)
+	}
+	return 1.4826 * median(tmp)
+}
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
