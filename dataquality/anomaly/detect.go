@@ -258,7 +258,9 @@ func (m *model) fit(x, age, wd []float64, w *work) fit {
 	}
 	copy(tmp, res)
 	level := median(tmp)
-	spread := mad(res, level, tmp)
+	// The shape is judged by the mean absolute deviation, which, unlike the MAD, sees the two
+	// weekend days of seven.
+	spread := meanAbsDev(res, level)
 	if m.timed && c.Seasonality != SeasonalityNone && n >= 14 && (c.Seasonality == SeasonalityDayOfWeek || n >= 21) {
 		for i := 0; i < n-1; i++ {
 			tmp[i] = age[i+1] - age[i]
@@ -292,7 +294,7 @@ func (m *model) fit(x, age, wd []float64, w *work) fit {
 				}
 				copy(tmp, res)
 				l1 := median(tmp)
-				s1 := mad(res, l1, tmp)
+				s1 := meanAbsDev(res, l1)
 				if c.Seasonality == SeasonalityDayOfWeek || s1 < 0.7*spread {
 					f.seasonal, f.offset = true, offset
 					for i := range n {

@@ -2,9 +2,23 @@ package anomaly
 
 import "math"
 
+// exactMedian is the largest slice whose median is computed from every value; the median of a
+// larger one is that of an evenly strided sample of about this many values, which keeps a
+// window of 10,000 points fast and is as good an estimate for a baseline.
+const exactMedian = 2047
+
 // median returns the median of a, reordering a in place (deterministic quickselect with a
 // median-of-three pivot). a must not be empty.
 func median(a []float64) float64 {
+	if len(a) > exactMedian {
+		stride := (len(a) + exactMedian - 1) / exactMedian
+		m := 0
+		for i := 0; i < len(a); i += stride {
+			a[m] = a[i]
+			m++
+		}
+		a = a[:m]
+	}
 	n := len(a)
 	if n%2 == 1 {
 		return selectK(a, n/2)
@@ -73,6 +87,15 @@ func mad(a []float64, centre float64, tmp []float64) float64 {
 		tmp[i] = math.Abs(v - centre)
 	}
 	return 1.4826 * median(tmp)
+}
+
+// meanAbsDev returns the mean absolute deviation of a from centre.
+func meanAbsDev(a []float64, centre float64) float64 {
+	var sum float64
+	for _, v := range a {
+		sum += math.Abs(v - centre)
+	}
+	return sum / float64(len(a))
 }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }

@@ -29,8 +29,9 @@ type series struct {
 	// Direction is the direction every detector watches for this series: spikes for the hours
 	// between writes, both otherwise.
 	Direction anomaly.Direction
-	// MinAbsolute and Unit are what etlwatch's monitor for this kind of value sets.
+	// MinAbsolute, MinRelative and Unit are what etlwatch's monitor for this kind of value sets.
 	MinAbsolute float64
+	MinRelative float64
 	Unit        string
 }
 
@@ -238,7 +239,7 @@ func genNullRate(r *rand.Rand, s *series) {
 // (sometimes on weekdays only, so Monday's write comes 72 hours after Friday's) with a few
 // minutes of jitter; its incidents are late loads (the table went stale).
 func genFreshness(r *rand.Rand, s *series) {
-	s.Direction, s.MinAbsolute, s.Unit = anomaly.Spike, 0.5, "h"
+	s.Direction, s.MinAbsolute, s.MinRelative, s.Unit = anomaly.Spike, 0.5, 0.05, "h"
 	weekdaysOnly := r.IntN(3) == 0
 	jitter := uniform(r, 0.05, 0.5) // hours
 	prev := start

@@ -178,7 +178,7 @@ func explain(w io.Writer, all []series, kind string, limit int) {
 			if s.Label[j] == ignored {
 				continue
 			}
-			v := anomaly.Detect(s.Obs[:j], s.Obs[j], anomaly.Config{Direction: s.Direction, MinAbsoluteChange: s.MinAbsolute, Unit: s.Unit})
+			v := anomaly.Detect(s.Obs[:j], s.Obs[j], anomaly.Config{Direction: s.Direction, MinAbsoluteChange: s.MinAbsolute, MinRelativeChange: s.MinRelative, Unit: s.Unit})
 			if v.Anomalous != (s.Label[j] == incident) {
 				limit--
 				fmt.Fprintf(w, "%s #%d label %d: %s\n", s.Name, j, s.Label[j], v.Reason)

@@ -16,7 +16,7 @@ type detector struct {
 
 func etlwatchDetector() detector {
 	return detector{name: "etlwatch", detect: func(h []anomaly.Observation, cur anomaly.Observation, s *series) (bool, bool) {
-		v := anomaly.Detect(h, cur, anomaly.Config{Direction: s.Direction, MinAbsoluteChange: s.MinAbsolute, Unit: s.Unit})
+		v := anomaly.Detect(h, cur, anomaly.Config{Direction: s.Direction, MinAbsoluteChange: s.MinAbsolute, MinRelativeChange: s.MinRelative, Unit: s.Unit})
 		return v.Anomalous, v.Skipped
 	}}
 }
