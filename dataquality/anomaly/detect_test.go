@@ -26,7 +26,9 @@ func dailyHistory(n int, value func(i int, wd time.Weekday) float64) []anomaly.O
 	return h
 }
 
-func flat(v float64) func(int, time.Weekday) float64 { return func(int, time.Weekday) float64 { return v } }
+func flat(v float64) func(int, time.Weekday) float64 {
+	return func(int, time.Weekday) float64 { return v }
+}
 
 func next(h []anomaly.Observation, v float64) anomaly.Observation {
 	return anomaly.Observation{At: h[len(h)-1].At.AddDate(0, 0, 1), Value: v}
