@@ -80,6 +80,19 @@
 //	        ORDERS: [ORDER_ID, ORDER_DATE]
 //	      checksum_tables: [CUSTOMERS, ORDERS]
 //	      on_failure: warn               # warn (default) or fail
+//	      monitors:                      # judge each load against the table's own history
+//	        volume: true                 # rows added per load (per hour for CDC)
+//	        freshness: true              # time since the last write, against the learned cadence
+//	        max_age: 26h                 # and stale past this age whatever the history (turns freshness on)
+//	        schema_drift: warn           # off (default), warn or fail: columns added, removed, retyped
+//	        null_rate:                   # table: columns whose null rate is judged
+//	          CUSTOMERS: [EMAIL]
+//	        sensitivity: 4               # band half-width in robust standard deviations (default 4)
+//	        seasonality: auto            # auto (default), none or day_of_week
+//	        min_history: 7               # past loads needed before a verdict (default 7)
+//	        exclude:                     # loads in these ranges never shape a baseline
+//	          - {from: "2026-03-01", to: "2026-03-03", reason: source outage}
+//	        on_anomaly: warn             # warn (default) or fail
 //
 // A key that is left out, or set to nothing (null, ~, or a value that expands to ""), takes its
 // default: [DefaultParallelWorkers], [DefaultParallelPartitions], [DefaultMaxRetries],

@@ -84,7 +84,7 @@ func ExampleLoadFile() {
 	// Output:
 	// sources.yaml:3:20: sources.dev_mydb.database_type: found "postgresql" (did you mean "postgres"?); allowed: oracle, postgres, mysql or sqlite
 	// sources.yaml:5:25: sources.dev_mydb.bulk_load.parallel_workers: found 0; allowed: an integer >= 1
-	// sources.yaml:7:7: sources.dev_mydb.data_quality.check_row_cont: found unknown key "check_row_cont" (did you mean "check_row_count"?); allowed: check_row_count, row_count_tolerance, required_columns, checksum_tables, on_failure
+	// sources.yaml:7:7: sources.dev_mydb.data_quality.check_row_cont: found unknown key "check_row_cont" (did you mean "check_row_count"?); allowed: check_row_count, row_count_tolerance, required_columns, checksum_tables, on_failure, monitors
 	// sources.yaml:8:28: sources.dev_mydb.data_quality.row_count_tolerance: found 1.5; allowed: a number from 0 to 1
 	// 4 mistakes; the first is at line 3
 }

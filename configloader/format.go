@@ -220,6 +220,7 @@ func (s *Source) node() *yaml.Node {
 	dq.add("required_columns", cols.n)
 	dq.list("checksum_tables", s.DataQuality.ChecksumTables)
 	dq.str("on_failure", s.DataQuality.OnFailure)
+	dq.add("monitors", s.DataQuality.Monitors.node())
 	m.add("data_quality", dq.n)
 	return m.n
 }

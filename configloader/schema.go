@@ -29,7 +29,7 @@ var (
 	otlpKeys        = []string{"endpoint", "protocol"}
 	dynatraceKeys   = []string{"endpoint", "api_token"}
 	prometheusKeys  = []string{"listen"}
-	dataQualityKeys = []string{"check_row_count", "row_count_tolerance", "required_columns", "checksum_tables", "on_failure"}
+	dataQualityKeys = []string{"check_row_count", "row_count_tolerance", "required_columns", "checksum_tables", "on_failure", "monitors"}
 
 	databaseTypes = []string{"oracle", "postgres", "mysql", "sqlite"}
 	catalogTypes  = []string{"sql", "rest", "glue"}
@@ -440,6 +440,8 @@ func (c *checker) dataQuality(n *yaml.Node, path string, dq *DataQuality) {
 			setIf(&dq.ChecksumTables)(c.strList(v, path, "table name", "table names"))
 		case "on_failure":
 			setIf(&dq.OnFailure)(c.enum(v, path, onFailures))
+		case "monitors":
+			c.monitors(v, path, &dq.Monitors)
 		}
 	})
 }

@@ -209,6 +209,7 @@ type DataQuality struct {
 	RequiredColumns   map[string][]string // required_columns: table -> columns that must not be null
 	ChecksumTables    []string            // checksum_tables
 	OnFailure         string              // on_failure: warn (default) or fail
+	Monitors          Monitors            // monitors: anomaly monitors against each table's history
 }
 
 // Secret is a configuration value that must not be shown: String, every fmt verb, JSON, YAML and
