@@ -149,8 +149,10 @@ type Consumer struct {
 	kt      *kotel.Tracer // nil without WithTracing
 	tracer  trace.Tracer
 
-	mu     sync.Mutex // tables, touched by the kgo offset callback too
+	mu     sync.Mutex // tables and topicHints, touched by the kgo offset callback too
 	tables map[string]*tableState
+	// topicHints maps a topic to the table whose recorded offsets name it (hintTopics).
+	topicHints map[string]string
 
 	touched    map[string]bool // tables written since the last maintenance round
 	sinceMaint int             // batches since the last maintenance round
@@ -194,7 +196,7 @@ func New(src *configloader.Source, tm *iceberg.TableManager, opts ...Option) (*C
 	if src == nil || tm == nil {
 		return nil, errors.New("cdc: source and table manager are required")
 	}
-	c := &Consumer{src: src, tm: tm, tables: map[string]*tableState{}, topics: map[string]string{}, touched: map[string]bool{}, gaps: map[string][]string{}}
+	c := &Consumer{src: src, tm: tm, tables: map[string]*tableState{}, topics: map[string]string{}, topicHints: map[string]string{}, touched: map[string]bool{}, gaps: map[string][]string{}}
 	c.cfg.now, c.cfg.naming = time.Now, TableOnly
 	for _, o := range opts {
 		o(&c.cfg)
@@ -263,16 +265,20 @@ func New(src *configloader.Source, tm *iceberg.TableManager, opts ...Option) (*C
 func (c *Consumer) Close() { c.client.Close() }
 
 // adjustOffsets makes every assigned partition resume where Iceberg says the last commit left
-// it, whatever Kafka's committed offset says (Kafka's commit comes after Iceberg's and may have
-// been lost).
+// it when Kafka's committed offset is behind that (Kafka's commit comes after Iceberg's and may
+// have been lost). Kafka's is ahead only when the records after Iceberg's last commit changed no
+// table: it is committed after every table's commit of a batch, and only by the group
+// generation that owns the partition.
 func (c *Consumer) adjustOffsets(ctx context.Context, assigned map[string]map[int32]kgo.Offset) (map[string]map[int32]kgo.Offset, error) {
 	recorded, err := c.recorded(ctx)
 	if err != nil {
 		return nil, err
 	}
 	for topic, ps := range assigned {
-		for p := range ps {
-			if next, ok := recorded.Get(topic, p); ok {
+		for p, o := range ps {
+			// Kafka's committed offset is ahead of Iceberg's when the records after the last
+			// Iceberg commit changed no table (see apply): it was committed after them.
+			if next, ok := recorded.Get(topic, p); ok && o.EpochOffset().Offset < next {
 				ps[p] = kgo.NewOffset().At(next).WithEpoch(-1)
 			}
 		}
@@ -294,7 +300,45 @@ func (c *Consumer) recorded(ctx context.Context) (Offsets, error) {
 		}
 		tables = append(tables, t[len(t)-1])
 	}
-	return RecoverOffsets(ctx, c.tm, tables)
+	offs, err := RecoverOffsets(ctx, c.tm, tables)
+	if err == nil {
+		c.hintTopics(ctx, tables)
+	}
+	return offs, err
+}
+
+// hintTopics notes, for each topic the tables record offsets of, the table its events go to: a
+// consumer that starts on a record that changes no table (a tombstone, a dead letter) then still
+// advances that table's offsets instead of replaying the record after every restart.
+func (c *Consumer) hintTopics(ctx context.Context, tables []string) {
+	hints := map[string]string{}
+	for _, name := range tables {
+		tbl, err := c.tm.Catalog().LoadTable(ctx, c.tm.Identifier(name))
+		if err != nil {
+			continue
+		}
+		offs, err := TableOffsets(tbl)
+		if err != nil {
+			continue
+		}
+		for topic := range offs {
+			hints[topic] = name
+		}
+	}
+	c.mu.Lock()
+	maps.Copy(c.topicHints, hints)
+	c.mu.Unlock()
+}
+
+// topicTable returns the table topic's events go to, when known.
+func (c *Consumer) topicTable(topic string) (string, bool) {
+	if name, ok := c.topics[topic]; ok {
+		return name, true
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	name, ok := c.topicHints[topic]
+	return name, ok
 }
 
 func (c *Consumer) log(ctx context.Context, level slog.Level, msg string, args ...any) {
@@ -499,6 +543,13 @@ func (tb *tableBatch) saw(r *kgo.Record) {
 // from the offsets recorded in Iceberg.
 var ErrPartitionTaken = errors.New("cdc: another consumer has applied this partition further")
 
+// ErrBulkLoadReplaced is returned by [Consumer.Run] when a bulk load replaced a table (with
+// [iceberg.TakeOverFromCDC]) while the consumer ran: the batch in progress was judged by the
+// previous load's snapshot, so applying it could put back older values the new load had
+// replaced. Nothing of that table is committed; a restarted consumer judges the batch by the new
+// load. The documented procedure stops the consumer before such a load.
+var ErrBulkLoadReplaced = errors.New("cdc: a bulk load replaced the table while the consumer ran; restart the consumer")
+
 // BatchResult is what one batch did, as the cdc_batch_complete event reports it.
 type BatchResult struct {
 	BatchID         int64
@@ -547,7 +598,7 @@ func (c *Consumer) processBatch(ctx context.Context, fetches kgo.Fetches) error 
 	var deadWhy []error
 	// passed advances the offsets of the table r's topic feeds, for a record that changes none.
 	passed := func(r *kgo.Record) error {
-		name, ok := c.topics[r.Topic]
+		name, ok := c.topicTable(r.Topic)
 		if !ok {
 			return nil
 		}
@@ -1020,6 +1071,14 @@ func (c *Consumer) apply(ctx context.Context, tb *tableBatch, corrID string) (cr
 			ups = append(ups, p.row)
 		}
 	}
+	if len(ups) == 0 && len(dels) == 0 && !tb.truncate {
+		// Nothing to write (tombstones, skipped or dead-lettered events): no commit. A commit
+		// of offsets alone could only set table properties, which do not move the snapshot
+		// that fences a stale writer. Their progress is kept by Kafka's group commit, which
+		// is fenced by the group generation, and by the table's next commit.
+		st.offsets.mergeMax(tb.offsets)
+		return false, nil
+	}
 	upRec, err := buildRecord(st.schema, ups)
 	if err != nil {
 		return false, err
@@ -1059,9 +1118,13 @@ func (c *Consumer) apply(ctx context.Context, tb *tableBatch, corrID string) (cr
 		return props, offs
 	}
 	props, offs := propsFor()
+	judgedBy := [...]string{st.position, st.pgraw} // the load's snapshot collect judged the batch by
 	decide := func(fresh *table.Table) (map[string]string, error) {
 		if err := st.load(fresh); err != nil {
 			return nil, err
+		}
+		if judgedBy != [...]string{st.position, st.pgraw} {
+			return nil, fmt.Errorf("%w (position %q, now %q)", ErrBulkLoadReplaced, judgedBy[0], st.position)
 		}
 		for topic, ps := range tb.first {
 			for p, first := range ps {

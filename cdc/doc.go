@@ -71,14 +71,20 @@
 //   - A bulk load into a table a consumer writes: [iceberg.Replace] refuses it
 //     ([iceberg.ErrCDCOwned]); stop the consumer and load with [iceberg.TakeOverFromCDC] (bulk load
 //     --take-over-cdc). The consumer then resumes from its recorded offsets on top of the new rows,
-//     judging skips by the new load's snapshot.
+//     judging skips by the new load's snapshot. A consumer left running meanwhile does not
+//     apply the batch it judged by the previous load: [Consumer.Run] returns
+//     [ErrBulkLoadReplaced], and the restarted consumer judges it by the new one.
 //   - Same table name in two schemas: a table records the source table that writes it
 //     ([PropSourceTable]); another schema's table of the same name is dead-lettered
 //     ([ReasonTableCollision]) unless the tables are named with [WithTableNaming]([SchemaAndTable]).
 //   - Type widening: a typed column the source widened (int -> bigint, float -> double, a larger
 //     decimal precision) is widened in Iceberg before the batch is written.
 //   - A zombie (a consumer whose session expired mid-batch) is fenced: its commit finds the table
-//     applied past its batch's start and fails with [ErrPartitionTaken].
+//     applied past its batch's start and fails with [ErrPartitionTaken]. Every Iceberg commit
+//     moves the snapshot that fence checks: a table whose share of a batch changes nothing
+//     (tombstones, skipped or dead-lettered events) gets no commit; that progress is kept by
+//     Kafka's group commit, fenced by the group generation, and a partition resumes at the later
+//     of Kafka's committed offset and Iceberg's.
 //
 // # Observability
 //

@@ -13,9 +13,10 @@ import (
 	"github.com/etlwatch/etlwatch/iceberg"
 )
 
-// PropOffsets is the snapshot summary property (and, for a commit with nothing to write, the
-// table property) in which the consumer records, with each Iceberg commit, the Kafka offsets up
-// to which that commit applied the table's topic partitions: the next offset to consume.
+// PropOffsets is the snapshot summary property in which the consumer records, with each Iceberg
+// commit, the Kafka offsets up to which that commit applied the table's topic partitions: the
+// next offset to consume. (Earlier versions also wrote it as a table property for a batch
+// with nothing to write; [TableOffsets] still reads it.)
 const PropOffsets = iceberg.PropKafkaOffsets
 
 // Offsets are Kafka positions by topic and partition: the next offset to consume.
