@@ -161,15 +161,17 @@ type ParentRunFacet struct {
 	Root *RootRunID `json:"root,omitempty"`
 }
 
-// ParentRun is the parent's run ID.
+// ParentRun is the parent's (or root's) run ID, with a selection of that run's facets.
 type ParentRun struct {
-	RunID string `json:"runId"`
+	RunID  string     `json:"runId"`
+	Facets *RunFacets `json:"facets,omitempty"`
 }
 
-// ParentJob is the parent's job.
+// ParentJob is the parent's (or root's) job, with a selection of that job's facets.
 type ParentJob struct {
-	Namespace string `json:"namespace"`
-	Name      string `json:"name"`
+	Namespace string     `json:"namespace"`
+	Name      string     `json:"name"`
+	Facets    *JobFacets `json:"facets,omitempty"`
 }
 
 // RootRunID is the run and job at the root of a tree of runs.
@@ -306,10 +308,10 @@ type InputField struct {
 // Transformation is how an input column became an output column: Type DIRECT with Subtype
 // IDENTITY for a copy.
 type Transformation struct {
-	Type        string `json:"type"`
-	Subtype     string `json:"subtype,omitempty"`
-	Description string `json:"description,omitempty"`
-	Masking     *bool  `json:"masking,omitempty"`
+	Type        string  `json:"type"`
+	Subtype     string  `json:"subtype,omitempty"`
+	Description *string `json:"description,omitempty"`
+	Masking     *bool   `json:"masking,omitempty"`
 }
 
 // StorageDatasetFacet names a dataset's storage layer (iceberg) and file format (parquet).

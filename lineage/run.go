@@ -37,6 +37,9 @@ func WithProcessingType(t string) RunOption { return func(r *JobRun) { r.process
 // WithJobType sets the jobType facet's job type, such as "JOB" (the default) or "TASK".
 func WithJobType(t string) RunOption { return func(r *JobRun) { r.jobType = t } }
 
+// WithEmissionPattern sets the jobType facet's emission pattern. Default: none.
+func WithEmissionPattern(p EmissionPattern) RunOption { return func(r *JobRun) { r.pattern = &p } }
+
 // WithCorrelationID puts the etlwatch_correlation facet with id on each of the run's events.
 // Default: none.
 func WithCorrelationID(id string) RunOption { return func(r *JobRun) { r.correlationID = id } }
@@ -64,6 +67,7 @@ type JobRun struct {
 	processing    string
 	jobType       string
 	correlationID string
+	pattern       *EmissionPattern
 
 	mu      sync.Mutex
 	started bool
@@ -188,7 +192,8 @@ func (r *JobRun) emit(t EventType, u Update, err error) {
 		return
 	}
 	ev := &RunEvent{EventType: t, Run: Run{RunID: r.id}, Job: r.job, Inputs: u.Inputs, Outputs: u.Outputs}
-	ev.Job.Facets.JobType = &JobTypeJobFacet{ProcessingType: r.processing, Integration: Integration, JobType: r.jobType}
+	ev.Job.Facets.JobType = &JobTypeJobFacet{ProcessingType: r.processing, Integration: Integration, JobType: r.jobType,
+		EmissionPattern: r.pattern}
 	rf := &ev.Run.Facets
 	if t == EventStart {
 		rf.ProcessingEngine = &ProcessingEngineRunFacet{Version: Version(), Name: EngineName}
