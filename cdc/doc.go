@@ -64,7 +64,10 @@
 //     file and position, Oracle commit SCN), not the poll's, so a TRUNCATE, which Debezium may put
 //     on any partition, removes exactly what came before it. Across batches the order is Kafka's:
 //     a TRUNCATE delivered after changes the source made after it is counted in
-//     cdc_truncates_out_of_order and logged at ERROR (reload the table).
+//     cdc_truncates_out_of_order and logged at ERROR (reload the table). Likewise a key whose
+//     partition changed when the topic got more partitions: within a batch its versions are
+//     ordered by source position; across batches, an older version still waiting on the old
+//     partition wins if it is polled later (drain the consumer before adding partitions).
 //   - Retention: when Kafka no longer holds records after the offsets Iceberg recorded, [Consumer.Run]
 //     returns a [*GapError] ([ErrRetentionGap]) and counts cdc_offset_gaps; with
 //     [WithSkipRetentionGaps] it resumes at the log start and records the gap in [PropOffsetGaps].
