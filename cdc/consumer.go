@@ -71,6 +71,7 @@ type config struct {
 	now       func() time.Time
 	naming    TableNaming
 	skipGaps  bool
+	observers []Observer
 }
 
 // WithTableNaming sets how a source table's changes find their Iceberg table. Default
@@ -350,7 +351,20 @@ func (c *Consumer) log(ctx context.Context, level slog.Level, msg string, args .
 // Run consumes and applies batches until ctx is done (returning nil, after finishing the batch in
 // progress) or a batch cannot be committed to Iceberg (returning the error; the batch's offsets
 // are not committed, so a restarted consumer applies it again).
-func (c *Consumer) Run(ctx context.Context) error {
+func (c *Consumer) Run(ctx context.Context) (err error) {
+	if len(c.cfg.observers) > 0 {
+		cc := c.src.CDC
+		info := StartInfo{Source: c.src.Name, DatabaseType: c.src.DatabaseType, Brokers: cc.Brokers, Topics: cc.Topics,
+			TopicPrefix: cc.TopicPrefix, GroupID: cc.GroupID, Namespace: c.namespace(), StartedAt: c.cfg.now()}
+		for _, o := range c.cfg.observers {
+			o.Started(ctx, info)
+		}
+		defer func() {
+			for _, o := range c.cfg.observers {
+				o.Stopped(context.WithoutCancel(ctx), err)
+			}
+		}()
+	}
 	for {
 		fetches := c.client.PollRecords(ctx, c.batch)
 		if ctx.Err() != nil {
@@ -413,6 +427,7 @@ type tableBatch struct {
 	keyScr    *array.RecordBuilder // see checkKey
 	parent    trace.SpanContext    // with WithTracing: the first record's process span
 	links     []trace.Link         // and the others'
+	commit    *CommitInfo          // with observers: what apply committed, nil when nothing
 }
 
 // addShape remembers row's column set, once, after checking that a table can have those columns
@@ -772,6 +787,11 @@ func (c *Consumer) processBatch(ctx context.Context, fetches kgo.Fetches) error 
 		}
 		res.EventsProcessed += tb.processed
 		res.EventsSkipped += tb.skipped
+		if tb.commit != nil {
+			for _, o := range c.cfg.observers {
+				o.Committed(ctx, *tb.commit)
+			}
+		}
 		res.MaxLag = max(res.MaxLag, time.Duration(tb.maxLagMs)*time.Millisecond)
 	}
 	for name := range batches {
@@ -1022,6 +1042,7 @@ func (c *Consumer) hint(id debezium.TableID, column string) (debezium.Hint, bool
 // table was created.
 func (c *Consumer) apply(ctx context.Context, tb *tableBatch, corrID string) (created bool, err error) {
 	st := tb.state
+	began := c.cfg.now()
 	if c.tracer != nil {
 		if tb.parent.IsValid() {
 			ctx = trace.ContextWithSpanContext(ctx, tb.parent)
@@ -1146,6 +1167,13 @@ func (c *Consumer) apply(ctx context.Context, tb *tableBatch, corrID string) (cr
 		return false, err
 	}
 	st.tbl, st.offsets = res.Table, offs
+	if len(c.cfg.observers) > 0 {
+		tb.commit = &CommitInfo{Namespace: c.namespace(), Table: st.name, Location: st.tbl.Location(), SourceTable: st.source,
+			Topics: slices.Sorted(maps.Keys(tb.offsets)), Upserted: int64(len(ups)), Deleted: int64(len(dels)), Events: tb.processed,
+			Truncated: tb.truncate, DataFiles: int(summaryInt(st.tbl, "added-data-files")), DeleteFiles: int(summaryInt(st.tbl, "added-delete-files")),
+			AddedBytes: summaryInt(st.tbl, "added-files-size"), TotalRecords: summaryInt(st.tbl, "total-records"), SnapshotID: res.SnapshotID,
+			Created: created, CommittedAt: c.cfg.now(), Duration: c.cfg.now().Sub(began), Columns: columnsOf(st.tbl), Offsets: offs.clone()}
+	}
 	if tb.maxPos.compare(st.maxPos) > 0 {
 		st.maxPos = tb.maxPos
 	}

@@ -85,6 +85,13 @@ func ParseOffsets(s string) (Offsets, error) {
 }
 
 // mergeMax sets each of other's positions in o when it is ahead of o's.
+// clone returns a deep copy of o.
+func (o Offsets) clone() Offsets {
+	out := Offsets{}
+	out.mergeMax(o)
+	return out
+}
+
 func (o Offsets) mergeMax(other Offsets) {
 	for t, ps := range other {
 		for p, n := range ps {
