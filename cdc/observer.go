@@ -66,16 +66,16 @@ type CommitInfo struct {
 	// Upserted and Deleted count the rows written and the keys deleted after the batch was
 	// collapsed to the last change per key; Events counts the change events it applied.
 	Upserted, Deleted, Events int64
-	Truncated               bool  // the commit emptied the table first
-	DataFiles, DeleteFiles  int   // files the commit added
-	AddedBytes              int64 // bytes of the files it added
-	TotalRecords            int64 // rows in the table after it (Iceberg's total-records, before merge-on-read deletes)
-	SnapshotID              int64
-	Created                 bool // the commit created the table
-	CommittedAt             time.Time
-	Duration                time.Duration // of the commit, files written included
-	Columns                 []Column      // the table's schema after the commit
-	Offsets                 Offsets       // the offsets the table records after the commit
+	Truncated                 bool  // the commit emptied the table first
+	DataFiles, DeleteFiles    int   // files the commit added
+	AddedBytes                int64 // bytes of the files it added
+	TotalRecords              int64 // rows in the table after it (Iceberg's total-records, before merge-on-read deletes)
+	SnapshotID                int64
+	Created                   bool // the commit created the table
+	CommittedAt               time.Time
+	Duration                  time.Duration // of the commit, files written included
+	Columns                   []Column      // the table's schema after the commit
+	Offsets                   Offsets       // the offsets the table records after the commit
 }
 
 // columnsOf lists the columns of tbl's current schema.
