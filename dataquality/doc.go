@@ -51,6 +51,35 @@
 // A failed check's event and line have severity WARNING; a check that could not run logs
 // "<table>: Data quality check failed: <error>" at ERROR.
 //
+// # Monitors
+//
+// A [Monitor] judges each load against the table's own history, with the detector of
+// [github.com/etlwatch/etlwatch/dataquality/anomaly], as data_quality.monitors: in sources.yaml
+// asks ([configloader.Monitors]):
+//
+//   - volume: the rows a load added ([Monitor.AfterLoad]), or a CDC table's rows per hour
+//     ([Monitor.Committed]);
+//   - freshness: the hours since the last successful write against the cadence learned from
+//     history, and an optional fixed max_age ([Monitor.CheckFreshness]);
+//   - null_rate: the null rate of chosen columns;
+//   - schema_drift: columns added, removed, retyped or whose nullability changed since the
+//     last load ([SchemaChanges]), a warning or a failure by config.
+//
+//	monitor, _ := dataquality.NewMonitor(checker, history, cfg.Sources["dev_mydb"].DataQuality.Monitors)
+//	report := monitor.AfterLoad(ctx, "ORDERS", dataquality.Load{Rows: rows, Dest: dest})
+//	for _, line := range report.Summary() {
+//		fmt.Println(line) // ANOMALY ORDERS volume: 120 rows is 88% below the expected 1010 rows (...)
+//	}
+//
+// Each verdict is a [Result] (check volume, freshness, null_rate or schema_drift), reported
+// like every check, with the gauges [AnomalyValueMetric], [AnomalyScoreMetric],
+// [AnomalyExpectedMetric], [AnomalyLowerMetric] and [AnomalyUpperMetric] and the counter
+// [AnomalyDetectedMetric], all with the dimensions table and monitor (null_rate:<column> for a
+// column), and [LastWriteMetric] per table, which lets an alert see a table go stale when its
+// writer has stopped. The history lives in a [HistoryStore]: [MemoryHistory], the SQL table
+// of the sqlhistory package, or an Iceberg table's snapshots. Failed loads are stored but never
+// shape a baseline; anomalies are stored with their mark.
+//
 // # Datasets
 //
 // A [Dataset] is a table as the checks see it. Its one method counts rows; everything else is an

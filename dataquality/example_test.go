@@ -209,3 +209,45 @@ func ExampleAppendCanonical() {
 	// Output:
 	// "N\x031.5" "N\x031.5" "\x00" "S\x00"
 }
+
+func ExampleNewMonitor() {
+	ctx := context.Background()
+	night := time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC)
+	now := night
+	checker := dataquality.NewChecker(dataquality.WithClock(func() time.Time { return now }))
+	cfg := configloader.Monitors{Volume: true} // data_quality.monitors: {volume: true}
+	monitor, err := dataquality.NewMonitor(checker, dataquality.NewMemoryHistory(), cfg)
+	if err != nil {
+		panic(err)
+	}
+	// Three weeks of nightly loads of about 1,000 rows, then one of 120.
+	for i := range 21 {
+		now = night.AddDate(0, 0, i)
+		monitor.AfterLoad(ctx, "ORDERS", dataquality.Load{Rows: int64(1000 + i%3*10)})
+	}
+	now = night.AddDate(0, 0, 21)
+	report := monitor.AfterLoad(ctx, "ORDERS", dataquality.Load{Rows: 120})
+	for _, line := range report.Summary() {
+		fmt.Println(line)
+	}
+	// Output:
+	// ANOMALY ORDERS volume: 120 rows is 88% below the expected 1010 rows (normal range 909 rows to 1111 rows, score -257.1)
+}
+
+func ExampleMonitor_Committed() {
+	ctx := context.Background()
+	start := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+	now := start
+	checker := dataquality.NewChecker(dataquality.WithClock(func() time.Time { return now }))
+	monitor, _ := dataquality.NewMonitor(checker, dataquality.NewMemoryHistory(), configloader.Monitors{Volume: true, Freshness: true})
+	// A CDC consumer commits 100 rows to orders every 10 minutes for two days...
+	for i := range 2 * 24 * 6 {
+		now = start.Add(time.Duration(i) * 10 * time.Minute)
+		monitor.Committed(ctx, "orders", now, 100)
+	}
+	// ...then stops. Two hours later:
+	now = now.Add(2 * time.Hour)
+	fmt.Println(monitor.CheckFreshness(ctx, "orders").Details)
+	// Output:
+	// Freshness monitor ANOMALY - 2 h is 1100% above the expected 0.167 h (normal range 0 h to 0.667 h, score 2484.9)
+}
