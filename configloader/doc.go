@@ -93,6 +93,16 @@
 //	        exclude:                     # loads in these ranges never shape a baseline
 //	          - {from: "2026-03-01", to: "2026-03-03", reason: source outage}
 //	        on_anomaly: warn             # warn (default) or fail
+//	    lineage:                         # OpenLineage events; OPENLINEAGE_* variables fill in the rest
+//	      transport: [http, file]        # http, console, file, kafka; one or a list (default: from url, kafka.topic, file.path)
+//	      url: http://marquez:5000       # http(s); events go to url + endpoint
+//	      endpoint: /api/v1/lineage      # the default
+//	      api_key: ${MARQUEZ_API_KEY}    # a Secret, sent as a bearer token
+//	      namespace: etl-prod            # the jobs' namespace, default "default"
+//	      timeout: 5s                    # per HTTP request, default 5s
+//	      disabled: false                # true sends nothing
+//	      kafka: {topic: openlineage}    # brokers: [...] default cdc.brokers
+//	      file: {path: /var/log/etlwatch/lineage.jsonl, rotate: daily}  # none, daily or size (+ max_size_mb)
 //
 // A key that is left out, or set to nothing (null, ~, or a value that expands to ""), takes its
 // default: [DefaultParallelWorkers], [DefaultParallelPartitions], [DefaultMaxRetries],

@@ -38,6 +38,7 @@ func docExample(t *testing.T, start string) string {
 func TestDocExamples(t *testing.T) {
 	t.Setenv("ORACLE_PASSWORD", "from-env")
 	t.Setenv("DT_API_TOKEN", "dt0c01.x")
+	t.Setenv("MARQUEZ_API_KEY", "ol-key")
 	unsetenv(t, "ORACLE_PORT")
 
 	t.Run("the file", func(t *testing.T) {

@@ -222,6 +222,7 @@ func (s *Source) node() *yaml.Node {
 	dq.str("on_failure", s.DataQuality.OnFailure)
 	dq.add("monitors", s.DataQuality.Monitors.node())
 	m.add("data_quality", dq.n)
+	m.add("lineage", s.Lineage.node())
 	return m.n
 }
 

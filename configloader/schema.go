@@ -18,7 +18,7 @@ import (
 // shows them.
 var (
 	topKeys         = []string{"sources"}
-	sourceKeys      = []string{"database_type", "connection", "bulk_load", "cdc", "iceberg", "monitoring", "data_quality"}
+	sourceKeys      = []string{"database_type", "connection", "bulk_load", "cdc", "iceberg", "monitoring", "data_quality", "lineage"}
 	connectionKeys  = []string{"host", "port", "database", "service_name", "schema", "username", "password", "dsn", "options"}
 	bulkLoadKeys    = []string{"parallel_workers", "parallel_partitions", "max_retries", "tables", "table_filter", "namespace"}
 	cdcKeys         = []string{"brokers", "topics", "topic_prefix", "group_id", "batch_size", "dead_letter_topic", "maintenance"}
@@ -110,6 +110,8 @@ func (c *checker) source(p pair, path string) *Source {
 		DataQuality: DataQuality{OnFailure: DefaultOnFailure},
 	}
 	hasType := false
+	var lineage *yaml.Node
+	var lineagePath string
 	c.fields(p.value, path, sourceKeys, func(key string, v *yaml.Node, path string) {
 		switch key {
 		case "database_type":
@@ -132,8 +134,12 @@ func (c *checker) source(p pair, path string) *Source {
 			c.monitoring(v, path, &s.Monitoring)
 		case "data_quality":
 			c.dataQuality(v, path, &s.DataQuality)
+		case "lineage":
+			lineage, lineagePath = v, path
+			c.lineage(v, path, &s.Lineage)
 		}
 	})
+	c.lineageBrokers(s, lineage, lineagePath)
 	if !hasType && (isNull(p.value) || resolve(p.value).Kind == yaml.MappingNode) {
 		c.fail(p.key, joinPath(path, "database_type"), "no database_type", "", orList(databaseTypes))
 	}

@@ -20,12 +20,13 @@ const (
 	secretPassword = "Pa55w0rd-do-not-print"
 	secretDSN      = "oracle://etl:dsn-pw-do-not-print@db:1521/ORCL"
 	secretToken    = "dt0c01.token-do-not-print"
+	secretAPIKey   = "ol-api-key-do-not-print"
 )
 
 // assertNoSecret fails when s shows any of the secrets, or a part of one.
 func assertNoSecret(t *testing.T, s string) {
 	t.Helper()
-	for _, secret := range []string{secretPassword, secretDSN, "dsn-pw-do-not-print", secretToken, "do-not-print"} {
+	for _, secret := range []string{secretPassword, secretDSN, "dsn-pw-do-not-print", secretToken, secretAPIKey, "do-not-print"} {
 		assert.NotContains(t, s, secret)
 	}
 }
@@ -61,6 +62,7 @@ func printAll(t *testing.T, v any) string {
 func secretConfig(t *testing.T) *configloader.Config {
 	t.Helper()
 	t.Setenv("ETLWATCH_TEST_PASSWORD", secretPassword)
+	t.Setenv("ETLWATCH_TEST_API_KEY", secretAPIKey)
 	cfg, err := configloader.Parse("sources.yaml", []byte(`sources:
   dev_mydb:
     database_type: oracle
@@ -71,12 +73,16 @@ func secretConfig(t *testing.T) *configloader.Config {
     monitoring:
       dynatrace:
         api_token: `+secretToken+`
+    lineage:
+      url: http://etl:`+secretPassword+`@marquez:5000
+      api_key: ${ETLWATCH_TEST_API_KEY}
 `))
 	require.NoError(t, err)
 	s := cfg.Sources["dev_mydb"]
 	require.Equal(t, secretPassword, s.Connection.Password.Reveal())
 	require.Equal(t, secretDSN, s.Connection.DSN.Reveal())
 	require.Equal(t, secretToken, s.Monitoring.Dynatrace.APIToken.Reveal())
+	require.Equal(t, secretAPIKey, s.Lineage.APIKey.Reveal())
 	return cfg
 }
 
@@ -94,6 +100,9 @@ func TestSecretsAreRedacted(t *testing.T) {
 		{"Connection", src.Connection},
 		{"*Connection", &src.Connection},
 		{"Dynatrace", src.Monitoring.Dynatrace},
+		{"Lineage", src.Lineage},
+		{"*Lineage", &src.Lineage},
+		{"Lineage.APIKey", src.Lineage.APIKey},
 		{"Secret", src.Connection.Password},
 		{"*Secret", &src.Connection.Password},
 		{"[]Secret", []configloader.Secret{src.Connection.DSN}},
@@ -148,6 +157,9 @@ func TestSecretsNotInErrors(t *testing.T) {
 		{"password list", "connection:\n  password: [" + secretPassword + "]", "connection.password: found a list; allowed: a string"},
 		{"dsn mapping", "connection:\n  dsn: {" + secretDSN + ": x}", "connection.dsn: found a mapping; allowed: a string"},
 		{"token list", "monitoring:\n  dynatrace:\n    api_token: [" + secretToken + "]", "api_token: found a list"},
+		{"lineage api key list", "lineage:\n  url: http://m:5000\n  api_key: [" + secretAPIKey + "]", "lineage.api_key: found a list; allowed: a string"},
+		{"lineage url with a password", "lineage:\n  url: ftp://u:" + secretPassword + "@m:5000", "lineage.url: found"},
+		{"an environment secret as a lineage url", "lineage:\n  url: ${ETLWATCH_TEST_PASSWORD}", "lineage.url: found a string of 21 characters"},
 		{"malformed reference in a password", "connection:\n  password: 'pa${do-not-print}'",
 			"connection.password: found a ${} reference whose name is not a variable name"},
 		{"unterminated reference in a token", "monitoring:\n  dynatrace:\n    api_token: 'x${do-not-print'",

@@ -32,6 +32,7 @@ type Source struct {
 	Iceberg      Iceberg
 	Monitoring   Monitoring
 	DataQuality  DataQuality
+	Lineage      Lineage
 }
 
 // Connection is how to reach the source database (connection:). It is checked when an extractor

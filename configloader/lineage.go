@@ -1,0 +1,257 @@
+package configloader
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/url"
+	"slices"
+	"time"
+
+	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/etlwatch/etlwatch/internal/redact"
+)
+
+// The lineage transports that lineage.transport may name.
+const (
+	TransportHTTP    = "http"
+	TransportConsole = "console"
+	TransportFile    = "file"
+	TransportKafka   = "kafka"
+)
+
+// The keys of the lineage: section and its values.
+var (
+	lineageKeys       = []string{"transport", "url", "endpoint", "api_key", "namespace", "timeout", "disabled", "kafka", "file"}
+	lineageKafkaKeys  = []string{"topic", "brokers"}
+	lineageFileKeys   = []string{"path", "rotate", "max_size_mb"}
+	lineageTransports = []string{TransportHTTP, TransportConsole, TransportFile, TransportKafka}
+	lineageRotations  = []string{"none", "daily", "size"}
+)
+
+// Lineage configures OpenLineage events (lineage:). The OPENLINEAGE_URL, OPENLINEAGE_ENDPOINT,
+// OPENLINEAGE_API_KEY, OPENLINEAGE_NAMESPACE and OPENLINEAGE_DISABLED environment variables
+// fill in what the section leaves out (etlwatch.New reads them; the section wins).
+type Lineage struct {
+	// Transports (transport: one name or a list) are where events go: http, console, file,
+	// kafka. When not set: http if url is set, kafka if kafka.topic is, file if file.path is.
+	Transports []string
+	URL        string // url: the OpenLineage server's base URL, such as http://marquez:5000
+	Endpoint   string // endpoint: the path under url; default /api/v1/lineage
+	APIKey     Secret // api_key: sent as a bearer token
+	Namespace  string // namespace: the jobs' namespace; default "default"
+	// Timeout (timeout) bounds each HTTP request; default 5s.
+	Timeout  time.Duration
+	Disabled bool // disabled: send no events
+	Kafka    LineageKafka
+	File     LineageFile
+}
+
+// LineageKafka configures the Kafka transport (lineage.kafka:).
+type LineageKafka struct {
+	Topic   string
+	Brokers []string // default: cdc.brokers
+}
+
+// LineageFile configures the file transport (lineage.file:).
+type LineageFile struct {
+	Path      string
+	Rotate    string // none (default), daily or size
+	MaxSizeMB int    // max_size_mb, with rotate: size; default 100
+}
+
+// Redacted returns a copy of l that is safe to print: APIKey holds [Redacted] when set, and
+// URL's credentials are masked.
+func (l Lineage) Redacted() Lineage {
+	l.APIKey = Secret(l.APIKey.String())
+	l.URL = redact.URI(l.URL)
+	return l
+}
+
+// lineageFields is Lineage without its methods, for printing a redacted copy.
+type lineageFields Lineage
+
+// Format prints [Lineage.Redacted] with the verb and flags given, as fmt prints a struct.
+func (l Lineage) Format(f fmt.State, verb rune) {
+	type Lineage lineageFields // so that %#v names the type configloader.Lineage
+	_, _ = fmt.Fprintf(f, fmt.FormatString(f, verb), Lineage(l.Redacted()))
+}
+
+// MarshalJSON encodes [Lineage.Redacted].
+func (l Lineage) MarshalJSON() ([]byte, error) { return json.Marshal(lineageFields(l.Redacted())) }
+
+// MarshalYAML encodes [Lineage.Redacted].
+func (l Lineage) MarshalYAML() (any, error) { return lineageFields(l.Redacted()), nil }
+
+// lineage checks the lineage: section of a source; [checker.lineageBrokers] finishes the check
+// once the whole source is read.
+func (c *checker) lineage(n *yaml.Node, path string, l *Lineage) {
+	var transportNode, urlNode, topicNode, pathNode, sizeNode *yaml.Node
+	c.fields(n, path, lineageKeys, func(key string, v *yaml.Node, path string) {
+		switch key {
+		case "transport":
+			transportNode = v
+			if r := resolve(v); r != nil && r.Kind == yaml.SequenceNode {
+				seen := map[string]*yaml.Node{}
+				c.list(v, path, "one of "+orList(lineageTransports)+", or a list of them", func(_ int, e *yaml.Node, ipath string) {
+					if isNull(e) {
+						c.fail(e, ipath, "nothing", "", orList(lineageTransports))
+						return
+					}
+					name, ok := c.enum(e, ipath, lineageTransports)
+					switch {
+					case !ok:
+					case seen[name] != nil:
+						c.fail(e, ipath, quote(name)+" a second time",
+							fmt.Sprintf("first at line %d, column %d", seen[name].Line, seen[name].Column), "each transport once")
+					default:
+						seen[name] = e
+						l.Transports = append(l.Transports, name)
+					}
+				})
+				return
+			}
+			if name, ok := c.enum(v, path, lineageTransports); ok {
+				l.Transports = []string{name}
+			}
+		case "url":
+			urlNode = v
+			s, ok := c.scalar(v, path, "an http:// or https:// URL", false)
+			if !ok {
+				return
+			}
+			u, err := url.Parse(s.text)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				found := quote(redact.URI(s.text))
+				if s.fromEnv {
+					found = s.found(true)
+				}
+				c.fail(v, path, found, "", "an http:// or https:// URL with a host, such as http://localhost:5000")
+				return
+			}
+			l.URL = s.text
+		case "endpoint":
+			setIf(&l.Endpoint)(c.str(v, path))
+		case "api_key":
+			setIf(&l.APIKey)(c.secretStr(v, path))
+		case "namespace":
+			setIf(&l.Namespace)(c.str(v, path))
+		case "timeout":
+			setIf(&l.Timeout)(c.duration(v, path))
+		case "disabled":
+			setIf(&l.Disabled)(c.boolean(v, path))
+		case "kafka":
+			c.fields(v, path, lineageKafkaKeys, func(key string, v *yaml.Node, path string) {
+				switch key {
+				case "topic":
+					topicNode = v
+					setIf(&l.Kafka.Topic)(c.str(v, path))
+				case "brokers":
+					setIf(&l.Kafka.Brokers)(c.strList(v, path, "broker address", "broker addresses"))
+				}
+			})
+		case "file":
+			c.fields(v, path, lineageFileKeys, func(key string, v *yaml.Node, path string) {
+				switch key {
+				case "path":
+					pathNode = v
+					setIf(&l.File.Path)(c.str(v, path))
+				case "rotate":
+					setIf(&l.File.Rotate)(c.enum(v, path, lineageRotations))
+				case "max_size_mb":
+					sizeNode = v
+					setIf(&l.File.MaxSizeMB)(c.integer(v, path, 1, math.MaxInt32, "an integer >= 1"))
+				}
+			})
+		}
+	})
+	if c.stopped {
+		return
+	}
+	if transportNode == nil {
+		if l.URL != "" {
+			l.Transports = append(l.Transports, TransportHTTP)
+		}
+		if l.Kafka.Topic != "" {
+			l.Transports = append(l.Transports, TransportKafka)
+		}
+		if l.File.Path != "" {
+			l.Transports = append(l.Transports, TransportFile)
+		}
+	}
+	at := func(nodes ...*yaml.Node) *yaml.Node {
+		for _, n := range nodes {
+			if n != nil {
+				return n
+			}
+		}
+		return n
+	}
+	if l.Disabled {
+		return
+	}
+	if slices.Contains(l.Transports, TransportHTTP) && l.URL == "" && urlNode == nil {
+		if v, ok := c.lookup("OPENLINEAGE_URL"); !ok || v == "" {
+			c.fail(at(transportNode), joinPath(path, "url"), "transport http and no url", "",
+				"the lineage server's URL in url, or in the OPENLINEAGE_URL environment variable")
+		}
+	}
+	if slices.Contains(l.Transports, TransportKafka) {
+		if l.Kafka.Topic == "" && topicNode == nil {
+			c.fail(at(transportNode), joinPath(path, "kafka.topic"), "transport kafka and no kafka.topic", "",
+				"the topic to send events to in kafka.topic")
+		}
+	}
+	if slices.Contains(l.Transports, TransportFile) && l.File.Path == "" && pathNode == nil {
+		c.fail(at(transportNode), joinPath(path, "file.path"), "transport file and no file.path", "",
+			"the file to append events to in file.path")
+	}
+	if sizeNode != nil && l.File.Rotate != "size" {
+		c.fail(sizeNode, joinPath(path, "file.max_size_mb"), "max_size_mb without rotate: size", "",
+			"max_size_mb together with rotate: size")
+	}
+}
+
+// lineageBrokers gives the Kafka transport of s's lineage section (at n) the source's
+// cdc.brokers when it names none, and reports when there are none either.
+func (c *checker) lineageBrokers(s *Source, n *yaml.Node, path string) {
+	l := &s.Lineage
+	if n == nil || l.Disabled || !slices.Contains(l.Transports, TransportKafka) || len(l.Kafka.Brokers) > 0 {
+		return
+	}
+	l.Kafka.Brokers = slices.Clone(s.CDC.Brokers)
+	if len(l.Kafka.Brokers) == 0 {
+		c.fail(n, joinPath(path, "kafka.brokers"), "transport kafka and no brokers", "",
+			"broker addresses in lineage.kafka.brokers or cdc.brokers")
+	}
+}
+
+// node returns the lineage: section as YAML, with the API key redacted and the URL's
+// credentials masked; nil when the section is empty.
+func (l Lineage) node() *yaml.Node {
+	m := newMapping()
+	if len(l.Transports) == 1 {
+		m.str("transport", l.Transports[0])
+	} else {
+		m.list("transport", l.Transports)
+	}
+	m.str("url", redact.URI(l.URL))
+	m.str("endpoint", l.Endpoint)
+	m.secret("api_key", l.APIKey)
+	m.str("namespace", l.Namespace)
+	if l.Timeout != 0 {
+		m.str("timeout", formatDuration(l.Timeout))
+	}
+	m.bool("disabled", l.Disabled)
+	k := newMapping()
+	k.str("topic", l.Kafka.Topic)
+	k.list("brokers", l.Kafka.Brokers)
+	m.add("kafka", k.n)
+	f := newMapping()
+	f.str("path", l.File.Path)
+	f.str("rotate", l.File.Rotate)
+	f.int("max_size_mb", l.File.MaxSizeMB, false)
+	m.add("file", f.n)
+	return m.n
+}
