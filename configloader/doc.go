@@ -47,12 +47,19 @@
 //	      brokers: [kafka-1:9092, kafka-2:9092]
 //	      topic_prefix: dbserver1.ETL    # or topics: [...], not both
 //	      group_id: etl-dev_mydb
-//	      batch_size: 500                # >= 1
+//	      batch_size: 500                # >= 1: a batch is committed when it holds this many records
+//	      commit_interval: 10s           # or when its first record waited this long (default 10s)
 //	      dead_letter_topic: etl.dlq     # not in topics, not under topic_prefix (it would be read back)
-//	      maintenance:                   # compaction and snapshot expiry; off when absent
-//	        every_batches: 100           # >= 1
-//	        expire_older_than: 24h       # a duration
-//	        retain_snapshots: 50         # the newest snapshots always kept, >= 1
+//	      maintenance:                   # on by default, driven by each table's health
+//	        enabled: true                # false turns it off
+//	        max_delete_files: 16         # compact a table once it has this many delete files
+//	        max_snapshots: 100           # expire the oldest snapshots beyond this many
+//	        expire_older_than: 1h        # and those older than this
+//	        retain_snapshots: 10         # the newest snapshots always kept, >= 1
+//	        metadata_versions: 10        # previous metadata.json files kept
+//	        orphan_older_than: 24h       # remove unreferenced files older than this
+//	        timeout: 30s                 # the longest one table's maintenance may take
+//	        every_batches: 100           # also a round every so many batches (off by default)
 //	    iceberg:
 //	      catalog: sql                   # sql (default), rest (needs uri) or glue
 //	      uri: sqlite:///var/lib/etl/catalog.db

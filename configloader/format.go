@@ -165,13 +165,29 @@ func (s *Source) node() *yaml.Node {
 	cdc.str("topic_prefix", s.CDC.TopicPrefix)
 	cdc.str("group_id", s.CDC.GroupID)
 	cdc.int("batch_size", s.CDC.BatchSize, false)
+	if d := s.CDC.CommitInterval; d != 0 {
+		cdc.str("commit_interval", formatDuration(d))
+	}
 	cdc.str("dead_letter_topic", s.CDC.DeadLetterTopic)
 	maint := newMapping()
-	maint.int("every_batches", s.CDC.Maintenance.EveryBatches, false)
-	if d := s.CDC.Maintenance.ExpireOlderThan; d != 0 {
+	mt := s.CDC.Maintenance
+	if mt.Disabled {
+		maint.add("enabled", &yaml.Node{Kind: yaml.ScalarNode, Value: "false"})
+	}
+	maint.int("every_batches", mt.EveryBatches, false)
+	maint.int("max_delete_files", mt.MaxDeleteFiles, false)
+	maint.int("max_snapshots", mt.MaxSnapshots, false)
+	if d := mt.ExpireOlderThan; d != 0 {
 		maint.str("expire_older_than", formatDuration(d))
 	}
-	maint.int("retain_snapshots", s.CDC.Maintenance.RetainSnapshots, false)
+	maint.int("retain_snapshots", mt.RetainSnapshots, false)
+	maint.int("metadata_versions", mt.MetadataVersions, false)
+	if d := mt.OrphanOlderThan; d != 0 {
+		maint.str("orphan_older_than", formatDuration(d))
+	}
+	if d := mt.Timeout; d != 0 {
+		maint.str("timeout", formatDuration(d))
+	}
 	cdc.add("maintenance", maint.n)
 	m.add("cdc", cdc.n)
 

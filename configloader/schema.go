@@ -21,8 +21,8 @@ var (
 	sourceKeys      = []string{"database_type", "connection", "bulk_load", "cdc", "iceberg", "monitoring", "data_quality", "lineage"}
 	connectionKeys  = []string{"host", "port", "database", "service_name", "schema", "username", "password", "dsn", "options"}
 	bulkLoadKeys    = []string{"parallel_workers", "parallel_partitions", "max_retries", "tables", "table_filter", "namespace"}
-	cdcKeys         = []string{"brokers", "topics", "topic_prefix", "group_id", "batch_size", "dead_letter_topic", "maintenance"}
-	maintenanceKeys = []string{"every_batches", "expire_older_than", "retain_snapshots"}
+	cdcKeys         = []string{"brokers", "topics", "topic_prefix", "group_id", "batch_size", "commit_interval", "dead_letter_topic", "maintenance"}
+	maintenanceKeys = []string{"enabled", "every_batches", "max_delete_files", "max_snapshots", "expire_older_than", "retain_snapshots", "metadata_versions", "orphan_older_than", "timeout"}
 	icebergKeys     = []string{"catalog", "uri", "warehouse", "namespace"}
 	monitoringKeys  = []string{"enable_cloudwatch", "cloudwatch_namespace", "otlp", "dynatrace", "prometheus",
 		"export_interval", "environment", "required_sinks"}
@@ -241,6 +241,8 @@ func (c *checker) cdc(n *yaml.Node, path string, d *CDC) {
 			setIf(&d.GroupID)(c.str(v, path))
 		case "batch_size":
 			setIf(&d.BatchSize)(c.integer(v, path, 1, math.MaxInt32, "an integer >= 1"))
+		case "commit_interval":
+			setIf(&d.CommitInterval)(c.duration(v, path))
 		case "dead_letter_topic":
 			if s, ok := c.scalar(v, path, "a string", false); ok {
 				d.DeadLetterTopic, dlq, dlqNode = s.text, s, v
@@ -248,8 +250,22 @@ func (c *checker) cdc(n *yaml.Node, path string, d *CDC) {
 		case "maintenance":
 			c.fields(v, path, maintenanceKeys, func(key string, v *yaml.Node, path string) {
 				switch key {
+				case "enabled":
+					if b, ok := c.boolean(v, path); ok {
+						d.Maintenance.Disabled = !b
+					}
 				case "every_batches":
 					setIf(&d.Maintenance.EveryBatches)(c.integer(v, path, 1, math.MaxInt32, "an integer >= 1"))
+				case "max_delete_files":
+					setIf(&d.Maintenance.MaxDeleteFiles)(c.integer(v, path, 1, math.MaxInt32, "an integer >= 1"))
+				case "max_snapshots":
+					setIf(&d.Maintenance.MaxSnapshots)(c.integer(v, path, 1, math.MaxInt32, "an integer >= 1"))
+				case "metadata_versions":
+					setIf(&d.Maintenance.MetadataVersions)(c.integer(v, path, 1, math.MaxInt32, "an integer >= 1"))
+				case "orphan_older_than":
+					setIf(&d.Maintenance.OrphanOlderThan)(c.duration(v, path))
+				case "timeout":
+					setIf(&d.Maintenance.Timeout)(c.duration(v, path))
 				case "expire_older_than":
 					setIf(&d.Maintenance.ExpireOlderThan)(c.duration(v, path))
 				case "retain_snapshots":

@@ -102,9 +102,12 @@ type CDC struct {
 	TopicPrefix     string // topic_prefix; topics or topic_prefix
 	GroupID         string // group_id
 	BatchSize       int    // batch_size
+	// CommitInterval (commit_interval) is the longest a change waits before its batch is
+	// committed when fewer than BatchSize records arrive; 0 means the consumer's default.
+	CommitInterval  time.Duration
 	DeadLetterTopic string // dead_letter_topic
-	// Maintenance (maintenance:) makes the consumer compact its tables and expire their old
-	// snapshots now and then; zero values leave it off.
+	// Maintenance (maintenance:) tunes how the consumer keeps its tables healthy (compaction,
+	// snapshot expiry, metadata and orphan-file cleanup); zero values mean the defaults.
 	Maintenance CDCMaintenance
 }
 
@@ -132,9 +135,15 @@ func (c CDC) DeadLetterLoop() string {
 
 // CDCMaintenance configures the CDC consumer's table maintenance (cdc.maintenance:).
 type CDCMaintenance struct {
-	EveryBatches    int           // every_batches: batches between two rounds, >= 1
-	ExpireOlderThan time.Duration // expire_older_than: snapshots older than this are expired
-	RetainSnapshots int           // retain_snapshots: the newest snapshots always kept, >= 1
+	Disabled         bool          // enabled: false turns maintenance off
+	EveryBatches     int           // every_batches: also a round every so many batches, >= 1
+	MaxDeleteFiles   int           // max_delete_files: compact a table with this many delete files
+	MaxSnapshots     int           // max_snapshots: expire the oldest beyond this many snapshots
+	ExpireOlderThan  time.Duration // expire_older_than: snapshots older than this are expired
+	RetainSnapshots  int           // retain_snapshots: the newest snapshots always kept, >= 1
+	MetadataVersions int           // metadata_versions: previous metadata.json files kept
+	OrphanOlderThan  time.Duration // orphan_older_than: unreferenced files older than this are removed
+	Timeout          time.Duration // timeout: the longest one table's maintenance may take
 }
 
 // Iceberg configures the Iceberg catalog (iceberg:).
