@@ -13,6 +13,9 @@
 //	table_name varchar(255), series varchar(128), at_us bigint (microseconds since 1970, UTC),
 //	value double precision (NULL for NaN), failed smallint, anomalous smallint, note text
 //
-// with an index on (table_name, series, at_us). Times are stored as integers so that every
+// with an index on (table_name, series, at_us). With SQLite, which lets one writer in at a
+// time, open the database with a busy timeout (modernc.org/sqlite:
+// "file:history.db?_pragma=busy_timeout(10000)") and, when several goroutines write, one
+// connection (db.SetMaxOpenConns(1)). Times are stored as integers so that every
 // database and driver reads back the same instant.
 package sqlhistory

@@ -3,12 +3,14 @@ package bulkload
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -69,6 +71,9 @@ type Config struct {
 	// AfterLoad, when set, runs after every table loaded and passed its checks, while the
 	// pipeline (and its metrics server) is still up; an error makes the run fail with exit code 1.
 	AfterLoad func(ctx context.Context, l *Loaded) error
+	// History keeps the anomaly monitors' history when data_quality.monitors: turns one on.
+	// Default: the SQLite file HistoryFile next to sources.yaml.
+	History dataquality.HistoryStore
 }
 
 // Loaded is what [Config.AfterLoad] gets: the job's pipeline, source, extractor and tables.
@@ -83,6 +88,8 @@ type Loaded struct {
 	Position string
 	// Rows is the rows loaded, by table.
 	Rows map[string]int64
+	// Monitors are the anomaly monitors' reports, by table; nil without data_quality.monitors:.
+	Monitors map[string]dataquality.MonitorReport
 }
 
 func parseFlags(args []string, stderr io.Writer) (Config, error) {
@@ -204,6 +211,11 @@ func RunConfig(ctx context.Context, f Config, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer j.close()
+	if err := j.openMonitor(ctx, f.History, filepath.Dir(cfg.Path)); err != nil {
+		log.ErrorContext(ctx, "bulk load could not start its monitors", "error", err)
+		fmt.Fprintln(stderr, "bulkload:", err)
+		return 1
+	}
 	return j.run(ctx, stdout)
 }
 
@@ -229,6 +241,11 @@ type job struct {
 	tm     *iceberg.TableManager
 	closer func() error
 	tables []string
+
+	monitor    *dataquality.Monitor // nil without data_quality.monitors:
+	historyDB  *sql.DB              // the default history's database, closed with the job
+	monMu      sync.Mutex
+	monReports map[string]dataquality.MonitorReport
 }
 
 func (j *job) open(ctx context.Context) error {
@@ -304,6 +321,9 @@ func (j *job) close() {
 	}
 	if j.closer != nil {
 		_ = j.closer()
+	}
+	if j.historyDB != nil {
+		_ = j.historyDB.Close()
 	}
 }
 
@@ -391,7 +411,7 @@ func (j *job) run(ctx context.Context, stdout io.Writer) int {
 			return 0
 		}
 		l := &Loaded{Pipeline: j.p, Source: j.src, Extractor: j.ext, Tables: j.tm, Namespace: j.ns,
-			Position: j.snap.Position().String(), Rows: make(map[string]int64, len(results))}
+			Position: j.snap.Position().String(), Rows: make(map[string]int64, len(results)), Monitors: j.monitorReports()}
 		for _, r := range results {
 			l.Rows[r.table] = r.records
 		}
@@ -444,6 +464,7 @@ func (j *job) processTable(ctx context.Context, name string) tableResult {
 		j.log.WarnContext(ctx, fmt.Sprintf("%s: attempt %d failed: %v", name, attempt+1, err))
 		if remaining <= 0 || ctx.Err() != nil {
 			res.err = err
+			j.monitorTable(ctx, name, res)
 			return res
 		}
 		if err := sleep(ctx, backoff(attempt)); err != nil {
@@ -452,6 +473,9 @@ func (j *job) processTable(ctx context.Context, name string) tableResult {
 		}
 	}
 	res.dqFailed = j.checkQuality(ctx, name)
+	if j.monitorTable(ctx, name, res) {
+		res.dqFailed = true
+	}
 	return res
 }
 

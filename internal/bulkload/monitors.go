@@ -1,0 +1,105 @@
+package bulkload
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"path/filepath"
+	"sort"
+
+	_ "modernc.org/sqlite" // the default monitor history is a SQLite file
+
+	"github.com/etlwatch/etlwatch/dataquality"
+	"github.com/etlwatch/etlwatch/dataquality/sqldataset"
+	"github.com/etlwatch/etlwatch/dataquality/sqlhistory"
+)
+
+// HistoryFile is the SQLite file, next to sources.yaml, that keeps the monitors' history when
+// data_quality.monitors: turns a monitor on and [Config.History] is nil.
+const HistoryFile = "etlwatch-history.db"
+
+// openMonitor sets up the anomaly monitors when data_quality.monitors: turns one on: with
+// history, or the SQLite file [HistoryFile] in configDir.
+func (j *job) openMonitor(ctx context.Context, history dataquality.HistoryStore, configDir string) error {
+	mc := j.src.DataQuality.Monitors
+	if !mc.Enabled() {
+		return nil
+	}
+	if history == nil {
+		path := filepath.Join(configDir, HistoryFile)
+		// Tables load in parallel: one connection, and a busy timeout for other processes.
+		db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
+		if err != nil {
+			return fmt.Errorf("monitor history %s: %w", path, err)
+		}
+		db.SetMaxOpenConns(1)
+		s, err := sqlhistory.New(ctx, db, sqldataset.SQLite)
+		if err != nil {
+			db.Close()
+			return fmt.Errorf("monitor history %s: %w", path, err)
+		}
+		j.historyDB = db
+		history = s
+	}
+	m, err := dataquality.NewMonitor(j.p.Checker, history, mc)
+	if err != nil {
+		return err
+	}
+	j.monitor = m
+	return nil
+}
+
+// monitorTable runs the monitors on one table's load and reports whether they fail it
+// (on_anomaly: fail, or schema_drift: fail).
+func (j *job) monitorTable(ctx context.Context, name string, res tableResult) bool {
+	if j.monitor == nil {
+		return false
+	}
+	load := dataquality.Load{Rows: res.records, Failed: !res.ok}
+	if res.ok {
+		load.Dest = j.tm.Dataset(name)
+	}
+	rep := j.monitor.AfterLoad(ctx, name, load)
+	j.monMu.Lock()
+	if j.monReports == nil {
+		j.monReports = map[string]dataquality.MonitorReport{}
+	}
+	j.monReports[name] = rep
+	j.monMu.Unlock()
+	if err := rep.Err(); err != nil {
+		j.log.ErrorContext(ctx, fmt.Sprintf("%s: MONITOR ANOMALY (on_anomaly: fail): %v", name, err))
+		return true
+	}
+	if rep.Anomalous() {
+		j.log.WarnContext(ctx, fmt.Sprintf("%s: MONITOR ANOMALY (on_anomaly: warn)", name))
+	}
+	return false
+}
+
+// monitorReports returns the monitors' reports by table, nil without monitors.
+func (j *job) monitorReports() map[string]dataquality.MonitorReport {
+	j.monMu.Lock()
+	defer j.monMu.Unlock()
+	if j.monReports == nil {
+		return nil
+	}
+	out := make(map[string]dataquality.MonitorReport, len(j.monReports))
+	for k, v := range j.monReports {
+		out[k] = v
+	}
+	return out
+}
+
+// MonitorLines returns every verdict of l's monitors, one line each, tables in name order.
+func (l *Loaded) MonitorLines() []string {
+	names := make([]string, 0, len(l.Monitors))
+	for t := range l.Monitors {
+		names = append(names, t)
+	}
+	sort.Strings(names)
+	var lines []string
+	for _, t := range names {
+		lines = append(lines, l.Monitors[t].Summary()...)
+	}
+	return lines
+}

@@ -1,0 +1,85 @@
+package bulkload
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/etlwatch/etlwatch/dataquality"
+)
+
+// TestMonitorsJudgeEachTableAgainstItsHistory loads the sample three times with
+// data_quality.monitors: on: the first run has no history (every verdict skipped, kept in the
+// default SQLite history file); the second, against two weeks of history at the same counts,
+// passes; the third, after 90% of orders were deleted from the source, reports orders' volume
+// as an anomaly in words, and still exits 0 (on_anomaly: warn).
+func TestMonitorsJudgeEachTableAgainstItsHistory(t *testing.T) {
+	dir, db := sampleSource(t, 600, "    data_quality:\n      monitors:\n        volume: true\n        schema_drift: warn\n")
+	run := func(history dataquality.HistoryStore) (*Loaded, string, int) {
+		var loaded *Loaded
+		var out, errOut bytes.Buffer
+		code := RunConfig(t.Context(), Config{Source: "src", ConfigDir: dir, Progress: ProgressOff, History: history,
+			AfterLoad: func(_ context.Context, l *Loaded) error { loaded = l; return nil }}, &out, &errOut)
+		return loaded, out.String() + errOut.String(), code
+	}
+
+	first, out, code := run(nil)
+	require.Equal(t, 0, code, out)
+	require.NotNil(t, first)
+	require.NotEmpty(t, first.Monitors)
+	for table, rep := range first.Monitors {
+		require.NotEmpty(t, rep.Results, table)
+		assert.Contains(t, rep.Results[0].Details, "Volume monitor SKIPPED - not enough history", table)
+	}
+	_, err := os.Stat(filepath.Join(dir, HistoryFile))
+	require.NoError(t, err, "the default history is a SQLite file next to sources.yaml")
+
+	// Two weeks of nightly loads at today's counts.
+	ctx := t.Context()
+	history := dataquality.NewMemoryHistory()
+	for day := 14; day >= 1; day-- {
+		for table, rows := range first.Rows {
+			require.NoError(t, history.Append(ctx, dataquality.HistoryRecord{Table: table, Series: dataquality.MonitorVolume,
+				At: time.Now().AddDate(0, 0, -day), Value: float64(rows) * (1 + 0.01*float64(day%3))}))
+		}
+	}
+	second, out, code := run(history)
+	require.Equal(t, 0, code, out)
+	for table, rep := range second.Monitors {
+		assert.False(t, rep.Anomalous(), "%s: %v", table, rep.Summary())
+	}
+
+	sdb, err := sql.Open("sqlite", db)
+	require.NoError(t, err)
+	_, err = sdb.ExecContext(ctx, "DELETE FROM orders WHERE id % 10 != 0")
+	require.NoError(t, err)
+	require.NoError(t, sdb.Close())
+
+	third, out, code := run(history)
+	require.Equal(t, 0, code, "on_anomaly: warn reports and goes on: %s", out)
+	orders := third.Monitors["orders"]
+	require.True(t, orders.Anomalous(), "%v", orders.Summary())
+	assert.Contains(t, strings.Join(third.MonitorLines(), "\n"), "ANOMALY orders volume: ")
+	assert.Contains(t, orders.Results[0].Details, "below the expected")
+	assert.Contains(t, out, "orders: MONITOR ANOMALY (on_anomaly: warn)")
+	var volumeEvents int
+	for _, e := range events(t, out)[dataquality.EventCheckComplete] {
+		if e.Details["check"] == dataquality.MonitorVolume {
+			volumeEvents++
+		}
+	}
+	assert.Equal(t, len(third.Rows), volumeEvents, "a dq_check_complete event per table's volume verdict")
+	for table, rep := range third.Monitors {
+		if table != "orders" {
+			assert.False(t, rep.Anomalous(), "%s: %v", table, rep.Summary())
+		}
+	}
+}
