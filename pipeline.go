@@ -23,6 +23,7 @@ import (
 	"github.com/etlwatch/etlwatch/configloader"
 	"github.com/etlwatch/etlwatch/correlation"
 	"github.com/etlwatch/etlwatch/dataquality"
+	"github.com/etlwatch/etlwatch/lineage"
 	"github.com/etlwatch/etlwatch/monitoring"
 	"github.com/etlwatch/etlwatch/monitoring/cloudwatch"
 	"github.com/etlwatch/etlwatch/monitoring/otlp"
@@ -51,6 +52,9 @@ type Pipeline struct {
 	// Health is what /health reports, nil without monitoring.prometheus; the job calls its
 	// ReportSuccess and ReportFailure.
 	Health *prom.Health
+	// Lineage sends the job's OpenLineage events through the transports of the source's
+	// lineage: section and the OPENLINEAGE_* variables; without them it sends nothing. Never nil.
+	Lineage *lineage.Client
 
 	ctx       context.Context
 	id        string
@@ -61,6 +65,8 @@ type Pipeline struct {
 	srvDone   chan error
 	shutdown  sync.Once
 	shutdownE error
+	run       *lineage.JobRun
+	onError   func(error)
 }
 
 // Option configures [New].
@@ -79,6 +85,9 @@ type options struct {
 	loggerOptions   []monitoring.LoggerOption
 	extraSinks      []monitoring.Sink
 	credentialsWait time.Duration
+
+	lineageTransports []lineage.Transport
+	lineageOptions    []lineage.Option
 }
 
 // WithLogOutput sets where the structured events go. Default: os.Stdout.
@@ -125,6 +134,12 @@ func WithSinks(sinks ...monitoring.Sink) Option {
 // new one). A sink that cannot start (no AWS credentials, a port in use, an invalid endpoint) is
 // reported through the error handler and as a sink_unavailable event, then skipped, unless
 // monitoring.required_sinks lists it: then New fails with the reason.
+//
+// New also builds the pipeline's lineage client ([Pipeline.Lineage]) from the source's lineage:
+// section and the OPENLINEAGE_* environment variables, and sends the START of the job's run
+// (job "source.jobName"), which [Pipeline.Shutdown] ends. Lineage never fails New or the job: a
+// transport that cannot start is reported like a sink that cannot start (as a
+// lineage_unavailable event) and left out.
 func New(ctx context.Context, jobName string, src *configloader.Source, opts ...Option) (*Pipeline, error) {
 	if src == nil {
 		return nil, errors.New("etlwatch: source is nil")
@@ -270,6 +285,17 @@ func New(ctx context.Context, jobName string, src *configloader.Source, opts ...
 		onError(err)
 		p.Logger.LogWarning(ctx, "sink_unavailable", monitoring.Details{"error": err.Error()})
 	}
+
+	var lineageErrs []error
+	p.onError = onError
+	p.Lineage, lineageErrs = o.newLineage(src, metrics, onError)
+	for _, err := range lineageErrs {
+		p.skipped = append(p.skipped, err)
+		onError(err)
+		p.Logger.LogWarning(ctx, EventLineageUnavailable, monitoring.Details{"error": err.Error()})
+	}
+	p.run = p.Lineage.NewRun(LineageJobName(src.Name, jobName), lineage.WithCorrelationID(id))
+	p.run.Start(lineage.Update{})
 	return p, nil
 }
 
@@ -305,10 +331,13 @@ func (p *Pipeline) MetricsURLs() (metrics, health string) {
 	return base + "/metrics", base + "/health"
 }
 
-// Shutdown flushes every sink, then stops the metrics server. ctx bounds the wait. Later calls
-// return the first call's result.
+// Shutdown ends the job's lineage run if the job did not ([Pipeline.LineageRun]) and flushes
+// the lineage events (a bounded wait; events that cannot be delivered were reported to the error
+// handler and fail nothing), flushes every sink, then stops the metrics server. ctx bounds the
+// wait. Later calls return the first call's result.
 func (p *Pipeline) Shutdown(ctx context.Context) error {
 	p.shutdown.Do(func() {
+		p.endLineage(ctx, p.onError)
 		err := p.Metrics.Shutdown(ctx)
 		if p.stopSrv != nil {
 			p.stopSrv()
