@@ -66,9 +66,9 @@ func (d Direction) String() string {
 type Seasonality int
 
 const (
-	// SeasonalityAuto uses a day-of-week shape only where the history shows one: at least three
-	// weeks of points about daily or more often, and the weekday shape explains a good part of
-	// the spread (the default).
+	// SeasonalityAuto uses a day-of-week shape only where the history shows one: at least four
+	// weeks of points about daily or more often, and the weekday shape cuts the spread by at
+	// least 30% (the default).
 	SeasonalityAuto Seasonality = iota
 	// SeasonalityNone never uses a day-of-week shape.
 	SeasonalityNone

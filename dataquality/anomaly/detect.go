@@ -16,8 +16,8 @@ import (
 // to its own baseline (history points at or after current.At are ignored). Then:
 //
 //  1. Day-of-week shape: per-weekday medians, used where cfg.Seasonality allows it and, for
-//     [SeasonalityAuto], only when points are about daily, cover three weeks, and the weekday
-//     shape cuts the robust spread by at least 30%.
+//     [SeasonalityAuto], only when points are about daily, cover four weeks, and the weekday
+//     shape cuts the mean absolute deviation by at least 30%.
 //  2. Trend: the slope between the medians of the older and newer halves, kept only when it
 //     cuts the robust spread by at least 20%.
 //  3. Centre and spread: the median, and the median absolute deviation (MAD), of what is left.
@@ -261,7 +261,7 @@ func (m *model) fit(x, age, wd []float64, w *work) fit {
 	// The shape is judged by the mean absolute deviation, which, unlike the MAD, sees the two
 	// weekend days of seven.
 	spread := meanAbsDev(res, level)
-	if m.timed && c.Seasonality != SeasonalityNone && n >= 14 && (c.Seasonality == SeasonalityDayOfWeek || n >= 21) {
+	if m.timed && c.Seasonality != SeasonalityNone && n >= 14 && (c.Seasonality == SeasonalityDayOfWeek || n >= 28) {
 		for i := 0; i < n-1; i++ {
 			tmp[i] = age[i+1] - age[i]
 		}

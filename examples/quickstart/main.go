@@ -16,6 +16,17 @@
 // every interface; the address goes to monitoring.prometheus.listen in the generated sources.yaml).
 // -serve-for keeps /metrics and /health up that long after the load, for curl. It exits 0 when
 // the load, its checks and the reconciliation passed, 1 when not, 2 for bad flags.
+//
+// The anomaly monitors of data_quality.monitors: (volume, freshness, null rate of
+// customers.email, schema drift) judge every load against the history kept in
+// DIR/etlwatch-history.db, so each run of the quickstart adds to it; the summary shows their
+// verdicts in words. -simulate-days N first records N nightly loads of the sample's tables (its
+// row counts with a few percent of noise, the last one a day ago), so that the monitors have a
+// history to judge against at once; -runs N loads N times in a row; -drop-rows TABLE deletes 90%
+// of TABLE's rows from a copy of the sample that the last run loads, an injected anomaly the
+// volume monitor reports:
+//
+//	go run ./examples/quickstart -simulate-days 21 -drop-rows orders
 package main
 
 import (
@@ -52,10 +63,13 @@ func main() {
 }
 
 type options struct {
-	dir      string
-	rows     int
-	listen   string
-	serveFor time.Duration
+	dir          string
+	rows         int
+	listen       string
+	serveFor     time.Duration
+	runs         int
+	simulateDays int
+	dropRows     string
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -66,6 +80,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.rows, "rows", 100_000, "rows of the sample database, all tables together, when it is created")
 	fs.StringVar(&o.listen, "listen", prom.DefaultAddr, "the address of the /metrics and /health server (\":8083\" for every interface); a busy port is reported and skipped")
 	fs.DurationVar(&o.serveFor, "serve-for", 0, "how long to keep serving /metrics and /health after the load")
+	fs.IntVar(&o.runs, "runs", 1, "how many times to load, one after the other (each run adds to the monitors' history)")
+	fs.IntVar(&o.simulateDays, "simulate-days", 0, "first record this many nightly loads in the monitors' history (the sample's counts with noise)")
+	fs.StringVar(&o.dropRows, "drop-rows", "", "on the last run, load a copy of the sample with 90% of this table's rows deleted (customers, orders or order_items)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -78,6 +95,12 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, errors.New("-dir: found an empty path; allowed: a directory path")
 	case o.serveFor < 0:
 		return o, fmt.Errorf("-serve-for: found %s; allowed: 0 or more", o.serveFor)
+	case o.runs < 1:
+		return o, fmt.Errorf("-runs: found %d; allowed: 1 or more", o.runs)
+	case o.simulateDays < 0 || o.simulateDays > 3650:
+		return o, fmt.Errorf("-simulate-days: found %d; allowed: 0 to 3650", o.simulateDays)
+	case o.dropRows != "" && !slices.Contains(sampleTables, o.dropRows):
+		return o, fmt.Errorf("-drop-rows: found %q; allowed: %s", o.dropRows, strings.Join(sampleTables, ", "))
 	}
 	return o, nil
 }
@@ -103,9 +126,46 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	warehouse := filepath.Join(dir, "warehouse")
+	if o.simulateDays > 0 {
+		if err := simulateHistory(ctx, dir, db, o.simulateDays); err != nil {
+			fmt.Fprintln(stderr, "quickstart:", err)
+			return 1
+		}
+	}
 
 	var sum summary
-	code := bulkload.RunConfig(ctx, bulkload.Config{
+	var code int
+	for i := range o.runs {
+		if i > 0 {
+			sum = summary{}
+			fmt.Fprintf(stdout, "\n=== run %d of %d ===\n", i+1, o.runs)
+		}
+		source := db
+		if i == o.runs-1 && o.dropRows != "" {
+			if source, err = dropRows(ctx, dir, db, o.dropRows); err != nil {
+				fmt.Fprintln(stderr, "quickstart:", err)
+				return 1
+			}
+		}
+		if err := writeConfig(dir, source, o); err != nil {
+			fmt.Fprintln(stderr, "quickstart:", err)
+			return 1
+		}
+		if err := os.RemoveAll(warehouse); err != nil {
+			fmt.Fprintln(stderr, "quickstart: remove the previous warehouse:", err)
+			return 1
+		}
+		code = loadOnce(ctx, dir, o, &sum, stdout, stderr)
+		if code != 0 {
+			break
+		}
+	}
+	return report(stdout, dir, db, created, o, warehouse, &sum, code)
+}
+
+// loadOnce runs one monitored bulk load of the sample and fills sum.
+func loadOnce(ctx context.Context, dir string, o options, sum *summary, stdout, stderr io.Writer) int {
+	return bulkload.RunConfig(ctx, bulkload.Config{
 		Source:    sourceName,
 		ConfigDir: dir,
 		AfterLoad: func(ctx context.Context, l *bulkload.Loaded) error {
@@ -128,7 +188,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return nil
 		},
 	}, stdout, stderr)
+}
 
+// report prints the closing summary and returns the exit code.
+func report(stdout io.Writer, dir, db string, created bool, o options, warehouse string, sum *summary, code int) int {
 	fmt.Fprintln(stdout)
 	fmt.Fprintln(stdout, "=== etlwatch quickstart ===")
 	if created {
@@ -155,6 +218,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "position:   %s (in each table's snapshot summary, etlwatch.position%s)\n", l.Position, note)
 		fmt.Fprintf(stdout, "checks:     row counts and required columns passed (JSON events above)\n")
 		fmt.Fprintf(stdout, "reconcile:  %s\n", resultText(sum.reconcile))
+		printMonitors(stdout, dir, l)
 	}
 	switch {
 	case sum.metricsURL != "":
@@ -171,9 +235,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// prepare creates dir, the sample database in it unless it exists, and sources.yaml, and removes
-// the warehouse of an earlier run, which a new load would otherwise append to. It returns the
-// database path and whether it was created.
+// prepare creates dir and the sample database in it unless it exists. It returns the database
+// path and whether it was created.
 func prepare(ctx context.Context, dir string, o options) (db string, created bool, err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", false, fmt.Errorf("data directory: %w", err)
@@ -189,10 +252,12 @@ func prepare(ctx context.Context, dir string, o options) (db string, created boo
 	case err != nil:
 		return "", false, fmt.Errorf("sample database: %w", err)
 	}
+	return db, created, nil
+}
+
+// writeConfig writes sources.yaml, loading the SQLite database db.
+func writeConfig(dir, db string, o options) error {
 	warehouse := filepath.Join(dir, "warehouse")
-	if err := os.RemoveAll(warehouse); err != nil {
-		return "", false, fmt.Errorf("remove the previous warehouse: %w", err)
-	}
 	config := fmt.Sprintf(`# Written by examples/quickstart.
 sources:
   %s:
@@ -212,14 +277,21 @@ sources:
         customers: [id, name]
         orders: [id, customer_id]
       on_failure: fail
+      monitors:
+        volume: true
+        freshness: true
+        null_rate:
+          customers: [email]
+        schema_drift: warn
+        on_anomaly: warn
     monitoring:
       prometheus:
         listen: %q
 `, sourceName, db, warehouse, o.listen)
 	if err := os.WriteFile(filepath.Join(dir, configloader.FileName), []byte(config), 0o644); err != nil {
-		return "", false, fmt.Errorf("write %s: %w", configloader.FileName, err)
+		return fmt.Errorf("write %s: %w", configloader.FileName, err)
 	}
-	return db, created, nil
+	return nil
 }
 
 // summary is what the run did, for the closing report.

@@ -97,6 +97,9 @@ func TestBadFlags(t *testing.T) {
 		{"-rows", "2"},
 		{"-dir", ""},
 		{"-serve-for", "-1s"},
+		{"-runs", "0"},
+		{"-simulate-days", "-1"},
+		{"-drop-rows", "products"},
 		{"extra"},
 	} {
 		var stdout, stderr bytes.Buffer
@@ -155,4 +158,22 @@ func TestServeFor(t *testing.T) {
 	}
 	cancel()
 	assert.Equal(t, 0, <-done, "stderr: %s\nstdout: %s", stderr.String(), stdout.String())
+}
+
+// TestMonitorsReportAnInjectedDrop replays three weeks of nightly loads, loads twice, and drops
+// 90% of the orders on the last run: the summary says so in words, and the other verdicts pass.
+func TestMonitorsReportAnInjectedDrop(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	args := []string{"-rows", "3000", "-dir", dir, "-listen", "127.0.0.1:0", "-simulate-days", "21", "-runs", "2", "-drop-rows", "orders"}
+	var stdout, stderr bytes.Buffer
+	code := run(t.Context(), args, &stdout, &stderr)
+	out := stdout.String()
+	require.Equal(t, 0, code, "on_anomaly: warn; stderr: %s\nstdout: %s", stderr.String(), out)
+	assert.Contains(t, out, "=== run 2 of 2 ===")
+	assert.Regexp(t, `ANOMALY orders volume: 90 rows is 9\d% below the expected \d+ rows`, out)
+	assert.Contains(t, out, "anomalies:  1 ")
+	assert.Regexp(t, `customers volume: 300 rows is within the normal range`, out)
+	assert.Regexp(t, `customers null_rate:email: \S+ is within the normal range`, out)
+	assert.Contains(t, out, "orders schema_drift: no change since the last load (6 columns)")
+	assert.Contains(t, out, "result:     OK")
 }
