@@ -74,6 +74,8 @@ type tableState struct {
 	hour    time.Time
 	rows    int64
 	longest time.Duration
+	// schema is the last schema CheckSchema saw, as recorded.
+	schema string
 }
 
 // NewMonitor returns a Monitor that keeps its history in store, reports through checker (nil:

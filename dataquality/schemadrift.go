@@ -67,6 +67,23 @@ func SchemaChanges(before, after []SchemaColumn) []string {
 	return append(changes, removed...)
 }
 
+// CheckSchema compares a table's columns at at with the last ones recorded, records them, and
+// reports the drift (a Result with check schema_drift) — for writers without loads, such as a
+// CDC consumer after each commit. A schema equal to the last one this Monitor saw for the table
+// returns ok false without a query or a report, so that it can be called on every commit.
+func (m *Monitor) CheckSchema(ctx context.Context, table string, at time.Time, cols []SchemaColumn) (res Result, ok bool) {
+	note, _ := json.Marshal(cols)
+	m.mu.Lock()
+	st := m.state(table)
+	same := st.schema == string(note)
+	st.schema = string(note)
+	m.mu.Unlock()
+	if same {
+		return Result{}, false
+	}
+	return m.schemaDrift(ctx, table, at, Load{Columns: cols})
+}
+
 // schemaDrift compares the load's columns with the previous load's, stores them, and reports
 // the drift. ok is false when there is no schema to compare.
 func (m *Monitor) schemaDrift(ctx context.Context, table string, at time.Time, load Load) (Result, bool) {
