@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -334,4 +336,28 @@ func decodeLines(t *testing.T, s string) []lineage.RunEvent {
 		out = append(out, ev)
 	}
 	return out
+}
+
+// TestServerErrorsAreRetried: a receiver that answers 503 twice and then 201 gets the event on
+// the third request, and nothing is counted as failed.
+func TestServerErrorsAreRetried(t *testing.T) {
+	var mu sync.Mutex
+	requests := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		requests++
+		if requests <= 2 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusCreated)
+	}))
+	defer srv.Close()
+	c := newHTTPClient(t, srv.URL)
+	r := c.NewRun("job")
+	r.Start(lineage.Update{})
+	require.NoError(t, c.Shutdown(context.Background()))
+	assert.Equal(t, 3, requests)
+	assert.Equal(t, []lineage.TransportStats{{Transport: "http", Delivered: 1}}, c.Stats())
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -59,9 +60,9 @@ func WithHTTPClient(c *http.Client) HTTPOption { return func(t *HTTPTransport) {
 // [DefaultHTTPTimeout].
 func WithTimeout(d time.Duration) HTTPOption { return func(t *HTTPTransport) { t.timeout = d } }
 
-// WithRetries sets how many times a request that failed for a network error, a 5xx or a 429 is
-// tried again, with a backoff doubling from [WithRetryBackoff]. A 4xx other than 429 (a bad
-// event) is not retried. While the server is unreachable (the last event failed), each event is
+// WithRetries sets how many times a request that failed for a network error, a timeout, a 5xx
+// or a 429 is tried again, with a backoff doubling from [WithRetryBackoff]. A 4xx other than 429
+// (a bad event) and a refused connection (nothing listens) are not retried. While the server is unreachable (the last event failed), each event is
 // tried once, so that an outage does not pile up waits. Default [DefaultRetries].
 func WithRetries(n int) HTTPOption { return func(t *HTTPTransport) { t.retries = n } }
 
@@ -170,6 +171,10 @@ func (t *HTTPTransport) post(ctx context.Context, body []byte) (retry bool, err 
 	}
 	resp, err := t.client.Do(req)
 	if err != nil {
+		// Nothing listens there: an outage, not a hiccup a retry would pass.
+		if errors.Is(err, syscall.ECONNREFUSED) {
+			return false, err
+		}
 		return ctx.Err() == nil || errors.Is(ctx.Err(), context.DeadlineExceeded), err
 	}
 	defer resp.Body.Close()

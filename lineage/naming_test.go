@@ -5,7 +5,9 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
+	"github.com/etlwatch/etlwatch/configloader"
 	"github.com/etlwatch/etlwatch/lineage"
 )
 
@@ -38,4 +40,27 @@ func TestIdentityColumnLineage(t *testing.T) {
 	assert.Equal(t, in.Name, fld.Name)
 	assert.Equal(t, "DIRECT", fld.Transformations[0].Type)
 	assert.Equal(t, "IDENTITY", fld.Transformations[0].Subtype)
+}
+
+func TestSourceDataset(t *testing.T) {
+	cfg, err := configloader.Parse("sources.yaml", []byte(`sources:
+  pg: {database_type: postgres, connection: {host: db, port: 5433, database: shop}}
+  my: {database_type: mysql, connection: {host: db, database: shop}}
+  ora: {database_type: oracle, connection: {host: ora, service_name: ORCLPDB1, username: etl}}
+  lite: {database_type: sqlite, connection: {database: /data/shop.db}}
+`))
+	require.NoError(t, err)
+	for name, want := range map[string]lineage.DatasetID{
+		"pg":   {"postgres://db:5433", "shop.public.orders"},
+		"my":   {"mysql://db:3306", "shop.orders"},
+		"ora":  {"oracle://ora:1521", "ORCLPDB1.ETL.orders"},
+		"lite": {"file", "/data/shop.db.orders"},
+	} {
+		src := cfg.Sources[name]
+		got := lineage.SourceDataset(src, "orders")
+		assert.Equal(t, want, got, name)
+		ds := lineage.DataSource(src, got)
+		assert.Equal(t, name, ds.Name)
+	}
+	assert.Equal(t, "file:///data/shop.db", lineage.DataSource(cfg.Sources["lite"], lineage.SourceDataset(cfg.Sources["lite"], "orders")).URI)
 }
