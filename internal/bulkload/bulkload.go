@@ -229,7 +229,8 @@ type job struct {
 	afterLoad func(context.Context, *Loaded) error
 	takeOver  bool // Config.TakeOverCDC
 	ns        string
-	prog      *progress // nil: none
+	prog      *progress   // nil: none
+	lin       *jobLineage // nil: no lineage
 
 	counts sync.Map // table -> its row count in the snapshot (int64), once counted
 
@@ -349,7 +350,9 @@ func selectTables(all, configured []string, filter string) ([]string, error) {
 	return out, nil
 }
 
-func (j *job) run(ctx context.Context, stdout io.Writer) int {
+func (j *job) run(ctx context.Context, stdout io.Writer) (code int) {
+	j.lin = j.startLineage()
+	defer func() { j.lin.end(ctx, code) }()
 	start := time.Now()
 	j.p.Logger.LogJobStart(ctx, monitoring.Details{
 		"parallel_workers":    j.bl.ParallelWorkers,
@@ -365,7 +368,7 @@ func (j *job) run(ctx context.Context, stdout io.Writer) int {
 	g.SetLimit(j.bl.ParallelWorkers)
 	for i, t := range j.tables {
 		g.Go(func() error {
-			results[i] = j.processTable(ctx, t)
+			results[i] = j.lin.table(ctx, t, j.processTable)
 			return nil
 		})
 	}
@@ -500,6 +503,7 @@ func (j *job) checkQuality(ctx context.Context, name string) bool {
 		results = append(results, j.p.Checker.Run(ctx, name, rest, source, dest).Results...)
 	}
 	report := dataquality.Report{Table: name, Results: results, OnFailure: dq.OnFailure}
+	j.lin.checked(name, results)
 	if err := report.Err(); err != nil {
 		j.log.ErrorContext(ctx, fmt.Sprintf("%s: DATA QUALITY FAILED: %v", name, err))
 		return true
