@@ -91,7 +91,7 @@ func BenchmarkApply(b *testing.B) {
 			require.NoError(b, err)
 			tm := iceberg.NewTableManager(cat, "raw")
 			src := &configloader.Source{Name: "pg", CDC: configloader.CDC{Brokers: cluster.ListenAddrs(), Topics: []string{topic},
-				GroupID: fmt.Sprintf("bench-%d", group), BatchSize: 10_000}}
+				GroupID: fmt.Sprintf("bench-%d", group), BatchSize: 10_000, CommitInterval: 200 * time.Millisecond}}
 			c, err := cdc.New(src, tm)
 			require.NoError(b, err)
 			ctx, cancel := context.WithCancel(context.Background())

@@ -72,6 +72,8 @@ type config struct {
 	naming    TableNaming
 	skipGaps  bool
 	observers []Observer
+	maintSet  bool          // WithMaintenance was given
+	interval  time.Duration // WithCommitInterval
 }
 
 // WithTableNaming sets how a source table's changes find their Iceberg table. Default
@@ -107,26 +109,6 @@ func WithTracing(tp trace.TracerProvider, propagator propagation.TextMapPropagat
 	return func(c *config) { c.tp, c.prop = tp, propagator }
 }
 
-// Maintenance configures the periodic upkeep of the tables the consumer writes ([WithMaintenance]).
-type Maintenance struct {
-	// EveryBatches is how many batches pass between two rounds; 0 disables maintenance.
-	EveryBatches int
-	// TargetFileSize is the size compaction aims its data files at. Default 128 MiB.
-	TargetFileSize int64
-	// ExpireOlderThan and RetainSnapshots: snapshots older than ExpireOlderThan are expired,
-	// keeping at least RetainSnapshots (default 10). ExpireOlderThan 0 keeps every snapshot.
-	ExpireOlderThan time.Duration
-	RetainSnapshots int
-}
-
-// WithMaintenance makes the consumer compact, every m.EveryBatches batches, each table it wrote
-// since the last round (merge-on-read scans slow down as delete files pile up) and expire its old
-// snapshots. The compaction's snapshot carries the table's offsets and bulk-load position, so
-// neither is lost when older snapshots expire. A round that fails (a commit conflict, say) is
-// logged and retried at the next round; it never stops the consumer. It wins over the source's
-// cdc.maintenance; default: that, else no maintenance.
-func WithMaintenance(m Maintenance) Option { return func(c *config) { c.maint = m } }
-
 // WithNamespace sets the Iceberg namespace of the tables. Default: bulk_load.namespace, else
 // iceberg.namespace, else the source's name: where the bulk load wrote them.
 func WithNamespace(ns string) Option { return func(c *config) { c.namespace = ns } }
@@ -155,8 +137,10 @@ type Consumer struct {
 	// topicHints maps a topic to the table whose recorded offsets name it (hintTopics).
 	topicHints map[string]string
 
-	touched    map[string]bool // tables written since the last maintenance round
-	sinceMaint int             // batches since the last maintenance round
+	touched    map[string]bool // tables written since the last every_batches round
+	sinceMaint int             // batches since the last every_batches round
+	interval   time.Duration   // the longest a polled record waits for its batch's commit
+	started    time.Time       // when the consumer was made: "never maintained" counts from it
 
 	// topics maps a topic to the table its events went to, so that records that change no
 	// table (tombstones, logical messages, dead letters) still advance that table's offsets.
@@ -188,6 +172,9 @@ type tableState struct {
 	pgerr    error       // why the recorded transaction snapshot could not be read
 	source   string      // the source table that writes it ("db.schema.table"), "" until known
 	maxPos   position    // the furthest source position this consumer applied
+	health   tableHealth // what maintenance knows of it (health.go)
+	// lastCommit is how long the last commit took, files written included.
+	lastCommit time.Duration
 }
 
 // New returns a consumer of the Debezium topics src.CDC names (topics, or every topic whose name
@@ -202,6 +189,7 @@ func New(src *configloader.Source, tm *iceberg.TableManager, opts ...Option) (*C
 	for _, o := range opts {
 		o(&c.cfg)
 	}
+	c.started = c.cfg.now()
 	cc := src.CDC
 	switch {
 	case len(cc.Brokers) == 0:
@@ -218,10 +206,11 @@ func New(src *configloader.Source, tm *iceberg.TableManager, opts ...Option) (*C
 		return nil, fmt.Errorf("cdc: source %q: cdc.dead_letter_topic %q starts with cdc.topic_prefix %q: the consumer would read its own dead letters back; use a name without that prefix", src.Name, cc.DeadLetterTopic, cc.TopicPrefix)
 	}
 	c.batch = cmp.Or(cc.BatchSize, DefaultBatchSize)
-	if c.cfg.maint == (Maintenance{}) && cc.Maintenance.EveryBatches > 0 {
-		c.cfg.maint = Maintenance{EveryBatches: cc.Maintenance.EveryBatches,
-			ExpireOlderThan: cc.Maintenance.ExpireOlderThan, RetainSnapshots: cc.Maintenance.RetainSnapshots}
+	c.interval = cmp.Or(c.cfg.interval, cc.CommitInterval, DefaultCommitInterval)
+	if !c.cfg.maintSet {
+		c.cfg.maint = maintenanceOf(cc.Maintenance)
 	}
+	c.cfg.maint = c.cfg.maint.withDefaults()
 	c.dlq = cc.DeadLetterTopic
 	dec, err := debezium.NewDecoder(debezium.WithHints(c.hint))
 	if err != nil {
@@ -365,15 +354,27 @@ func (c *Consumer) Run(ctx context.Context) (err error) {
 			}
 		}()
 	}
+	// Records are held over several polls until the batch holds batch_size records or its first
+	// record has waited the commit interval: a trickle of events does not make one commit per
+	// poll. Rebalances wait meanwhile (BlockRebalanceOnPoll), so a held batch keeps its
+	// partitions; on a stop, held records are dropped, uncommitted, and read again on restart.
+	var held kgo.Fetches
+	var heldN int
+	var since time.Time // when the first held record was polled
 	for {
-		fetches := c.client.PollRecords(ctx, c.batch)
+		pctx, cancel := ctx, context.CancelFunc(func() {})
+		if heldN > 0 {
+			pctx, cancel = context.WithDeadline(ctx, since.Add(c.interval))
+		}
+		fetches := c.client.PollRecords(pctx, c.batch-heldN)
+		cancel()
 		if ctx.Err() != nil {
 			c.client.AllowRebalance()
 			return nil
 		}
 		if errs := fetches.Errors(); len(errs) > 0 {
 			for _, fe := range errs {
-				if errors.Is(fe.Err, context.Canceled) {
+				if errors.Is(fe.Err, context.Canceled) || errors.Is(fe.Err, context.DeadlineExceeded) {
 					continue
 				}
 				if errors.Is(fe.Err, kerr.OffsetOutOfRange) {
@@ -386,11 +387,25 @@ func (c *Consumer) Run(ctx context.Context) (err error) {
 				c.log(ctx, slog.LevelWarn, "kafka fetch", "topic", fe.Topic, "partition", fe.Partition, "error", fe.Err.Error())
 			}
 		}
+		if n := fetches.NumRecords(); n > 0 {
+			if heldN == 0 {
+				since = c.cfg.now()
+			}
+			held, heldN = append(held, fetches...), heldN+n
+		}
+		if heldN == 0 {
+			c.client.AllowRebalance()
+			continue
+		}
+		if heldN < c.batch && c.cfg.now().Sub(since) < c.interval {
+			continue
+		}
 		// A batch that started is finished even when ctx ends meanwhile (a graceful stop), within
 		// batchGrace; its offsets are then committed like any other's.
 		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), batchGrace)
-		err := c.processBatch(bctx, fetches)
+		err := c.processBatch(bctx, held)
 		cancel()
+		held, heldN = nil, 0
 		c.client.AllowRebalance()
 		if err != nil {
 			return err
@@ -428,6 +443,9 @@ type tableBatch struct {
 	parent    trace.SpanContext    // with WithTracing: the first record's process span
 	links     []trace.Link         // and the others'
 	commit    *CommitInfo          // with observers: what apply committed, nil when nothing
+	// committedAt and commitTook: when apply committed and how long it took; zero when nothing
+	committedAt time.Time
+	commitTook  time.Duration
 }
 
 // addShape remembers row's column set, once, after checking that a table can have those columns
@@ -797,6 +815,12 @@ func (c *Consumer) processBatch(ctx context.Context, fetches kgo.Fetches) error 
 	for name := range batches {
 		c.touched[name] = true
 	}
+	committed := make([]*tableState, 0, len(batches))
+	for _, name := range slices.Sorted(maps.Keys(batches)) {
+		if tb := batches[name]; tb.committedAt != (time.Time{}) {
+			committed = append(committed, tb.state)
+		}
+	}
 	c.failpoint(FailBeforeKafkaCommit)
 	if err := c.client.CommitRecords(ctx, recs...); err != nil && ctx.Err() == nil {
 		// Iceberg holds the offsets: a lost Kafka commit only means a restart re-reads them.
@@ -804,66 +828,9 @@ func (c *Consumer) processBatch(ctx context.Context, fetches kgo.Fetches) error 
 	}
 	res.Duration = c.cfg.now().Sub(start)
 	c.report(ctx, fetches, res)
-	if m := c.cfg.maint; m.EveryBatches > 0 {
-		if c.sinceMaint++; c.sinceMaint >= m.EveryBatches {
-			c.sinceMaint = 0
-			c.maintain(ctx)
-		}
-	}
+	c.tend(ctx, committed)
 	return nil
 }
-
-// maintain compacts each table written since the last round and expires its old snapshots.
-func (c *Consumer) maintain(ctx context.Context) {
-	m := c.cfg.maint
-	for _, name := range slices.Sorted(maps.Keys(c.touched)) {
-		st, err := c.state(ctx, name)
-		if err != nil || st.tbl == nil {
-			continue
-		}
-		props := map[string]string{PropOffsets: st.offsets.String()}
-		if st.position != "" {
-			props[PropPosition] = st.position
-		}
-		if st.pgraw != "" {
-			props[PropPGSnapshot] = st.pgraw
-		}
-		start := c.cfg.now()
-		res, err := c.tm.Compact(ctx, st.tbl, m.TargetFileSize, props)
-		if err != nil {
-			c.log(ctx, slog.LevelWarn, name+": compaction failed; retried at the next round", "error", err.Error())
-			if tbl, lerr := c.tm.Catalog().LoadTable(ctx, c.tm.Identifier(name)); lerr == nil {
-				_ = st.load(tbl)
-			}
-			continue
-		}
-		st.tbl = res.Table
-		expired := 0
-		if m.ExpireOlderThan > 0 {
-			before := len(st.tbl.Metadata().Snapshots())
-			tbl, err := c.tm.ExpireSnapshots(ctx, st.tbl, m.ExpireOlderThan, cmp.Or(m.RetainSnapshots, 10))
-			if err != nil {
-				c.log(ctx, slog.LevelWarn, name+": snapshot expiry failed; retried at the next round", "error", err.Error())
-				continue
-			}
-			st.tbl = tbl
-			expired = before - len(tbl.Metadata().Snapshots())
-		}
-		delete(c.touched, name)
-		dims := monitoring.Dimensions{"namespace": c.namespace(), "table": name}
-		c.count(ctx, "cdc_compactions", 1, dims)
-		if c.cfg.logger != nil {
-			c.cfg.logger.LogEvent(ctx, EventMaintenance, monitoring.Details{
-				"table": name, "data_files_before": res.DataFilesBefore, "data_files_after": res.DataFilesAfter,
-				"delete_files_before": res.DeleteFilesBefore, "delete_files_after": res.DeleteFilesAfter,
-				"snapshots_expired": expired, "duration_seconds": c.cfg.now().Sub(start).Seconds(),
-			})
-		}
-	}
-}
-
-// EventMaintenance is the event written after a table's compaction and snapshot expiry.
-const EventMaintenance = "cdc_maintenance"
 
 func seq(n int) []int {
 	out := make([]int, n)
@@ -1133,6 +1100,14 @@ func (c *Consumer) apply(ctx context.Context, tb *tableBatch, corrID string) (cr
 		if st.source != "" {
 			props[PropSourceTable] = st.source
 		}
+		// The bulk load's position and transaction snapshot ride along, so that expiring the
+		// load's snapshot does not lose what the skip rule needs.
+		if st.position != "" {
+			props[PropPosition] = st.position
+		}
+		if st.pgraw != "" {
+			props[PropPGSnapshot] = st.pgraw
+		}
 		if g := c.gapsFor(tb.offsets); g != "" {
 			props[PropOffsetGaps] = g
 		}
@@ -1167,6 +1142,9 @@ func (c *Consumer) apply(ctx context.Context, tb *tableBatch, corrID string) (cr
 		return false, err
 	}
 	st.tbl, st.offsets = res.Table, offs
+	tb.committedAt = c.cfg.now()
+	tb.commitTook = tb.committedAt.Sub(began)
+	st.lastCommit = tb.commitTook
 	if len(c.cfg.observers) > 0 {
 		tb.commit = &CommitInfo{Namespace: c.namespace(), Table: st.name, Location: st.tbl.Location(), SourceTable: st.source,
 			Topics: slices.Sorted(maps.Keys(tb.offsets)), Upserted: int64(len(ups)), Deleted: int64(len(dels)), Events: tb.processed,

@@ -6,6 +6,7 @@ import (
 	"log"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/apache/iceberg-go/catalog"
 	"github.com/twmb/franz-go/pkg/kfake"
@@ -71,7 +72,7 @@ func ExampleWithObserver() {
 	}
 
 	src := &configloader.Source{Name: "shop", DatabaseType: "postgres",
-		CDC: configloader.CDC{Brokers: cluster.ListenAddrs(), Topics: []string{"pg.public.orders"}, GroupID: "etl"}}
+		CDC: configloader.CDC{Brokers: cluster.ListenAddrs(), Topics: []string{"pg.public.orders"}, GroupID: "etl", CommitInterval: 100 * time.Millisecond}}
 	c, err := cdc.New(src, iceberg.NewTableManager(cat, "shop"), cdc.WithObserver(&printer{stop: cancel}))
 	if err != nil {
 		log.Fatal(err)

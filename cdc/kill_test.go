@@ -49,7 +49,7 @@ func TestKilledConsumerChild(t *testing.T) {
 	require.NoError(t, err)
 	src := &configloader.Source{Name: "pg", DatabaseType: "postgres",
 		CDC: configloader.CDC{Brokers: strings.Split(os.Getenv("ETLWATCH_CDC_BROKERS"), ","), Topics: []string{topic, mirrorTopic},
-			GroupID: "etl", BatchSize: 60}}
+			GroupID: "etl", BatchSize: 60, CommitInterval: 100 * time.Millisecond}}
 	after, _ := strconv.Atoi(os.Getenv("ETLWATCH_CDC_KILL_AFTER"))
 	sig := syscall.SIGKILL
 	if os.Getenv("ETLWATCH_CDC_SIGNAL") == "STOP" {
@@ -279,7 +279,7 @@ func TestZombieConsumer(t *testing.T) {
 	// expired, takes every partition and applies everything.
 	k.st.produce(t, k.prod, 300)
 	src := &configloader.Source{Name: "pg", DatabaseType: "postgres",
-		CDC: configloader.CDC{Brokers: k.cluster.ListenAddrs(), Topics: []string{topic, mirrorTopic}, GroupID: "etl", BatchSize: 60}}
+		CDC: configloader.CDC{Brokers: k.cluster.ListenAddrs(), Topics: []string{topic, mirrorTopic}, GroupID: "etl", BatchSize: 60, CommitInterval: 100 * time.Millisecond}}
 	c, err := cdc.New(src, k.tm, cdc.WithKafkaOptions(kgo.SessionTimeout(6*time.Second), kgo.RebalanceTimeout(6*time.Second)))
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(t.Context())

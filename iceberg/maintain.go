@@ -2,7 +2,9 @@ package iceberg
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"time"
 
@@ -111,8 +113,27 @@ func (m *TableManager) ExpireSnapshots(ctx context.Context, tbl *table.Table, ol
 		return nil, fmt.Errorf("iceberg: expire snapshots of %s: %w", dotted(tbl.Identifier()), err)
 	}
 	next, err := tx.Commit(ctx)
+	if err != nil && next != nil && next.MetadataLocation() != tbl.MetadataLocation() && onlyNotExist(err) {
+		// Committed; removing the expired snapshots' files then found some already gone:
+		// iceberg-go also lists the files a compaction replaced (the entries its manifests mark
+		// deleted), which an earlier expiry removed with the snapshot that added them.
+		return next, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("iceberg: expire snapshots of %s: %w", dotted(tbl.Identifier()), err)
 	}
 	return next, nil
+}
+
+// onlyNotExist reports whether err, and every error it joins, says a file does not exist.
+func onlyNotExist(err error) bool {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			if !onlyNotExist(e) {
+				return false
+			}
+		}
+		return len(j.Unwrap()) > 0
+	}
+	return errors.Is(err, fs.ErrNotExist)
 }

@@ -45,7 +45,7 @@ func EmitCDC(t testing.TB, m *monitoring.MetricsCollector) {
 	}()
 	tm := iceberg.NewTableManager(cat, "bronze")
 	src := &configloader.Source{Name: "siebel", CDC: configloader.CDC{Brokers: cluster.ListenAddrs(), Topics: []string{CDCTopic},
-		GroupID: "etl", DeadLetterTopic: "bronze.dead_letter"}}
+		GroupID: "etl", CommitInterval: 100 * time.Millisecond, DeadLetterTopic: "bronze.dead_letter"}}
 
 	now := time.Now().UnixMilli()
 	event := func(op string, id, qty int, tx int) *kgo.Record {

@@ -1,0 +1,303 @@
+package cdc
+
+import (
+	"context"
+	"log/slog"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/etlwatch/etlwatch/configloader"
+	"github.com/etlwatch/etlwatch/iceberg"
+	"github.com/etlwatch/etlwatch/monitoring"
+)
+
+// DefaultCommitInterval is the longest a change waits for its batch's commit when fewer than
+// batch_size records arrive ([WithCommitInterval], cdc.commit_interval): at low rates a table
+// gets a commit at most every 10 seconds, not one per poll.
+const DefaultCommitInterval = 10 * time.Second
+
+// WithCommitInterval sets the longest a polled record waits before its batch is applied and
+// committed: a batch is committed when it holds cdc.batch_size records or when its first record
+// has waited d, whichever comes first. A longer d makes fewer, larger commits (fewer snapshots
+// and delete files to maintain) and a longer lag at low rates. It wins over cdc.commit_interval;
+// default: that, else [DefaultCommitInterval].
+func WithCommitInterval(d time.Duration) Option {
+	return func(c *config) {
+		if d > 0 {
+			c.interval = d
+		}
+	}
+}
+
+// Maintenance configures how the consumer keeps the tables it writes healthy
+// ([WithMaintenance], cdc.maintenance in sources.yaml). After each commit it reads the table's
+// health from its metadata and, when a limit is passed, maintains that table at once, within
+// Timeout: compaction (data files rewritten with their deletes applied, dead equality deletes
+// dropped), snapshot expiry (which deletes the files only expired snapshots used), and, now and
+// then, removal of orphan files. The zero value is the defaults.
+type Maintenance struct {
+	// Disabled turns maintenance off: tables then grow a snapshot, a metadata.json and a
+	// delete file with every commit.
+	Disabled bool
+	// MaxDeleteFiles compacts a table once its snapshot holds this many delete files (each
+	// commit that updates or deletes rows adds one, and every scan reads them all). Default 16.
+	MaxDeleteFiles int
+	// MaxSmallFiles compacts a table once it has this many data files averaging under a quarter
+	// of TargetFileSize. Default 32.
+	MaxSmallFiles int
+	// TargetFileSize is the size compaction aims its data files at. Default 128 MiB.
+	TargetFileSize int64
+	// MaxSnapshots expires a table's oldest snapshots once it holds more than this many,
+	// keeping RetainSnapshots. Default 100.
+	MaxSnapshots int
+	// ExpireOlderThan expires the snapshots older than this, keeping RetainSnapshots.
+	// Default 1 hour.
+	ExpireOlderThan time.Duration
+	// RetainSnapshots is how many of the newest snapshots are always kept. Default 10.
+	RetainSnapshots int
+	// MetadataVersions is how many previous metadata.json files a table keeps: the consumer
+	// sets Iceberg's write.metadata.delete-after-commit.enabled and
+	// write.metadata.previous-versions-max on the tables it writes, unless they are set.
+	// Default [iceberg.DefaultMetadataVersions].
+	MetadataVersions int
+	// OrphanOlderThan removes files under a table's location that nothing references and that
+	// are older than this (what a crashed writer left), checked at most four times per
+	// OrphanOlderThan. Default 24 hours; it must exceed the longest commit of any writer.
+	OrphanOlderThan time.Duration
+	// Timeout bounds one table's maintenance; what did not finish is retried later. Default
+	// 30 seconds.
+	Timeout time.Duration
+	// EveryBatches, when above 0, also compacts every table written and expires its
+	// snapshots every so many batches, whatever its health.
+	EveryBatches int
+}
+
+// WithMaintenance sets how the consumer maintains its tables (see [Maintenance]; its zero
+// fields take the defaults). It wins over the source's cdc.maintenance; default: that, else
+// the defaults: maintenance is on.
+func WithMaintenance(m Maintenance) Option {
+	return func(c *config) { c.maint, c.maintSet = m, true }
+}
+
+// maintenanceOf is sources.yaml's cdc.maintenance as a Maintenance.
+func maintenanceOf(m configloader.CDCMaintenance) Maintenance {
+	return Maintenance{Disabled: m.Disabled, EveryBatches: m.EveryBatches, MaxDeleteFiles: m.MaxDeleteFiles,
+		MaxSnapshots: m.MaxSnapshots, ExpireOlderThan: m.ExpireOlderThan, RetainSnapshots: m.RetainSnapshots,
+		MetadataVersions: m.MetadataVersions, OrphanOlderThan: m.OrphanOlderThan, Timeout: m.Timeout}
+}
+
+// withDefaults fills m's zero fields.
+func (m Maintenance) withDefaults() Maintenance {
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	defDur := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&m.MaxDeleteFiles, 16)
+	def(&m.MaxSmallFiles, 32)
+	def(&m.MaxSnapshots, 100)
+	def(&m.RetainSnapshots, 10)
+	def(&m.MetadataVersions, iceberg.DefaultMetadataVersions)
+	if m.TargetFileSize <= 0 {
+		m.TargetFileSize = 128 << 20
+	}
+	defDur(&m.ExpireOlderThan, time.Hour)
+	defDur(&m.OrphanOlderThan, 24*time.Hour)
+	defDur(&m.Timeout, 30*time.Second)
+	return m
+}
+
+// EventMaintenance is the event written after a table's maintenance.
+const EventMaintenance = "cdc_maintenance"
+
+// tableHealth is what the consumer keeps of a table's upkeep.
+type tableHealth struct {
+	bounded      bool      // its metadata versions are bounded (BoundMetadata ran)
+	maintainedAt time.Time // the last maintenance that finished; zero: never
+	orphansAt    time.Time // the last orphan sweep; zero: never
+	failedAt     time.Time // the last maintenance that failed; zero: none since
+	avgDataFile  int64     // the average data file size at the last compaction check
+}
+
+// maintenanceBackoff is how long a table whose maintenance failed waits before the next try.
+const maintenanceBackoff = 10 * time.Second
+
+// tend checks the health of each table a batch committed to, maintains those past a limit and
+// publishes their health metrics. Nothing here stops the consumer: failures are logged,
+// counted and retried later.
+func (c *Consumer) tend(ctx context.Context, tables []*tableState) {
+	m := c.cfg.maint
+	round := false
+	if m.EveryBatches > 0 && !m.Disabled {
+		if c.sinceMaint++; c.sinceMaint >= m.EveryBatches {
+			c.sinceMaint, round = 0, true
+			for _, name := range slices.Sorted(maps.Keys(c.touched)) {
+				if st, err := c.state(ctx, name); err == nil && st.tbl != nil && !slices.Contains(tables, st) {
+					tables = append(tables, st)
+				}
+			}
+			clear(c.touched)
+		}
+	}
+	for _, st := range tables {
+		if st.tbl == nil {
+			continue
+		}
+		if !m.Disabled {
+			c.maintainTable(ctx, st, round)
+		}
+		c.publishHealth(ctx, st)
+	}
+}
+
+// maintainTable maintains st when its health asks for it (or round says so), within m.Timeout.
+func (c *Consumer) maintainTable(ctx context.Context, st *tableState, round bool) {
+	m := c.cfg.maint
+	now := c.cfg.now()
+	if !st.health.failedAt.IsZero() && now.Sub(st.health.failedAt) < maintenanceBackoff {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, m.Timeout)
+	defer cancel()
+	fail := func(what string, err error) {
+		st.health.failedAt = c.cfg.now()
+		c.count(ctx, "cdc_maintenance_failures", 1, monitoring.Dimensions{"namespace": c.namespace(), "table": st.name, "step": what})
+		c.log(ctx, slog.LevelWarn, st.name+": "+what+" failed; retried later", "error", err.Error())
+		if tbl, lerr := c.tm.Catalog().LoadTable(ctx, c.tm.Identifier(st.name)); lerr == nil {
+			_ = st.load(tbl)
+		}
+	}
+	if !st.health.bounded {
+		tbl, err := c.tm.BoundMetadata(ctx, st.tbl, m.MetadataVersions)
+		if err != nil {
+			fail("bounding metadata", err)
+			return
+		}
+		st.tbl, st.health.bounded = tbl, true
+		if sh, err := c.tm.ScanHealth(ctx, st.tbl); err == nil {
+			st.health.avgDataFile = sh.AvgDataFileBytes()
+		}
+	}
+	h, err := c.tm.Health(ctx, st.tbl)
+	if err != nil {
+		fail("reading health", err)
+		return
+	}
+	var why []string
+	if round {
+		why = append(why, "every_batches")
+	}
+	if h.DeleteFiles >= int64(m.MaxDeleteFiles) {
+		why = append(why, "delete_files")
+	}
+	if files := h.DataFiles + h.DeleteFiles; h.DataFiles >= int64(m.MaxSmallFiles) && files > 0 && h.Bytes/files < m.TargetFileSize/4 {
+		why = append(why, "small_files")
+	}
+	compact := len(why) > 0
+	if h.Snapshots > m.MaxSnapshots || (h.Snapshots > m.RetainSnapshots && now.Sub(h.OldestSnapshot) > m.ExpireOlderThan) || round {
+		why = append(why, "snapshots")
+	}
+	sweepEvery := m.OrphanOlderThan / 4
+	if st.health.orphansAt.IsZero() && now.Sub(c.started) >= sweepEvery || !st.health.orphansAt.IsZero() && now.Sub(st.health.orphansAt) >= sweepEvery {
+		why = append(why, "orphan_files")
+	}
+	if len(why) == 0 {
+		return
+	}
+	start := c.cfg.now()
+	details := monitoring.Details{"table": st.name, "reason": strings.Join(why, ","),
+		"snapshots_before": h.Snapshots, "metadata_bytes_before": h.MetadataBytes}
+	if compact {
+		props := map[string]string{PropOffsets: st.offsets.String()}
+		if st.position != "" {
+			props[PropPosition] = st.position
+		}
+		if st.pgraw != "" {
+			props[PropPGSnapshot] = st.pgraw
+		}
+		if st.source != "" {
+			props[PropSourceTable] = st.source
+		}
+		res, err := c.tm.Compact(ctx, st.tbl, m.TargetFileSize, props)
+		if err != nil {
+			fail("compaction", err)
+			return
+		}
+		st.tbl = res.Table
+		maps.Copy(details, monitoring.Details{"data_files_before": res.DataFilesBefore, "data_files_after": res.DataFilesAfter,
+			"delete_files_before": res.DeleteFilesBefore, "delete_files_after": res.DeleteFilesAfter})
+		c.count(ctx, "cdc_compactions", 1, monitoring.Dimensions{"namespace": c.namespace(), "table": st.name})
+		if sh, err := c.tm.ScanHealth(ctx, st.tbl); err == nil {
+			st.health.avgDataFile = sh.AvgDataFileBytes()
+		}
+	}
+	if slices.Contains(why, "snapshots") || compact {
+		older := m.ExpireOlderThan
+		if h.Snapshots > m.MaxSnapshots {
+			older = time.Nanosecond // beyond the count limit: all but the newest RetainSnapshots
+		}
+		before := len(st.tbl.Metadata().Snapshots())
+		tbl, err := c.tm.ExpireSnapshots(ctx, st.tbl, older, m.RetainSnapshots)
+		if err != nil {
+			fail("snapshot expiry", err)
+			return
+		}
+		st.tbl = tbl
+		details["snapshots_expired"] = before - len(tbl.Metadata().Snapshots())
+	}
+	if slices.Contains(why, "orphan_files") {
+		res, err := c.tm.RemoveOrphanFiles(ctx, st.tbl, m.OrphanOlderThan)
+		if err != nil {
+			fail("orphan file removal", err)
+			return
+		}
+		st.health.orphansAt = c.cfg.now()
+		details["orphan_files_removed"], details["orphan_bytes_removed"] = res.Files, res.Bytes
+	}
+	st.health.maintainedAt, st.health.failedAt = c.cfg.now(), time.Time{}
+	details["duration_seconds"] = c.cfg.now().Sub(start).Seconds()
+	if c.cfg.logger != nil {
+		c.cfg.logger.LogEvent(ctx, EventMaintenance, details)
+	}
+}
+
+// publishHealth emits st's table-health gauges.
+func (c *Consumer) publishHealth(ctx context.Context, st *tableState) {
+	mc := c.cfg.metrics
+	if mc == nil {
+		return
+	}
+	h, err := c.tm.Health(ctx, st.tbl)
+	if err != nil {
+		return
+	}
+	dims := monitoring.Dimensions{"namespace": c.namespace(), "table": st.name}
+	since := st.health.maintainedAt
+	if since.IsZero() {
+		since = c.started
+	}
+	for _, g := range []struct {
+		name string
+		v    float64
+		unit monitoring.Unit
+	}{
+		{"cdc_table_snapshots", float64(h.Snapshots), monitoring.UnitNone},
+		{"cdc_table_metadata_files", float64(h.MetadataFiles), monitoring.UnitNone},
+		{"cdc_table_metadata_bytes", float64(h.MetadataBytes), monitoring.UnitBytes},
+		{"cdc_table_data_files", float64(h.DataFiles), monitoring.UnitNone},
+		{"cdc_table_delete_files", float64(h.DeleteFiles), monitoring.UnitNone},
+		{"cdc_table_bytes", float64(h.Bytes), monitoring.UnitBytes},
+		{"cdc_table_avg_data_file_bytes", float64(st.health.avgDataFile), monitoring.UnitBytes},
+		{"cdc_table_last_commit_seconds", st.lastCommit.Seconds(), monitoring.UnitSeconds},
+		{"cdc_table_since_maintenance_seconds", c.cfg.now().Sub(since).Seconds(), monitoring.UnitSeconds},
+	} {
+		mc.EmitGauge(ctx, g.name, g.v, g.unit, dims)
+	}
+}
