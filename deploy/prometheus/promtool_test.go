@@ -23,7 +23,7 @@ func promtool(t *testing.T, args ...string) {
 func TestPromtoolCheckRules(t *testing.T) {
 	files, err := filepath.Glob("rules/*.rules.yml")
 	require.NoError(t, err)
-	require.Len(t, files, 3)
+	require.Len(t, files, 4)
 	promtool(t, append([]string{"check", "rules"}, files...)...)
 }
 
@@ -34,7 +34,7 @@ func TestPromtoolCheckConfig(t *testing.T) {
 func TestPromtoolTestRules(t *testing.T) {
 	files, err := filepath.Glob("tests/*.test.yml")
 	require.NoError(t, err)
-	require.Len(t, files, 3)
+	require.Len(t, files, 4)
 	promtool(t, append([]string{"test", "rules"}, files...)...)
 }
 

@@ -233,7 +233,7 @@ func (FailingExporter) ForceFlush(context.Context) error { return nil }
 func (FailingExporter) Shutdown(context.Context) error { return nil }
 
 // Etlwatch returns what an etlwatch job exposes with the CDC metrics, a failed and a passed
-// data-quality check, a sink whose exports fail, a dropped measurement and runtime metrics.
+// data-quality check, the anomaly monitors' metrics, a sink whose exports fail, a dropped measurement and runtime metrics.
 func Etlwatch(t testing.TB) map[string]Family {
 	t.Helper()
 	ctx := context.Background()
@@ -251,6 +251,7 @@ func Etlwatch(t testing.TB) map[string]Family {
 	checker := dataquality.NewChecker(dataquality.WithMetrics(m))
 	checker.ValidateRowCount(ctx, "orders", 1000, 990, 0)
 	checker.ValidateRowCount(ctx, "customers", 10, 10, 0)
+	EmitMonitors(t, m)
 	zero := 0.0
 	m.EmitGauge(ctx, "rows", zero/zero, monitoring.UnitNone, nil) // dropped: invalid_value
 	_ = m.ForceFlush(ctx)                                         // the failing export
