@@ -6,6 +6,12 @@
 // reconciles the orders table row by row, SQLite against the Iceberg table, by checksums of key
 // ranges, and prints what it did and where to look.
 //
+// With OPENLINEAGE_URL set (such as http://127.0.0.1:5000, where Marquez listens), or a lineage:
+// section in the generated sources.yaml, the load also sends OpenLineage events: START and
+// COMPLETE of the job and of each table, with schemas, row counts, column lineage and the
+// checks' results. A receiver that is down or hangs does not hold up or fail the load; the
+// summary says whether lineage was delivered.
+//
 // It needs nothing but Go: no database server, no Iceberg catalog service, no cloud account.
 //
 //	go run ./examples/quickstart [-dir ./quickstart-data] [-rows 100000] [-listen 127.0.0.1:8083] [-serve-for 0s]
@@ -227,6 +233,7 @@ func report(stdout io.Writer, dir, db string, created bool, o options, warehouse
 	case sum.loaded != nil:
 		fmt.Fprintf(stdout, "metrics:    no /metrics server: %v\n", errors.Join(sum.skipped...))
 	}
+	printLineage(stdout, sum)
 	if code != 0 {
 		fmt.Fprintf(stdout, "result:     FAILED (exit %d); see the events above\n", code)
 		return code
