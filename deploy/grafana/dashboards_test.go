@@ -25,6 +25,7 @@ var generated = map[string]func() dashboard{
 	"etl-monitoring.json": etlMonitoring,
 	"cdc.json":            cdc,
 	"bulk-load.json":      bulkLoad,
+	"monitors.json":       monitors,
 }
 
 func render(t *testing.T, d dashboard) []byte {
@@ -63,7 +64,7 @@ func TestDashboards(t *testing.T) {
 	series := exposedSeries(t)
 	files, err := filepath.Glob("dashboards/*.json")
 	require.NoError(t, err)
-	require.Len(t, files, 3)
+	require.Len(t, files, 4)
 	uids := map[string]string{}
 	for _, f := range files {
 		t.Run(filepath.Base(f), func(t *testing.T) {

@@ -7,7 +7,11 @@
 //     batch time against the trigger interval, processed vs skipped, dead-lettered events, Kafka
 //     offset lag, memory and GC from monitoring.WithRuntimeMetrics, sink failures);
 //   - dashboards/bulk-load.json: bulk loads (tables, records, durations, success and failure,
-//     data-quality results, schema changes, sink failures).
+//     data-quality results, schema changes, sink failures);
+//   - dashboards/monitors.json: the anomaly monitors of data_quality.monitors: (a panel per
+//     monitor, volume, freshness, null rate and schema drift, with the value drawn against the
+//     band learned from the table's history, and the hours since each table's last write
+//     against its freshness band).
 //
 // Every panel and query variable uses the datasource variable DS_PROMETHEUS, so that a dashboard
 // works both imported (Dashboards > New > Import, pick the Prometheus datasource in the
