@@ -107,6 +107,7 @@
 //	      api_key: ${MARQUEZ_API_KEY}    # a Secret, sent as a bearer token
 //	      namespace: etl-prod            # the jobs' namespace, default "default"
 //	      timeout: 5s                    # per HTTP request, default 5s
+//	      running_interval: 60s          # least time between a streaming job's RUNNING events, default 60s
 //	      disabled: false                # true sends nothing
 //	      kafka: {topic: openlineage}    # brokers: [...] default cdc.brokers
 //	      file: {path: /var/log/etlwatch/lineage.jsonl, rotate: daily}  # none, daily or size (+ max_size_mb)

@@ -23,7 +23,7 @@ const (
 
 // The keys of the lineage: section and its values.
 var (
-	lineageKeys       = []string{"transport", "url", "endpoint", "api_key", "namespace", "timeout", "disabled", "kafka", "file"}
+	lineageKeys       = []string{"transport", "url", "endpoint", "api_key", "namespace", "timeout", "running_interval", "disabled", "kafka", "file"}
 	lineageKafkaKeys  = []string{"topic", "brokers"}
 	lineageFileKeys   = []string{"path", "rotate", "max_size_mb"}
 	lineageTransports = []string{TransportHTTP, TransportConsole, TransportFile, TransportKafka}
@@ -42,10 +42,13 @@ type Lineage struct {
 	APIKey     Secret // api_key: sent as a bearer token
 	Namespace  string // namespace: the jobs' namespace; default "default"
 	// Timeout (timeout) bounds each HTTP request; default 5s.
-	Timeout  time.Duration
-	Disabled bool // disabled: send no events
-	Kafka    LineageKafka
-	File     LineageFile
+	Timeout time.Duration
+	// RunningInterval (running_interval) is the least time between two RUNNING events of a
+	// streaming job (the CDC consumer); default 60s.
+	RunningInterval time.Duration
+	Disabled        bool // disabled: send no events
+	Kafka           LineageKafka
+	File            LineageFile
 }
 
 // LineageKafka configures the Kafka transport (lineage.kafka:).
@@ -139,6 +142,8 @@ func (c *checker) lineage(n *yaml.Node, path string, l *Lineage) {
 			setIf(&l.Namespace)(c.str(v, path))
 		case "timeout":
 			setIf(&l.Timeout)(c.duration(v, path))
+		case "running_interval":
+			setIf(&l.RunningInterval)(c.duration(v, path))
 		case "disabled":
 			setIf(&l.Disabled)(c.boolean(v, path))
 		case "kafka":
@@ -242,6 +247,9 @@ func (l Lineage) node() *yaml.Node {
 	m.str("namespace", l.Namespace)
 	if l.Timeout != 0 {
 		m.str("timeout", formatDuration(l.Timeout))
+	}
+	if l.RunningInterval != 0 {
+		m.str("running_interval", formatDuration(l.RunningInterval))
 	}
 	m.bool("disabled", l.Disabled)
 	k := newMapping()

@@ -25,6 +25,7 @@ func TestLineageSection(t *testing.T) {
       api_key: ${MARQUEZ_KEY}
       namespace: etl-prod
       timeout: 3s
+      running_interval: 10s
       kafka:
         topic: openlineage
       file:
@@ -39,6 +40,7 @@ func TestLineageSection(t *testing.T) {
 	assert.Equal(t, "k-123", l.APIKey.Reveal())
 	assert.Equal(t, "etl-prod", l.Namespace)
 	assert.Equal(t, 3*time.Second, l.Timeout)
+	assert.Equal(t, 10*time.Second, l.RunningInterval)
 	assert.Equal(t, []string{"b1:9092"}, l.Kafka.Brokers, "cdc.brokers by default")
 	assert.Equal(t, configloader.LineageFile{Path: "/var/log/etlwatch/lineage.jsonl", Rotate: "size", MaxSizeMB: 50}, l.File)
 

@@ -93,7 +93,7 @@ func ExampleClient_NewStreamingRun() {
 	run := client.NewStreamingRun("shop.cdc", time.Minute)
 	topic := lineage.Kafka("broker:9092", "shop.public.orders")
 	run.Start([]lineage.InputDataset{{Namespace: topic.Namespace, Name: topic.Name}})
-	run.Committed(lineage.Commit{Input: topic, Output: lineage.Location("s3://lake/shop/orders"), RowsUpserted: 120, DataFiles: 1})
+	run.Committed(lineage.Commit{Inputs: []lineage.DatasetID{topic}, Output: lineage.Location("s3://lake/shop/orders"), RowsUpserted: 120, DataFiles: 1})
 	run.Stop(nil) // COMPLETE, with the 120 rows not yet sent
 	fmt.Println(run.Run().Ended())
 	_ = client.Shutdown(context.Background())

@@ -14,8 +14,8 @@ const DefaultRunningInterval = 60 * time.Second
 // Commit is one commit of a streaming job to one table, such as the CDC consumer's commit of a
 // batch to an Iceberg table.
 type Commit struct {
-	// Input is the dataset the changes came from, such as the Kafka topic ([Kafka]).
-	Input DatasetID
+	// Inputs are the datasets the changes came from, such as the Kafka topics ([Kafka]).
+	Inputs []DatasetID
 	// Output is the table written, such as an Iceberg table by its location ([Location]).
 	Output DatasetID
 	// OutputFacets are the output's dataset facets (schema, symlinks, storage); the latest
@@ -98,8 +98,10 @@ func (s *StreamingRun) Committed(c Commit) {
 		s.order = append(s.order, c.Output)
 	}
 	a.c = c
-	if c.Input != (DatasetID{}) && !slices.Contains(a.inputs, c.Input) {
-		a.inputs = append(a.inputs, c.Input)
+	for _, in := range c.Inputs {
+		if !slices.Contains(a.inputs, in) {
+			a.inputs = append(a.inputs, in)
+		}
 	}
 	a.rows += c.RowsUpserted
 	a.deleted += c.RowsDeleted

@@ -25,7 +25,7 @@ func TestStreamingRunAddsUp(t *testing.T) {
 	orders := lineage.Location("file:///wh/shop/orders")
 	customers := lineage.Location("file:///wh/shop/customers")
 	commit := func(out lineage.DatasetID, rows, deleted int64) {
-		s.Committed(lineage.Commit{Input: topic, Output: out, RowsUpserted: rows, RowsDeleted: deleted, DataFiles: 1,
+		s.Committed(lineage.Commit{Inputs: []lineage.DatasetID{topic}, Output: out, RowsUpserted: rows, RowsDeleted: deleted, DataFiles: 1,
 			Bytes: 100, SnapshotID: rows, OutputFacets: lineage.IcebergTable("file:///wh", "shop."+out.Name)})
 	}
 	commit(orders, 10, 1)
