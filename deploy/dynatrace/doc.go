@@ -6,6 +6,10 @@
 //     above), batch processing time against the 10 s trigger interval and the 30 s alert,
 //     events processed vs skipped, memory in use over the limit (the Go form of the guide's
 //     Spark executor heap) and GC pressure (allocation rate);
+//   - monitors-dashboard.json: the anomaly monitors of data_quality.monitors: (a tile per
+//     monitor, volume, freshness and null rate, with dq_anomaly_value drawn against its band,
+//     and the anomalies by table and monitor), checked like the CDC dashboard
+//     (TestMonitorsDashboard);
 //   - metric-events.json: Settings 2.0 objects of the schema
 //     builtin:anomaly-detection.metric-events for the guide's alerts: CDC lag above 60 s for 5
 //     minutes (warning) and above 300 s for 2 minutes (critical), throughput below 10 records/s

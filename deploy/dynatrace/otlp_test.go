@@ -143,6 +143,7 @@ func sentMetrics(t *testing.T) map[string]metricKey {
 		exposed.EmitCDC(t, m)
 		checker := dataquality.NewChecker(dataquality.WithMetrics(m))
 		checker.ValidateRowCount(ctx, "orders", 1000, 990, 0)
+		exposed.EmitMonitors(t, m)
 		require.NoError(t, m.ForceFlush(ctx))
 		require.NoError(t, m.Shutdown(ctx))
 		recv.mu.Lock()
