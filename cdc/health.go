@@ -63,8 +63,9 @@ type Maintenance struct {
 	// Default [iceberg.DefaultMetadataVersions].
 	MetadataVersions int
 	// OrphanOlderThan removes files under a table's location that nothing references and that
-	// are older than this (what a crashed writer left), checked at most four times per
-	// OrphanOlderThan. Default 24 hours; it must exceed the longest commit of any writer.
+	// are older than this (what a crashed writer left), checked when the consumer first
+	// commits to the table and then four times per OrphanOlderThan. Default 24 hours; it must
+	// exceed the longest time any writer of the table takes from writing a file to committing.
 	OrphanOlderThan time.Duration
 	// Timeout bounds one table's maintenance; what did not finish is retried later. Default
 	// 30 seconds.
@@ -205,7 +206,7 @@ func (c *Consumer) maintainTable(ctx context.Context, st *tableState, round bool
 		why = append(why, "snapshots")
 	}
 	sweepEvery := m.OrphanOlderThan / 4
-	if st.health.orphansAt.IsZero() && now.Sub(c.started) >= sweepEvery || !st.health.orphansAt.IsZero() && now.Sub(st.health.orphansAt) >= sweepEvery {
+	if st.health.orphansAt.IsZero() || now.Sub(st.health.orphansAt) >= sweepEvery {
 		why = append(why, "orphan_files")
 	}
 	if len(why) == 0 {

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/apache/iceberg-go/table"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/etlwatch/etlwatch/iceberg"
 )
@@ -161,5 +163,37 @@ func RecoverOffsets(ctx context.Context, tm *iceberg.TableManager, tables []stri
 		}
 		out.mergeMin(o)
 	}
+	return out, nil
+}
+
+// Applied returns, for each partition the consumer's group has applied, the next offset to
+// apply: the later of the offsets the tables record in Iceberg and the group's committed offsets
+// in Kafka (which also cover records that changed no table, committed after every table's
+// commit of their batch). A partition is caught up when Applied reaches its high watermark. It
+// is safe to call while [Consumer.Run] runs.
+func (c *Consumer) Applied(ctx context.Context) (Offsets, error) {
+	out, err := c.recorded(ctx)
+	if err != nil {
+		return nil, err
+	}
+	req := kmsg.NewPtrOffsetFetchRequest()
+	req.Group = c.src.CDC.GroupID
+	req.Topics = nil // every topic the group committed
+	resp, err := req.RequestWith(ctx, c.client)
+	if err != nil {
+		return nil, fmt.Errorf("cdc: committed offsets of group %s: %w", req.Group, err)
+	}
+	if err := kerr.ErrorForCode(resp.ErrorCode); err != nil {
+		return nil, fmt.Errorf("cdc: committed offsets of group %s: %w", req.Group, err)
+	}
+	kafka := Offsets{}
+	for _, t := range resp.Topics {
+		for _, p := range t.Partitions {
+			if p.Offset >= 0 && p.ErrorCode == 0 {
+				kafka.Set(t.Topic, p.Partition, p.Offset)
+			}
+		}
+	}
+	out.mergeMax(kafka)
 	return out, nil
 }

@@ -245,17 +245,13 @@ func waitApplied(ctx context.Context, j *consumer, end cdc.Offsets, consumed <-c
 	}
 }
 
-// applied reports whether the Iceberg tables record every offset in end.
+// applied reports whether the consumer applied every offset in end.
 func applied(ctx context.Context, j *consumer, end cdc.Offsets) (bool, error) {
+	offs, err := j.c.Applied(ctx)
+	if err != nil {
+		return false, err
+	}
 	for topic, ps := range end {
-		tbl, err := j.tm.Catalog().LoadTable(ctx, j.tm.Identifier(strings.TrimPrefix(topic, topicPrefix)))
-		if err != nil {
-			return false, nil // not created yet
-		}
-		offs, err := cdc.TableOffsets(tbl)
-		if err != nil {
-			return false, err
-		}
 		for p, n := range ps {
 			if got, _ := offs.Get(topic, p); got < n {
 				return false, nil

@@ -1,0 +1,154 @@
+package cdc_test
+
+// Tests of issue 17: a consumer that runs for days keeps its tables' metadata, files and scan
+// plans bounded, commits at a cadence, and reports its tables' health.
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apache/iceberg-go/table"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/etlwatch/etlwatch/cdc"
+	"github.com/etlwatch/etlwatch/monitoring"
+	"github.com/etlwatch/etlwatch/monitoring/monitoringtest"
+)
+
+// localPath is the file system path of a file:// location.
+func localPath(loc string) string { return strings.TrimPrefix(loc, "file://") }
+
+// metadataFiles counts the metadata.json files in tbl's metadata directory.
+func metadataFiles(t *testing.T, tbl *table.Table) int {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(localPath(tbl.Location()), "metadata", "*.metadata.json"))
+	require.NoError(t, err)
+	return len(files)
+}
+
+// Many small batches of updates: without maintenance every batch leaves a snapshot, a
+// metadata.json and a delete file. With it (small limits here, so that a few hundred commits
+// show it), each stays within its limit, the rows are right, and the health gauges say so.
+func TestTableHealthStaysBounded(t *testing.T) {
+	r := newRig(t)
+	r.src.CDC.BatchSize = 10
+	st := newStream()
+	st.produce(t, r.prod, 800)
+	for p, e := range st.end {
+		r.end[p] = e
+	}
+	m := cdc.Maintenance{MaxDeleteFiles: 4, MaxSnapshots: 8, RetainSnapshots: 3, MetadataVersions: 3}
+	metrics, sink := metricsRig(t)
+	logs := monitoringtest.NewLogCapture()
+	r.run(cdc.WithMaintenance(m), cdc.WithMetrics(metrics), cdc.WithLogger(monitoring.NewStructuredLogger("cdc", "pg", logs.Option())))
+
+	batches := len(logs.EventsOfType(cdc.EventBatchComplete))
+	require.Greater(t, batches, 40, "enough commits to pass every limit several times")
+	got := r.rows()
+	assert.Equal(t, len(st.want), len(got))
+	for id, q := range st.want {
+		assert.Equal(t, q, got[id], "qty of %d", id)
+	}
+
+	tbl := r.loadOrdersTable()
+	assert.LessOrEqual(t, len(tbl.Metadata().Snapshots()), m.MaxSnapshots+1, "snapshots: at most the limit and the commit after it")
+	assert.LessOrEqual(t, metadataFiles(t, tbl), m.MetadataVersions+1, "metadata.json files on disk: the current one and the versions kept")
+	tasks, err := tbl.Scan().PlanFiles(t.Context())
+	require.NoError(t, err)
+	deletes := map[string]bool{}
+	for _, task := range tasks {
+		for _, f := range task.EqualityDeleteFiles {
+			deletes[f.FilePath()] = true
+		}
+	}
+	assert.LessOrEqual(t, len(deletes), m.MaxDeleteFiles, "delete files in the scan plan")
+	assert.NotEmpty(t, logs.EventsOfType(cdc.EventMaintenance))
+	offs, err := cdc.TableOffsets(tbl)
+	require.NoError(t, err)
+	for p, e := range st.end {
+		n, _ := offs.Get(topic, p)
+		assert.LessOrEqual(t, n, e)
+	}
+
+	require.NoError(t, metrics.ForceFlush(context.Background()))
+	dims := monitoring.Dimensions{"table": "orders"}
+	for _, name := range []string{"cdc_table_snapshots", "cdc_table_metadata_files", "cdc_table_metadata_bytes", "cdc_table_data_files",
+		"cdc_table_bytes", "cdc_table_avg_data_file_bytes", "cdc_table_last_commit_seconds"} {
+		v, ok := sink.Value(name, dims)
+		require.True(t, ok, name)
+		assert.Positive(t, v, name)
+	}
+	v, ok := sink.Value("cdc_table_metadata_files", dims)
+	require.True(t, ok)
+	assert.LessOrEqual(t, v, float64(m.MetadataVersions+1))
+	_, ok = sink.Value("cdc_table_since_maintenance_seconds", dims)
+	assert.True(t, ok)
+	assert.Positive(t, sink.Total("cdc_compactions", dims))
+}
+
+// Orphan files (what a writer that crashed between writing and committing left) older than
+// orphan_older_than are removed when the consumer first commits to the table; younger ones and
+// every referenced file stay.
+func TestOrphanFilesRemoved(t *testing.T) {
+	r := newRig(t)
+	r.produce(change(topic, keyOf("orders", 1), envelope(t, "orders", "c", nil, &order{ID: 1, Qty: i32(1)}, 1)))
+	r.run()
+	data := filepath.Join(localPath(r.loadOrdersTable().Location()), "data")
+	old, young := filepath.Join(data, "crashed-writer-old.parquet"), filepath.Join(data, "crashed-writer-young.parquet")
+	for _, f := range []string{old, young} {
+		require.NoError(t, os.WriteFile(f, []byte("PAR1 not committed"), 0o644))
+	}
+	require.NoError(t, os.Chtimes(old, time.Now().Add(-2*time.Hour), time.Now().Add(-2*time.Hour)))
+
+	r.produce(change(topic, keyOf("orders", 2), envelope(t, "orders", "c", nil, &order{ID: 2, Qty: i32(2)}, 2)))
+	logs := monitoringtest.NewLogCapture()
+	r.run(cdc.WithMaintenance(cdc.Maintenance{OrphanOlderThan: time.Hour}), cdc.WithLogger(monitoring.NewStructuredLogger("cdc", "pg", logs.Option())))
+
+	assert.NoFileExists(t, old)
+	assert.FileExists(t, young)
+	assert.Equal(t, map[int64]int32{1: 1, 2: 2}, r.rows(), "every referenced file is still there")
+	var removed float64
+	for _, e := range logs.EventsOfType(cdc.EventMaintenance) {
+		if n, ok := e.Details["orphan_files_removed"].(float64); ok {
+			removed += n
+		}
+	}
+	assert.Equal(t, 1.0, removed)
+}
+
+// The commit cadence: records that arrive one by one are held until the batch holds batch_size
+// of them (here the commit interval is an hour, so only the size can trigger), then applied in
+// one commit; with a short interval a batch below batch_size is applied once its first record
+// has waited that long.
+func TestCommitCadence(t *testing.T) {
+	r := newRig(t)
+	r.src.CDC.BatchSize = 30
+	logs := monitoringtest.NewLogCapture()
+	c, err := cdc.New(r.src, r.tm, cdc.WithCommitInterval(time.Hour), cdc.WithLogger(monitoring.NewStructuredLogger("cdc", "pg", logs.Option())))
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- c.Run(ctx) }()
+	for id := int64(1); id <= 30; id++ {
+		r.produce(change(topic, keyOf("orders", id), envelope(t, "orders", "c", nil, &order{ID: id, Qty: i32(1)}, id)))
+		time.Sleep(5 * time.Millisecond) // most polls find one record
+	}
+	require.Eventually(t, func() bool { return len(r.rowsIfAny()) == 30 }, 20*time.Second, 20*time.Millisecond)
+	cancel()
+	require.NoError(t, <-done)
+	c.Close()
+	batches := logs.EventsOfType(cdc.EventBatchComplete)
+	require.Len(t, batches, 1, "30 records polled one by one, one commit")
+	assert.EqualValues(t, 30, batches[0].Details["records"])
+	assert.Len(t, r.loadOrdersTable().Metadata().Snapshots(), 1)
+
+	// Fewer than batch_size records: applied once the first has waited the interval.
+	r.produce(change(topic, keyOf("orders", 31), envelope(t, "orders", "c", nil, &order{ID: 31, Qty: i32(1)}, 31)))
+	r.run(cdc.WithCommitInterval(100 * time.Millisecond))
+	assert.Len(t, r.rows(), 31)
+}
