@@ -40,6 +40,13 @@ func WithLineageOptions(opts ...lineage.Option) Option {
 	return func(o *options) { o.lineageOptions = append(o.lineageOptions, opts...) }
 }
 
+// WithStreamingLineage makes the job's lineage run a STREAMING run ([lineage.StreamingRun]), for
+// a job that runs until stopped, such as the CDC consumer: New does not send its START (the job
+// does, with the datasets it reads: [Pipeline.StreamingLineage]), RUNNING events go out at most
+// every lineage.running_interval (default 60s) with what was committed since, and Shutdown
+// sends COMPLETE unless the job ended the run. Default: a BATCH run started by New.
+func WithStreamingLineage() Option { return func(o *options) { o.streamingLineage = true } }
+
 // LineageJobName returns the OpenLineage job name of the job jobName of source: "source.job".
 func LineageJobName(source, jobName string) string { return source + "." + jobName }
 
@@ -140,9 +147,27 @@ func (o *options) lineageTransport(name string, s lineageSettings, src *configlo
 // tables) take it as their parent ([lineage.WithParent]).
 func (p *Pipeline) LineageRun() *lineage.JobRun { return p.run }
 
+// StreamingLineage returns the job's STREAMING run under [WithStreamingLineage], nil otherwise.
+func (p *Pipeline) StreamingLineage() *lineage.StreamingRun { return p.stream }
+
+// startLineage creates the job's run: a STREAMING one, not yet started, under
+// WithStreamingLineage; a BATCH one, started, otherwise.
+func (p *Pipeline) startLineage(o *options, name string, src *configloader.Source) {
+	if o.streamingLineage {
+		p.stream = p.Lineage.NewStreamingRun(name, src.Lineage.RunningInterval, lineage.WithCorrelationID(p.id))
+		p.run = p.stream.Run()
+		return
+	}
+	p.run = p.Lineage.NewRun(name, lineage.WithCorrelationID(p.id))
+	p.run.Start(lineage.Update{})
+}
+
 // endLineage ends the job's run unless the job did, then flushes the lineage client, whose
 // delivery problems were reported already and fail nothing.
 func (p *Pipeline) endLineage(ctx context.Context, onError func(error)) {
+	if p.stream != nil {
+		p.stream.Stop(nil) // a no-op when the job stopped it
+	}
 	if p.run != nil && p.run.Ended() == "" {
 		var err error
 		if cerr := p.ctx.Err(); errors.Is(cerr, context.Canceled) {

@@ -157,3 +157,22 @@ func TestLineageFileAndConsole(t *testing.T) {
 		assert.Contains(t, out.String(), l, "the console got the same line")
 	}
 }
+
+// TestStreamingLineage: under WithStreamingLineage the job starts its run itself; a run nobody
+// stopped is COMPLETE at Shutdown, with the STREAMING job type.
+func TestStreamingLineage(t *testing.T) {
+	clearLineageEnv(t)
+	rcv := lineagetest.NewReceiver(t)
+	src := lineageSource(t, "    lineage: {url: '"+rcv.URL()+"', running_interval: 1h}\n")
+	p, err := etlwatch.New(context.Background(), "cdc", src, etlwatch.WithLogOutput(io.Discard), etlwatch.WithStreamingLineage())
+	require.NoError(t, err)
+	require.NotNil(t, p.StreamingLineage())
+	assert.Equal(t, p.StreamingLineage().Run(), p.LineageRun())
+	p.StreamingLineage().Start(nil)
+	require.NoError(t, p.Shutdown(context.Background()))
+	evs := rcv.Events()
+	require.Len(t, evs, 2)
+	assert.Equal(t, lineage.EventComplete, evs[1].EventType)
+	assert.Equal(t, "STREAMING", evs[0].Job.Facets.JobType.ProcessingType)
+	assert.Equal(t, int64(3600), evs[0].Job.Facets.JobType.EmissionPattern.WindowDuration)
+}

@@ -66,6 +66,7 @@ type Pipeline struct {
 	shutdown  sync.Once
 	shutdownE error
 	run       *lineage.JobRun
+	stream    *lineage.StreamingRun
 	onError   func(error)
 }
 
@@ -88,6 +89,7 @@ type options struct {
 
 	lineageTransports []lineage.Transport
 	lineageOptions    []lineage.Option
+	streamingLineage  bool
 }
 
 // WithLogOutput sets where the structured events go. Default: os.Stdout.
@@ -294,8 +296,7 @@ func New(ctx context.Context, jobName string, src *configloader.Source, opts ...
 		onError(err)
 		p.Logger.LogWarning(ctx, EventLineageUnavailable, monitoring.Details{"error": err.Error()})
 	}
-	p.run = p.Lineage.NewRun(LineageJobName(src.Name, jobName), lineage.WithCorrelationID(id))
-	p.run.Start(lineage.Update{})
+	p.startLineage(&o, LineageJobName(src.Name, jobName), src)
 	return p, nil
 }
 
