@@ -8,8 +8,10 @@ import (
 )
 
 // Detect judges current against history and returns its [Verdict]. It is deterministic, safe
-// for concurrent use, and allocates one scratch buffer (of six float64 per history point it
-// uses, at most cfg.Window) plus the Reason text.
+// for concurrent use, reads the history once, newest first, and allocates one scratch buffer
+// (two float64 per point of the window, and four per point fitted) plus the Reason text. A
+// window of more than 1,024 points is fitted on its 256 newest points and an even sample of the
+// older ones.
 //
 // The baseline is built from the last cfg.Window usable history points before current.At:
 // points marked Exclude, NaN and infinite values are skipped, and current itself never belongs
@@ -40,23 +42,43 @@ func Detect(history []Observation, current Observation, cfg Config) Verdict {
 		return Verdict{Skipped: true, Reason: "the value " + strconv.FormatFloat(current.Value, 'g', -1, 64) + " is not a finite number, so it was not judged"}
 	}
 	timed := !current.At.IsZero()
-	usable := func(o Observation) bool {
-		return !o.Exclude && finite(o.Value) && (!timed || o.At.Before(current.At))
-	}
 
-	// Count the usable points, newest first, up to the window.
-	n, excluded, oldest := 0, 0, len(history)
-	for i := len(history) - 1; i >= 0 && n < c.Window; i-- {
-		o := history[i]
-		if timed && !o.At.Before(current.At) {
-			continue
+	// The one scratch buffer: values and ages in seconds of every point used (at most the
+	// window), then, for the points the fit uses (all of them up to maxFitPoints), weekdays and
+	// three work areas. Index 0 is the newest point. Values and ages are read in one pass over
+	// the history, newest first.
+	bound := min(len(history), c.Window)
+	fitN := min(bound, maxFitPoints)
+	buf := make([]float64, 2*bound+4*fitN)
+	x, age := buf[:bound], buf[bound:2*bound]
+	n, excluded := 0, 0
+	positive, nonNegative := true, true
+	var now int64
+	if timed {
+		now = current.At.UnixNano()
+	}
+	for i := len(history) - 1; i >= 0 && n < bound; i-- {
+		o := &history[i]
+		var at int64
+		if timed {
+			at = o.At.UnixNano()
+			if at >= now {
+				continue // at or after the current observation: never its baseline
+			}
 		}
-		if !usable(o) {
+		if o.Exclude || !finite(o.Value) {
 			excluded++
 			continue
 		}
+		x[n] = o.Value
+		positive = positive && o.Value > 0
+		nonNegative = nonNegative && o.Value >= 0
+		if timed {
+			age[n] = float64(now-at) / float64(time.Second)
+		} else {
+			age[n] = float64(n + 1)
+		}
 		n++
-		oldest = i
 	}
 	if n < c.MinHistory {
 		reason := "not enough history to judge: " + strconv.Itoa(n) + " usable point"
@@ -69,31 +91,27 @@ func Detect(history []Observation, current Observation, cfg Config) Verdict {
 		}
 		return Verdict{Skipped: true, TrainingPoints: n, Reason: reason}
 	}
-
-	// The one scratch buffer: values (their logarithms when every value is positive, so that
-	// weekday shapes, growth and noise are ratios), ages in seconds, weekdays, and three work
-	// areas. Index 0 is the newest point.
-	buf := make([]float64, 6*n)
-	x, age, wd := buf[:n], buf[n:2*n], buf[2*n:3*n]
-	w := work{y: buf[3*n : 4*n], res: buf[4*n : 5*n], tmp: buf[5*n:]}
-	k := 0
-	positive := true
-	nonNegative := true
-	for i := len(history) - 1; i >= oldest && k < n; i-- {
-		o := history[i]
-		if !usable(o) {
-			continue
+	x, age = x[:n], age[:n]
+	fitN = min(n, fitN)
+	if n > fitN {
+		// A long window is fitted on its newest points and an even sample of the older ones.
+		stride := (n - newestKept + fitN - newestKept - 1) / (fitN - newestKept)
+		j := newestKept
+		for i := newestKept; i < n && j < fitN; i += stride {
+			x[j], age[j] = x[i], age[i]
+			j++
 		}
-		x[k] = o.Value
-		positive = positive && o.Value > 0
-		nonNegative = nonNegative && o.Value >= 0
-		if timed {
-			age[k] = current.At.Sub(o.At).Seconds()
-			wd[k] = float64(o.At.Weekday())
-		} else {
-			age[k] = float64(k + 1)
+		fitN = j
+		x, age = x[:j], age[:j]
+	}
+	rest := buf[2*bound:]
+	wd := rest[:fitN]
+	w := work{y: rest[fitN : 2*fitN], res: rest[2*fitN : 3*fitN], tmp: rest[3*fitN : 4*fitN]}
+	n = fitN
+	if timed {
+		for i := range n {
+			wd[i] = float64(current.At.Add(-time.Duration(age[i] * float64(time.Second))).Weekday())
 		}
-		k++
 	}
 	m := model{cfg: &c, timed: timed, log: positive}
 	if positive {
@@ -438,6 +456,13 @@ func (m *model) verdict(f fit, value float64, weekday int, nonNegative bool) Ver
 	v.Anomalous = (below && m.cfg.Direction != Spike) || (above && m.cfg.Direction != Drop)
 	return v
 }
+
+// maxFitPoints bounds the points a baseline is fitted on; newestKept of them are the newest
+// points (for the level-shift test), the others an even sample of the older ones.
+const (
+	maxFitPoints = 1024
+	newestKept   = 256
+)
 
 // spreadFloor keeps the spread of a flat history above zero: one thousandth of the centre.
 func spreadFloor(centre float64) float64 {

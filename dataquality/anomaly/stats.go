@@ -5,7 +5,7 @@ import "math"
 // exactMedian is the largest slice whose median is computed from every value; the median of a
 // larger one is that of an evenly strided sample of about this many values, which keeps a
 // window of 10,000 points fast and is as good an estimate for a baseline.
-const exactMedian = 2047
+const exactMedian = 1023
 
 // median returns the median of a, reordering a in place (deterministic quickselect with a
 // median-of-three pivot). a must not be empty.
