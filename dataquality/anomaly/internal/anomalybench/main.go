@@ -41,8 +41,13 @@ func detectors() []detector {
 	return []detector{etlwatchDetector(), elementaryDetector(true), elementaryDetector(false), reDataDetector()}
 }
 
-// score counts a detector's verdicts against the labels.
-type score struct{ TP, FP, FN, TN, Skipped int }
+// score counts a detector's verdicts against the labels, and its detection latency: of the
+// incidents (runs of consecutive incident points), how many it caught at all and, summed, how
+// many points after an incident's first it first alarmed.
+type score struct {
+	TP, FP, FN, TN, Skipped int
+	Episodes, Caught, Delay int
+}
 
 func (s *score) add(o score) {
 	s.TP += o.TP
@@ -50,7 +55,14 @@ func (s *score) add(o score) {
 	s.FN += o.FN
 	s.TN += o.TN
 	s.Skipped += o.Skipped
+	s.Episodes += o.Episodes
+	s.Caught += o.Caught
+	s.Delay += o.Delay
 }
+
+// MeanDelay is the mean number of points between an incident's first point and its first
+// alarm, over the incidents caught (0: caught on its first point).
+func (s score) MeanDelay() float64 { return ratio(s.Delay, s.Caught) }
 
 func (s score) Precision() float64 { return ratio(s.TP, s.TP+s.FP) }
 func (s score) Recall() float64    { return ratio(s.TP, s.TP+s.FN) }
@@ -92,7 +104,37 @@ func run(all []series, ds []detector) result {
 		if res.ByKind[s.Kind] == nil {
 			res.ByKind[s.Kind] = map[string]score{}
 		}
+		// The incident being walked through: where it began, and per detector when it first
+		// alarmed in it (-1: not yet).
+		episodeStart := -1
+		firstAlarm := make([]int, len(ds))
+		closeEpisode := func() {
+			if episodeStart < 0 {
+				return
+			}
+			for di, d := range ds {
+				sc := score{Episodes: 1}
+				if firstAlarm[di] >= 0 {
+					sc.Caught, sc.Delay = 1, firstAlarm[di]-episodeStart
+				}
+				t := res.Total[d.name]
+				t.add(sc)
+				res.Total[d.name] = t
+				k := res.ByKind[s.Kind][d.name]
+				k.add(sc)
+				res.ByKind[s.Kind][d.name] = k
+			}
+			episodeStart = -1
+		}
 		for j := warmUp; j < len(s.Obs); j++ {
+			if s.Label[j] != incident {
+				closeEpisode()
+			} else if episodeStart < 0 {
+				episodeStart = j
+				for di := range firstAlarm {
+					firstAlarm[di] = -1
+				}
+			}
 			if s.Label[j] == ignored {
 				continue
 			}
@@ -100,8 +142,11 @@ func run(all []series, ds []detector) result {
 			if s.Label[j] == incident {
 				res.Incidents++
 			}
-			for _, d := range ds {
+			for di, d := range ds {
 				alarm, skipped := d.detect(s.Obs[:j], s.Obs[j], s)
+				if alarm && !skipped && s.Label[j] == incident && firstAlarm[di] < 0 {
+					firstAlarm[di] = j
+				}
 				var sc score
 				switch {
 				case skipped:
@@ -128,6 +173,7 @@ func run(all []series, ds []detector) result {
 				res.ByKind[s.Kind][d.name] = k
 			}
 		}
+		closeEpisode()
 	}
 	return res
 }
@@ -135,10 +181,10 @@ func run(all []series, ds []detector) result {
 func print(w io.Writer, res result, perKind bool) {
 	fmt.Fprintf(w, "%d series, %d points judged (%d incidents, %d normal)\n\n", res.Series, res.Points, res.Incidents, res.Points-res.Incidents)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "detector\tprecision\trecall\tF1\tfalse alarms/100 normal\tTP\tFP\tFN\tskipped\t")
+	fmt.Fprintln(tw, "detector\tprecision\trecall\tF1\tfalse alarms/100 normal\tTP\tFP\tFN\tskipped\tincidents caught\tmean delay (points)\t")
 	for _, n := range res.Names {
 		s := res.Total[n]
-		fmt.Fprintf(tw, "%s\t%.3f\t%.3f\t%.3f\t%.2f\t%d\t%d\t%d\t%d\t\n", n, s.Precision(), s.Recall(), s.F1(), s.FalseAlarmsPer100(), s.TP, s.FP, s.FN, s.Skipped)
+		fmt.Fprintf(tw, "%s\t%.3f\t%.3f\t%.3f\t%.2f\t%d\t%d\t%d\t%d\t%d/%d\t%.2f\t\n", n, s.Precision(), s.Recall(), s.F1(), s.FalseAlarmsPer100(), s.TP, s.FP, s.FN, s.Skipped, s.Caught, s.Episodes, s.MeanDelay())
 	}
 	tw.Flush()
 	if !perKind {

@@ -37,6 +37,8 @@ func TestGoal(t *testing.T) {
 		}
 		assert.GreaterOrEqual(t, ours.F1(), best+0.15, "seed %d", seed)
 		assert.LessOrEqual(t, ours.FalseAlarmsPer100(), 1.0, "seed %d", seed)
+		assert.GreaterOrEqual(t, ratio(ours.Caught, ours.Episodes), 0.95, "seed %d: incidents caught", seed)
+		assert.Less(t, ours.MeanDelay(), 0.5, "seed %d: points from an incident's start to its first alarm", seed)
 		t.Logf("seed %d: etlwatch F1 %.3f, %.2f false alarms/100; best peer F1 %.3f", seed, ours.F1(), ours.FalseAlarmsPer100(), best)
 	}
 }
