@@ -36,8 +36,11 @@ type Quality struct {
 	OutputMetrics *DataQualityMetricsDatasetFacet
 }
 
-// QualityOf turns the results of data-quality checks of one table into lineage facets.
-// severity is [SeverityError] or [SeverityWarn] ([Severity] of on_failure).
+// QualityOf turns the results of data-quality checks of one table into lineage facets: the
+// checks of dataquality.Checker and the anomaly monitors' results alike (a monitor's test is
+// named after it, such as null_rate:email:customers, expected is its normal range and actual
+// the value judged). severity is [SeverityError] or [SeverityWarn] ([Severity] of on_failure or
+// on_anomaly).
 func QualityOf(results []dataquality.Result, severity string) Quality {
 	var q Quality
 	for _, r := range results {
@@ -50,8 +53,12 @@ func QualityOf(results []dataquality.Result, severity string) Quality {
 		if r.Err != nil {
 			desc = r.Err.Error()
 		}
+		name := r.Check
+		if m, ok := r.Observed["monitor"].(string); ok && m != "" { // an anomaly monitor, such as null_rate:email
+			name = m
+		}
 		q.Tests = append(q.Tests, TestExecution{
-			Name: r.Check + ":" + r.Table, Status: status, Severity: severity, Type: r.Check,
+			Name: name + ":" + r.Table, Status: status, Severity: severity, Type: r.Check,
 			Description: desc, Expected: expected, Actual: actual,
 		})
 		switch r.Check {
@@ -104,6 +111,15 @@ func expectedActual(r dataquality.Result) (expected, actual string) {
 			return "0", fmt.Sprintf("%s missing in dest, %s missing in source, %s changed",
 				text(o["missing_in_dest"]), text(o["missing_in_source"]), text(o["changed"]))
 		}
+	}
+	// The anomaly monitors: the value and the normal range it was judged against.
+	if v, ok := o["value"]; ok {
+		lo, okLo := o["lower"]
+		hi, okHi := o["upper"]
+		if okLo && okHi {
+			return text(lo) + " to " + text(hi), text(v)
+		}
+		return "", text(v)
 	}
 	return "", ""
 }

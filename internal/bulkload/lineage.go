@@ -94,6 +94,17 @@ func (jl *jobLineage) table(ctx context.Context, name string, process func(conte
 	jl.mu.Unlock()
 	q := lineage.QualityOf(results, lineage.Severity(j.src.DataQuality.OnFailure))
 	u.Tests = q.Tests
+	// The anomaly monitors' verdicts, with the severity their configuration gives them.
+	if rep, ok := j.monitorReports()[name]; ok {
+		for _, r := range rep.Results {
+			sev := lineage.Severity(rep.OnAnomaly)
+			if r.Check == dataquality.MonitorSchemaDrift {
+				sev = lineage.Severity(rep.SchemaDrift)
+			}
+			u.Tests = append(u.Tests, lineage.QualityOf([]dataquality.Result{r}, sev).Tests...)
+		}
+		results = append(results, rep.Results...)
+	}
 	in.InputFacets.DataQualityAssertions = q.Assertions
 	in.InputFacets.DataQualityMetrics = q.InputMetrics
 	if res.ok {

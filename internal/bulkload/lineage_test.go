@@ -152,3 +152,29 @@ func TestBulkLoadWithLineageDown(t *testing.T) {
 	require.Equal(t, 0, code, errOut.String())
 	assert.Contains(t, out.String(), "lineage events could not be delivered")
 }
+
+// TestBulkLoadLineageCarriesMonitors: the anomaly monitors' verdicts are tests of the table's
+// run, named after the monitor, with the severity on_anomaly and schema_drift give them.
+func TestBulkLoadLineageCarriesMonitors(t *testing.T) {
+	clearLineageEnv(t)
+	rcv := lineagetest.NewReceiver(t)
+	t.Setenv("OPENLINEAGE_URL", rcv.URL())
+	dir, _ := sampleSource(t, 60, "    bulk_load:\n      tables: [customers]\n    data_quality:\n      monitors:\n        volume: true\n        schema_drift: fail\n")
+	var out, errOut bytes.Buffer
+	code := RunConfig(t.Context(), Config{Source: "src", ConfigDir: dir, Progress: ProgressOff}, &out, &errOut)
+	require.Equal(t, 0, code, errOut.String())
+	require.Empty(t, rcv.Rejected())
+	var done *lineage.RunEvent
+	for _, ev := range rcv.Events() {
+		if ev.Job.Name == "src.bulk_load.customers" && ev.EventType == lineage.EventComplete {
+			done = &ev
+		}
+	}
+	require.NotNil(t, done)
+	sev := map[string]string{}
+	for _, tst := range done.Run.Facets.Test.Tests {
+		sev[tst.Name] = tst.Severity
+	}
+	assert.Equal(t, "warn", sev["volume:customers"])
+	assert.Equal(t, "error", sev["schema_drift:customers"])
+}
