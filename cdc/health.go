@@ -127,6 +127,17 @@ type tableHealth struct {
 	avgDataFile  int64     // the average data file size at the last compaction check
 }
 
+// maintenanceSteps are the steps of a table's maintenance, the step of cdc_maintenance_failures.
+var maintenanceSteps = []string{stepBound, stepHealth, stepCompaction, stepExpiry, stepOrphans}
+
+const (
+	stepBound      = "bounding metadata"
+	stepHealth     = "reading health"
+	stepCompaction = "compaction"
+	stepExpiry     = "snapshot expiry"
+	stepOrphans    = "orphan file removal"
+)
+
 // maintenanceBackoff is how long a table whose maintenance failed waits before the next try.
 const maintenanceBackoff = 10 * time.Second
 
@@ -176,9 +187,13 @@ func (c *Consumer) maintainTable(ctx context.Context, st *tableState, round bool
 		}
 	}
 	if !st.health.bounded {
+		// Failure counters start at 0, so that increase() sees the first failure.
+		for _, step := range maintenanceSteps {
+			c.count(ctx, "cdc_maintenance_failures", 0, monitoring.Dimensions{"namespace": c.namespace(), "table": st.name, "step": step})
+		}
 		tbl, err := c.tm.BoundMetadata(ctx, st.tbl, m.MetadataVersions)
 		if err != nil {
-			fail("bounding metadata", err)
+			fail(stepBound, err)
 			return
 		}
 		st.tbl, st.health.bounded = tbl, true
@@ -188,7 +203,7 @@ func (c *Consumer) maintainTable(ctx context.Context, st *tableState, round bool
 	}
 	h, err := c.tm.Health(ctx, st.tbl)
 	if err != nil {
-		fail("reading health", err)
+		fail(stepHealth, err)
 		return
 	}
 	var why []string
@@ -228,7 +243,7 @@ func (c *Consumer) maintainTable(ctx context.Context, st *tableState, round bool
 		}
 		res, err := c.tm.Compact(ctx, st.tbl, m.TargetFileSize, props)
 		if err != nil {
-			fail("compaction", err)
+			fail(stepCompaction, err)
 			return
 		}
 		st.tbl = res.Table
@@ -247,7 +262,7 @@ func (c *Consumer) maintainTable(ctx context.Context, st *tableState, round bool
 		before := len(st.tbl.Metadata().Snapshots())
 		tbl, err := c.tm.ExpireSnapshots(ctx, st.tbl, older, m.RetainSnapshots)
 		if err != nil {
-			fail("snapshot expiry", err)
+			fail(stepExpiry, err)
 			return
 		}
 		st.tbl = tbl
@@ -256,7 +271,7 @@ func (c *Consumer) maintainTable(ctx context.Context, st *tableState, round bool
 	if slices.Contains(why, "orphan_files") {
 		res, err := c.tm.RemoveOrphanFiles(ctx, st.tbl, m.OrphanOlderThan)
 		if err != nil {
-			fail("orphan file removal", err)
+			fail(stepOrphans, err)
 			return
 		}
 		st.health.orphansAt = c.cfg.now()

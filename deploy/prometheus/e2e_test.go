@@ -211,7 +211,7 @@ scrape_configs:
 			require.Equal(t, "ok", r.Health, "%s: %s", r.Name, r.LastError)
 		}
 	}
-	require.Equal(t, 16, n, "rules loaded")
+	require.Equal(t, 20, n, "rules loaded")
 
 	stopSim()
 	stopped := time.Now()
