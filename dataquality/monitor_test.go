@@ -3,7 +3,9 @@ package dataquality_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
+	"sync"
 	"testing"
 	"time"
 
@@ -311,4 +313,32 @@ func TestMemoryHistoryKeepsTimeOrder(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, none)
 	assert.False(t, math.IsNaN(recs[0].Value))
+}
+
+// TestMonitorConcurrentUse runs loads, CDC commits and freshness checks of several tables at once
+// (go test -race finds unsynchronised state).
+func TestMonitorConcurrentUse(t *testing.T) {
+	ctx := context.Background()
+	h := newMonitorHarness(t, configloader.Monitors{Volume: true, Freshness: true, SchemaDrift: "warn"})
+	var wg sync.WaitGroup
+	for g := range 4 {
+		table := fmt.Sprintf("t%d", g)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 30 {
+				at := night.Add(time.Duration(i) * 20 * time.Minute)
+				h.mon.AfterLoad(ctx, table, dataquality.Load{At: at, Rows: 100, Columns: []dataquality.SchemaColumn{{Name: "id", Type: "integer"}}})
+				h.mon.Committed(ctx, table+"_cdc", at, 10)
+				h.mon.CheckSchema(ctx, table+"_cdc", at, []dataquality.SchemaColumn{{Name: "id", Type: "integer"}})
+				h.mon.CheckFreshness(ctx, table)
+			}
+		}()
+	}
+	wg.Wait()
+	for g := range 4 {
+		recs, err := h.store.History(ctx, fmt.Sprintf("t%d", g), dataquality.MonitorVolume, 0)
+		require.NoError(t, err)
+		assert.Len(t, recs, 30)
+	}
 }
