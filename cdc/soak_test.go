@@ -1,0 +1,244 @@
+package cdc_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/iceberg-go/table"
+	"github.com/stretchr/testify/require"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/etlwatch/etlwatch/cdc"
+	"github.com/etlwatch/etlwatch/configloader"
+	"github.com/etlwatch/etlwatch/iceberg"
+)
+
+// soakWindow is what the soak benchmark measured over one window of commits.
+type soakWindow struct {
+	commits        int
+	commitMs       float64 // average commit time of the window, files written included
+	snapshots      int
+	metadataFiles  int     // metadata.json files on disk
+	metadataBytes  int64   // the newest one
+	tableFiles     int     // every file under the table's location
+	warehouseBytes int64   // every byte under the table's location
+	scanMs         float64 // a full scan of the table
+	compactScanMs  float64 // the same rows in one file, no deletes
+	dataFiles      int     // in the scan plan
+	deleteFiles    int     // in the scan plan
+}
+
+// soakObserver measures each commit and, every window commits, the table.
+type soakObserver struct {
+	b       *testing.B
+	tm      *iceberg.TableManager
+	window  int
+	target  int
+	done    chan struct{}
+	once    sync.Once
+	n       int
+	sum     time.Duration
+	windows []soakWindow
+}
+
+func (o *soakObserver) Started(context.Context, cdc.StartInfo) {}
+func (o *soakObserver) Stopped(context.Context, error)         {}
+
+func (o *soakObserver) Committed(ctx context.Context, ci cdc.CommitInfo) {
+	o.n++
+	o.sum += ci.Duration
+	if o.n%o.window != 0 {
+		return
+	}
+	w := soakWindow{commits: o.n, commitMs: float64(o.sum.Microseconds()) / 1000 / float64(o.window)}
+	o.sum = 0
+	tbl, err := o.tm.Catalog().LoadTable(ctx, o.tm.Identifier(ci.Table))
+	require.NoError(o.b, err)
+	w.snapshots = len(tbl.Metadata().Snapshots())
+	h, err := o.tm.Health(ctx, tbl)
+	require.NoError(o.b, err)
+	w.metadataBytes = h.MetadataBytes
+	dir := localPath(tbl.Location())
+	require.NoError(o.b, filepath.Walk(dir, func(path string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() {
+			return err
+		}
+		w.tableFiles++
+		w.warehouseBytes += info.Size()
+		if filepath.Ext(path) == ".json" {
+			w.metadataFiles++
+		}
+		return nil
+	}))
+	sh, err := o.tm.ScanHealth(ctx, tbl)
+	require.NoError(o.b, err)
+	w.dataFiles, w.deleteFiles = sh.DataFiles, sh.DeleteFiles
+	var rows arrow.Table
+	w.scanMs, rows = timeScan(o.b, tbl)
+	// The compacted form: the same rows as one file in a table of their own.
+	cm := iceberg.NewTableManager(o.tm.Catalog(), "compacted")
+	compact, err := cm.EnsureTable(ctx, fmt.Sprintf("orders_%d", o.n), rows.Schema())
+	require.NoError(o.b, err)
+	_, err = cm.Write(ctx, compact, rows.Schema(), array2Batches(rows), nil)
+	require.NoError(o.b, err)
+	rows.Release()
+	compact, err = cm.Catalog().LoadTable(ctx, compact.Identifier())
+	require.NoError(o.b, err)
+	w.compactScanMs, rows = timeScan(o.b, compact)
+	rows.Release()
+	o.windows = append(o.windows, w)
+	if o.n >= o.target {
+		o.once.Do(func() { close(o.done) })
+	}
+}
+
+// timeScan reads every row of tbl, best of three, in milliseconds.
+func timeScan(b *testing.B, tbl *table.Table) (float64, arrow.Table) {
+	best := time.Duration(1 << 62)
+	var out arrow.Table
+	for range 3 {
+		start := time.Now()
+		rows, err := tbl.Scan().ToArrowTable(context.Background())
+		require.NoError(b, err)
+		best = min(best, time.Since(start))
+		if out != nil {
+			out.Release()
+		}
+		out = rows
+	}
+	return float64(best.Microseconds()) / 1000, out
+}
+
+// array2Batches yields the record batches of t.
+func array2Batches(t arrow.Table) func(func(arrow.RecordBatch, error) bool) {
+	return func(yield func(arrow.RecordBatch, error) bool) {
+		tr := array.NewTableReader(t, 1<<16)
+		defer tr.Release()
+		for tr.Next() {
+			rec := tr.RecordBatch()
+			rec.Retain()
+			if !yield(rec, nil) {
+				return
+			}
+		}
+	}
+}
+
+// BenchmarkSoak is "a day in minutes": one table of 100,000 rows gets a steady stream of small
+// batches (20 updates and deletes over its keys each), one commit per batch, for
+// ETLWATCH_SOAK_COMMITS commits (default 2,000; the figures in docs/BENCHMARKS.md are for
+// 20,000), with the consumer's default maintenance except that time is compressed: snapshots
+// expire after 30 s instead of an hour. Every tenth of the run it reports the window's average
+// commit time, the table's snapshots, metadata.json files and newest size, files and bytes on
+// disk, delete files in the scan plan, and the scan time against the same rows compacted into one
+// file. Run with -benchtime=1x.
+func BenchmarkSoak(b *testing.B) {
+	commits := 2000
+	if v, err := strconv.Atoi(os.Getenv("ETLWATCH_SOAK_COMMITS")); err == nil && v > 0 {
+		commits = v
+	}
+	const perCommit, keys = 20, 100_000
+	for b.Loop() {
+		cluster, prod := benchCluster(b, 1)
+		cat, err := iceberg.OpenCatalog(context.Background(), configloader.Iceberg{Warehouse: b.TempDir()})
+		require.NoError(b, err)
+		tm := iceberg.NewTableManager(cat, "raw")
+		obs := &soakObserver{b: b, tm: tm, window: max(commits/10, 1), target: commits, done: make(chan struct{})}
+		src := &configloader.Source{Name: "pg", CDC: configloader.CDC{Brokers: cluster.ListenAddrs(), Topics: []string{topic}, GroupID: "soak", BatchSize: keys}}
+		now := time.Now().UnixMilli()
+
+		// The table's initial rows, as a snapshot (op r) applied in one batch.
+		var seed []*kgo.Record
+		for id := int64(1); id <= keys; id++ {
+			cust := fmt.Sprintf("customer %d", id)
+			seed = append(seed, change(topic, keyOf("orders", id), envelope(b, "orders", "r", nil, &order{ID: id, Customer: &cust, Qty: i32(0)}, now)))
+		}
+		require.NoError(b, prod.ProduceSync(context.Background(), seed...).FirstErr())
+		sc, err := cdc.New(src, tm, cdc.WithCommitInterval(time.Second))
+		require.NoError(b, err)
+		sctx, scancel := context.WithCancel(context.Background())
+		sdone := make(chan error, 1)
+		go func() { sdone <- sc.Run(sctx) }()
+		for !offsetsReach(tm, keys) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		scancel()
+		require.NoError(b, <-sdone)
+		sc.Close()
+
+		src.CDC.BatchSize = perCommit
+		c, err := cdc.New(src, tm, cdc.WithObserver(obs), cdc.WithCommitInterval(time.Hour),
+			cdc.WithMaintenance(cdc.Maintenance{ExpireOlderThan: 30 * time.Second, MaxDeleteFiles: soakMaxDeletes()}))
+		require.NoError(b, err)
+
+		// The stream, produced ahead in chunks so that the consumer never waits for it.
+		rng := rand.New(rand.NewPCG(11, 12))
+		var recs []*kgo.Record
+		for i := range commits * perCommit {
+			id := rng.Int64N(keys) + 1
+			q := int32(i)
+			switch op := rng.IntN(10); {
+			case op == 0:
+				recs = append(recs, change(topic, keyOf("orders", id), envelope(b, "orders", "d", nil, &order{ID: id, Qty: &q}, now)))
+			default:
+				recs = append(recs, change(topic, keyOf("orders", id), envelope(b, "orders", "u", nil, &order{ID: id, Qty: &q}, now)))
+			}
+		}
+		// Every batch holds exactly perCommit records: the stream is produced before the
+		// consumer starts.
+		for start := 0; start < len(recs); start += 10_000 {
+			require.NoError(b, prod.ProduceSync(context.Background(), recs[start:min(start+10_000, len(recs))]...).FirstErr())
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		began := time.Now()
+		go func() { done <- c.Run(ctx) }()
+		select {
+		case <-obs.done:
+		case err := <-done:
+			b.Fatalf("the consumer stopped: %v", err)
+		}
+		took := time.Since(began)
+		cancel()
+		require.NoError(b, <-done)
+		c.Close()
+
+		b.Logf("%d commits of %d events in %s", obs.n, perCommit, took.Round(time.Second))
+		b.Logf("%8s %9s %9s %8s %10s %7s %10s %5s %7s %8s %8s", "commits", "commit_ms", "snapshots", "md_files", "md_newestB", "files", "bytes", "data", "deletes", "scan_ms", "cmpct_ms")
+		for _, w := range obs.windows {
+			b.Logf("%8d %9.1f %9d %8d %10d %7d %10d %5d %7d %8.1f %8.1f", w.commits, w.commitMs, w.snapshots, w.metadataFiles, w.metadataBytes,
+				w.tableFiles, w.warehouseBytes, w.dataFiles, w.deleteFiles, w.scanMs, w.compactScanMs)
+		}
+		first, last := obs.windows[0], obs.windows[len(obs.windows)-1]
+		worstScan := 0.0
+		for _, w := range obs.windows {
+			worstScan = max(worstScan, w.scanMs/w.compactScanMs)
+		}
+		b.ReportMetric(first.commitMs, "commit_ms_start")
+		b.ReportMetric(last.commitMs, "commit_ms_end")
+		b.ReportMetric(last.commitMs/first.commitMs, "commit_end/start")
+		b.ReportMetric(float64(last.metadataBytes), "metadata_bytes_end")
+		b.ReportMetric(float64(last.tableFiles), "files_end")
+		b.ReportMetric(worstScan, "worst_scan/compacted")
+		b.ReportMetric(float64(obs.n)/took.Seconds(), "commits/s")
+		b.ReportMetric(0, "ns/op")
+		if cl, ok := cat.(interface{ Close() error }); ok {
+			_ = cl.Close()
+		}
+	}
+}
+
+// soakMaxDeletes is ETLWATCH_SOAK_MAX_DELETE_FILES, else 0 (the default).
+func soakMaxDeletes() int {
+	n, _ := strconv.Atoi(os.Getenv("ETLWATCH_SOAK_MAX_DELETE_FILES"))
+	return n
+}
