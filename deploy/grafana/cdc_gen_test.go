@@ -82,6 +82,50 @@ func cdc() dashboard {
 					},
 					Thresholds: []step{{1, "red"}}, ThresholdStyle: "area"},
 			}},
+			{Title: "Table health", Panels: []panel{
+				{Type: "timeseries", Title: "Delete files per table", W: 8, H: 8, Unit: "short", Min: f64(0),
+					Description: "cdc_table_delete_files: equality-delete files in the table's snapshot; every scan reads them all. The consumer compacts a table at 16 (cdc.maintenance.max_delete_files). Alert CdcTableDeleteFilesHigh above 64 for 30 minutes.",
+					Targets: []target{
+						{Expr: q(`max by (namespace, table) (cdc_table_delete_files{` + cdcSel + `})`), Legend: "{{namespace}}.{{table}}"},
+					},
+					Thresholds: []step{{16, "orange"}, {64, "red"}}, ThresholdStyle: "line"},
+				{Type: "timeseries", Title: "Metadata per table", W: 8, H: 8, Unit: "bytes", Min: f64(0),
+					Description: "cdc_table_metadata_bytes: the current metadata.json, which every commit rewrites; it grows with the snapshots kept (cdc_table_snapshots, right axis). Alert CdcTableMetadataLarge above 1 MiB for 30 minutes.",
+					Targets: []target{
+						{Expr: q(`max by (namespace, table) (cdc_table_metadata_bytes{` + cdcSel + `})`), Legend: "{{namespace}}.{{table}} metadata.json"},
+						{Expr: q(`max by (namespace, table) (cdc_table_snapshots{` + cdcSel + `})`), Legend: "{{namespace}}.{{table}} snapshots"},
+					},
+					Overrides: []any{obj{
+						"matcher":    obj{"id": "byRegexp", "options": ".*snapshots"},
+						"properties": []any{obj{"id": "unit", "value": "short"}, obj{"id": "custom.axisPlacement", "value": "right"}},
+					}}},
+				{Type: "timeseries", Title: "Commit time per table", W: 8, H: 8, Unit: "s", Min: f64(0),
+					Description: "cdc_table_last_commit_seconds: the last Iceberg commit of the table, files written included. Flat over days when maintenance keeps up. Alert CdcCommitSlow above 10 s for 15 minutes.",
+					Targets: []target{
+						{Expr: q(`max by (namespace, table) (cdc_table_last_commit_seconds{` + cdcSel + `})`), Legend: "{{namespace}}.{{table}}"},
+					},
+					Thresholds: []step{{10, "red"}}, ThresholdStyle: "line"},
+				{Type: "timeseries", Title: "Data files and their average size", W: 12, H: 8, Unit: "short", Min: f64(0),
+					Description: "cdc_table_data_files, and cdc_table_avg_data_file_bytes (right axis) as of the last compaction: many small files slow scans; the consumer compacts 32 files averaging under a quarter of the target size.",
+					Targets: []target{
+						{Expr: q(`max by (namespace, table) (cdc_table_data_files{` + cdcSel + `})`), Legend: "{{namespace}}.{{table}} files"},
+						{Expr: q(`max by (namespace, table) (cdc_table_avg_data_file_bytes{` + cdcSel + `})`), Legend: "{{namespace}}.{{table}} average size"},
+					},
+					Overrides: []any{obj{
+						"matcher":    obj{"id": "byRegexp", "options": ".*average size"},
+						"properties": []any{obj{"id": "unit", "value": "bytes"}, obj{"id": "custom.axisPlacement", "value": "right"}},
+					}}},
+				{Type: "timeseries", Title: "Maintenance", W: 12, H: 8, Unit: "s", Min: f64(0),
+					Description: "cdc_table_since_maintenance_seconds per table, and failed maintenance steps per 30 minutes (right axis; alert CdcMaintenanceFailing above 3).",
+					Targets: []target{
+						{Expr: q(`max by (namespace, table) (cdc_table_since_maintenance_seconds{` + cdcSel + `})`), Legend: "{{namespace}}.{{table}} since maintenance"},
+						{Expr: q(`sum by (namespace, table, step) (increase(cdc_maintenance_failures_total{` + cdcSel + `}[30m]))`), Legend: "{{namespace}}.{{table}} {{step}} failures"},
+					},
+					Overrides: []any{obj{
+						"matcher":    obj{"id": "byRegexp", "options": ".*failures"},
+						"properties": []any{obj{"id": "unit", "value": "short"}, obj{"id": "custom.axisPlacement", "value": "right"}},
+					}}},
+			}},
 			{Title: "Kafka", Panels: []panel{
 				{Type: "timeseries", Title: "Kafka offset lag by partition", W: 24, H: 8, Unit: "short", Min: f64(0),
 					Description: "cdc_kafka_offset_lag: the partition's high watermark minus the group's committed offset, in messages.",
