@@ -203,8 +203,8 @@ func checkEvents(sent map[string]metricKey, raw []byte) ([]metricEvent, []string
 	return events, problems
 }
 
-// The dashboard has the reference guide's six CDC tiles, on metric keys and dimensions that
-// etlwatch's Dynatrace sink really sends.
+// The dashboard has the reference guide's six CDC tiles and the consumer's table-health tiles,
+// on metric keys and dimensions that etlwatch's Dynatrace sink really sends.
 func TestDashboard(t *testing.T) {
 	raw, err := os.ReadFile("cdc-dashboard.json")
 	require.NoError(t, err)
@@ -219,7 +219,8 @@ func TestDashboard(t *testing.T) {
 	assert.Equal(t, []string{
 		"CDC lag by table (s)", "Throughput (records/s)", "Batch processing time (s)",
 		"Events processed vs skipped", "Memory in use / limit", "GC pressure: allocations per second",
-	}, titles, "the reference guide's six tiles, in its order")
+		"Delete files per table", "Metadata.json per table (bytes)", "Last commit per table (s)", "Snapshots per table",
+	}, titles, "the reference guide's six tiles, in its order, then the table-health tiles")
 }
 
 // The metric events are the reference guide's alerts with its thresholds, on what the sink sends.
