@@ -100,16 +100,30 @@
 // batch_duration_seconds, throughput_records_per_sec, max_lag_seconds) carrying the batch's
 // correlation ID: the correlation_id header of its records, or a new one.
 //
-// # Maintenance and tracing
+// # Cadence, maintenance and tracing
 //
-// [WithMaintenance], or cdc.maintenance in sources.yaml, compacts the tables every so many
-// batches ([iceberg.TableManager.Compact]: small files and the equality deletes of merge-on-read
-// commits folded into larger files; scans slow down as delete files pile up) and expires old
-// snapshots; the compaction carries the offsets and the bulk-load position forward so that
-// expiry loses neither. It writes a
-// cdc_maintenance event and counts cdc_compactions. [WithTracing] adds franz-go's kotel hooks:
-// a record's publish, receive and process spans and the span of the Iceberg commit that applies
-// it share one trace.
+// A batch is applied when it holds cdc.batch_size records or its first record has waited the
+// commit interval ([WithCommitInterval], cdc.commit_interval, default [DefaultCommitInterval]),
+// so a slow stream does not make one commit per poll. Records that change no table make no
+// Iceberg commit: Kafka's group commit keeps their progress ([Consumer.Applied]).
+//
+// Maintenance is on by default ([Maintenance], [WithMaintenance], cdc.maintenance): after each
+// commit the consumer reads the table's health from its metadata ([iceberg.TableManager.Health])
+// and, past a limit, compacts it ([iceberg.TableManager.Compact]: data files rewritten with their
+// equality deletes applied; scans slow down as delete files pile up), expires snapshots by count
+// and age with the files only they used, keeps a bounded number of metadata.json versions, and
+// removes orphan files, within a timeout. The compaction's snapshot, and every commit's, carry the
+// offsets and the bulk-load position, so expiry loses neither. Each round writes a
+// cdc_maintenance event (its reason, files and snapshots before and after) and counts
+// cdc_compactions; a failed step counts cdc_maintenance_failures{step} and is retried later,
+// never stopping the consumer. Table-health gauges follow every commit: cdc_table_snapshots,
+// cdc_table_metadata_files, cdc_table_metadata_bytes, cdc_table_data_files,
+// cdc_table_delete_files, cdc_table_bytes, cdc_table_avg_data_file_bytes,
+// cdc_table_last_commit_seconds and cdc_table_since_maintenance_seconds.
+//
+// [WithObserver] sees each start, commit and stop (lineage and data-quality monitors plug in
+// there). [WithTracing] adds franz-go's kotel hooks: a record's publish, receive and process
+// spans and the span of the Iceberg commit that applies it share one trace.
 //
 // # Assumptions
 //
