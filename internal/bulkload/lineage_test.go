@@ -178,3 +178,19 @@ func TestBulkLoadLineageCarriesMonitors(t *testing.T) {
 	assert.Equal(t, "warn", sev["volume:customers"])
 	assert.Equal(t, "error", sev["schema_drift:customers"])
 }
+
+// TestBulkLoadWithLineageHanging: a receiver that accepts connections and never answers changes
+// nothing in the load's result; its events are counted as failed.
+func TestBulkLoadWithLineageHanging(t *testing.T) {
+	clearLineageEnv(t)
+	t.Setenv("OPENLINEAGE_URL", lineagetest.Hanging(t))
+	dir, _ := sampleSource(t, 60, "    bulk_load:\n      tables: [customers]\n")
+	var loaded *Loaded
+	var out, errOut bytes.Buffer
+	code := RunConfig(t.Context(), Config{Source: "src", ConfigDir: dir, Progress: ProgressOff,
+		AfterLoad: func(_ context.Context, l *Loaded) error { loaded = l; return nil }}, &out, &errOut)
+	require.Equal(t, 0, code, errOut.String())
+	require.NotNil(t, loaded)
+	assert.Equal(t, uint64(4), loaded.Pipeline.Lineage.Failed(), "START and COMPLETE of the job and its table")
+	assert.Contains(t, out.String(), "lineage: shutdown: gave up on")
+}

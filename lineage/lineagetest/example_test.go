@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/etlwatch/etlwatch/lineage"
 	"github.com/etlwatch/etlwatch/lineage/lineagetest"
@@ -32,4 +33,20 @@ func ExampleNewReceiver() {
 	// Output:
 	// START
 	// COMPLETE
+}
+
+// A receiver that is down and one that hangs, to test that lineage never holds up a job.
+func ExampleDown() {
+	t := &testing.T{} // in a test, the test's own t
+	for _, url := range []string{lineagetest.Down(t), lineagetest.Hanging(t)} {
+		tr, _ := lineage.NewHTTPTransport(url, lineage.WithRetries(0))
+		client, _ := lineage.NewClient(lineage.WithTransports(tr), lineage.WithFlushTimeout(100*time.Millisecond))
+		run := client.NewRun("job")
+		run.Start(lineage.Update{})
+		_ = client.Shutdown(context.Background())
+		fmt.Println(client.Failed())
+	}
+	// Output:
+	// 1
+	// 1
 }
