@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -360,4 +361,18 @@ func TestServerErrorsAreRetried(t *testing.T) {
 	require.NoError(t, c.Shutdown(context.Background()))
 	assert.Equal(t, 3, requests)
 	assert.Equal(t, []lineage.TransportStats{{Transport: "http", Delivered: 1}}, c.Stats())
+}
+
+// TestHTTPTransportHidesItsKey: printing the transport never shows the API key or the URL's
+// password.
+func TestHTTPTransportHidesItsKey(t *testing.T) {
+	tr, err := lineage.NewHTTPTransport("https://etl:url-pw-do-not-print@marquez:5000", lineage.WithAPIKey("key-do-not-print"),
+		lineage.WithEndpoint("api/v2/lineage"))
+	require.NoError(t, err)
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q"} {
+		out := fmt.Sprintf(verb, tr)
+		assert.NotContains(t, out, "do-not-print", verb)
+		assert.Contains(t, out, "marquez:5000/api/v2/lineage", verb)
+	}
+	assert.Equal(t, "https://etl:url-pw-do-not-print@marquez:5000/api/v2/lineage", tr.URL(), "URL is what it posts to")
 }

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/etlwatch/etlwatch/internal/redact"
 )
 
 // Defaults of [NewHTTPTransport].
@@ -121,7 +123,21 @@ func NewHTTPTransport(baseURL string, opts ...HTTPOption) (*HTTPTransport, error
 // Name returns "http".
 func (t *HTTPTransport) Name() string { return "http" }
 
-// URL returns the URL events are posted to.
+// String names the transport and its URL with any credentials masked; the API key never shows,
+// whatever the fmt verb (%v, %+v and %#v use String or GoString).
+func (t *HTTPTransport) String() string {
+	key := ""
+	if t.apiKey != "" {
+		key = ", api key " + redact.Mask
+	}
+	return "lineage.HTTPTransport(" + redact.URI(t.target) + key + ")"
+}
+
+// GoString is String.
+func (t *HTTPTransport) GoString() string { return t.String() }
+
+// URL returns the URL events are posted to, with the credentials it may hold: print the
+// transport (String) rather than URL.
 func (t *HTTPTransport) URL() string { return t.target }
 
 // Send posts m, retrying as [WithRetries] says.
