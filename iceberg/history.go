@@ -32,20 +32,24 @@ func NullRateProperties(rates map[string]float64) map[string]string {
 }
 
 // SnapshotHistory is a [dataquality.HistoryStore] that reads the monitors' history of Iceberg
-// tables from their snapshots, so that tables the SDK writes need no other store:
+// tables from their snapshots, so that a table loaded before its monitors were turned on has a
+// history at once:
 //
 //   - volume: the added-records of every snapshot that wrote rows or wrote nothing (append,
 //     overwrite; a delete-only snapshot, such as the first half of a [Replace], is skipped);
 //   - freshness: the hours between two such snapshots;
 //   - null_rate:<column>: the [PropNullRatePrefix] property of the snapshots that have it.
 //
-// Append leaves those series alone (the table's own commit recorded them) and keeps the others
-// (the schema, and the anomalous marks, which a snapshot cannot take after its commit) in the
-// fallback store. Snapshots that expire (ExpireSnapshots) leave the history.
+// Append keeps every record in the fallback store too: what a snapshot cannot hold (the schema,
+// the anomalous marks, failed loads, null rates computed after the commit) and what outlives an
+// expired snapshot. History merges both, oldest first; a record of the fallback store at the
+// time of a snapshot (to the millisecond) stands for that snapshot.
 //
-// Judge a load against it with [dataquality.Load] At set to the load's snapshot time
-// (WriteResult's table, CurrentSnapshot().TimestampMs), so that the load's own snapshot is not
-// part of its baseline. It is safe for concurrent use.
+// It suits tables written by loads (one commit each, as the bulk load does); a CDC consumer's
+// per-hour volume is not its snapshots' and belongs in a plain store. Judge a load against it
+// with [dataquality.Load] At set to the load's snapshot time (WriteResult's table,
+// CurrentSnapshot().TimestampMs), so that the load's own snapshot is not part of its baseline.
+// It is safe for concurrent use.
 type SnapshotHistory struct {
 	tm       *TableManager
 	fallback dataquality.HistoryStore
@@ -67,20 +71,42 @@ func snapshotSeries(series string) bool {
 		strings.HasPrefix(series, dataquality.MonitorNullRate+":")
 }
 
-// Append stores r in the fallback store, unless the table's snapshots hold its series.
+// Append stores r in the fallback store.
 func (h *SnapshotHistory) Append(ctx context.Context, r dataquality.HistoryRecord) error {
-	if snapshotSeries(r.Series) {
-		return nil
-	}
 	return h.fallback.Append(ctx, r)
 }
 
 // History returns the newest limit records of table's series (all when limit <= 0), oldest
-// first, from its snapshots or the fallback store. A table that does not exist has none.
+// first: its snapshots' and the fallback store's, merged. A table that does not exist has only
+// the fallback store's.
 func (h *SnapshotHistory) History(ctx context.Context, tableName, series string, limit int) ([]dataquality.HistoryRecord, error) {
-	if !snapshotSeries(series) {
-		return h.fallback.History(ctx, tableName, series, limit)
+	kept, err := h.fallback.History(ctx, tableName, series, limit)
+	if err != nil || !snapshotSeries(series) {
+		return kept, err
 	}
+	snaps, err := h.fromSnapshots(ctx, tableName, series)
+	if err != nil {
+		return nil, err
+	}
+	at := make(map[int64]bool, len(kept))
+	for _, r := range kept {
+		at[r.At.UnixMilli()] = true
+	}
+	out := kept
+	for _, r := range snaps {
+		if !at[r.At.UnixMilli()] {
+			out = append(out, r)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
+	if limit > 0 && len(out) > limit {
+		out = out[len(out)-limit:]
+	}
+	return out, nil
+}
+
+// fromSnapshots returns the records of table's series that its snapshots hold, oldest first.
+func (h *SnapshotHistory) fromSnapshots(ctx context.Context, tableName, series string) ([]dataquality.HistoryRecord, error) {
 	tbl, err := h.tm.cat.LoadTable(ctx, h.tm.Identifier(tableName))
 	if errors.Is(err, catalog.ErrNoSuchTable) {
 		return nil, nil
@@ -116,9 +142,6 @@ func (h *SnapshotHistory) History(ctx context.Context, tableName, series string,
 			}
 		}
 		out = append(out, r)
-	}
-	if limit > 0 && len(out) > limit {
-		out = out[len(out)-limit:]
 	}
 	return out, nil
 }

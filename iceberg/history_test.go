@@ -83,7 +83,16 @@ func TestSnapshotHistory(t *testing.T) {
 	assert.True(t, rep.Results[2].Passed, "first schema: %s", rep.Results[2].Details)
 	vol, err = history.History(ctx, "orders", dataquality.MonitorVolume, 0)
 	require.NoError(t, err)
-	assert.Len(t, vol, 13, "the snapshots already hold the load")
+	require.Len(t, vol, 13, "the load's record stands for its snapshot")
+	assert.True(t, vol[12].Anomalous, "with the monitors' mark")
+
+	// A failed load has no snapshot: it is kept in the fallback store, never a baseline.
+	failedAt := lastAt.Add(time.Hour)
+	mon.AfterLoad(ctx, "orders", dataquality.Load{At: failedAt, Rows: 3, Failed: true})
+	vol, err = history.History(ctx, "orders", dataquality.MonitorVolume, 0)
+	require.NoError(t, err)
+	require.Len(t, vol, 14)
+	assert.True(t, vol[13].Failed)
 	schema, err := history.History(ctx, "orders", "schema", 0)
 	require.NoError(t, err)
 	assert.Len(t, schema, 1, "the schema went to the fallback store")
