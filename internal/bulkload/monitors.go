@@ -6,20 +6,25 @@ import (
 	"fmt"
 	"path/filepath"
 	"sort"
+	"time"
 
 	_ "modernc.org/sqlite" // the default monitor history is a SQLite file
 
 	"github.com/etlwatch/etlwatch/dataquality"
 	"github.com/etlwatch/etlwatch/dataquality/sqldataset"
 	"github.com/etlwatch/etlwatch/dataquality/sqlhistory"
+	"github.com/etlwatch/etlwatch/iceberg"
 )
 
-// HistoryFile is the SQLite file, next to sources.yaml, that keeps the monitors' history when
+// HistoryFile is the SQLite file, next to sources.yaml, that keeps what the Iceberg tables'
+// snapshots cannot (schemas, anomaly marks, failed loads, null rates) when
 // data_quality.monitors: turns a monitor on and [Config.History] is nil.
 const HistoryFile = "etlwatch-history.db"
 
 // openMonitor sets up the anomaly monitors when data_quality.monitors: turns one on: with
-// history, or the SQLite file [HistoryFile] in configDir.
+// history, or by default the tables' own snapshots (iceberg.SnapshotHistory, so that a table
+// loaded before the monitors were turned on has a history at once) with the SQLite file
+// [HistoryFile] in configDir for the rest.
 func (j *job) openMonitor(ctx context.Context, history dataquality.HistoryStore, configDir string) error {
 	mc := j.src.DataQuality.Monitors
 	if !mc.Enabled() {
@@ -39,7 +44,7 @@ func (j *job) openMonitor(ctx context.Context, history dataquality.HistoryStore,
 			return fmt.Errorf("monitor history %s: %w", path, err)
 		}
 		j.historyDB = db
-		history = s
+		history = iceberg.NewSnapshotHistory(j.tm, s)
 	}
 	m, err := dataquality.NewMonitor(j.p.Checker, history, mc)
 	if err != nil {
@@ -55,9 +60,14 @@ func (j *job) monitorTable(ctx context.Context, name string, res tableResult) bo
 	if j.monitor == nil {
 		return false
 	}
-	load := dataquality.Load{Rows: res.records, Failed: !res.ok}
+	load := dataquality.Load{Rows: res.records, Failed: !res.ok, At: time.Now()}
 	if res.ok {
 		load.Dest = j.tm.Dataset(name)
+		// The load's own snapshot time, so that a history read from the snapshots does not
+		// count the load in its own baseline.
+		if tbl, err := j.tm.Catalog().LoadTable(ctx, j.tm.Identifier(name)); err == nil && tbl.CurrentSnapshot() != nil {
+			load.At = time.UnixMilli(tbl.CurrentSnapshot().TimestampMs)
+		}
 	}
 	rep := j.monitor.AfterLoad(ctx, name, load)
 	j.monMu.Lock()

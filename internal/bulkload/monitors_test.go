@@ -83,3 +83,32 @@ func TestMonitorsJudgeEachTableAgainstItsHistory(t *testing.T) {
 		}
 	}
 }
+
+// TestMonitorsReadTheTablesSnapshots loads the sample eight times without monitors, then turns
+// the volume monitor on: its first verdict is not skipped, since the default history reads the
+// Iceberg tables' snapshots, and the load is judged against the eight before it, not itself.
+func TestMonitorsReadTheTablesSnapshots(t *testing.T) {
+	dir, _ := sampleSource(t, 300, "")
+	for range 8 {
+		var out bytes.Buffer
+		require.Equal(t, 0, RunConfig(t.Context(), Config{Source: "src", ConfigDir: dir, Progress: ProgressOff}, &out, &out), out.String())
+	}
+	path := filepath.Join(dir, "sources.yaml")
+	body, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(path, append(body, "    data_quality:\n      monitors:\n        volume: true\n"...), 0o600))
+
+	var loaded *Loaded
+	var out bytes.Buffer
+	code := RunConfig(t.Context(), Config{Source: "src", ConfigDir: dir, Progress: ProgressOff,
+		AfterLoad: func(_ context.Context, l *Loaded) error { loaded = l; return nil }}, &out, &out)
+	require.Equal(t, 0, code, out.String())
+	require.NotEmpty(t, loaded.Monitors)
+	for table, rep := range loaded.Monitors {
+		require.Len(t, rep.Verdicts, 1, table)
+		v := rep.Verdicts[0]
+		assert.False(t, v.Skipped, "%s: %s", table, v.Reason)
+		assert.False(t, v.Anomalous, "%s: %s", table, v.Reason)
+		assert.Equal(t, 8, v.TrainingPoints, "%s: the eight earlier loads, not this one", table)
+	}
+}
