@@ -65,6 +65,8 @@
 //   - schema_drift: columns added, removed, retyped or whose nullability changed since the
 //     last load ([SchemaChanges]), a warning or a failure by config.
 //
+// After a load:
+//
 //	monitor, _ := dataquality.NewMonitor(checker, history, cfg.Sources["dev_mydb"].DataQuality.Monitors)
 //	report := monitor.AfterLoad(ctx, "ORDERS", dataquality.Load{Rows: rows, Dest: dest})
 //	for _, line := range report.Summary() {

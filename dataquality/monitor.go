@@ -476,7 +476,9 @@ func (m *Monitor) reportVerdict(ctx context.Context, table, monitor string, valu
 // clampScore keeps a score a metrics backend can hold and a dashboard can draw.
 func clampScore(s float64) float64 { return math.Max(-1e6, math.Min(1e6, s)) }
 
-func nullRateColumns(m map[string][]string, table string) []string { return requiredColumnsFor(m, table) }
+func nullRateColumns(m map[string][]string, table string) []string {
+	return requiredColumnsFor(m, table)
+}
 
 // nullRates returns the null rate of each column: from load.NullRates, or counted in load.Dest.
 func nullRates(ctx context.Context, load Load, cols []string) (map[string]float64, error) {
