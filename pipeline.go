@@ -309,7 +309,8 @@ func (p *Pipeline) CorrelationID() string { return p.id }
 // Sinks returns the names of the configured sinks that started.
 func (p *Pipeline) Sinks() []string { return slices.Clone(p.sinks) }
 
-// Skipped returns why each configured sink that could not start was skipped.
+// Skipped returns why each configured sink, and each lineage transport, that could not start
+// was skipped.
 func (p *Pipeline) Skipped() []error { return slices.Clone(p.skipped) }
 
 // MetricsAddr returns the address the Prometheus server listens on, nil without one.
