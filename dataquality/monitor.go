@@ -74,6 +74,7 @@ type tableState struct {
 	hour    time.Time
 	rows    int64
 	longest time.Duration
+	last    time.Time // the latest commit in the hour
 	// schema is the last schema CheckSchema saw, as recorded.
 	schema string
 }
@@ -298,8 +299,9 @@ func (m *Monitor) emitLastWrite(ctx context.Context, table string, at time.Time)
 }
 
 // CheckFreshness judges the time since table's last successful write, now, against the
-// cadence learned from its history and the configured max_age, and reports it. It does not
-// record anything: call it as often as wanted (after a load, on a timer). The freshness band is
+// cadence learned from its history and the configured max_age, and reports it, with the
+// [LastWriteMetric] gauge. It does not record anything: call it as often as wanted (after a
+// load, on a timer). The freshness band is
 // also exported as the dq_anomaly_upper gauge, so that an alert fires when
 // time() - dq_last_write_timestamp_seconds passes it even if nothing calls CheckFreshness.
 func (m *Monitor) CheckFreshness(ctx context.Context, table string) Result {
@@ -319,6 +321,9 @@ func (m *Monitor) CheckFreshness(ctx context.Context, table string) Result {
 		v := anomaly.Verdict{Skipped: true, Reason: "no successful write recorded yet"}
 		return m.reportVerdict(ctx, table, MonitorFreshness, math.NaN(), v, start)
 	}
+	// The last write from the history too, so that a process that restarted and has not
+	// written yet still exposes it (and the stale alert can fire).
+	m.emitLastWrite(ctx, table, last)
 	age := now.Sub(last).Hours()
 	v := anomaly.Detect(Observations(recs, m.cfg), anomaly.Observation{At: now, Value: age}, m.detectorConfig(MonitorFreshness))
 	if m.cfg.MaxAge > 0 && now.Sub(last) > m.cfg.MaxAge {
@@ -332,7 +337,9 @@ func (m *Monitor) CheckFreshness(ctx context.Context, table string) Result {
 // written) at at. It keeps the table's last write (the freshness gauge) at every call, and when
 // a commit falls in a later hour than the one being counted, it judges and stores the finished
 // hour's volume (empty hours in between count as 0 rows) and the longest gap between commits in
-// it. Call [Monitor.CheckFreshness] on a timer to judge the time since the last commit.
+// it (recorded at the hour's last commit). Call [Monitor.CheckFreshness] on a timer to judge the
+// time since the last commit. The history learns of commits an hour at a time: a process that
+// restarts knows the last commit of the last finished hour.
 func (m *Monitor) Committed(ctx context.Context, table string, at time.Time, rows int64) []Result {
 	hour := at.Truncate(time.Hour)
 	m.mu.Lock()
@@ -341,15 +348,18 @@ func (m *Monitor) Committed(ctx context.Context, table string, at time.Time, row
 	if at.After(st.lastWrite) {
 		st.lastWrite = at
 	}
-	var closed time.Time
+	var closed, closedLast time.Time
 	var closedRows int64
 	var closedGap time.Duration
 	switch {
 	case st.hour.IsZero():
 		st.hour = hour
 	case hour.After(st.hour):
-		closed, closedRows, closedGap = st.hour, st.rows, st.longest
-		st.hour, st.rows, st.longest = hour, 0, 0
+		closed, closedRows, closedGap, closedLast = st.hour, st.rows, st.longest, st.last
+		st.hour, st.rows, st.longest, st.last = hour, 0, 0, time.Time{}
+	}
+	if hour.Equal(st.hour) && at.After(st.last) {
+		st.last = at
 	}
 	if !prev.IsZero() && at.After(prev) {
 		gap := at.Sub(prev)
@@ -374,7 +384,8 @@ func (m *Monitor) Committed(ctx context.Context, table string, at time.Time, row
 		}
 	}
 	if m.cfg.Freshness && closedGap > 0 {
-		_ = m.store.Append(ctx, HistoryRecord{Table: table, Series: MonitorFreshness, At: closed, Value: closedGap.Hours()})
+		// At the hour's last commit: after a restart, the last write known to the history.
+		_ = m.store.Append(ctx, HistoryRecord{Table: table, Series: MonitorFreshness, At: closedLast, Value: closedGap.Hours()})
 	}
 	return rep.Results
 }

@@ -29,7 +29,10 @@ type Observer struct {
 	done   chan struct{}
 }
 
-type config struct{ every time.Duration }
+type config struct {
+	every  time.Duration
+	tables []string
+}
 
 // Option configures an [Observer].
 type Option func(*config)
@@ -38,6 +41,14 @@ type Option func(*config)
 // is judged by [dataquality.Monitor.CheckFreshness]; 0 or less turns the timer off. Default
 // [DefaultFreshnessEvery].
 func WithFreshnessEvery(d time.Duration) Option { return func(c *config) { c.every = d } }
+
+// WithTables names tables whose freshness is judged from the start, before the consumer
+// commits to them: the tables the consumer is meant to keep fresh. Their last write then comes
+// from the monitor's history, so that a consumer that restarts and never commits still turns
+// them stale. Default: only the tables committed to since the consumer started.
+func WithTables(tables ...string) Option {
+	return func(c *config) { c.tables = append(c.tables, tables...) }
+}
 
 // New returns an Observer feeding mon.
 func New(mon *dataquality.Monitor, opts ...Option) (*Observer, error) {
@@ -50,7 +61,11 @@ func New(mon *dataquality.Monitor, opts ...Option) (*Observer, error) {
 			o(&cfg)
 		}
 	}
-	return &Observer{mon: mon, every: cfg.every, tables: map[string]bool{}}, nil
+	o := &Observer{mon: mon, every: cfg.every, tables: map[string]bool{}}
+	for _, t := range cfg.tables {
+		o.tables[t] = true
+	}
+	return o, nil
 }
 
 var _ cdc.Observer = (*Observer)(nil)

@@ -115,3 +115,38 @@ func TestStoppedStopsTheTimer(t *testing.T) {
 	obs.Stopped(t.Context(), nil) // twice is fine
 	assert.Len(t, obs.CheckFreshness(t.Context()), 1)
 }
+
+// A consumer that restarts and never commits: the tables it is meant to keep fresh are judged
+// from the history, and their last write is exposed, so they turn stale.
+func TestWithTablesJudgesTablesNeverCommittedTo(t *testing.T) {
+	ctx := t.Context()
+	history := dataquality.NewMemoryHistory()
+	start := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+	now := start
+	clock := dataquality.WithClock(func() time.Time { return now })
+	first, err := dataquality.NewMonitor(dataquality.NewChecker(clock), history, configloader.Monitors{Freshness: true})
+	require.NoError(t, err)
+	for i := range 24 * 6 { // the previous run: a commit every 10 minutes for a day
+		now = start.Add(time.Duration(i) * 10 * time.Minute)
+		first.Committed(ctx, "orders", now, 10)
+	}
+
+	// The restarted process: its metrics, its monitor, no commit.
+	sink := monitoringtest.NewSink()
+	metrics, err := monitoring.NewMetricsCollector("cdc", "shop", monitoring.WithSinks(sink))
+	require.NoError(t, err)
+	defer metrics.Shutdown(context.Background())
+	mon, err := dataquality.NewMonitor(dataquality.NewChecker(clock, dataquality.WithMetrics(metrics)), history, configloader.Monitors{Freshness: true})
+	require.NoError(t, err)
+	obs, err := cdcmonitor.New(mon, cdcmonitor.WithTables("orders"))
+	require.NoError(t, err)
+	now = now.Add(3 * time.Hour)
+	res := obs.CheckFreshness(ctx)
+	require.Len(t, res, 1)
+	assert.False(t, res[0].Passed, res[0].Details)
+	require.NoError(t, metrics.ForceFlush(ctx))
+	lw, ok := sink.Value(dataquality.LastWriteMetric, monitoring.Dimensions{"table": "orders"})
+	require.True(t, ok, "the last write, from the history")
+	assert.Equal(t, float64(start.Add(22*time.Hour+50*time.Minute).Unix()), lw,
+		"the last commit of the last finished hour (23:00 is still open when the process stops)")
+}
