@@ -1,6 +1,7 @@
 package configloader_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -41,4 +42,25 @@ func TestMonitorsDefaults(t *testing.T) {
 	require.NoError(t, err)
 	m := cfg.Sources["s"].DataQuality.Monitors
 	assert.Equal(t, configloader.Monitors{Volume: true, SchemaDrift: "off", Seasonality: "auto", OnAnomaly: "warn"}, m)
+}
+
+func ExampleMonitors_Excluded() {
+	cfg, err := configloader.Parse("sources.yaml", []byte(`
+sources:
+  dev_mydb:
+    database_type: postgres
+    data_quality:
+      monitors:
+        volume: true
+        exclude:
+          - {from: "2026-03-01", to: "2026-03-03", reason: source outage}
+`))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	m := cfg.Sources["dev_mydb"].DataQuality.Monitors
+	fmt.Println(m.Enabled(), m.Excluded(time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC)), m.Excluded(time.Date(2026, 3, 3, 2, 0, 0, 0, time.UTC)))
+	// Output:
+	// true true false
 }

@@ -251,3 +251,16 @@ func ExampleMonitor_Committed() {
 	// Output:
 	// Freshness monitor ANOMALY - 2 h is 1100% above the expected 0.167 h (normal range 0 h to 0.667 h, score 2484.9)
 }
+
+func ExampleSchemaChanges() {
+	before := []dataquality.SchemaColumn{{Name: "ID", Type: "integer", Required: true}, {Name: "EMAIL", Type: "string"}, {Name: "PHONE", Type: "string"}}
+	after := []dataquality.SchemaColumn{{Name: "ID", Type: "decimal", Required: true}, {Name: "EMAIL", Type: "string", Required: true}, {Name: "CREATED", Type: "timestamp"}}
+	for _, c := range dataquality.SchemaChanges(before, after) {
+		fmt.Println(c)
+	}
+	// Output:
+	// retyped ID from integer to decimal
+	// EMAIL became required
+	// added CREATED (timestamp)
+	// removed PHONE
+}
