@@ -16,10 +16,10 @@ import (
 // The monitors: [Result.Check] of their results, and the monitor dimension of their metrics
 // (null_rate:<column> for a column's null rate).
 const (
-	MonitorVolume      = "volume"
-	MonitorFreshness   = "freshness"
-	MonitorSchemaDrift = "schema_drift"
-	MonitorNullRate    = "null_rate"
+	MonitorVolume      = "volume"       // rows added per load, or per hour for CDC
+	MonitorFreshness   = "freshness"    // hours between writes, and since the last one
+	MonitorSchemaDrift = "schema_drift" // columns added, removed, retyped, nullability changed
+	MonitorNullRate    = "null_rate"    // a column's fraction of NULLs
 )
 
 // seriesSchema is the history series that holds each load's columns.

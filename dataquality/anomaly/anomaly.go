@@ -91,11 +91,11 @@ func (s Seasonality) String() string {
 
 // Defaults of [Config]: a zero field takes these.
 const (
-	DefaultSensitivity       = 4.0
-	DefaultMinHistory        = 7
-	DefaultWindow            = 60
-	DefaultSettlePoints      = 4
-	DefaultMinRelativeChange = 0.1
+	DefaultSensitivity       = 4.0 // Config.Sensitivity: the band's half-width in spreads
+	DefaultMinHistory        = 7   // Config.MinHistory: usable points needed for a verdict
+	DefaultWindow            = 60  // Config.Window: the newest usable points in a baseline
+	DefaultSettlePoints      = 4   // Config.SettlePoints: points at a new level that make it normal
+	DefaultMinRelativeChange = 0.1 // Config.MinRelativeChange: 10% of the expected value
 )
 
 // Config tunes [Detect]. The zero value is a good default for each field.

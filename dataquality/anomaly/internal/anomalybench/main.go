@@ -64,8 +64,13 @@ func (s *score) add(o score) {
 // alarm, over the incidents caught (0: caught on its first point).
 func (s score) MeanDelay() float64 { return ratio(s.Delay, s.Caught) }
 
+// Precision is the share of alarms that were incidents.
 func (s score) Precision() float64 { return ratio(s.TP, s.TP+s.FP) }
-func (s score) Recall() float64    { return ratio(s.TP, s.TP+s.FN) }
+
+// Recall is the share of incident points alarmed on.
+func (s score) Recall() float64 { return ratio(s.TP, s.TP+s.FN) }
+
+// F1 is the harmonic mean of precision and recall.
 func (s score) F1() float64 {
 	p, r := s.Precision(), s.Recall()
 	if p+r == 0 {
