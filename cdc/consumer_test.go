@@ -97,7 +97,7 @@ func (r *rig) runTable(table string, opts ...cdc.Option) {
 			}
 		}
 		return true
-	}, 20*time.Second, 20*time.Millisecond)
+	}, 90*time.Second, 20*time.Millisecond) // generous: the race detector on a loaded machine is slow
 	cancel()
 	require.NoError(r.t, <-done)
 	c.Close()
