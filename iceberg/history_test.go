@@ -101,3 +101,36 @@ func TestSnapshotHistory(t *testing.T) {
 func TestNullRateProperties(t *testing.T) {
 	assert.Equal(t, map[string]string{"etlwatch.null_rate.EMAIL": "0.25"}, iceberg.NullRateProperties(map[string]float64{"EMAIL": 0.25}))
 }
+
+// WithCommitProperties records what the rows written say, computed as they stream: here the
+// null rate of customer, which the null-rate monitor then finds in the snapshot's summary.
+func TestWithCommitProperties(t *testing.T) {
+	ctx := t.Context()
+	cat := openSQLite(t)
+	m := iceberg.NewTableManager(cat, "raw")
+	sc := ordersSchema()
+	tbl, err := m.EnsureTable(ctx, "orders", sc)
+	require.NoError(t, err)
+	var rows, nulls int64
+	counted := func(yield func(arrow.RecordBatch, error) bool) {
+		for _, rec := range []arrow.RecordBatch{batch(sc, 0, 90), batch(sc, 90, 30)} {
+			rows += rec.NumRows()
+			nulls += int64(rec.Column(1).NullN())
+			if !yield(rec, nil) { // Write releases the batch
+				return
+			}
+		}
+	}
+	res, err := m.Write(ctx, tbl, sc, counted, map[string]string{"etlwatch.source": "pg"},
+		iceberg.WithCommitProperties(func() map[string]string {
+			return iceberg.NullRateProperties(map[string]float64{"customer": float64(nulls) / float64(rows)})
+		}))
+	require.NoError(t, err)
+	props := iceberg.SnapshotProperties(res.Table)
+	assert.Equal(t, "pg", props["etlwatch.source"])
+	assert.Equal(t, "0.3333333333333333", props["etlwatch.null_rate.customer"], "every third customer is NULL")
+	recs, err := iceberg.NewSnapshotHistory(m, nil).History(ctx, "orders", "null_rate:customer", 0)
+	require.NoError(t, err)
+	require.Len(t, recs, 1)
+	assert.InDelta(t, 1.0/3, recs[0].Value, 1e-12)
+}

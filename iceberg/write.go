@@ -47,8 +47,17 @@ func Batches(recs ...arrow.RecordBatch) iter.Seq2[arrow.RecordBatch, error] {
 type WriteOption func(*writeOptions)
 
 type writeOptions struct {
-	replace  bool
-	takeOver bool
+	replace     bool
+	takeOver    bool
+	commitProps func() map[string]string
+}
+
+// WithCommitProperties adds the properties fn returns to the snapshot summary; fn is called
+// once, after the last batch was read and before the commit: properties computed from the rows
+// written, such as their null rates ([NullRateProperties]). They win over the props given to
+// [TableManager.Write] with the same key. Default: none.
+func WithCommitProperties(fn func() map[string]string) WriteOption {
+	return func(o *writeOptions) { o.commitProps = fn }
 }
 
 // PropKafkaOffsets is the snapshot summary property (or table property) in which a change-data
@@ -115,6 +124,15 @@ func (m *TableManager) Write(ctx context.Context, tbl *table.Table, sc *arrow.Sc
 	files, rows, err := m.writeData(ctx, tbl, sc, batches)
 	if err != nil {
 		return WriteResult{}, err
+	}
+	if wo.commitProps != nil {
+		if extra := wo.commitProps(); len(extra) > 0 {
+			props = maps.Clone(props)
+			if props == nil {
+				props = make(map[string]string, len(extra))
+			}
+			maps.Copy(props, extra)
+		}
 	}
 	res := WriteResult{Table: tbl, Rows: rows, DataFiles: len(files)}
 	if len(files) == 0 && len(props) == 0 && !wo.replace {
