@@ -580,13 +580,27 @@ func (j *job) loadTable(ctx context.Context, name string, onBatch func(rows int6
 	if j.takeOver {
 		opts = append(opts, iceberg.TakeOverFromCDC())
 	}
-	return load(ctx, j.ext, j.snap, j.tm, name, j.bl.ParallelPartitions, props, onBatch, opts...)
+	// The null rates the monitors judge, counted as the rows stream, go in the snapshot summary.
+	nulls := j.nullCounter(name)
+	if nulls != nil {
+		opts = append(opts, iceberg.WithCommitProperties(nulls.properties))
+	}
+	onRecord := func(rec arrow.RecordBatch) {
+		if onBatch != nil {
+			onBatch(rec.NumRows())
+		}
+		if nulls != nil {
+			nulls.add(rec)
+		}
+	}
+	return load(ctx, j.ext, j.snap, j.tm, name, j.bl.ParallelPartitions, props, onRecord, opts...)
 }
 
 // load reads name from snap with partitions readers and writes it to Iceberg through tm in one
-// commit carrying props. onBatch, when set, is called with the rows of each batch read.
+// commit carrying props. onBatch, when set, is called with each batch read, from the readers'
+// goroutines.
 func load(ctx context.Context, ext extractors.Extractor, snap extractors.Snapshot, tm *iceberg.TableManager,
-	name string, partitions int, props map[string]string, onBatch func(rows int64), opts ...iceberg.WriteOption,
+	name string, partitions int, props map[string]string, onBatch func(rec arrow.RecordBatch), opts ...iceberg.WriteOption,
 ) (int64, error) {
 	desc, err := ext.Describe(ctx, name)
 	if err != nil {
@@ -602,7 +616,7 @@ func load(ctx context.Context, ext extractors.Extractor, snap extractors.Snapsho
 		if onBatch != nil {
 			next := fn
 			fn = func(ctx context.Context, rec arrow.RecordBatch) error {
-				onBatch(rec.NumRows())
+				onBatch(rec)
 				return next(ctx, rec)
 			}
 		}

@@ -6,7 +6,12 @@ import (
 	"fmt"
 	"path/filepath"
 	"sort"
+	"strconv"
+	"strings"
+	"sync"
 	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
 
 	_ "modernc.org/sqlite" // the default monitor history is a SQLite file
 
@@ -54,6 +59,60 @@ func (j *job) openMonitor(ctx context.Context, history dataquality.HistoryStore,
 	return nil
 }
 
+// nullCounts counts the NULLs of the monitored columns of one table in the batches a load
+// reads (from several readers at once), for the load's snapshot summary.
+type nullCounts struct {
+	mu    sync.Mutex
+	cols  []string
+	rows  int64
+	nulls map[string]int64
+}
+
+// nullCounter returns a counter of the columns data_quality.monitors.null_rate names for table,
+// nil when there are none.
+func (j *job) nullCounter(table string) *nullCounts {
+	var cols []string
+	for t, c := range j.src.DataQuality.Monitors.NullRate {
+		if strings.EqualFold(t, table) {
+			cols = append(cols, c...)
+		}
+	}
+	if len(cols) == 0 {
+		return nil
+	}
+	return &nullCounts{cols: cols, nulls: map[string]int64{}}
+}
+
+func (n *nullCounts) add(rec arrow.RecordBatch) {
+	fields := rec.Schema().Fields()
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.rows += rec.NumRows()
+	for _, col := range n.cols {
+		for i, f := range fields {
+			if strings.EqualFold(f.Name, col) {
+				n.nulls[col] += int64(rec.Column(i).NullN())
+				break
+			}
+		}
+	}
+}
+
+// properties returns the null rates as snapshot summary properties (iceberg.PropNullRatePrefix).
+func (n *nullCounts) properties() map[string]string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	rates := make(map[string]float64, len(n.cols))
+	for _, col := range n.cols {
+		if n.rows > 0 {
+			rates[col] = float64(n.nulls[col]) / float64(n.rows)
+		} else {
+			rates[col] = 0
+		}
+	}
+	return iceberg.NullRateProperties(rates)
+}
+
 // monitorTable runs the monitors on one table's load and reports whether they fail it
 // (on_anomaly: fail, or schema_drift: fail).
 func (j *job) monitorTable(ctx context.Context, name string, res tableResult) bool {
@@ -67,6 +126,17 @@ func (j *job) monitorTable(ctx context.Context, name string, res tableResult) bo
 		// count the load in its own baseline.
 		if tbl, err := j.tm.Catalog().LoadTable(ctx, j.tm.Identifier(name)); err == nil && tbl.CurrentSnapshot() != nil {
 			load.At = time.UnixMilli(tbl.CurrentSnapshot().TimestampMs)
+			// The null rates the load recorded in its snapshot summary.
+			for k, v := range iceberg.SnapshotProperties(tbl) {
+				if col, ok := strings.CutPrefix(k, iceberg.PropNullRatePrefix); ok {
+					if r, err := strconv.ParseFloat(v, 64); err == nil {
+						if load.NullRates == nil {
+							load.NullRates = map[string]float64{}
+						}
+						load.NullRates[col] = r
+					}
+				}
+			}
 		}
 	}
 	rep := j.monitor.AfterLoad(ctx, name, load)

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -13,7 +14,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/etlwatch/etlwatch/configloader"
 	"github.com/etlwatch/etlwatch/dataquality"
+	"github.com/etlwatch/etlwatch/iceberg"
 )
 
 // TestMonitorsJudgeEachTableAgainstItsHistory loads the sample three times with
@@ -111,4 +114,45 @@ func TestMonitorsReadTheTablesSnapshots(t *testing.T) {
 		assert.False(t, v.Anomalous, "%s: %s", table, v.Reason)
 		assert.Equal(t, 8, v.TrainingPoints, "%s: the eight earlier loads, not this one", table)
 	}
+}
+
+// TestNullRatesGoInTheSnapshotSummary: the null rate of a monitored column is counted as the rows
+// stream and recorded in the load's snapshot summary, where the next loads' monitor reads it.
+func TestNullRatesGoInTheSnapshotSummary(t *testing.T) {
+	dir, db := sampleSource(t, 600, "    data_quality:\n      monitors:\n        null_rate:\n          customers: [email]\n")
+	sdb, err := sql.Open("sqlite", db)
+	require.NoError(t, err)
+	var want float64
+	require.NoError(t, sdb.QueryRowContext(t.Context(), "SELECT CAST(SUM(CASE WHEN email IS NULL THEN 1 ELSE 0 END) AS REAL) / count(*) FROM customers").Scan(&want))
+	require.NoError(t, sdb.Close())
+	require.Positive(t, want, "the sample has customers without an email")
+
+	var loaded *Loaded
+	for range 2 {
+		var out bytes.Buffer
+		code := RunConfig(t.Context(), Config{Source: "src", ConfigDir: dir, Progress: ProgressOff,
+			AfterLoad: func(_ context.Context, l *Loaded) error { loaded = l; return nil }}, &out, &out)
+		require.Equal(t, 0, code, out.String())
+	}
+	cfg, err := configloader.Load(dir)
+	require.NoError(t, err)
+	cat, err := iceberg.OpenCatalog(t.Context(), cfg.Sources["src"].Iceberg)
+	require.NoError(t, err)
+	if c, ok := cat.(interface{ Close() error }); ok {
+		defer c.Close()
+	}
+	tm := iceberg.NewTableManager(cat, loaded.Namespace)
+	tbl, err := cat.LoadTable(t.Context(), tm.Identifier("customers"))
+	require.NoError(t, err)
+	got, err := strconv.ParseFloat(iceberg.SnapshotProperties(tbl)[iceberg.PropNullRatePrefix+"email"], 64)
+	require.NoError(t, err)
+	assert.InDelta(t, want, got, 1e-12)
+
+	rep := loaded.Monitors["customers"]
+	require.Len(t, rep.Verdicts, 1)
+	assert.Equal(t, "null_rate:email", rep.Verdicts[0].Monitor)
+	assert.InDelta(t, want, rep.Verdicts[0].Value, 1e-12)
+	recs, err := iceberg.NewSnapshotHistory(tm, nil).History(t.Context(), "customers", "null_rate:email", 0)
+	require.NoError(t, err)
+	assert.Len(t, recs, 2, "both loads' rates, from their snapshots")
 }
