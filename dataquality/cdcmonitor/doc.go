@@ -5,7 +5,7 @@
 // the consumer runs.
 //
 //	monitor, _ := dataquality.NewMonitor(checker, history, src.DataQuality.Monitors)
-//	obs, _ := cdcmonitor.New(monitor, cdcmonitor.WithFreshnessEvery(time.Minute))
+//	obs, _ := cdcmonitor.New(monitor, cdcmonitor.WithTables("orders", "customers"))
 //	consumer, _ := cdc.New(src, tables, cdc.WithObserver(obs))
 //
 // A consumer that stops stops the timer: its tables then turn stale in the metrics alone, since

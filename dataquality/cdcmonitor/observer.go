@@ -11,8 +11,10 @@ import (
 	"github.com/etlwatch/etlwatch/dataquality"
 )
 
-// DefaultFreshnessEvery is how often the tables' freshness is judged while the consumer runs.
-const DefaultFreshnessEvery = time.Minute
+// DefaultFreshnessEvery is how often the tables' freshness is judged while the consumer runs:
+// each judgement is a dq_check_complete event per table, and the TableStale alert needs none of
+// them (it compares the last-write gauge with time()).
+const DefaultFreshnessEvery = 5 * time.Minute
 
 // ErrNoMonitor is returned by [New] without a monitor.
 var ErrNoMonitor = errors.New("cdcmonitor: no monitor")
