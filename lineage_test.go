@@ -9,9 +9,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/etlwatch/etlwatch"
 	"github.com/etlwatch/etlwatch/configloader"
@@ -175,4 +178,34 @@ func TestStreamingLineage(t *testing.T) {
 	assert.Equal(t, lineage.EventComplete, evs[1].EventType)
 	assert.Equal(t, "STREAMING", evs[0].Job.Facets.JobType.ProcessingType)
 	assert.Equal(t, int64(3600), evs[0].Job.Facets.JobType.EmissionPattern.WindowDuration)
+}
+
+// TestLineageToKafka: transport kafka in the lineage: section, brokers from cdc.brokers, on
+// kfake: the job's events are on the topic.
+func TestLineageToKafka(t *testing.T) {
+	clearLineageEnv(t)
+	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "openlineage"))
+	require.NoError(t, err)
+	defer cluster.Close()
+	src := lineageSource(t, "    cdc: {brokers: ['"+cluster.ListenAddrs()[0]+"'], topics: [t]}\n    lineage: {transport: kafka, kafka: {topic: openlineage}}\n")
+	p, err := etlwatch.New(context.Background(), "job", src, etlwatch.WithLogOutput(io.Discard))
+	require.NoError(t, err)
+	require.NoError(t, p.Shutdown(context.Background()))
+	assert.Equal(t, []lineage.TransportStats{{Transport: "kafka", Delivered: 2}}, p.Lineage.Stats())
+
+	cons, err := kgo.NewClient(kgo.SeedBrokers(cluster.ListenAddrs()...), kgo.ConsumeTopics("openlineage"),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	require.NoError(t, err)
+	defer cons.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	var recs []*kgo.Record
+	for len(recs) < 2 && ctx.Err() == nil {
+		cons.PollFetches(ctx).EachRecord(func(r *kgo.Record) { recs = append(recs, r) })
+	}
+	require.Len(t, recs, 2)
+	for _, r := range recs {
+		require.NoError(t, lineagetest.Validate(r.Value))
+		assert.Equal(t, "run:default/shop.job", string(r.Key))
+	}
 }

@@ -194,3 +194,25 @@ func TestBulkLoadWithLineageHanging(t *testing.T) {
 	assert.Equal(t, uint64(4), loaded.Pipeline.Lineage.Failed(), "START and COMPLETE of the job and its table")
 	assert.Contains(t, out.String(), "lineage: shutdown: gave up on")
 }
+
+// TestBulkLoadAbortedBySignal: a load whose context is cancelled (as SIGINT cancels the
+// quickstart's) ends its job's run with ABORT, not FAIL.
+func TestBulkLoadAbortedBySignal(t *testing.T) {
+	clearLineageEnv(t)
+	rcv := lineagetest.NewReceiver(t)
+	t.Setenv("OPENLINEAGE_URL", rcv.URL())
+	dir, _ := sampleSource(t, 60, "    bulk_load:\n      tables: [customers]\n")
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var out, errOut bytes.Buffer
+	code := RunConfig(ctx, Config{Source: "src", ConfigDir: dir, Progress: ProgressOff,
+		AfterLoad: func(ctx context.Context, _ *Loaded) error { cancel(); return ctx.Err() }}, &out, &errOut)
+	require.Equal(t, 1, code)
+	require.Empty(t, rcv.Rejected())
+	evs := rcv.Events()
+	require.Len(t, evs, 4)
+	last := evs[3]
+	assert.Equal(t, "src.bulk_load", last.Job.Name)
+	assert.Equal(t, lineage.EventAbort, last.EventType)
+	assert.Nil(t, last.Run.Facets.ErrorMessage)
+}
