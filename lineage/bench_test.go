@@ -32,7 +32,7 @@ func BenchmarkEmitTableRun(b *testing.B) {
 				Facets:      lineage.DatasetFacets{Schema: lineage.SchemaOf(cols)},
 				InputFacets: lineage.InputDatasetFacets{InputStatistics: &lineage.InputStatisticsInputDatasetFacet{RowCount: lineage.Int64(1000)}}}},
 			Outputs: []lineage.OutputDataset{{Namespace: out.Namespace, Name: out.Name,
-				Facets: lineage.DatasetFacets{Schema: lineage.SchemaOf(cols), ColumnLineage: lineage.IdentityColumnLineage(in, names)},
+				Facets:       lineage.DatasetFacets{Schema: lineage.SchemaOf(cols), ColumnLineage: lineage.IdentityColumnLineage(in, names)},
 				OutputFacets: lineage.OutputDatasetFacets{OutputStatistics: &lineage.OutputStatisticsOutputDatasetFacet{RowCount: lineage.Int64(1000)}}}},
 			Tests: []lineage.TestExecution{{Name: "row_count:orders", Status: "pass"}, {Name: "required_columns:orders", Status: "pass"}},
 		}

@@ -2,6 +2,7 @@ package lineage
 
 import (
 	"runtime/debug"
+	"strings"
 	"sync"
 )
 
@@ -26,16 +27,25 @@ var version = sync.OnceValue(func() string {
 			return d.Version
 		}
 	}
+	if bi.Main.Path == modulePath { // a program of this repository, built from its working tree
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				return "devel-" + s.Value[:12]
+			}
+		}
+	}
 	return "devel"
 })
 
-// Version returns etlwatch's module version as the build recorded it, "devel" when unknown.
+// Version returns etlwatch's module version as the build recorded it; for a program of this
+// repository built from its working tree, "devel-" and the commit when the build stamped one,
+// else "devel".
 func Version() string { return version() }
 
 // Producer returns the default producer URI of the events: the repository, at the module
 // version when the build recorded one.
 func Producer() string {
-	if v := Version(); v != "devel" {
+	if v := Version(); !strings.HasPrefix(v, "devel") {
 		return "https://" + modulePath + "/tree/" + v
 	}
 	return "https://" + modulePath
