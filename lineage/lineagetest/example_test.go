@@ -50,3 +50,15 @@ func ExampleDown() {
 	// 1
 	// 1
 }
+
+// A receiver that never answers: the client gives up on it after its flush timeout.
+func ExampleHanging() {
+	t := &testing.T{} // in a test, the test's own t
+	tr, _ := lineage.NewHTTPTransport(lineagetest.Hanging(t))
+	client, _ := lineage.NewClient(lineage.WithTransports(tr), lineage.WithFlushTimeout(50*time.Millisecond))
+	_ = client.Emit(&lineage.RunEvent{EventType: lineage.EventStart, Run: lineage.Run{RunID: lineage.NewRunID()},
+		Job: lineage.Job{Namespace: "n", Name: "j"}})
+	err := client.Shutdown(context.Background())
+	fmt.Println(err != nil, client.Failed())
+	// Output: true 1
+}
