@@ -3,6 +3,7 @@ package lineage_test
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -72,4 +73,46 @@ func TestStreamingRunFails(t *testing.T) {
 	assert.Equal(t, lineage.EventFail, evs[1].EventType)
 	assert.Equal(t, "broker gone", evs[1].Run.Facets.ErrorMessage.Message)
 	assert.Equal(t, int64(60), evs[0].Job.Facets.JobType.EmissionPattern.WindowDuration)
+}
+
+// TestStreamingRunConcurrentCommits commits from four goroutines with a short interval, so
+// that RUNNING events go out from commits and from the timer while others commit: however they
+// interleave, the events add up to every commit.
+func TestStreamingRunConcurrentCommits(t *testing.T) {
+	var buf syncBuffer
+	w, err := lineage.NewWriterTransport(&buf)
+	require.NoError(t, err)
+	c, err := lineage.NewClient(lineage.WithTransports(w), lineage.WithBufferSize(1<<14))
+	require.NoError(t, err)
+	s := c.NewStreamingRun("shop.cdc", time.Millisecond)
+	s.Start(nil)
+	out := lineage.Location("file:///wh/shop/orders")
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 200 {
+				s.Committed(lineage.Commit{Output: out, RowsUpserted: int64(g + 1), DataFiles: 1})
+				if i%50 == 0 {
+					s.Flush()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	s.Stop(nil)
+	require.NoError(t, c.Shutdown(context.Background()))
+	var rows, files int64
+	evs := decodeLines(t, buf.String())
+	for _, ev := range evs {
+		for _, o := range ev.Outputs {
+			rows += *o.OutputFacets.OutputStatistics.RowCount
+			files += *o.OutputFacets.OutputStatistics.FileCount
+		}
+	}
+	assert.Equal(t, int64(200*(1+2+3+4)), rows)
+	assert.Equal(t, int64(800), files)
+	assert.Equal(t, lineage.EventComplete, evs[len(evs)-1].EventType)
+	assert.Equal(t, uint64(0), c.Dropped())
 }
