@@ -209,3 +209,23 @@ func TestLineageToKafka(t *testing.T) {
 		assert.Equal(t, "run:default/shop.job", string(r.Key))
 	}
 }
+
+// TestLineageEndpointFromEnvironment: OPENLINEAGE_ENDPOINT changes the path the events are
+// posted to (here one the receiver does not serve: 404, not retried, counted).
+func TestLineageEndpointFromEnvironment(t *testing.T) {
+	clearLineageEnv(t)
+	rcv := lineagetest.NewReceiver(t)
+	t.Setenv(etlwatch.EnvOpenLineageURL, rcv.URL())
+	t.Setenv(etlwatch.EnvOpenLineageEndpoint, "/api/v2/other")
+	errs := monitoringtest.NewErrorRecorder()
+	p, err := etlwatch.New(context.Background(), "job", lineageSource(t, ""), etlwatch.WithLogOutput(io.Discard),
+		etlwatch.WithErrorHandler(errs.Handle))
+	require.NoError(t, err)
+	require.NoError(t, p.Shutdown(context.Background()))
+	assert.Empty(t, rcv.Events())
+	assert.Equal(t, uint64(2), p.Lineage.Failed())
+	var he *lineage.HTTPError
+	require.Len(t, errs.Errors(), 1)
+	require.ErrorAs(t, errs.Errors()[0], &he)
+	assert.Equal(t, 404, he.StatusCode)
+}
