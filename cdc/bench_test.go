@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"testing"
 	"time"
@@ -92,7 +93,7 @@ func BenchmarkApply(b *testing.B) {
 			tm := iceberg.NewTableManager(cat, "raw")
 			src := &configloader.Source{Name: "pg", CDC: configloader.CDC{Brokers: cluster.ListenAddrs(), Topics: []string{topic},
 				GroupID: fmt.Sprintf("bench-%d", group), BatchSize: 10_000, CommitInterval: 200 * time.Millisecond}}
-			c, err := cdc.New(src, tm)
+			c, err := cdc.New(src, tm, benchMaintenance()...)
 			require.NoError(b, err)
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan error, 1)
@@ -225,4 +226,13 @@ func BenchmarkLagUnderLoad(b *testing.B) {
 			_ = cl.Close()
 		}
 	}
+}
+
+// benchMaintenance is no option, or maintenance off when ETLWATCH_BENCH_NO_MAINTENANCE is set:
+// for a side-by-side run of what maintenance costs.
+func benchMaintenance() []cdc.Option {
+	if os.Getenv("ETLWATCH_BENCH_NO_MAINTENANCE") != "" {
+		return []cdc.Option{cdc.WithMaintenance(cdc.Maintenance{Disabled: true})}
+	}
+	return nil
 }
