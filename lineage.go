@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/etlwatch/etlwatch/configloader"
+	"github.com/etlwatch/etlwatch/dataquality"
 	"github.com/etlwatch/etlwatch/lineage"
 	lineagekafka "github.com/etlwatch/etlwatch/lineage/kafka"
 	"github.com/etlwatch/etlwatch/monitoring"
@@ -162,6 +164,29 @@ func (p *Pipeline) startLineage(o *options, name string, src *configloader.Sourc
 	p.run.Start(lineage.Update{})
 }
 
+// maxCheckResults bounds the check results a pipeline keeps for its lineage run ([Pipeline.CheckResults]).
+const maxCheckResults = 1000
+
+// recordCheck keeps a result of the pipeline's Checker.
+func (p *Pipeline) recordCheck(_ context.Context, r dataquality.Result) {
+	p.checksMu.Lock()
+	defer p.checksMu.Unlock()
+	if len(p.checks) >= maxCheckResults {
+		p.checks = append(p.checks[:0], p.checks[1:]...)
+	}
+	p.checks = append(p.checks, r)
+}
+
+// CheckResults returns the results of the checks the pipeline's Checker ran, oldest first (the
+// latest 1000). [Pipeline.Shutdown] puts them in the test facet of the job's lineage run when it
+// ends the run; a job that ends the run itself can pass
+// lineage.QualityOf(p.CheckResults(), severity).Tests in its Update.
+func (p *Pipeline) CheckResults() []dataquality.Result {
+	p.checksMu.Lock()
+	defer p.checksMu.Unlock()
+	return slices.Clone(p.checks)
+}
+
 // endLineage ends the job's run unless the job did, then flushes the lineage client, whose
 // delivery problems were reported already and fail nothing.
 func (p *Pipeline) endLineage(ctx context.Context, onError func(error)) {
@@ -173,7 +198,7 @@ func (p *Pipeline) endLineage(ctx context.Context, onError func(error)) {
 		if cerr := p.ctx.Err(); errors.Is(cerr, context.Canceled) {
 			err = cerr
 		}
-		p.run.End(err, lineage.Update{})
+		p.run.End(err, lineage.Update{Tests: lineage.QualityOf(p.CheckResults(), lineage.Severity(p.onFailure)).Tests})
 	}
 	if err := p.Lineage.Shutdown(ctx); err != nil && !errors.Is(err, lineage.ErrShutdown) && onError != nil {
 		onError(err)

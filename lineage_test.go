@@ -229,3 +229,25 @@ func TestLineageEndpointFromEnvironment(t *testing.T) {
 	require.ErrorAs(t, errs.Errors()[0], &he)
 	assert.Equal(t, 404, he.StatusCode)
 }
+
+// TestChecksReachTheJobsRun: the results of the pipeline's Checker are in the test facet of the
+// run Shutdown ends, with the severity of on_failure.
+func TestChecksReachTheJobsRun(t *testing.T) {
+	clearLineageEnv(t)
+	rcv := lineagetest.NewReceiver(t)
+	src := lineageSource(t, "    lineage: {url: '"+rcv.URL()+"'}\n    data_quality: {on_failure: fail}\n")
+	p, err := etlwatch.New(context.Background(), "job", src, etlwatch.WithLogOutput(io.Discard))
+	require.NoError(t, err)
+	p.Checker.ValidateRowCount(p.Context(), "orders", 100, 100, 0)
+	p.Checker.ValidateRowCount(p.Context(), "customers", 100, 90, 0)
+	require.Len(t, p.CheckResults(), 2)
+	require.NoError(t, p.Shutdown(context.Background()))
+	require.Empty(t, rcv.Rejected())
+	evs := rcv.Events()
+	require.Len(t, evs, 2)
+	tests := evs[1].Run.Facets.Test.Tests
+	require.Len(t, tests, 2)
+	assert.Equal(t, lineage.TestExecution{Name: "row_count:orders", Status: "pass", Severity: "error", Type: "row_count",
+		Description: "Row count validation PASSED - source: 100, dest: 100", Expected: "100", Actual: "100"}, tests[0])
+	assert.Equal(t, "fail", tests[1].Status)
+}

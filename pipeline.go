@@ -68,6 +68,9 @@ type Pipeline struct {
 	run       *lineage.JobRun
 	stream    *lineage.StreamingRun
 	onError   func(error)
+	onFailure string // data_quality.on_failure, the severity of the checks in lineage
+	checksMu  sync.Mutex
+	checks    []dataquality.Result // the Checker's results, the latest maxCheckResults
 }
 
 // Option configures [New].
@@ -157,7 +160,7 @@ func New(ctx context.Context, jobName string, src *configloader.Source, opts ...
 		}
 	}
 	ctx, id := correlation.Ensure(ctx)
-	p := &Pipeline{ctx: ctx, id: id}
+	p := &Pipeline{ctx: ctx, id: id, onFailure: src.DataQuality.OnFailure}
 
 	var common []monitoring.SharedOption
 	if mon.Environment != "" {
@@ -260,7 +263,8 @@ func New(ctx context.Context, jobName string, src *configloader.Source, opts ...
 		return fail(fmt.Errorf("etlwatch: %w", err))
 	}
 	p.Metrics = metrics
-	p.Checker = dataquality.NewChecker(dataquality.WithMetrics(metrics), dataquality.WithLogger(p.Logger))
+	p.Checker = dataquality.NewChecker(dataquality.WithMetrics(metrics), dataquality.WithLogger(p.Logger),
+		dataquality.WithResultHook(p.recordCheck))
 
 	if ln != nil {
 		health, err := prom.NewHealth(prom.WithSinkStatuses(metrics))

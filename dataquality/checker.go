@@ -31,6 +31,7 @@ type Checker struct {
 	logger        *monitoring.StructuredLogger
 	now           func() time.Time
 	reconcileOpts ReconcileOptions
+	hook          func(context.Context, Result)
 }
 
 type checkerConfig struct {
@@ -38,6 +39,7 @@ type checkerConfig struct {
 	logger        *monitoring.StructuredLogger
 	now           func() time.Time
 	reconcileOpts ReconcileOptions
+	hook          func(context.Context, Result)
 }
 
 // Option configures a [Checker].
@@ -67,6 +69,13 @@ func WithReconcileOptions(o ReconcileOptions) Option {
 	return func(c *checkerConfig) { c.reconcileOpts = o }
 }
 
+// WithResultHook calls h with every result the Checker reports, after its metrics, event and log
+// line, from the goroutine that ran the check; h must return quickly. etlwatch.New uses it to put
+// the checks' results in the job's lineage events. Default: none.
+func WithResultHook(h func(ctx context.Context, r Result)) Option {
+	return func(c *checkerConfig) { c.hook = h }
+}
+
 // NewChecker returns a Checker. Without options it reports nothing and only returns results.
 func NewChecker(opts ...Option) *Checker {
 	var cfg checkerConfig
@@ -78,7 +87,7 @@ func NewChecker(opts ...Option) *Checker {
 	if cfg.now == nil {
 		cfg.now = time.Now
 	}
-	return &Checker{metrics: cfg.metrics, logger: cfg.logger, now: cfg.now, reconcileOpts: cfg.reconcileOpts}
+	return &Checker{metrics: cfg.metrics, logger: cfg.logger, now: cfg.now, reconcileOpts: cfg.reconcileOpts, hook: cfg.hook}
 }
 
 // report records r's metrics, event and log line, and returns r.
@@ -120,6 +129,9 @@ func (c *Checker) report(ctx context.Context, r Result) Result {
 			c.logger.LogWarning(ctx, EventCheckComplete, details)
 			log.WarnContext(ctx, r.Table+": DATA QUALITY ISSUE - "+r.Details)
 		}
+	}
+	if c.hook != nil {
+		c.hook(ctx, r)
 	}
 	return r
 }

@@ -63,6 +63,11 @@ func TestQuickstartSendsLineage(t *testing.T) {
 	assert.Equal(t, []lineage.EventType{lineage.EventStart, lineage.EventComplete}, []lineage.EventType{job[0].EventType, job[1].EventType})
 	assert.Equal(t, job[0].Run.RunID, evs[0].Run.RunID, "the job starts first")
 	assert.Equal(t, job[1].Run.RunID, evs[len(evs)-1].Run.RunID, "and completes last")
+	// The reconciliation ran after the tables' runs: it is the job's test.
+	require.NotNil(t, job[1].Run.Facets.Test)
+	require.Len(t, job[1].Run.Facets.Test.Tests, 1)
+	assert.Equal(t, "checksum:orders", job[1].Run.Facets.Test.Tests[0].Name)
+	assert.Equal(t, "pass", job[1].Run.Facets.Test.Tests[0].Status)
 	for table, n := range rows {
 		tevs := byJob["quickstart.bulk_load."+table]
 		require.Len(t, tevs, 2, table)

@@ -25,6 +25,7 @@ type jobLineage struct {
 
 	mu       sync.Mutex
 	checks   map[string][]dataquality.Result // by table, from checkQuality
+	claimed  map[resultKey]int               // results a table's run carries: not the job's
 	failed   []string                        // tables that failed to load
 	dqFailed []string                        // tables whose checks failed the load
 	afterErr error                           // Config.AfterLoad's error
@@ -36,7 +37,8 @@ func (j *job) startLineage() *jobLineage {
 	if j.p == nil || j.p.Lineage == nil || !j.p.Lineage.Enabled() || j.p.LineageRun() == nil {
 		return nil
 	}
-	jl := &jobLineage{j: j, parent: j.p.LineageRun(), checks: map[string][]dataquality.Result{}}
+	jl := &jobLineage{j: j, parent: j.p.LineageRun(), checks: map[string][]dataquality.Result{},
+		claimed: map[resultKey]int{}}
 	if next := j.afterLoad; next != nil {
 		j.afterLoad = func(ctx context.Context, l *Loaded) error {
 			err := next(ctx, l)
@@ -118,6 +120,9 @@ func (jl *jobLineage) table(ctx context.Context, name string, process func(conte
 
 	jl.mu.Lock()
 	defer jl.mu.Unlock()
+	for _, r := range results {
+		jl.claimed[keyOf(r)]++
+	}
 	switch {
 	case !res.ok:
 		jl.failed = append(jl.failed, name)
@@ -216,6 +221,7 @@ func (jl *jobLineage) end(ctx context.Context, code int) {
 	if jl == nil {
 		return
 	}
+	j := jl.j
 	jl.mu.Lock()
 	defer jl.mu.Unlock()
 	var err error
@@ -239,5 +245,25 @@ func (jl *jobLineage) end(ctx context.Context, code int) {
 		}
 		err = fmt.Errorf("bulk load failed: %s", strings.Join(parts, "; "))
 	}
-	jl.parent.End(err, lineage.Update{})
+	// The checks that ran outside a table's run (such as Config.AfterLoad's reconciliation) are
+	// the job's.
+	var rest []dataquality.Result
+	for _, r := range j.p.CheckResults() {
+		if k := keyOf(r); jl.claimed[k] > 0 {
+			jl.claimed[k]--
+			continue
+		}
+		rest = append(rest, r)
+	}
+	jl.parent.End(err, lineage.Update{Tests: lineage.QualityOf(rest, lineage.Severity(j.src.DataQuality.OnFailure)).Tests})
+}
+
+// resultKey identifies a check result among the pipeline's.
+type resultKey struct {
+	check, table, details string
+	passed                bool
+}
+
+func keyOf(r dataquality.Result) resultKey {
+	return resultKey{check: r.Check, table: r.Table, details: r.Details, passed: r.Passed}
 }

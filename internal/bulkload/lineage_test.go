@@ -49,6 +49,7 @@ func TestBulkLoadLineage(t *testing.T) {
 	last := evs[len(evs)-1]
 	assert.Equal(t, job.Run.RunID, last.Run.RunID)
 	assert.Equal(t, lineage.EventComplete, last.EventType)
+	assert.Nil(t, last.Run.Facets.Test, "every check ran in a table's run")
 
 	perRun := map[string][]lineage.EventType{}
 	completes := map[string]lineage.RunEvent{}
