@@ -249,7 +249,7 @@ func ExampleMonitor_Committed() {
 	now = now.Add(2 * time.Hour)
 	fmt.Println(monitor.CheckFreshness(ctx, "orders").Details)
 	// Output:
-	// Freshness monitor ANOMALY - 2 h is 1100% above the expected 0.167 h (normal range 0 h to 0.667 h, score 2484.9)
+	// Freshness monitor ANOMALY - 2 h is 1100% above the expected 10 min (normal range 0 h to 40 min, score 2484.9)
 }
 
 func ExampleSchemaChanges() {

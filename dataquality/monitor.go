@@ -271,8 +271,14 @@ func (m *Monitor) write(ctx context.Context, rep *MonitorReport, table string, a
 	}
 	m.mu.Unlock()
 	if prev.IsZero() {
-		if recs, err := m.store.History(ctx, table, MonitorFreshness, 1); err == nil && len(recs) > 0 {
-			prev = recs[0].At
+		// The newest write before this one (a history read from snapshots holds this one too).
+		if recs, err := m.store.History(ctx, table, MonitorFreshness, 3); err == nil {
+			for i := len(recs) - 1; i >= 0; i-- {
+				if recs[i].At.Before(at) {
+					prev = recs[i].At
+					break
+				}
+			}
 		}
 	}
 	m.emitLastWrite(ctx, table, at)

@@ -470,8 +470,15 @@ func spreadFloor(centre float64) float64 {
 }
 
 // num formats v for a Reason: whole numbers as they are, others with 3 significant digits,
-// followed by the unit.
+// followed by the unit; hours below one in minutes or seconds.
 func (c Config) num(v float64) string {
+	if c.Unit == "h" && v != 0 && math.Abs(v) < 1 {
+		// Less than an hour reads better in minutes or seconds.
+		if math.Abs(v) < 1.0/60 {
+			return strconv.FormatFloat(math.Round(v*3600), 'f', 0, 64) + " s"
+		}
+		return strconv.FormatFloat(math.Round(v*60), 'f', 0, 64) + " min"
+	}
 	var s string
 	switch {
 	case v == math.Trunc(v) && math.Abs(v) < 1e15:

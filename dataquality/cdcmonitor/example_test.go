@@ -29,5 +29,5 @@ func ExampleNew() {
 		fmt.Println(r.Passed, r.Observed["reason"])
 	}
 	// Output:
-	// false 2 h is 1100% above the expected 0.167 h (normal range 0 h to 0.667 h, score 2484.9)
+	// false 2 h is 1100% above the expected 10 min (normal range 0 h to 40 min, score 2484.9)
 }

@@ -99,7 +99,7 @@ func TestMonitorsReadTheTablesSnapshots(t *testing.T) {
 	path := filepath.Join(dir, "sources.yaml")
 	body, err := os.ReadFile(path)
 	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(path, append(body, "    data_quality:\n      monitors:\n        volume: true\n"...), 0o600))
+	require.NoError(t, os.WriteFile(path, append(body, "    data_quality:\n      monitors:\n        volume: true\n        freshness: true\n"...), 0o600))
 
 	var loaded *Loaded
 	var out bytes.Buffer
@@ -108,11 +108,18 @@ func TestMonitorsReadTheTablesSnapshots(t *testing.T) {
 	require.Equal(t, 0, code, out.String())
 	require.NotEmpty(t, loaded.Monitors)
 	for table, rep := range loaded.Monitors {
-		require.Len(t, rep.Verdicts, 1, table)
+		require.Len(t, rep.Verdicts, 2, table)
 		v := rep.Verdicts[0]
 		assert.False(t, v.Skipped, "%s: %s", table, v.Reason)
 		assert.False(t, v.Anomalous, "%s: %s", table, v.Reason)
 		assert.Equal(t, 8, v.TrainingPoints, "%s: the eight earlier loads, not this one", table)
+		// Freshness: the interval since the eighth load, judged against the seven before it
+		// (the first load has no interval), not the load's own snapshot.
+		f := rep.Verdicts[1]
+		assert.Equal(t, dataquality.MonitorFreshness, f.Monitor)
+		assert.False(t, f.Skipped, "%s: %s", table, f.Reason)
+		assert.LessOrEqual(t, f.TrainingPoints, 7, "%s: %s", table, f.Reason)
+		assert.Positive(t, f.Value, table)
 	}
 }
 
