@@ -7,7 +7,10 @@
 // the configured data-quality checks after each table and prints the metrics summary. On a terminal
 // each running table has a live progress bar (rows, rows/s, ETA from the source's row count);
 // otherwise its progress is a log line every 10 s (--progress auto|bars|log|off). The load itself
-// lives in internal/bulkload, which examples/quickstart shares.
+// lives in internal/bulkload, which examples/quickstart shares. With OPENLINEAGE_URL or a lineage:
+// section it also sends OpenLineage events: the job's run and one child run per table, with the
+// source and Iceberg tables, their schemas, the rows loaded, column lineage and the checks'
+// results (docs/lineage.md).
 //
 // It needs a sources.yaml (in --config-dir, else $CONFIG_DIR, else ./config) naming a reachable
 // database (postgres, mysql or sqlite) and an Iceberg catalog (by default a SQL catalog in SQLite
