@@ -210,18 +210,24 @@ func (c *Client) Emit(ev *RunEvent) error {
 		return fmt.Errorf("lineage: encode %s event of %s: %w", ev.EventType, ev.Job.Name, err)
 	}
 	c.mu.RLock()
-	defer c.mu.RUnlock()
 	if c.closed {
+		c.mu.RUnlock()
 		return ErrShutdown
 	}
 	m := Message{Event: ev, JSON: data}
+	var full []*queue
 	for _, q := range c.queues {
 		select {
 		case q.ch <- m:
 		default:
-			q.dropped.Add(1)
-			c.failed(q, &DeliveryError{Transport: q.t.Name(), Dropped: true})
+			full = append(full, q)
 		}
+	}
+	c.mu.RUnlock()
+	// Counted and reported outside the lock, so that an error handler may call the client.
+	for _, q := range full {
+		q.dropped.Add(1)
+		c.failed(q, &DeliveryError{Transport: q.t.Name(), Dropped: true})
 	}
 	return nil
 }
