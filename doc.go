@@ -42,11 +42,16 @@
 //     Oracle) that stream consistent snapshots as Arrow batches.
 //   - [github.com/etlwatch/etlwatch/iceberg]: the Iceberg table manager (catalogs, tables from Arrow
 //     schemas, streamed writes with one commit each, schema evolution, snapshot properties).
+//   - [github.com/etlwatch/etlwatch/lineage]: OpenLineage run events (Marquez over HTTP, a file, a
+//     writer; Kafka in [github.com/etlwatch/etlwatch/lineage/kafka]) that [New] wires from the
+//     source's lineage: section and the OPENLINEAGE_* variables: the job's run starts at New and
+//     ends at [Pipeline.Shutdown], with the results of its Checker; the CDC consumer reports as a
+//     STREAMING run through [github.com/etlwatch/etlwatch/lineage/cdclineage].
 //   - examples/...: programs that wire the SDK together: examples/quickstart (a SQLite sample loaded
 //     into a local Iceberg warehouse, with checks and /metrics: nothing to install) and
 //     examples/bulkload (the reference bulk load from any configured source).
 //
-// The core packages (monitoring, correlation, dataquality, configloader) import no cloud SDK,
+// The core packages (monitoring, correlation, dataquality, configloader, lineage) import no cloud SDK,
 // database driver, Arrow or Iceberg; sinks and extractors with heavy dependencies live in their own
 // sub-packages, so a program compiles only what it uses.
 package etlwatch
