@@ -80,16 +80,59 @@ type tableState struct {
 }
 
 // NewMonitor returns a Monitor that keeps its history in store, reports through checker (nil:
-// a Checker that reports nothing) and runs the monitors cfg turns on.
+// a Checker that reports nothing) and runs the monitors cfg turns on. A cfg that the loader
+// would refuse (an unknown schema_drift, seasonality or on_anomaly, a negative sensitivity,
+// min_history or max_age, an exclude range that ends before it starts) is an error wrapping
+// [ErrInvalidInput]; empty strings take their defaults.
 func NewMonitor(checker *Checker, store HistoryStore, cfg configloader.Monitors) (*Monitor, error) {
 	if store == nil {
 		return nil, ErrNoHistoryStore
+	}
+	if err := validateMonitors(cfg); err != nil {
+		return nil, err
 	}
 	if checker == nil {
 		checker = NewChecker()
 	}
 	return &Monitor{checker: checker, store: store, cfg: cfg, tables: map[string]*tableState{}}, nil
 }
+
+func validateMonitors(cfg configloader.Monitors) error {
+	bad := func(what string, v any, allowed string) error {
+		return fmt.Errorf("%w: monitors %s %v; allowed: %s", ErrInvalidInput, what, v, allowed)
+	}
+	switch {
+	case !oneOf(cfg.SchemaDrift, "", "off", "warn", "fail"):
+		return bad("schema_drift", strconvQuote(cfg.SchemaDrift), "off, warn or fail")
+	case !oneOf(cfg.Seasonality, "", "auto", "none", "day_of_week"):
+		return bad("seasonality", strconvQuote(cfg.Seasonality), "auto, none or day_of_week")
+	case !oneOf(strings.ToLower(cfg.OnAnomaly), "", "warn", "fail"):
+		return bad("on_anomaly", strconvQuote(cfg.OnAnomaly), "warn or fail")
+	case cfg.Sensitivity < 0 || math.IsNaN(cfg.Sensitivity):
+		return bad("sensitivity", cfg.Sensitivity, "0 (the default) or more")
+	case cfg.MinHistory < 0:
+		return bad("min_history", cfg.MinHistory, "0 (the default) or more")
+	case cfg.MaxAge < 0:
+		return bad("max_age", cfg.MaxAge, "0 (none) or more")
+	}
+	for _, r := range cfg.Exclude {
+		if !r.To.After(r.From) {
+			return bad("exclude range", r.From.Format(time.RFC3339)+" to "+r.To.Format(time.RFC3339), "a range whose to is after its from")
+		}
+	}
+	return nil
+}
+
+func oneOf(v string, allowed ...string) bool {
+	for _, a := range allowed {
+		if v == a {
+			return true
+		}
+	}
+	return false
+}
+
+func strconvQuote(s string) string { return fmt.Sprintf("%q", s) }
 
 // Config returns the monitors' configuration.
 func (m *Monitor) Config() configloader.Monitors { return m.cfg }

@@ -60,6 +60,24 @@ func TestNewMonitorNeedsAStore(t *testing.T) {
 	assert.ErrorIs(t, err, dataquality.ErrNoHistoryStore)
 }
 
+func TestNewMonitorRejectsNonsense(t *testing.T) {
+	store := dataquality.NewMemoryHistory()
+	for _, cfg := range []configloader.Monitors{
+		{SchemaDrift: "loud"},
+		{Seasonality: "weekly"},
+		{OnAnomaly: "panic"},
+		{Sensitivity: -1},
+		{MinHistory: -3},
+		{MaxAge: -time.Hour},
+		{Exclude: []configloader.TimeRange{{From: night, To: night}}},
+	} {
+		_, err := dataquality.NewMonitor(nil, store, cfg)
+		assert.ErrorIs(t, err, dataquality.ErrInvalidInput, "%+v", cfg)
+	}
+	_, err := dataquality.NewMonitor(nil, store, configloader.Monitors{Volume: true, SchemaDrift: "warn", Seasonality: "day_of_week", OnAnomaly: "FAIL"})
+	assert.NoError(t, err)
+}
+
 func TestVolumeMonitor(t *testing.T) {
 	ctx := context.Background()
 	h := newMonitorHarness(t, configloader.Monitors{Volume: true})
