@@ -98,8 +98,12 @@ func (o *options) newLineage(src *configloader.Source, metrics *monitoring.Metri
 		}
 		ts = append(ts, o.lineageTransports...)
 	}
-	opts := append([]lineage.Option{lineage.WithTransports(ts...), lineage.WithNamespace(s.Namespace),
-		lineage.WithMetrics(metrics), lineage.WithErrorHandler(onError)}, o.lineageOptions...)
+	opts := []lineage.Option{lineage.WithTransports(ts...), lineage.WithNamespace(s.Namespace),
+		lineage.WithMetrics(metrics), lineage.WithErrorHandler(onError)}
+	if s.FlushTimeout > 0 {
+		opts = append(opts, lineage.WithFlushTimeout(s.FlushTimeout))
+	}
+	opts = append(opts, o.lineageOptions...)
 	client, err := lineage.NewClient(opts...)
 	if err != nil {
 		skipped = append(skipped, fmt.Errorf("etlwatch: lineage: %w", err))

@@ -251,3 +251,20 @@ func TestChecksReachTheJobsRun(t *testing.T) {
 		Description: "Row count validation PASSED - source: 100, dest: 100", Expected: "100", Actual: "100"}, tests[0])
 	assert.Equal(t, "fail", tests[1].Status)
 }
+
+// TestLineageReceiverHangs: with a receiver that never answers, Shutdown gives up on the events
+// after lineage.flush_timeout and still returns no error: they are reported and counted.
+func TestLineageReceiverHangs(t *testing.T) {
+	clearLineageEnv(t)
+	src := lineageSource(t, "    lineage: {url: '"+lineagetest.Hanging(t)+"', flush_timeout: 100ms}\n")
+	errs := monitoringtest.NewErrorRecorder()
+	p, err := etlwatch.New(context.Background(), "job", src, etlwatch.WithLogOutput(io.Discard), etlwatch.WithErrorHandler(errs.Handle))
+	require.NoError(t, err)
+	require.NoError(t, p.Shutdown(context.Background()))
+	assert.Equal(t, uint64(2), p.Lineage.Failed())
+	var msgs []string
+	for _, e := range errs.Errors() {
+		msgs = append(msgs, e.Error())
+	}
+	assert.Contains(t, strings.Join(msgs, "\n"), "lineage: shutdown: gave up on")
+}

@@ -108,6 +108,7 @@
 //	      namespace: etl-prod            # the jobs' namespace, default "default"
 //	      timeout: 5s                    # per HTTP request, default 5s
 //	      running_interval: 60s          # least time between a streaming job's RUNNING events, default 60s
+//	      flush_timeout: 2s              # the most the end of a job waits for buffered events, default 2s
 //	      disabled: false                # true sends nothing
 //	      kafka: {topic: openlineage}    # brokers: [...] default cdc.brokers
 //	      file: {path: /var/log/etlwatch/lineage.jsonl, rotate: daily}  # none, daily or size (+ max_size_mb)

@@ -23,7 +23,7 @@ const (
 
 // The keys of the lineage: section and its values.
 var (
-	lineageKeys       = []string{"transport", "url", "endpoint", "api_key", "namespace", "timeout", "running_interval", "disabled", "kafka", "file"}
+	lineageKeys       = []string{"transport", "url", "endpoint", "api_key", "namespace", "timeout", "flush_timeout", "running_interval", "disabled", "kafka", "file"}
 	lineageKafkaKeys  = []string{"topic", "brokers"}
 	lineageFileKeys   = []string{"path", "rotate", "max_size_mb"}
 	lineageTransports = []string{TransportHTTP, TransportConsole, TransportFile, TransportKafka}
@@ -43,6 +43,9 @@ type Lineage struct {
 	Namespace  string // namespace: the jobs' namespace; default "default"
 	// Timeout (timeout) bounds each HTTP request; default 5s.
 	Timeout time.Duration
+	// FlushTimeout (flush_timeout) bounds how long the end of a job waits for lineage events
+	// still buffered (a receiver that hangs costs at most this); default 2s.
+	FlushTimeout time.Duration
 	// RunningInterval (running_interval) is the least time between two RUNNING events of a
 	// streaming job (the CDC consumer); default 60s.
 	RunningInterval time.Duration
@@ -142,6 +145,8 @@ func (c *checker) lineage(n *yaml.Node, path string, l *Lineage) {
 			setIf(&l.Namespace)(c.str(v, path))
 		case "timeout":
 			setIf(&l.Timeout)(c.duration(v, path))
+		case "flush_timeout":
+			setIf(&l.FlushTimeout)(c.duration(v, path))
 		case "running_interval":
 			setIf(&l.RunningInterval)(c.duration(v, path))
 		case "disabled":
@@ -247,6 +252,9 @@ func (l Lineage) node() *yaml.Node {
 	m.str("namespace", l.Namespace)
 	if l.Timeout != 0 {
 		m.str("timeout", formatDuration(l.Timeout))
+	}
+	if l.FlushTimeout != 0 {
+		m.str("flush_timeout", formatDuration(l.FlushTimeout))
 	}
 	if l.RunningInterval != 0 {
 		m.str("running_interval", formatDuration(l.RunningInterval))

@@ -26,6 +26,7 @@ func TestLineageSection(t *testing.T) {
       namespace: etl-prod
       timeout: 3s
       running_interval: 10s
+      flush_timeout: 500ms
       kafka:
         topic: openlineage
       file:
@@ -41,6 +42,7 @@ func TestLineageSection(t *testing.T) {
 	assert.Equal(t, "etl-prod", l.Namespace)
 	assert.Equal(t, 3*time.Second, l.Timeout)
 	assert.Equal(t, 10*time.Second, l.RunningInterval)
+	assert.Equal(t, 500*time.Millisecond, l.FlushTimeout)
 	assert.Equal(t, []string{"b1:9092"}, l.Kafka.Brokers, "cdc.brokers by default")
 	assert.Equal(t, configloader.LineageFile{Path: "/var/log/etlwatch/lineage.jsonl", Rotate: "size", MaxSizeMB: 50}, l.File)
 
