@@ -97,11 +97,11 @@ type BulkLoad struct {
 
 // CDC configures the Debezium/Kafka consumer (cdc:).
 type CDC struct {
-	Brokers         []string
-	Topics          []string
-	TopicPrefix     string // topic_prefix; topics or topic_prefix
-	GroupID         string // group_id
-	BatchSize       int    // batch_size
+	Brokers     []string
+	Topics      []string
+	TopicPrefix string // topic_prefix; topics or topic_prefix
+	GroupID     string // group_id
+	BatchSize   int    // batch_size
 	// CommitInterval (commit_interval) is the longest a change waits before its batch is
 	// committed when fewer than BatchSize records arrive; 0 means the consumer's default.
 	CommitInterval  time.Duration

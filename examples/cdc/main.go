@@ -37,6 +37,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/etlwatch/etlwatch/monitoring/prom"
 )
@@ -62,6 +63,7 @@ type options struct {
 	rows        int
 	changes     int
 	batchSize   int
+	interval    time.Duration
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -78,6 +80,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.rows, "rows", 5000, "demo: rows of the sample database, all tables together")
 	fs.IntVar(&o.changes, "changes", 3000, "demo: change events to produce")
 	fs.IntVar(&o.batchSize, "batch-size", 500, "demo: cdc.batch_size, the most records one batch holds")
+	fs.DurationVar(&o.interval, "commit-interval", time.Second, "demo: cdc.commit_interval, the longest a change waits for its batch's commit (the consumer's default is 10s)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -119,6 +122,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, fmt.Errorf("--changes: found %d; allowed: 20 or more", o.changes)
 	case o.batchSize < 1:
 		return o, fmt.Errorf("--batch-size: found %d; allowed: 1 or more", o.batchSize)
+	case o.interval <= 0:
+		return o, fmt.Errorf("--commit-interval: found %s; allowed: a duration greater than zero, such as 1s", o.interval)
 	}
 	return o, nil
 }
