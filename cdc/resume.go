@@ -1,0 +1,89 @@
+package cdc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+
+	"github.com/apache/iceberg-go/catalog"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// adjustOffsets makes every assigned partition resume where Iceberg says the last commit left
+// it when Kafka's committed offset is behind that (Kafka's commit comes after Iceberg's and may
+// have been lost). Kafka's is ahead only when the records after Iceberg's last commit changed no
+// table: it is committed after every table's commit of a batch, and only by the group
+// generation that owns the partition.
+func (c *Consumer) adjustOffsets(ctx context.Context, assigned map[string]map[int32]kgo.Offset) (map[string]map[int32]kgo.Offset, error) {
+	recorded, err := c.recorded(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for topic, ps := range assigned {
+		for p, o := range ps {
+			// Kafka's committed offset is ahead of Iceberg's when the records after the last
+			// Iceberg commit changed no table (see apply): it was committed after them.
+			if next, ok := recorded.Get(topic, p); ok && o.EpochOffset().Offset < next {
+				ps[p] = kgo.NewOffset().At(next).WithEpoch(-1)
+			}
+		}
+	}
+	c.log(ctx, slog.LevelInfo, "partitions assigned; resuming at the offsets recorded in Iceberg", "offsets", recorded.String())
+	return assigned, nil
+}
+
+// recorded returns the offsets recorded in the tables of the consumer's namespace.
+func (c *Consumer) recorded(ctx context.Context) (Offsets, error) {
+	id := c.tm.Identifier("")
+	var tables []string
+	for t, err := range c.tm.Catalog().ListTables(ctx, id[:len(id)-1]) {
+		if errors.Is(err, catalog.ErrNoSuchNamespace) {
+			return Offsets{}, nil // nothing was ever committed: Kafka's offsets stand
+		}
+		if err != nil {
+			return nil, fmt.Errorf("cdc: list tables: %w", err)
+		}
+		tables = append(tables, t[len(t)-1])
+	}
+	offs, err := RecoverOffsets(ctx, c.tm, tables)
+	if err == nil {
+		c.hintTopics(ctx, tables)
+	}
+	return offs, err
+}
+
+// hintTopics notes, for each topic the tables record offsets of, the table its events go to: a
+// consumer that starts on a record that changes no table (a tombstone, a dead letter) then still
+// advances that table's offsets instead of replaying the record after every restart.
+func (c *Consumer) hintTopics(ctx context.Context, tables []string) {
+	hints := map[string]string{}
+	for _, name := range tables {
+		tbl, err := c.tm.Catalog().LoadTable(ctx, c.tm.Identifier(name))
+		if err != nil {
+			continue
+		}
+		offs, err := TableOffsets(tbl)
+		if err != nil {
+			continue
+		}
+		for topic := range offs {
+			hints[topic] = name
+		}
+	}
+	c.mu.Lock()
+	maps.Copy(c.topicHints, hints)
+	c.mu.Unlock()
+}
+
+// topicTable returns the table topic's events go to, when known.
+func (c *Consumer) topicTable(topic string) (string, bool) {
+	if name, ok := c.topics[topic]; ok {
+		return name, true
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	name, ok := c.topicHints[topic]
+	return name, ok
+}
