@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -14,8 +16,14 @@ import (
 	"github.com/etlwatch/etlwatch"
 	"github.com/etlwatch/etlwatch/cdc"
 	"github.com/etlwatch/etlwatch/configloader"
+	"github.com/etlwatch/etlwatch/dataquality"
+	"github.com/etlwatch/etlwatch/dataquality/cdcmonitor"
+	"github.com/etlwatch/etlwatch/dataquality/sqldataset"
+	"github.com/etlwatch/etlwatch/dataquality/sqlhistory"
+	"github.com/etlwatch/etlwatch/extractors/sqlite"
 	"github.com/etlwatch/etlwatch/iceberg"
 	"github.com/etlwatch/etlwatch/internal/bulkload"
+	"github.com/etlwatch/etlwatch/lineage/cdclineage"
 )
 
 // jobName is the job_name of the consumer's metrics and events.
@@ -28,17 +36,20 @@ type consumer struct {
 	tm    *iceberg.TableManager
 	c     *cdc.Consumer
 	close func() error // the catalog's
-	tally *tally
+	// closeHistory closes the monitors' history database; nil without monitors.
+	closeHistory func() error
+	tally        *tally
 
 	mu      sync.Mutex
 	changes []iceberg.SchemaChange
 }
 
 // openConsumer builds the pipeline of src (its logger writes to stdout) and the consumer of its
-// cdc section.
-func openConsumer(ctx context.Context, src *configloader.Source, stdout io.Writer) (*consumer, error) {
+// cdc section, with lineage (a STREAMING run, when lineage is configured) and the anomaly
+// monitors of data_quality.monitors (their history in configDir).
+func openConsumer(ctx context.Context, src *configloader.Source, configDir string, stdout io.Writer) (*consumer, error) {
 	j := &consumer{tally: &tally{out: stdout}}
-	p, err := etlwatch.New(ctx, jobName, src, etlwatch.WithLogOutput(j.tally))
+	p, err := etlwatch.New(ctx, jobName, src, etlwatch.WithLogOutput(j.tally), etlwatch.WithStreamingLineage())
 	if err != nil {
 		return nil, err
 	}
@@ -53,11 +64,19 @@ func openConsumer(ctx context.Context, src *configloader.Source, stdout io.Write
 	}
 	ns := cmp.Or(src.BulkLoad.Namespace, src.Iceberg.Namespace, src.Name)
 	j.tm = iceberg.NewTableManager(cat, ns, iceberg.WithLogger(p.Logger.Slog()), iceberg.WithSchemaChangeHook(j.schemaChanged))
-	opts := []cdc.Option{cdc.WithMetrics(p.Metrics), cdc.WithLogger(p.Logger), cdc.WithNamespace(ns)}
-	if src.CDC.Maintenance.EveryBatches == 0 {
-		// No cdc.maintenance in sources.yaml: compact the tables every 100 batches and keep a
-		// day of snapshots (at least 50).
-		opts = append(opts, cdc.WithMaintenance(cdc.Maintenance{EveryBatches: 100, ExpireOlderThan: 24 * time.Hour, RetainSnapshots: 50}))
+	lin, err := cdclineage.ForPipeline(p, src)
+	if err != nil {
+		j.shutdown(nil)
+		return nil, err
+	}
+	opts := []cdc.Option{cdc.WithMetrics(p.Metrics), cdc.WithLogger(p.Logger), cdc.WithNamespace(ns), cdc.WithObserver(lin)}
+	if src.DataQuality.Monitors.Enabled() {
+		mon, err := j.openMonitors(ctx, src, configDir)
+		if err != nil {
+			j.shutdown(nil)
+			return nil, err
+		}
+		opts = append(opts, cdc.WithObserver(mon))
 	}
 	j.c, err = cdc.New(src, j.tm, opts...)
 	if err != nil {
@@ -100,6 +119,9 @@ func (j *consumer) shutdown(stderr io.Writer) {
 	if j.close != nil {
 		_ = j.close()
 	}
+	if j.closeHistory != nil {
+		_ = j.closeHistory()
+	}
 	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := j.p.Shutdown(sctx); err != nil && stderr != nil {
@@ -125,7 +147,7 @@ func consume(ctx context.Context, o options, stdout, stderr io.Writer) int {
 	if o.brokers != "" {
 		src.CDC.Brokers = splitList(o.brokers)
 	}
-	j, err := openConsumer(ctx, src, stdout)
+	j, err := openConsumer(ctx, src, filepath.Dir(cfg.Path), stdout)
 	if err != nil {
 		fmt.Fprintln(stderr, prefixed(err))
 		return 1
@@ -231,4 +253,26 @@ func (t *tally) totals() batchTotals {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return batchTotals{t.batches, t.processed, t.failed, t.maxLag, t.lastLag}
+}
+
+// openMonitors returns the observer that runs data_quality.monitors on each commit (volume per
+// table and hour, freshness, schema drift), its history in the SQLite file
+// bulkload.HistoryFile in configDir, shared with the bulk load's monitors.
+func (j *consumer) openMonitors(ctx context.Context, src *configloader.Source, configDir string) (*cdcmonitor.Observer, error) {
+	path := filepath.Join(configDir, bulkload.HistoryFile)
+	db, err := sql.Open(sqlite.DriverName, "file:"+path+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		return nil, fmt.Errorf("monitor history %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(1)
+	j.closeHistory = db.Close
+	history, err := sqlhistory.New(ctx, db, sqldataset.SQLite)
+	if err != nil {
+		return nil, fmt.Errorf("monitor history %s: %w", path, err)
+	}
+	mon, err := dataquality.NewMonitor(j.p.Checker, history, src.DataQuality.Monitors)
+	if err != nil {
+		return nil, err
+	}
+	return cdcmonitor.New(mon, cdcmonitor.WithTables(src.BulkLoad.Tables...))
 }

@@ -103,7 +103,7 @@ func demo(ctx context.Context, o options, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(err)
 	}
-	j, err := openConsumer(ctx, src, stdout)
+	j, err := openConsumer(ctx, src, dir, stdout)
 	if err != nil {
 		return fail(err)
 	}
@@ -188,9 +188,14 @@ sources:
     data_quality:
       check_row_count: true
       on_failure: fail
+      monitors:
+        volume: true
+        freshness: true
     monitoring:
       prometheus:
         listen: %q
+    lineage:
+      running_interval: 1s
 `, demoSource, res.db, res.brokers, topicPrefix, demoGroup, o.batchSize, o.interval, deadLetter, res.warehouse, o.listen)
 	if err := os.WriteFile(filepath.Join(dir, configloader.FileName), []byte(config), 0o644); err != nil {
 		return fmt.Errorf("write %s: %w", configloader.FileName, err)
