@@ -178,27 +178,18 @@ func (c *Consumer) maintainTable(ctx context.Context, st *tableState, round bool
 	}
 	ctx, cancel := context.WithTimeout(ctx, m.Timeout)
 	defer cancel()
-	fail := func(what string, err error) {
+	fail := func(step string, err error) {
 		st.health.failedAt = c.cfg.now()
-		c.count(ctx, "cdc_maintenance_failures", 1, monitoring.Dimensions{"namespace": c.namespace(), "table": st.name, "step": what})
-		c.log(ctx, slog.LevelWarn, st.name+": "+what+" failed; retried later", "error", err.Error())
+		c.count(ctx, "cdc_maintenance_failures", 1, monitoring.Dimensions{"namespace": c.namespace(), "table": st.name, "step": step})
+		c.log(ctx, slog.LevelWarn, st.name+": "+step+" failed; retried later", "error", err.Error())
 		if tbl, lerr := c.tm.Catalog().LoadTable(ctx, c.tm.Identifier(st.name)); lerr == nil {
 			_ = st.load(tbl)
 		}
 	}
 	if !st.health.bounded {
-		// Failure counters start at 0, so that increase() sees the first failure.
-		for _, step := range maintenanceSteps {
-			c.count(ctx, "cdc_maintenance_failures", 0, monitoring.Dimensions{"namespace": c.namespace(), "table": st.name, "step": step})
-		}
-		tbl, err := c.tm.BoundMetadata(ctx, st.tbl, m.MetadataVersions)
-		if err != nil {
+		if err := c.firstMaintenance(ctx, st); err != nil {
 			fail(stepBound, err)
 			return
-		}
-		st.tbl, st.health.bounded = tbl, true
-		if sh, err := c.tm.ScanHealth(ctx, st.tbl); err == nil {
-			st.health.avgDataFile = sh.AvgDataFileBytes()
 		}
 	}
 	h, err := c.tm.Health(ctx, st.tbl)
@@ -206,24 +197,7 @@ func (c *Consumer) maintainTable(ctx context.Context, st *tableState, round bool
 		fail(stepHealth, err)
 		return
 	}
-	var why []string
-	if round {
-		why = append(why, "every_batches")
-	}
-	if h.DeleteFiles >= int64(m.MaxDeleteFiles) {
-		why = append(why, "delete_files")
-	}
-	if files := h.DataFiles + h.DeleteFiles; h.DataFiles >= int64(m.MaxSmallFiles) && files > 0 && h.Bytes/files < m.TargetFileSize/4 {
-		why = append(why, "small_files")
-	}
-	compact := len(why) > 0
-	if h.Snapshots > m.MaxSnapshots || (h.Snapshots > m.RetainSnapshots && now.Sub(h.OldestSnapshot) > m.ExpireOlderThan) || round {
-		why = append(why, "snapshots")
-	}
-	sweepEvery := m.OrphanOlderThan / 4
-	if st.health.orphansAt.IsZero() || now.Sub(st.health.orphansAt) >= sweepEvery {
-		why = append(why, "orphan_files")
-	}
+	why, compact := c.needs(st, h, now, round)
 	if len(why) == 0 {
 		return
 	}
@@ -231,27 +205,9 @@ func (c *Consumer) maintainTable(ctx context.Context, st *tableState, round bool
 	details := monitoring.Details{"table": st.name, "reason": strings.Join(why, ","),
 		"snapshots_before": h.Snapshots, "metadata_bytes_before": h.MetadataBytes}
 	if compact {
-		props := map[string]string{PropOffsets: st.offsets.String()}
-		if st.position != "" {
-			props[PropPosition] = st.position
-		}
-		if st.pgraw != "" {
-			props[PropPGSnapshot] = st.pgraw
-		}
-		if st.source != "" {
-			props[PropSourceTable] = st.source
-		}
-		res, err := c.tm.Compact(ctx, st.tbl, m.TargetFileSize, props)
-		if err != nil {
+		if err := c.compactTable(ctx, st, details); err != nil {
 			fail(stepCompaction, err)
 			return
-		}
-		st.tbl = res.Table
-		maps.Copy(details, monitoring.Details{"data_files_before": res.DataFilesBefore, "data_files_after": res.DataFilesAfter,
-			"delete_files_before": res.DeleteFilesBefore, "delete_files_after": res.DeleteFilesAfter})
-		c.count(ctx, "cdc_compactions", 1, monitoring.Dimensions{"namespace": c.namespace(), "table": st.name})
-		if sh, err := c.tm.ScanHealth(ctx, st.tbl); err == nil {
-			st.health.avgDataFile = sh.AvgDataFileBytes()
 		}
 	}
 	if slices.Contains(why, "snapshots") || compact {
@@ -282,6 +238,74 @@ func (c *Consumer) maintainTable(ctx context.Context, st *tableState, round bool
 	if c.cfg.logger != nil {
 		c.cfg.logger.LogEvent(ctx, EventMaintenance, details)
 	}
+}
+
+// firstMaintenance prepares a table the consumer maintains for the first time: its failure
+// counters start at 0 (so that increase() sees the first failure), its metadata versions are
+// bounded, and its average data file size is read.
+func (c *Consumer) firstMaintenance(ctx context.Context, st *tableState) error {
+	for _, step := range maintenanceSteps {
+		c.count(ctx, "cdc_maintenance_failures", 0, monitoring.Dimensions{"namespace": c.namespace(), "table": st.name, "step": step})
+	}
+	tbl, err := c.tm.BoundMetadata(ctx, st.tbl, c.cfg.maint.MetadataVersions)
+	if err != nil {
+		return err
+	}
+	st.tbl, st.health.bounded = tbl, true
+	if sh, err := c.tm.ScanHealth(ctx, st.tbl); err == nil {
+		st.health.avgDataFile = sh.AvgDataFileBytes()
+	}
+	return nil
+}
+
+// needs returns why st, whose health is h, needs maintenance now (empty: it does not), and
+// whether that includes a compaction.
+func (c *Consumer) needs(st *tableState, h iceberg.TableHealth, now time.Time, round bool) (why []string, compact bool) {
+	m := c.cfg.maint
+	if round {
+		why = append(why, "every_batches")
+	}
+	if h.DeleteFiles >= int64(m.MaxDeleteFiles) {
+		why = append(why, "delete_files")
+	}
+	if files := h.DataFiles + h.DeleteFiles; h.DataFiles >= int64(m.MaxSmallFiles) && files > 0 && h.Bytes/files < m.TargetFileSize/4 {
+		why = append(why, "small_files")
+	}
+	compact = len(why) > 0
+	if h.Snapshots > m.MaxSnapshots || (h.Snapshots > m.RetainSnapshots && now.Sub(h.OldestSnapshot) > m.ExpireOlderThan) || round {
+		why = append(why, "snapshots")
+	}
+	if st.health.orphansAt.IsZero() || now.Sub(st.health.orphansAt) >= m.OrphanOlderThan/4 {
+		why = append(why, "orphan_files")
+	}
+	return why, compact
+}
+
+// compactTable compacts st's table, its snapshot carrying the table's offsets and the bulk
+// load's position, and adds the files before and after to details.
+func (c *Consumer) compactTable(ctx context.Context, st *tableState, details monitoring.Details) error {
+	props := map[string]string{PropOffsets: st.offsets.String()}
+	if st.position != "" {
+		props[PropPosition] = st.position
+	}
+	if st.pgraw != "" {
+		props[PropPGSnapshot] = st.pgraw
+	}
+	if st.source != "" {
+		props[PropSourceTable] = st.source
+	}
+	res, err := c.tm.Compact(ctx, st.tbl, c.cfg.maint.TargetFileSize, props)
+	if err != nil {
+		return err
+	}
+	st.tbl = res.Table
+	maps.Copy(details, monitoring.Details{"data_files_before": res.DataFilesBefore, "data_files_after": res.DataFilesAfter,
+		"delete_files_before": res.DeleteFilesBefore, "delete_files_after": res.DeleteFilesAfter})
+	c.count(ctx, "cdc_compactions", 1, monitoring.Dimensions{"namespace": c.namespace(), "table": st.name})
+	if sh, err := c.tm.ScanHealth(ctx, st.tbl); err == nil {
+		st.health.avgDataFile = sh.AvgDataFileBytes()
+	}
+	return nil
 }
 
 // publishHealth emits st's table-health gauges.
