@@ -23,6 +23,10 @@
 //
 //	go run ./examples/cdc --demo [--dir ./cdc-demo-data] [--listen 127.0.0.1:8083] [--keep-serving]
 //
+// With --healthcheck it GETs the /health of a running consumer or demo at --listen (default
+// 127.0.0.1:8083, the port of monitoring.prometheus.listen) and exits 0 when it is healthy, 1 when
+// not: the health check of the container image, which has no curl.
+//
 // Bad flags exit 2.
 package main
 
@@ -39,6 +43,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/etlwatch/etlwatch/internal/healthcheck"
 	"github.com/etlwatch/etlwatch/monitoring/prom"
 )
 
@@ -64,6 +69,8 @@ type options struct {
 	changes     int
 	batchSize   int
 	interval    time.Duration
+
+	healthcheck bool
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -81,8 +88,15 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.changes, "changes", 3000, "demo: change events to produce")
 	fs.IntVar(&o.batchSize, "batch-size", 500, "demo: cdc.batch_size, the most records one batch holds")
 	fs.DurationVar(&o.interval, "commit-interval", time.Second, "demo: cdc.commit_interval, the longest a change waits for its batch's commit (the consumer's default is 10s)")
+	fs.BoolVar(&o.healthcheck, "healthcheck", false, "GET the /health of the consumer or demo serving at --listen, exit 0 when healthy, 1 when not")
 	if err := fs.Parse(args); err != nil {
 		return o, err
+	}
+	if o.healthcheck {
+		if fs.NArg() > 0 {
+			return o, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+		}
+		return o, nil
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -137,6 +151,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintln(stderr, "cdc:", err)
 		return 2
+	}
+	if o.healthcheck {
+		return healthcheck.Run(ctx, o.listen, stderr)
 	}
 	// The pipeline's logger writes from the consumer's goroutines too (the Kafka client's
 	// callbacks): every write to stdout and stderr goes through one lock each.
