@@ -34,8 +34,9 @@
 //	      username: etl
 //	      password: ${ORACLE_PASSWORD}   # a Secret; an error if ORACLE_PASSWORD is not set
 //	      # dsn: ...                     # a full data source name (a Secret); wins over the above
+//	      connect_timeout: 10s           # to accept the connection and answer the handshake, default 10s
 //	      options:                       # passed to the driver; password-like ones print masked
-//	        connect_timeout: "10"
+//	        SSL: "true"                  # go-ora's; sslmode: require for PostgreSQL
 //	    bulk_load:
 //	      parallel_workers: 8            # >= 1, default 4
 //	      parallel_partitions: 4         # partitions each table is read in, >= 1, default 1

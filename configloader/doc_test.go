@@ -4,6 +4,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -51,7 +52,8 @@ func TestDocExamples(t *testing.T) {
 		assert.Equal(t, ":8083", s.Monitoring.Prometheus.Listen)
 		assert.Equal(t, "^(CUSTOMERS|ORDERS)$", s.BulkLoad.TableFilter)
 		assert.Equal(t, []string{"cloudwatch"}, s.Monitoring.RequiredSinks)
-		assert.Equal(t, map[string]string{"connect_timeout": "10"}, s.Connection.Options)
+		assert.Equal(t, map[string]string{"SSL": "true"}, s.Connection.Options)
+		assert.Equal(t, 10*time.Second, s.Connection.ConnectTimeout)
 	})
 	t.Run("anchors", func(t *testing.T) {
 		cfg, err := configloader.Parse("sources.yaml", []byte(docExample(t, "x-monitoring: &monitoring")))

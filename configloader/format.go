@@ -138,6 +138,9 @@ func (s *Source) node() *yaml.Node {
 	conn.str("username", s.Connection.Username)
 	conn.secret("password", s.Connection.Password)
 	conn.secret("dsn", s.Connection.DSN)
+	if d := s.Connection.ConnectTimeout; d != 0 {
+		conn.str("connect_timeout", formatDuration(d))
+	}
 	opts := newMapping()
 	keys := make([]string, 0, len(s.Connection.Options))
 	for k := range s.Connection.Options {

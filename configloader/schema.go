@@ -19,7 +19,7 @@ import (
 var (
 	topKeys         = []string{"sources"}
 	sourceKeys      = []string{"database_type", "connection", "bulk_load", "cdc", "iceberg", "monitoring", "data_quality", "lineage"}
-	connectionKeys  = []string{"host", "port", "database", "service_name", "schema", "username", "password", "dsn", "options"}
+	connectionKeys  = []string{"host", "port", "database", "service_name", "schema", "username", "password", "dsn", "connect_timeout", "options"}
 	bulkLoadKeys    = []string{"parallel_workers", "parallel_partitions", "max_retries", "tables", "table_filter", "namespace"}
 	cdcKeys         = []string{"brokers", "topics", "topic_prefix", "group_id", "batch_size", "commit_interval", "dead_letter_topic", "maintenance"}
 	maintenanceKeys = []string{"enabled", "every_batches", "max_delete_files", "max_snapshots", "expire_older_than", "retain_snapshots", "metadata_versions", "orphan_older_than", "timeout"}
@@ -55,6 +55,10 @@ const (
 	DefaultCloudWatchNamespace = "ETL/Pipeline"
 	// DefaultOnFailure is data_quality.on_failure when not set.
 	DefaultOnFailure = "warn"
+	// DefaultConnectTimeout is how long the extractors and catalogs wait for a database to accept
+	// a connection and answer its handshake when connection.connect_timeout is not set (and no
+	// driver option such as PostgreSQL's connect_timeout says otherwise).
+	DefaultConnectTimeout = 10 * time.Second
 )
 
 // allowedFile describes a valid sources.yaml, for mistakes about the whole file.
@@ -174,6 +178,8 @@ func (c *checker) connection(n *yaml.Node, path string, conn *Connection) {
 			setIf(&conn.Password)(c.secretStr(v, path))
 		case "dsn":
 			setIf(&conn.DSN)(c.secretStr(v, path))
+		case "connect_timeout":
+			setIf(&conn.ConnectTimeout)(c.duration(v, path))
 		case "options":
 			c.entries(v, path, "a mapping of option names to values", func(p pair, path string) {
 				before := len(c.errs)

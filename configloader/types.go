@@ -48,6 +48,13 @@ type Connection struct {
 	Username string
 	Password Secret
 	DSN      Secret // a full data source name; wins over the other fields
+	// ConnectTimeout (connect_timeout) bounds how long opening the database waits for it to
+	// accept the TCP connection and answer the handshake; a server that never answers fails the
+	// job with an error naming host:port and this setting. Zero means the driver's own option
+	// in Options or DSN (PostgreSQL connect_timeout, MySQL timeout) when set, else
+	// [DefaultConnectTimeout]. Statements themselves have no timeout: a big table may read for
+	// hours.
+	ConnectTimeout time.Duration
 	// Options are passed to the driver. When printed, the value of an option whose name looks
 	// like a credential (password, sslpassword, token, access_key, ...) shows as [Redacted].
 	Options map[string]string
