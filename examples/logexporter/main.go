@@ -15,6 +15,9 @@
 // every interface, as a Prometheus on another host needs), with the timeouts and connection
 // limit of the etlwatch metrics server (monitoring/prom.Serve). It exits 0 when stopped, 1 when
 // it cannot serve, 2 for bad flags.
+//
+// -healthcheck GETs the /health of the exporter serving at -listen and exits 0 when it is
+// healthy, 1 when not: the health check of the container image, which has no curl.
 package main
 
 import (
@@ -33,6 +36,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/etlwatch/etlwatch/examples/logexporter/logmetrics"
+	"github.com/etlwatch/etlwatch/internal/healthcheck"
 	"github.com/etlwatch/etlwatch/monitoring/prom"
 )
 
@@ -48,6 +52,7 @@ type options struct {
 	fromStart            bool
 	poll, staleAfter     time.Duration
 	job, source, envName string
+	healthcheck          bool
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -62,6 +67,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.job, "job-name", "etl_simulator", "the job_name label of every series")
 	fs.StringVar(&o.source, "source-name", "etl_process", "the source_name label of every series")
 	fs.StringVar(&o.envName, "environment", "", "the environment label of every series (default $ETL_ENVIRONMENT, else dev)")
+	fs.BoolVar(&o.healthcheck, "healthcheck", false, "GET the /health of the exporter serving at -listen, exit 0 when healthy, 1 when not")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -81,6 +87,9 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready chan<- stri
 		}
 		fmt.Fprintln(stderr, "logexporter:", err)
 		return 2
+	}
+	if o.healthcheck {
+		return healthcheck.Run(ctx, o.listen, stderr)
 	}
 	opts := []logmetrics.Option{
 		logmetrics.WithPollInterval(o.poll), logmetrics.WithStaleAfter(o.staleAfter),

@@ -15,6 +15,9 @@
 // interface only unless -listen says otherwise (-listen :8083 for every interface, as a
 // Prometheus on another host needs). -duration 0 runs until a signal. It exits 0 when
 // stopped, 1 when it cannot start or write its log, 2 for bad flags.
+//
+// -healthcheck GETs the /health of the simulator serving at -listen and exits 0 when it is
+// healthy, 1 when not: the health check of the container image, which has no curl.
 package main
 
 import (
@@ -34,6 +37,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/etlwatch/etlwatch/examples/simulator/sim"
+	"github.com/etlwatch/etlwatch/internal/healthcheck"
 	"github.com/etlwatch/etlwatch/monitoring"
 	"github.com/etlwatch/etlwatch/monitoring/prom"
 )
@@ -54,6 +58,7 @@ type options struct {
 	duration        time.Duration
 	staleAfter      time.Duration
 	job, source     string
+	healthcheck     bool
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -69,12 +74,15 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.staleAfter, "stale-after", 5*time.Minute, "health turns down when no file completed for this long")
 	fs.StringVar(&o.job, "job-name", "etl_simulator", "the job_name label of every series")
 	fs.StringVar(&o.source, "source-name", "etl_process", "the source_name label of every series")
+	fs.BoolVar(&o.healthcheck, "healthcheck", false, "GET the /health of the simulator serving at -listen, exit 0 when healthy, 1 when not")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
 	switch {
 	case fs.NArg() > 0:
 		return o, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	case o.healthcheck:
+		return o, nil
 	case !(o.rate > 0):
 		return o, fmt.Errorf("-rate: found %v; allowed: a positive number", o.rate)
 	case o.failureInterval < 0:
@@ -100,6 +108,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready cha
 		}
 		fmt.Fprintln(stderr, "simulator:", err)
 		return 2
+	}
+	if o.healthcheck {
+		return healthcheck.Run(ctx, o.listen, stderr)
 	}
 	if err := simulate(ctx, o, stdout, stderr, ready); err != nil {
 		fmt.Fprintln(stderr, "simulator:", err)
