@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/url"
 	"sort"
 	"strconv"
@@ -21,6 +22,7 @@ import (
 	"github.com/etlwatch/etlwatch/extractors/extract"
 	"github.com/etlwatch/etlwatch/extractors/internal/openset"
 	"github.com/etlwatch/etlwatch/extractors/internal/sqlnames"
+	"github.com/etlwatch/etlwatch/internal/connect"
 )
 
 // ErrClosed is returned by the methods of an [Extractor] used after Close.
@@ -33,7 +35,23 @@ const DefaultPort = 3306
 type Option func(*config)
 
 type config struct {
-	logger *slog.Logger
+	logger         *slog.Logger
+	connectTimeout time.Duration
+}
+
+// WithConnectTimeout bounds how long connecting may take: the TCP connection and the MySQL
+// handshake (greeting, TLS and authentication), for Open and for every connection the pool
+// opens later. A server that does not answer in time fails with an
+// [*extract.ConnectTimeoutError] naming host:port. Statements have no timeout. Precedence: this
+// option, then connection.connect_timeout, then the driver's timeout parameter in
+// connection.options or connection.dsn, then [configloader.DefaultConnectTimeout] (10s). Zero or
+// less keeps the default.
+func WithConnectTimeout(d time.Duration) Option {
+	return func(c *config) {
+		if d > 0 {
+			c.connectTimeout = d
+		}
+	}
 }
 
 // WithLogger sets the logger that receives progress messages, each prefixed with "{TABLE}: ".
@@ -76,13 +94,33 @@ func Open(ctx context.Context, src *configloader.Source, opts ...Option) (*Extra
 	if err != nil {
 		return nil, err
 	}
+	timeout := connect.Choose("mysql", cfg.connectTimeout, src.Connection.ConnectTimeout, dc.Timeout,
+		"timeout in connection.options or connection.dsn")
+	dc.Timeout = timeout.D
+	if dc.DialFunc == nil && (dc.Net == "tcp" || dc.Net == "unix") { // not a network registered with RegisterDialContext
+		dc.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			return connect.Dial(ctx, network, addr, timeout.D)
+		}
+	}
 	connector, err := driver.NewConnector(dc)
 	if err != nil {
 		return nil, redact(fmt.Errorf("mysql: source %q: connection: %w", src.Name, err), secrets)
 	}
-	db := sql.OpenDB(connector)
+	// The driver bounds the dial by dc.Timeout but waits for the server's greeting for as
+	// long as the context lets it: connect.Connector bounds the handshake too.
+	db := sql.OpenDB(connect.Connector{Connector: connector, Timeout: timeout.D,
+		OnTimeout: func(t *connect.Tracker, err error) error {
+			return connect.Error(extract.ConnectTimeoutError{
+				Package: "mysql", Source: src.Name, Address: dc.Addr, Server: "MySQL server",
+				Timeout: timeout.D, Setting: timeout.Setting,
+			}, t, redact(err, secrets))
+		}})
 	if err := db.PingContext(ctx); err != nil {
 		_ = db.Close()
+		var cte *extract.ConnectTimeoutError
+		if errors.As(err, &cte) {
+			return nil, err
+		}
 		return nil, redact(fmt.Errorf("mysql: source %q: ping: %w", src.Name, err), secrets)
 	}
 	return &Extractor{db: db, database: dc.DBName, logger: cfg.logger}, nil

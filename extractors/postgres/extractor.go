@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -21,6 +23,7 @@ import (
 	"github.com/etlwatch/etlwatch/dataquality/sqldataset"
 	"github.com/etlwatch/etlwatch/extractors/extract"
 	"github.com/etlwatch/etlwatch/extractors/internal/openset"
+	"github.com/etlwatch/etlwatch/internal/connect"
 )
 
 // ErrClosed is returned by the methods of an [Extractor] or a snapshot used after Close.
@@ -30,8 +33,23 @@ var ErrClosed = errors.New("postgres: extractor closed")
 type Option func(*config)
 
 type config struct {
-	schema string
-	logger *slog.Logger
+	schema         string
+	logger         *slog.Logger
+	connectTimeout time.Duration
+}
+
+// WithConnectTimeout bounds how long connecting may take: the TCP connection and PostgreSQL's
+// handshake (TLS negotiation, startup and authentication), for Open and for every connection
+// the pool opens later. A server that does not answer in time fails with an
+// [*extract.ConnectTimeoutError] naming host:port. Statements have no timeout. Precedence: this
+// option, then connection.connect_timeout, then connect_timeout in connection.options or
+// connection.dsn, then [configloader.DefaultConnectTimeout] (10s). Zero or less keeps the default.
+func WithConnectTimeout(d time.Duration) Option {
+	return func(c *config) {
+		if d > 0 {
+			c.connectTimeout = d
+		}
+	}
 }
 
 // WithSchema sets the schema whose tables the extractor lists and reads. It wins over the
@@ -87,12 +105,26 @@ func Open(ctx context.Context, src *configloader.Source, opts ...Option) (*Extra
 	if err != nil {
 		return nil, redact(fmt.Errorf("postgres: source %q: parse connection: %w", src.Name, err), secrets)
 	}
+	timeout := connect.Choose("postgres", cfg.connectTimeout, src.Connection.ConnectTimeout, pcfg.ConnConfig.ConnectTimeout,
+		"connect_timeout in connection.options or connection.dsn")
+	pcfg.ConnConfig.ConnectTimeout = timeout.D
+	tracker := &connect.Tracker{} // the pool's dials: at first only Ping's
+	pcfg.ConnConfig.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		return tracker.Dial(ctx, network, addr, timeout.D)
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
 	if err != nil {
 		return nil, redact(fmt.Errorf("postgres: source %q: connect: %w", src.Name, err), secrets)
 	}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
+		if connect.TimedOut(ctx, err) {
+			return nil, connect.Error(extract.ConnectTimeoutError{
+				Package: "postgres", Source: src.Name, Server: "PostgreSQL server",
+				Address: net.JoinHostPort(pcfg.ConnConfig.Host, strconv.Itoa(int(pcfg.ConnConfig.Port))),
+				Timeout: timeout.D, Setting: timeout.Setting,
+			}, tracker, redact(err, secrets))
+		}
 		return nil, redact(fmt.Errorf("postgres: source %q: ping: %w", src.Name, err), secrets)
 	}
 	return &Extractor{
