@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/url"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	go_ora "github.com/sijms/go-ora/v2"
 
@@ -20,6 +22,7 @@ import (
 	"github.com/etlwatch/etlwatch/extractors/extract"
 	"github.com/etlwatch/etlwatch/extractors/internal/openset"
 	"github.com/etlwatch/etlwatch/extractors/internal/sqlnames"
+	"github.com/etlwatch/etlwatch/internal/connect"
 )
 
 // ErrClosed is returned by the methods of an [Extractor] used after Close.
@@ -32,8 +35,24 @@ const DefaultPort = 1521
 type Option func(*config)
 
 type config struct {
-	owner  string
-	logger *slog.Logger
+	owner          string
+	logger         *slog.Logger
+	connectTimeout time.Duration
+}
+
+// WithConnectTimeout bounds how long connecting may take: the TCP connection and the Oracle
+// handshake (connect packet, negotiation and authentication), for Open and for every
+// connection the pool opens later. A server that does not answer in time fails with an
+// [*extract.ConnectTimeoutError] naming host:port. Statements have no timeout (go-ora's own
+// TIMEOUT parameter is a deadline on every read, statements included: leave it unset).
+// Precedence: this option, then connection.connect_timeout, then
+// [configloader.DefaultConnectTimeout] (10s). Zero or less keeps the default.
+func WithConnectTimeout(d time.Duration) Option {
+	return func(c *config) {
+		if d > 0 {
+			c.connectTimeout = d
+		}
+	}
 }
 
 // WithSchema sets the schema (owner) whose tables the extractor lists and reads, exactly as the
@@ -96,9 +115,24 @@ func Open(ctx context.Context, src *configloader.Source, opts ...Option) (*Extra
 	if err != nil {
 		return nil, err
 	}
-	db := sql.OpenDB(go_ora.NewConnector(ci.url))
+	timeout := connect.Choose("oracle", cfg.connectTimeout, src.Connection.ConnectTimeout, 0, "")
+	connector := go_ora.NewConnector(ci.url)
+	if oc, ok := connector.(*go_ora.OracleConnector); ok {
+		oc.Dialer(dialer{timeout.D})
+	}
+	db := sql.OpenDB(connect.Connector{Connector: connector, Timeout: timeout.D,
+		OnTimeout: func(t *connect.Tracker, err error) error {
+			return connect.Error(extract.ConnectTimeoutError{
+				Package: "oracle", Source: src.Name, Address: ci.address, Server: "Oracle listener",
+				Timeout: timeout.D, Setting: timeout.Setting,
+			}, t, redact(err, ci.secrets))
+		}})
 	if err := db.PingContext(ctx); err != nil {
 		_ = db.Close()
+		var cte *extract.ConnectTimeoutError
+		if errors.As(err, &cte) {
+			return nil, err
+		}
 		return nil, redact(fmt.Errorf("oracle: source %q: ping %s: %w", src.Name, ci.address, err), ci.secrets)
 	}
 	owner := cfg.owner
@@ -112,6 +146,14 @@ func Open(ctx context.Context, src *configloader.Source, opts ...Option) (*Extra
 		}
 	}
 	return &Extractor{db: db, owner: owner, logger: cfg.logger}, nil
+}
+
+// dialer is go-ora's dialer: it records whether the listener accepted the connection.
+type dialer struct{ timeout time.Duration }
+
+// DialContext implements go-ora's configurations.DialerContext.
+func (d dialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	return connect.Dial(ctx, network, addr, d.timeout)
 }
 
 // connInfo is what [Open] needs to connect: the go-ora URL, the address for messages, the user

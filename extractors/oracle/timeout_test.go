@@ -1,0 +1,59 @@
+package oracle_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/etlwatch/etlwatch/configloader"
+	"github.com/etlwatch/etlwatch/extractors/extract"
+	"github.com/etlwatch/etlwatch/extractors/oracle"
+	"github.com/etlwatch/etlwatch/internal/blackhole"
+)
+
+// TestConnectTimeout opens sources whose listener never answers: Open fails with a
+// ConnectTimeoutError that names host:port and the setting to raise.
+func TestConnectTimeout(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		addr     func(testing.TB) string
+		accepted bool
+		option   bool
+	}{
+		{"accepts and never answers", blackhole.Silent, true, false},
+		{"never accepts", blackhole.Unaccepting, false, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			addr := tc.addr(t)
+			host, port, err := net.SplitHostPort(addr)
+			require.NoError(t, err)
+			p, err := strconv.Atoi(port)
+			require.NoError(t, err)
+			src := &configloader.Source{Name: "erp", DatabaseType: "oracle", Connection: configloader.Connection{
+				Host: host, Port: p, ServiceName: "FREEPDB1", Username: "etl", Password: "hunter2-secret"}}
+			var opts []oracle.Option
+			setting := "raise connection.connect_timeout in sources.yaml (or oracle.WithConnectTimeout)"
+			if tc.option {
+				opts = append(opts, oracle.WithConnectTimeout(time.Second))
+				setting = "raise oracle.WithConnectTimeout (or connection.connect_timeout in sources.yaml)"
+			} else {
+				src.Connection.ConnectTimeout = time.Second
+			}
+			_, err = oracle.Open(context.Background(), src, opts...)
+			var cte *extract.ConnectTimeoutError
+			require.True(t, errors.As(err, &cte), "%v", err)
+			assert.ErrorIs(t, err, context.DeadlineExceeded)
+			assert.Equal(t, addr, cte.Address)
+			assert.Equal(t, tc.accepted, cte.Accepted)
+			assert.Contains(t, err.Error(), `oracle: source "erp": `+addr)
+			assert.Contains(t, err.Error(), setting)
+			assert.NotContains(t, err.Error(), "hunter2-secret")
+		})
+	}
+}
