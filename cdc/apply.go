@@ -96,7 +96,7 @@ func (c *Consumer) ensureShapes(ctx context.Context, tb *tableBatch) (created bo
 		if err := st.load(tbl); err != nil {
 			return false, err
 		}
-		c.dec.ResetHints()
+		c.resetHints()
 	}
 	return created, nil
 }

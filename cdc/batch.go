@@ -303,9 +303,9 @@ func (b *batch) collectAll(recs []*kgo.Record) error {
 // ends applied, skipped, passed or set aside: only a catalog that cannot answer stops the batch.
 func (b *batch) collect(r *kgo.Record) error {
 	c := b.c
-	ev, err := c.dec.Decode(r.Key, r.Value)
+	ev, err := c.format.Decode(r.Topic, r.Key, r.Value)
 	if err != nil {
-		return b.setAside(r, "", "", err)
+		return b.setAside(r, debezium.ReasonInvalidEnvelope, "value", err)
 	}
 	switch ev.Op {
 	case debezium.OpTombstone: // the delete before it did the work

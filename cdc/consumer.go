@@ -56,6 +56,7 @@ type config struct {
 	naming    TableNaming
 	skipGaps  bool
 	observers []Observer
+	format    NewFormat
 	maintSet  bool          // WithMaintenance was given
 	interval  time.Duration // WithCommitInterval
 }
@@ -109,7 +110,7 @@ type Consumer struct {
 	src     *configloader.Source
 	tm      *iceberg.TableManager
 	client  *kgo.Client
-	dec     *debezium.Decoder
+	format  Format
 	dlq     string
 	batch   int
 	batchID int64
@@ -177,11 +178,15 @@ func New(src *configloader.Source, tm *iceberg.TableManager, opts ...Option) (*C
 	}
 	c.cfg.maint = c.cfg.maint.withDefaults()
 	c.dlq = cc.DeadLetterTopic
-	dec, err := debezium.NewDecoder(debezium.WithHints(c.hint))
-	if err != nil {
-		return nil, fmt.Errorf("cdc: %w", err)
+	newFormat := c.cfg.format
+	if newFormat == nil {
+		newFormat = DebeziumJSON
 	}
-	c.dec = dec
+	format, err := newFormat(c.hint)
+	if err != nil {
+		return nil, fmt.Errorf("cdc: format: %w", err)
+	}
+	c.format = format
 
 	kopts := []kgo.Opt{
 		kgo.SeedBrokers(cc.Brokers...),

@@ -100,6 +100,12 @@
 // batch_duration_seconds, throughput_records_per_sec, max_lag_seconds) carrying the batch's
 // correlation ID: the correlation_id header of its records, or a new one.
 //
+// # Formats
+//
+// The consumer reads Debezium's JSON converter format by default ([DebeziumJSON]);
+// [WithFormat] selects another [Format], such as [github.com/etlwatch/etlwatch/cdc/jsonupsert]
+// (plain JSON rows keyed by primary key, tombstones as deletes). [Format] says how to add one.
+//
 // # Cadence, maintenance and tracing
 //
 // A batch is applied when it holds cdc.batch_size records or its first record has waited the

@@ -2,6 +2,7 @@ package cdc
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -183,7 +184,9 @@ func (c *Consumer) Applied(ctx context.Context) (Offsets, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cdc: committed offsets of group %s: %w", req.Group, err)
 	}
-	if err := kerr.ErrorForCode(resp.ErrorCode); err != nil {
+	if err := kerr.ErrorForCode(resp.ErrorCode); errors.Is(err, kerr.GroupIDNotFound) {
+		return out, nil // the group has committed nothing yet
+	} else if err != nil {
 		return nil, fmt.Errorf("cdc: committed offsets of group %s: %w", req.Group, err)
 	}
 	kafka := Offsets{}

@@ -72,7 +72,7 @@ func (c *Consumer) state(ctx context.Context, name string) (*tableState, error) 
 	c.mu.Lock()
 	c.tables[name] = st
 	c.mu.Unlock()
-	c.dec.ResetHints()
+	c.resetHints()
 	return st, nil
 }
 
