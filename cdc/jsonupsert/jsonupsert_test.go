@@ -153,7 +153,7 @@ func TestBadRecordsAreSetAside(t *testing.T) {
 	r := newRig(t)
 	r.produce(
 		&kgo.Record{Topic: topic, Key: []byte(`{"id":1}`), Value: []byte(`{"id":1,"qty":10}`)},
-		&kgo.Record{Topic: topic, Value: []byte(`{"id":2,"qty":20}`)},               // no key
+		&kgo.Record{Topic: topic, Value: []byte(`{"id":2,"qty":20}`)},                // no key
 		&kgo.Record{Topic: topic, Key: []byte(`{"id":3}`), Value: []byte(`[1,2,3]`)}, // not an object
 		&kgo.Record{Topic: topic, Key: []byte(`{"id":4}`), Value: []byte(`{"id":4,"qty":`)},
 		&kgo.Record{Topic: topic, Key: []byte(`{"id":5}`), Value: []byte(`{"id":5,"qty":50}`)},
