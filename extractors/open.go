@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/etlwatch/etlwatch/configloader"
 	"github.com/etlwatch/etlwatch/extractors/extract"
@@ -14,21 +15,34 @@ import (
 	"github.com/etlwatch/etlwatch/extractors/sqlite"
 )
 
-// The contract of every extractor, from [github.com/etlwatch/etlwatch/extractors/extract].
+// The contract of every extractor, and the error of a database that did not answer in time,
+// from [github.com/etlwatch/etlwatch/extractors/extract].
 type (
 	Extractor   = extract.Extractor
 	Table       = extract.Table
 	Snapshot    = extract.Snapshot
 	Position    = extract.Position
 	ReadOptions = extract.ReadOptions
+
+	ConnectTimeoutError = extract.ConnectTimeoutError
 )
 
 // Option configures [Open].
 type Option func(*options)
 
 type options struct {
-	logger *slog.Logger
+	logger         *slog.Logger
+	connectTimeout time.Duration
 }
+
+// WithConnectTimeout bounds how long opening the database may wait for it to accept the TCP
+// connection and answer the handshake (postgres, mysql and oracle; a sqlite file has no
+// network). A database that does not answer in time fails [Open] with an
+// [*extract.ConnectTimeoutError] naming host:port and the setting to raise. It wins over the
+// source's connection.connect_timeout; the default is
+// [github.com/etlwatch/etlwatch/configloader.DefaultConnectTimeout] (10s). Statements have no
+// timeout. Zero or less keeps the default.
+func WithConnectTimeout(d time.Duration) Option { return func(o *options) { o.connectTimeout = d } }
 
 // WithLogger sets the logger that receives the extractor's progress lines, each prefixed with
 // "{TABLE}: " as in the reference pipeline. Default: discard.
@@ -46,7 +60,7 @@ func Open(ctx context.Context, src *configloader.Source, opts ...Option) (Extrac
 	}
 	switch src.DatabaseType {
 	case "postgres":
-		e, err := postgres.Open(ctx, src, postgres.WithLogger(o.logger))
+		e, err := postgres.Open(ctx, src, postgres.WithLogger(o.logger), postgres.WithConnectTimeout(o.connectTimeout))
 		if err != nil {
 			return nil, err
 		}
@@ -58,13 +72,13 @@ func Open(ctx context.Context, src *configloader.Source, opts ...Option) (Extrac
 		}
 		return e, nil
 	case "mysql":
-		e, err := mysql.Open(ctx, src, mysql.WithLogger(o.logger))
+		e, err := mysql.Open(ctx, src, mysql.WithLogger(o.logger), mysql.WithConnectTimeout(o.connectTimeout))
 		if err != nil {
 			return nil, err
 		}
 		return e, nil
 	case "oracle":
-		e, err := oracle.Open(ctx, src, oracle.WithLogger(o.logger))
+		e, err := oracle.Open(ctx, src, oracle.WithLogger(o.logger), oracle.WithConnectTimeout(o.connectTimeout))
 		if err != nil {
 			return nil, err
 		}

@@ -3,6 +3,7 @@ package iceberg
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -12,7 +13,6 @@ import (
 	goiceberg "github.com/apache/iceberg-go"
 	"github.com/apache/iceberg-go/catalog"
 	"github.com/apache/iceberg-go/catalog/glue"
-	"github.com/apache/iceberg-go/catalog/rest"
 	sqlcat "github.com/apache/iceberg-go/catalog/sql"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 
@@ -21,6 +21,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/etlwatch/etlwatch/configloader"
+	"github.com/etlwatch/etlwatch/extractors/extract"
 	"github.com/etlwatch/etlwatch/internal/redact"
 )
 
@@ -45,24 +46,22 @@ const catalogName = "etlwatch"
 // Errors never show the credentials iceberg.uri may hold: the URI is quoted with them masked,
 // as [configloader.Iceberg.Redacted] prints it, and removed from the errors of the drivers and
 // clients. Close the returned catalog with [catalog.Closer] when it implements it.
-func OpenCatalog(ctx context.Context, cfg configloader.Iceberg) (catalog.Catalog, error) {
+//
+// A PostgreSQL catalog database or a REST catalog that does not answer within the connect
+// timeout ([WithCatalogConnectTimeout], default 10s) fails with an
+// [*extract.ConnectTimeoutError] naming host:port, instead of hanging.
+//
+// [*extract.ConnectTimeoutError]: https://pkg.go.dev/github.com/etlwatch/etlwatch/extractors/extract#ConnectTimeoutError
+func OpenCatalog(ctx context.Context, cfg configloader.Iceberg, opts ...CatalogOption) (catalog.Catalog, error) {
+	var o catalogOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	switch kind := strings.ToLower(strings.TrimSpace(cfg.Catalog)); kind {
 	case "", "sql":
-		return openSQLCatalog(ctx, cfg)
+		return openSQLCatalog(ctx, cfg, o)
 	case "rest":
-		if cfg.URI == "" {
-			return nil, fmt.Errorf("iceberg: iceberg.uri is required when iceberg.catalog is %q", "rest")
-		}
-		var opts []rest.Option
-		if cfg.Warehouse != "" {
-			opts = append(opts, rest.WithWarehouseLocation(cfg.Warehouse))
-		}
-		cat, err := rest.NewCatalog(ctx, catalogName, cfg.URI, opts...)
-		if err != nil {
-			return nil, fmt.Errorf("iceberg: open REST catalog at iceberg.uri %q: %w",
-				redact.URI(cfg.URI), redact.URIError(err, cfg.URI))
-		}
-		return cat, nil
+		return openRESTCatalog(ctx, cfg, o)
 	case "glue":
 		awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
 		if err != nil {
@@ -78,7 +77,7 @@ func OpenCatalog(ctx context.Context, cfg configloader.Iceberg) (catalog.Catalog
 	}
 }
 
-func openSQLCatalog(ctx context.Context, cfg configloader.Iceberg) (catalog.Catalog, error) {
+func openSQLCatalog(ctx context.Context, cfg configloader.Iceberg, o catalogOptions) (catalog.Catalog, error) {
 	warehouseDir, warehouseURL, err := localWarehouse(cfg.Warehouse)
 	if err != nil {
 		return nil, err
@@ -100,12 +99,25 @@ func openSQLCatalog(ctx context.Context, cfg configloader.Iceberg) (catalog.Cata
 		return nil, fmt.Errorf("iceberg: iceberg.uri %q is not supported by the sql catalog; "+
 			"use a postgres:// or postgresql:// URL, or leave it empty for SQLite in the warehouse", redact.URI(cfg.URI))
 	}
-	db, err := sql.Open(driver, dsn)
+	var db *sql.DB
+	if driver == "pgx" {
+		db, err = openPostgresCatalogDB(dsn, cfg.URI, o)
+		if err != nil {
+			return nil, fmt.Errorf("iceberg: connect to sql catalog database (iceberg.uri %q): %w",
+				redact.URI(cfg.URI), redact.URIError(err, cfg.URI))
+		}
+	} else {
+		db, err = sql.Open(driver, dsn)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("iceberg: open sql catalog database: %w", redact.URIError(err, cfg.URI))
 	}
 	if err := db.PingContext(ctx); err != nil {
 		_ = db.Close()
+		var cte *extract.ConnectTimeoutError
+		if errors.As(err, &cte) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("iceberg: connect to sql catalog database (iceberg.uri %q): %w",
 			redact.URI(cfg.URI), redact.URIError(err, cfg.URI))
 	}
