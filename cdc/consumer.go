@@ -24,15 +24,15 @@ import (
 
 // Snapshot summary properties the consumer writes with each commit, besides [PropOffsets].
 const (
-	PropCorrelationID = "etlwatch.correlation_id"
+	PropCorrelationID = iceberg.PropCorrelationID
 	PropBatchID       = "etlwatch.cdc_batch_id"
 	// PropPosition is where the bulk load recorded the source position of its snapshot, such as
 	// "oracle_scn:5000" or "postgres_lsn:0/16B3748"; the skip rule reads it.
-	PropPosition = "etlwatch.position"
+	PropPosition = iceberg.PropPosition
 	// PropPGSnapshot is where the bulk load of a PostgreSQL source recorded the transaction
 	// snapshot of its read ("xmin:xmax:xip,...", as pg_current_snapshot() prints it); the skip
 	// rule reads it.
-	PropPGSnapshot = "etlwatch.pg_snapshot"
+	PropPGSnapshot = iceberg.PropPGSnapshot
 	// PropSourceTable is the source table ("db.schema.table") whose changes the table holds:
 	// events of another source table with the same name are set aside, not merged.
 	PropSourceTable = "etlwatch.source_table"

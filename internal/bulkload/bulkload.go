@@ -30,12 +30,12 @@ import (
 
 // Snapshot summary properties written with each table's commit.
 const (
-	propSource        = "etlwatch.source"
-	propPosition      = "etlwatch.position"
-	propCorrelationID = "etlwatch.correlation_id"
+	propSource        = iceberg.PropSource
+	propPosition      = iceberg.PropPosition
+	propCorrelationID = iceberg.PropCorrelationID
 	// propTransactions is PostgreSQL's transaction snapshot of the load ("xmin:xmax:xip,..."):
 	// the CDC consumer skips exactly the changes of the transactions it shows as committed.
-	propTransactions = "etlwatch.pg_snapshot"
+	propTransactions = iceberg.PropPGSnapshot
 )
 
 // retryBackoff is the wait before a table's first retry; it doubles on each further retry, up to
