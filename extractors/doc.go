@@ -22,6 +22,14 @@
 //     queries AS OF one SCN, shared by readers on separate connections. Its SQL and value
 //     conversion are unit-tested; it has not yet been run against a live Oracle database.
 //
+// # Timeouts
+//
+// Opening a database waits at most the connect timeout for it to accept the TCP connection and
+// answer its handshake: [WithConnectTimeout], else the source's connection.connect_timeout, else
+// the driver's own option (PostgreSQL connect_timeout, MySQL timeout), else 10s. A server that
+// never answers fails [Open] with a [ConnectTimeoutError] naming host:port, what did not answer
+// and the setting to raise. Statements have no timeout: a big table may read for hours.
+//
 // Each database package documents its type mapping. Importing this package compiles every
 // database driver it opens; import a database package directly to compile only that one.
 package extractors
