@@ -3,7 +3,6 @@ package extractors
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"time"
 
@@ -84,5 +83,5 @@ func Open(ctx context.Context, src *configloader.Source, opts ...Option) (Extrac
 		}
 		return e, nil
 	}
-	return nil, fmt.Errorf("extractors: source %q: database_type %q: allowed: postgres, mysql, sqlite, oracle", src.Name, src.DatabaseType)
+	return nil, unknownType(src)
 }

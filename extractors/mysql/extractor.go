@@ -90,9 +90,35 @@ func Open(ctx context.Context, src *configloader.Source, opts ...Option) (*Extra
 	for _, o := range opts {
 		o(&cfg)
 	}
-	dc, secrets, err := driverConfig(src)
+	db, dc, err := openDB(ctx, src, cfg)
 	if err != nil {
 		return nil, err
+	}
+	return &Extractor{db: db, database: dc.DBName, logger: cfg.logger}, nil
+}
+
+// Connect connects to the database src describes, exactly as [Open] does (the same connection
+// settings, session time zone, connect timeout and error messages), and returns a *sql.DB for
+// your own queries, after a successful ping. Of the options only [WithConnectTimeout] applies.
+// Close the *sql.DB when done. [github.com/etlwatch/etlwatch/extractors.Dataset] turns a table
+// of it into a data-quality dataset whose questions run in the database.
+func Connect(ctx context.Context, src *configloader.Source, opts ...Option) (*sql.DB, error) {
+	if src == nil {
+		return nil, errors.New("mysql: connect: source is nil")
+	}
+	var cfg config
+	for _, o := range opts {
+		o(&cfg)
+	}
+	db, _, err := openDB(ctx, src, cfg)
+	return db, err
+}
+
+// openDB opens and pings the database src describes, with a bounded connect timeout.
+func openDB(ctx context.Context, src *configloader.Source, cfg config) (*sql.DB, *driver.Config, error) {
+	dc, secrets, err := driverConfig(src)
+	if err != nil {
+		return nil, nil, err
 	}
 	timeout := connect.Choose("mysql", cfg.connectTimeout, src.Connection.ConnectTimeout, dc.Timeout,
 		"timeout in connection.options or connection.dsn")
@@ -104,7 +130,7 @@ func Open(ctx context.Context, src *configloader.Source, opts ...Option) (*Extra
 	}
 	connector, err := driver.NewConnector(dc)
 	if err != nil {
-		return nil, redact(fmt.Errorf("mysql: source %q: connection: %w", src.Name, err), secrets)
+		return nil, nil, redact(fmt.Errorf("mysql: source %q: connection: %w", src.Name, err), secrets)
 	}
 	// The driver bounds the dial by dc.Timeout but waits for the server's greeting for as
 	// long as the context lets it: connect.Connector bounds the handshake too.
@@ -119,11 +145,11 @@ func Open(ctx context.Context, src *configloader.Source, opts ...Option) (*Extra
 		_ = db.Close()
 		var cte *extract.ConnectTimeoutError
 		if errors.As(err, &cte) {
-			return nil, err
+			return nil, nil, err
 		}
-		return nil, redact(fmt.Errorf("mysql: source %q: ping: %w", src.Name, err), secrets)
+		return nil, nil, redact(fmt.Errorf("mysql: source %q: ping: %w", src.Name, err), secrets)
 	}
-	return &Extractor{db: db, database: dc.DBName, logger: cfg.logger}, nil
+	return db, dc, nil
 }
 
 // driverConfig returns the driver configuration for src and the secrets that must not appear in

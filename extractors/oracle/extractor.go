@@ -111,9 +111,41 @@ func Open(ctx context.Context, src *configloader.Source, opts ...Option) (*Extra
 	if strings.IndexByte(cfg.owner, 0) >= 0 {
 		return nil, fmt.Errorf("oracle: open: schema %q holds a NUL character", cfg.owner)
 	}
-	ci, err := connectionURL(src)
+	db, ci, err := openDB(ctx, src, cfg)
 	if err != nil {
 		return nil, err
+	}
+	owner := cfg.owner
+	if owner == "" {
+		owner = strings.ToUpper(ci.user)
+	}
+	if owner == "" {
+		if err := db.QueryRowContext(ctx, "SELECT USER FROM DUAL").Scan(&owner); err != nil {
+			_ = db.Close()
+			return nil, redact(fmt.Errorf("oracle: source %q: read the connection user: %w", src.Name, err), ci.secrets)
+		}
+	}
+	return &Extractor{db: db, owner: owner, logger: cfg.logger}, nil
+}
+
+// Connect connects to the database src describes, exactly as [Open] does (the same URL, connect
+// timeout and error messages), and returns a *sql.DB (driver go-ora) for your own queries, after
+// a successful ping. Of the options only [WithConnectTimeout] applies. Close the *sql.DB when
+// done. [github.com/etlwatch/etlwatch/extractors.Dataset] turns a table of it into a
+// data-quality dataset whose questions run in the database.
+func Connect(ctx context.Context, src *configloader.Source, opts ...Option) (*sql.DB, error) {
+	if src == nil {
+		return nil, errors.New("oracle: connect: source is nil")
+	}
+	db, _, err := openDB(ctx, src, newConfig(src, opts))
+	return db, err
+}
+
+// openDB opens and pings the database src describes, with a bounded connect timeout.
+func openDB(ctx context.Context, src *configloader.Source, cfg config) (*sql.DB, connInfo, error) {
+	ci, err := connectionURL(src)
+	if err != nil {
+		return nil, connInfo{}, err
 	}
 	timeout := connect.Choose("oracle", cfg.connectTimeout, src.Connection.ConnectTimeout, 0, "")
 	connector := go_ora.NewConnector(ci.url)
@@ -131,21 +163,11 @@ func Open(ctx context.Context, src *configloader.Source, opts ...Option) (*Extra
 		_ = db.Close()
 		var cte *extract.ConnectTimeoutError
 		if errors.As(err, &cte) {
-			return nil, err
+			return nil, connInfo{}, err
 		}
-		return nil, redact(fmt.Errorf("oracle: source %q: ping %s: %w", src.Name, ci.address, err), ci.secrets)
+		return nil, connInfo{}, redact(fmt.Errorf("oracle: source %q: ping %s: %w", src.Name, ci.address, err), ci.secrets)
 	}
-	owner := cfg.owner
-	if owner == "" {
-		owner = strings.ToUpper(ci.user)
-	}
-	if owner == "" {
-		if err := db.QueryRowContext(ctx, "SELECT USER FROM DUAL").Scan(&owner); err != nil {
-			_ = db.Close()
-			return nil, redact(fmt.Errorf("oracle: source %q: read the connection user: %w", src.Name, err), ci.secrets)
-		}
-	}
-	return &Extractor{db: db, owner: owner, logger: cfg.logger}, nil
+	return db, ci, nil
 }
 
 // dialer is go-ora's dialer: it records whether the listener accepted the connection.

@@ -57,3 +57,19 @@ func TestConnectTimeout(t *testing.T) {
 		})
 	}
 }
+
+// TestConnectTimeoutConnect shows that Connect, the *sql.DB for the user's own queries, has the
+// same bounded connect timeout as Open.
+func TestConnectTimeoutConnect(t *testing.T) {
+	addr := blackhole.Silent(t)
+	host, port, err := net.SplitHostPort(addr)
+	require.NoError(t, err)
+	p, err := strconv.Atoi(port)
+	require.NoError(t, err)
+	_, err = oracle.Connect(context.Background(), &configloader.Source{Name: "erp", DatabaseType: "oracle",
+		Connection: configloader.Connection{Host: host, Port: p, ServiceName: "FREEPDB1", ConnectTimeout: time.Second}})
+	var cte *extract.ConnectTimeoutError
+	require.True(t, errors.As(err, &cte), "%v", err)
+	assert.Equal(t, addr, cte.Address)
+	assert.True(t, cte.Accepted)
+}

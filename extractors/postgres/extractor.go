@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"sort"
 	"strconv"
 	"strings"
@@ -23,7 +22,6 @@ import (
 	"github.com/etlwatch/etlwatch/dataquality/sqldataset"
 	"github.com/etlwatch/etlwatch/extractors/extract"
 	"github.com/etlwatch/etlwatch/extractors/internal/openset"
-	"github.com/etlwatch/etlwatch/internal/connect"
 )
 
 // ErrClosed is returned by the methods of an [Extractor] or a snapshot used after Close.
@@ -97,35 +95,17 @@ func Open(ctx context.Context, src *configloader.Source, opts ...Option) (*Extra
 	if s := strings.ToLower(cfg.schema); s == "pg_catalog" || s == "information_schema" {
 		return nil, fmt.Errorf("postgres: open: schema %q is a system schema; use a user schema such as \"public\"", cfg.schema)
 	}
-	dsn, secrets, err := connString(src)
+	c, err := prepare(src, cfg)
 	if err != nil {
 		return nil, err
 	}
-	pcfg, err := pgxpool.ParseConfig(dsn)
+	pool, err := pgxpool.NewWithConfig(ctx, c.pool)
 	if err != nil {
-		return nil, redact(fmt.Errorf("postgres: source %q: parse connection: %w", src.Name, err), secrets)
-	}
-	timeout := connect.Choose("postgres", cfg.connectTimeout, src.Connection.ConnectTimeout, pcfg.ConnConfig.ConnectTimeout,
-		"connect_timeout in connection.options or connection.dsn")
-	pcfg.ConnConfig.ConnectTimeout = timeout.D
-	tracker := &connect.Tracker{} // the pool's dials: at first only Ping's
-	pcfg.ConnConfig.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
-		return tracker.Dial(ctx, network, addr, timeout.D)
-	}
-	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
-	if err != nil {
-		return nil, redact(fmt.Errorf("postgres: source %q: connect: %w", src.Name, err), secrets)
+		return nil, redact(fmt.Errorf("postgres: source %q: connect: %w", src.Name, err), c.secrets)
 	}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
-		if connect.TimedOut(ctx, err) {
-			return nil, connect.Error(extract.ConnectTimeoutError{
-				Package: "postgres", Source: src.Name, Server: "PostgreSQL server",
-				Address: net.JoinHostPort(pcfg.ConnConfig.Host, strconv.Itoa(int(pcfg.ConnConfig.Port))),
-				Timeout: timeout.D, Setting: timeout.Setting,
-			}, tracker, redact(err, secrets))
-		}
-		return nil, redact(fmt.Errorf("postgres: source %q: ping: %w", src.Name, err), secrets)
+		return nil, c.pingError(ctx, src, err)
 	}
 	return &Extractor{
 		pool:   pool,

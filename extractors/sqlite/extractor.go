@@ -66,6 +66,32 @@ func Open(ctx context.Context, src *configloader.Source, opts ...Option) (*Extra
 	if src.DatabaseType != "" && src.DatabaseType != "sqlite" {
 		return nil, fmt.Errorf("sqlite: open source %q: database_type is %q, want sqlite", src.Name, src.DatabaseType)
 	}
+	db, err := openDB(ctx, src)
+	if err != nil {
+		return nil, err
+	}
+	e := newExtractor(db, opts)
+	e.owned = true
+	return e, nil
+}
+
+// Connect opens the SQLite database src describes exactly as [Open] does (read-only for a file,
+// which must exist; connection.dsn as it is) and returns the *sql.DB (driver "sqlite") for your
+// own queries, after a successful ping. Close it when done.
+// [github.com/etlwatch/etlwatch/extractors.Dataset] turns a table of it into a data-quality
+// dataset whose questions run in the database.
+func Connect(ctx context.Context, src *configloader.Source) (*sql.DB, error) {
+	if src == nil {
+		return nil, errors.New("sqlite: connect: nil source")
+	}
+	if src.DatabaseType != "" && src.DatabaseType != "sqlite" {
+		return nil, fmt.Errorf("sqlite: connect source %q: database_type is %q, want sqlite", src.Name, src.DatabaseType)
+	}
+	return openDB(ctx, src)
+}
+
+// openDB opens and pings the database src describes.
+func openDB(ctx context.Context, src *configloader.Source) (*sql.DB, error) {
 	dsn, memory := src.Connection.DSN.Reveal(), false
 	if dsn == "" {
 		path := src.Connection.Database
@@ -89,9 +115,7 @@ func Open(ctx context.Context, src *configloader.Source, opts ...Option) (*Extra
 		_ = db.Close()
 		return nil, fmt.Errorf("sqlite: open source %q: %w", src.Name, err)
 	}
-	e := newExtractor(db, opts)
-	e.owned = true
-	return e, nil
+	return db, nil
 }
 
 // fileDSN returns a URI filename for path with the given mode and a busy timeout.

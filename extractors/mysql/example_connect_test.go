@@ -1,0 +1,31 @@
+package mysql_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"time"
+
+	"github.com/etlwatch/etlwatch/configloader"
+	"github.com/etlwatch/etlwatch/extractors/mysql"
+)
+
+// ExampleConnect gets a *sql.DB for your own queries from a sources.yaml source, with the
+// extractor's connection settings and a connect timeout of 5s. It needs a server, so it has
+// no checked output.
+func ExampleConnect() {
+	ctx := context.Background()
+	src := &configloader.Source{Name: "orders_db", DatabaseType: "mysql", Connection: configloader.Connection{
+		Host: "127.0.0.1", Port: 3306, Database: "test", Username: "root",
+	}}
+	db, err := mysql.Connect(ctx, src, mysql.WithConnectTimeout(5*time.Second))
+	if err != nil {
+		log.Fatal(err) // an *extract.ConnectTimeoutError names host:port when the server does not answer
+	}
+	defer db.Close()
+	var name string
+	if err := db.QueryRowContext(ctx, "SELECT DATABASE()").Scan(&name); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("connected to", name)
+}
