@@ -1,4 +1,6 @@
 package cdc
 
+import "github.com/etlwatch/etlwatch/internal/failpoint"
+
 // SetFailpointHook makes the consumer call h at each failpoint, for the kill and zombie tests.
-func SetFailpointHook(h func(name string)) { failpointHook = h }
+func SetFailpointHook(h func(name string)) { failpoint.Set(h) }

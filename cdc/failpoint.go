@@ -1,5 +1,7 @@
 package cdc
 
+import "github.com/etlwatch/etlwatch/internal/failpoint"
+
 // Failpoints: named places in a batch where a test stops or kills the consumer to prove that a
 // crash there loses and duplicates nothing. They cost a nil check when no test set a hook.
 const (
@@ -11,13 +13,9 @@ const (
 	// FailBeforeKafkaCommit is after every table of a batch is committed to Iceberg, before the
 	// Kafka group offsets are.
 	FailBeforeKafkaCommit = "before-kafka-commit"
+	// FailAfterFilesWritten is inside a table's commit, after its Parquet data and delete files
+	// are written, before the Iceberg commit that would reference them.
+	FailAfterFilesWritten = failpoint.AfterFilesWritten
 )
 
-// failpointHook is called at each failpoint when set (by tests only, through export_test.go).
-var failpointHook func(name string)
-
-func (c *Consumer) failpoint(name string) {
-	if h := failpointHook; h != nil {
-		h(name)
-	}
-}
+func (c *Consumer) failpoint(name string) { failpoint.At(name) }

@@ -6,10 +6,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -30,12 +28,6 @@ import (
 
 // mirrorTopic carries the same changes as topic, for the table "items": batches span two tables.
 const mirrorTopic = "pg.public.items"
-
-// killPointParquet is not a failpoint of the consumer: the child kills itself as soon as it sees
-// a new Parquet file in the warehouse (it polls every 0.2 ms), so the kill lands while the file is
-// written or soon after; nothing here proves it landed before the commit
-// that would reference it.
-const killPointParquet = "parquet-write"
 
 // TestKilledConsumerChild is the consumer process of TestKilledConsumer and TestZombieConsumer:
 // it runs only when they start it. With ETLWATCH_CDC_KILL_AT it sends itself ETLWATCH_CDC_SIGNAL
@@ -62,20 +54,7 @@ func TestKilledConsumerChild(t *testing.T) {
 			_ = syscall.Kill(os.Getpid(), sig)
 		}
 	}
-	switch at := os.Getenv("ETLWATCH_CDC_KILL_AT"); at {
-	case "":
-	case killPointParquet:
-		before := countParquet(warehouse)
-		go func() {
-			for {
-				if n := countParquet(warehouse); n > before {
-					before = n
-					hit()
-				}
-				time.Sleep(200 * time.Microsecond)
-			}
-		}()
-	default:
+	if at := os.Getenv("ETLWATCH_CDC_KILL_AT"); at != "" {
 		cdc.SetFailpointHook(func(name string) {
 			if name == at {
 				hit()
@@ -92,18 +71,6 @@ func TestKilledConsumerChild(t *testing.T) {
 		fmt.Printf("consumer stopped: %v\n", err)
 		os.Exit(3)
 	}
-}
-
-// countParquet counts the Parquet files under dir.
-func countParquet(dir string) int {
-	n := 0
-	_ = filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.HasSuffix(d.Name(), ".parquet") {
-			n++
-		}
-		return nil
-	})
-	return n
 }
 
 // killRig is a kfake cluster with the two topics, a warehouse, and a producer that keeps
@@ -210,9 +177,10 @@ func (k *killRig) verify() {
 
 // The consumer process is killed with SIGKILL at named points, each at least three times, while
 // the producer goes on (the consumer lags), and restarted each time: after the Iceberg commit and
-// before the Kafka commit, between the two tables of a batch, as soon as a new Parquet file
-// appears, and before a table's batch is written and committed. At the end both tables hold exactly the
-// expected rows, row by row: none lost, none duplicated.
+// before the Kafka commit, between the two tables of a batch, after a table's Parquet data and
+// delete files are written and before the commit that would reference them, and before a table's
+// batch is written and committed. At the end both tables hold exactly the expected rows, row by
+// row: none lost, none duplicated.
 func TestKilledConsumer(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills and restarts consumer processes for a while")
@@ -225,7 +193,7 @@ func TestKilledConsumer(t *testing.T) {
 	k := newKillRig(t)
 	k.st.produce(t, k.prod, 300) // a backlog, so the consumer lags from the start
 	k.produce(400)
-	points := []string{cdc.FailBeforeKafkaCommit, cdc.FailBetweenTables, killPointParquet, cdc.FailBeforeIcebergCommit}
+	points := []string{cdc.FailBeforeKafkaCommit, cdc.FailBetweenTables, cdc.FailAfterFilesWritten, cdc.FailBeforeIcebergCommit}
 	for round := range 3 {
 		for i, point := range points {
 			var out bytes.Buffer

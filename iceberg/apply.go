@@ -13,6 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	goiceberg "github.com/apache/iceberg-go"
 	"github.com/apache/iceberg-go/table"
+	"github.com/etlwatch/etlwatch/internal/failpoint"
 )
 
 // Change is one batch of row-level changes to a keyed table, already collapsed to the last state
@@ -116,6 +117,7 @@ func (m *TableManager) Apply(ctx context.Context, tbl *table.Table, sc *arrow.Sc
 		return WriteResult{}, err
 	}
 	written := append(slices.Clone(dataFiles), delFiles...)
+	failpoint.At(failpoint.AfterFilesWritten)
 	res := WriteResult{Table: tbl, Rows: rows, DataFiles: len(dataFiles)}
 	if len(written) == 0 && !ch.Truncate && len(props) == 0 {
 		return res, nil
