@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -31,6 +32,8 @@ import (
 	"github.com/etlwatch/etlwatch/iceberg"
 	"github.com/etlwatch/etlwatch/internal/bulkload"
 	"github.com/etlwatch/etlwatch/internal/testenv"
+	"github.com/etlwatch/etlwatch/lineage"
+	"github.com/etlwatch/etlwatch/lineage/lineagetest"
 	"github.com/etlwatch/etlwatch/monitoring/monitoringtest"
 )
 
@@ -544,4 +547,56 @@ func TestSummaryVerdict(t *testing.T) {
 			}
 		})
 	}
+}
+
+// With OPENLINEAGE_URL set, the demo's consumer reports a STREAMING run: one START, RUNNING
+// events, one COMPLETE, all valid against the OpenLineage schemas, and the rows their output
+// statistics report add up to the rows the consumer's commits added to the Iceberg tables.
+func TestDemoLineage(t *testing.T) {
+	rcv := lineagetest.NewReceiver(t)
+	t.Setenv("OPENLINEAGE_URL", rcv.URL())
+	dir := filepath.Join(t.TempDir(), "data")
+	var stdout, stderr syncBuffer
+	code := run(t.Context(), []string{"--demo", "--dir", dir, "--listen", "127.0.0.1:0", "--rows", "600", "--changes", "400", "--batch-size", "60"}, &stdout, &stderr)
+	require.Equal(t, 0, code, "stderr: %s\nstdout: %s", stderr.String(), stdout.String())
+	assert.Empty(t, rcv.Rejected())
+
+	types := map[lineage.EventType]int{}
+	var reported int64
+	for _, ev := range rcv.Events() {
+		if jt := ev.Job.Facets.JobType; jt == nil || jt.ProcessingType != "STREAMING" {
+			continue // the bulk load's runs
+		}
+		types[ev.EventType]++
+		for _, o := range ev.Outputs {
+			if s := o.OutputFacets.OutputStatistics; s != nil && s.RowCount != nil {
+				reported += *s.RowCount
+			}
+		}
+	}
+	assert.Equal(t, 1, types[lineage.EventStart], "START")
+	assert.Equal(t, 1, types[lineage.EventComplete], "COMPLETE")
+	assert.Positive(t, types[lineage.EventRunning], "RUNNING")
+
+	// What the consumer's commits added: the snapshots that record a CDC batch.
+	cat, err := iceberg.OpenCatalog(t.Context(), configloader.Iceberg{Warehouse: filepath.Join(dir, "warehouse")})
+	require.NoError(t, err)
+	defer cat.(interface{ Close() error }).Close()
+	tm := iceberg.NewTableManager(cat, "shop")
+	var added int64
+	for _, name := range demoTables {
+		tbl, err := tm.Catalog().LoadTable(t.Context(), tm.Identifier(name))
+		require.NoError(t, err)
+		for _, s := range tbl.Metadata().Snapshots() {
+			if s.Summary == nil {
+				continue
+			}
+			if _, ok := s.Summary.Properties[cdc.PropBatchID]; ok {
+				n, _ := strconv.ParseInt(s.Summary.Properties["added-records"], 10, 64)
+				added += n
+			}
+		}
+	}
+	assert.Positive(t, added)
+	assert.Equal(t, added, reported, "rows in the RUNNING and COMPLETE output statistics against the commits' added-records")
 }
