@@ -65,6 +65,13 @@
 // ID (from [github.com/etlwatch/etlwatch/correlation]) and the OpenTelemetry trace and span IDs are
 // taken from the context by the handler.
 //
+// The event types and their severity: job_start, table_processing_start,
+// table_processing_complete and job_complete (INFO); table_processing_failed and job_failed
+// (ERROR, with error, error_type and, for job_failed, the tables and records that had
+// completed); any type of the caller's with [StructuredLogger.LogEvent] (INFO),
+// [StructuredLogger.LogWarning] (WARNING) or [StructuredLogger.LogError] (ERROR, with error and
+// error_type).
+//
 // # Testing
 //
 // Package [github.com/etlwatch/etlwatch/monitoring/monitoringtest] has an in-memory sink and a

@@ -19,6 +19,7 @@ const (
 	EventTableComplete = "table_processing_complete" // written by [StructuredLogger.LogTableComplete]
 	EventTableFailed   = "table_processing_failed"   // written by [StructuredLogger.LogTableFailure]
 	EventJobComplete   = "job_complete"              // written by [StructuredLogger.LogJobComplete]
+	EventJobFailed     = "job_failed"                // written by [StructuredLogger.LogJobFailure]
 	// EventLog is the event type [NewJSONHandler] gives records that did not come from a
 	// StructuredLogger event method, such as the plain lines of [StructuredLogger.Slog].
 	EventLog = "log"
@@ -42,10 +43,10 @@ func (d Details) LogValue() slog.Value {
 	return slog.GroupValue(attrs...)
 }
 
-// eventDetails are the details of an event with fields set by the logger (at most three), which win
+// eventDetails are the details of an event with fields set by the logger (at most five), which win
 // over the caller's entries of the same key.
 type eventDetails struct {
-	fixed [3]slog.Attr
+	fixed [5]slog.Attr
 	n     int
 	user  Details
 }
@@ -237,6 +238,38 @@ func (l *StructuredLogger) LogJobComplete(ctx context.Context, tables int, recor
 	ed.fixed[1] = slog.Int64("records", records)
 	ed.fixed[2] = slog.Float64("duration_seconds", d.Seconds())
 	l.emit(ctx, slog.LevelInfo, EventJobComplete, slog.AnyValue(ed))
+}
+
+// LogJobFailure writes a job_failed event (ERROR): the job as a whole failed (it could not
+// start, or it ended with tables or checks that failed). Its details carry error and error_type
+// (as [StructuredLogger.LogTableFailure] writes them) and what had completed: tables and
+// records, and duration_seconds (d in seconds, a float), in addition to the given details. It
+// does not replace [StructuredLogger.LogJobComplete], which the reference writes at the end of
+// every job that ran; a job that failed writes both.
+func (l *StructuredLogger) LogJobFailure(ctx context.Context, err error, tables int, records int64, d time.Duration, details Details) {
+	if !l.enabled(ctx, slog.LevelError) {
+		return
+	}
+	ed := &eventDetails{n: 5, user: details}
+	ed.fixed[0] = slog.String("error", errorText(err))
+	ed.fixed[1] = slog.String("error_type", ErrorType(err))
+	ed.fixed[2] = slog.Int("tables", tables)
+	ed.fixed[3] = slog.Int64("records", records)
+	ed.fixed[4] = slog.Float64("duration_seconds", d.Seconds())
+	l.emit(ctx, slog.LevelError, EventJobFailed, slog.AnyValue(ed))
+}
+
+// LogError writes an event of the caller's type with severity ERROR whose details carry error
+// and error_type (as [StructuredLogger.LogTableFailure] writes them) in addition to the given
+// details. A nil err gives error and error_type "".
+func (l *StructuredLogger) LogError(ctx context.Context, eventType string, err error, details Details) {
+	if !l.enabled(ctx, slog.LevelError) {
+		return
+	}
+	ed := &eventDetails{n: 2, user: details}
+	ed.fixed[0] = slog.String("error", errorText(err))
+	ed.fixed[1] = slog.String("error_type", ErrorType(err))
+	l.emit(ctx, slog.LevelError, eventType, slog.AnyValue(ed))
 }
 
 // LogEvent writes an event of the caller's type (INFO) with details as given. It is the hot path:

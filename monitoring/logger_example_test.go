@@ -256,3 +256,20 @@ func ExampleErrorType() {
 	// Output:
 	// syscall.Errno
 }
+
+func ExampleStructuredLogger_LogJobFailure() {
+	logger := exampleLogger()
+	// The job as a whole failed: with the error, what had completed.
+	err := errors.New("2 of 3 tables failed: orders, order_items")
+	logger.LogJobFailure(exampleContext(), err, 1, 30000, 42*time.Second, monitoring.Details{"failed_table_names": []string{"orders", "order_items"}})
+	// Output:
+	// {"timestamp":"2025-01-27T10:30:45.123456Z","correlation_id":"run-42","job_name":"bulk_load","source_name":"postgres","event_type":"job_failed","environment":"prod","severity":"ERROR","details":{"duration_seconds":42,"error":"2 of 3 tables failed: orders, order_items","error_type":"*errors.errorString","failed_table_names":["orders","order_items"],"records":30000,"tables":1}}
+}
+
+func ExampleStructuredLogger_LogError() {
+	logger := exampleLogger()
+	err := fmt.Errorf("upload: %w", &net.DNSError{Err: "no such host", Name: "s3", IsNotFound: true})
+	logger.LogError(exampleContext(), "archive_failed", err, monitoring.Details{"table": "orders"})
+	// Output:
+	// {"timestamp":"2025-01-27T10:30:45.123456Z","correlation_id":"run-42","job_name":"bulk_load","source_name":"postgres","event_type":"archive_failed","environment":"prod","severity":"ERROR","details":{"error":"upload: lookup s3: no such host","error_type":"*net.DNSError","table":"orders"}}
+}

@@ -106,6 +106,21 @@ func TestLogger_GoldenLines(t *testing.T) {
 			want: ltEnvelopePrefix + `"event_type":"job_complete","environment":"prod","severity":"INFO","details":{"duration_seconds":90,"records":1500,"tables":2}}`,
 		},
 		{
+			name: "job failure",
+			log: func(ctx context.Context, l *monitoring.StructuredLogger) {
+				err := fmt.Errorf("open extractor: %w", opErr)
+				l.LogJobFailure(ctx, err, 1, 1000, 30*time.Second, monitoring.Details{"failed_table_names": []string{"orders"}})
+			},
+			want: ltEnvelopePrefix + `"event_type":"job_failed","environment":"prod","severity":"ERROR","details":{"duration_seconds":30,"error":"open extractor: dial tcp: code 111","error_type":"*monitoring_test.ltCustomErr","failed_table_names":["orders"],"records":1000,"tables":1}}`,
+		},
+		{
+			name: "error event",
+			log: func(ctx context.Context, l *monitoring.StructuredLogger) {
+				l.LogError(ctx, "export_stalled", opErr, monitoring.Details{"sink": "otlp", "error": "spoof"})
+			},
+			want: ltEnvelopePrefix + `"event_type":"export_stalled","environment":"prod","severity":"ERROR","details":{"error":"dial tcp: code 111","error_type":"*monitoring_test.ltCustomErr","sink":"otlp"}}`,
+		},
+		{
 			name: "custom event",
 			log: func(ctx context.Context, l *monitoring.StructuredLogger) {
 				l.LogEvent(ctx, "batch_written", monitoring.Details{"rows": 250, "ratio": 0.25, "ok": true, "table": "orders"})
@@ -168,9 +183,13 @@ func TestLogger_Severity(t *testing.T) {
 	l.LogWarning(ctx, "disk_low", nil)
 	l.LogEvent(ctx, "custom", nil)
 	l.LogJobComplete(ctx, 1, 1, time.Millisecond, nil)
+	l.LogJobFailure(ctx, errors.New("boom"), 0, 0, time.Millisecond, nil)
+	l.LogError(ctx, "sink_broken", errors.New("boom"), nil)
 	capture.AssertWellFormed(t)
 
 	want := map[string]string{
+		monitoring.EventJobFailed:     "ERROR",
+		"sink_broken":                 "ERROR",
 		monitoring.EventJobStart:      "INFO",
 		monitoring.EventTableStart:    "INFO",
 		monitoring.EventTableComplete: "INFO",
