@@ -27,12 +27,11 @@ RUN case "${PROGRAM}" in \
 RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
     CGO_ENABLED=0 GOOS=linux go build -trimpath -ldflags='-s -w' -tags timetzdata \
       -o /out/usr/local/bin/etlwatch "./examples/${PROGRAM}"
-# The writable directories of the final image, owned by the non-root user: a named volume mounted
-# on one of them starts with this owner, so the program can write its log, warehouse or data there.
-RUN mkdir -p /out/var/lib/etlwatch /out/var/log/etlwatch /out/tmp \
- && chown 65532:65532 /out/var/lib/etlwatch /out/var/log/etlwatch \
+# The rest of the final image's tree: CA certificates for HTTPS sinks, the user database, /tmp.
+# /data holds the two writable directories, copied with their owner in the final stage.
+RUN mkdir -p /out/etc/ssl/certs /out/var/lib /out/var/log /out/tmp /data/lib /data/log \
  && chmod 1777 /out/tmp \
- && mkdir -p /out/etc/ssl/certs && cp /etc/ssl/certs/ca-certificates.crt /out/etc/ssl/certs/ \
+ && cp /etc/ssl/certs/ca-certificates.crt /out/etc/ssl/certs/ \
  && printf 'root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/var/lib/etlwatch:/sbin/nologin\n' > /out/etc/passwd \
  && printf 'root:x:0:\nnonroot:x:65532:\n' > /out/etc/group
 
@@ -49,9 +48,11 @@ LABEL org.opencontainers.image.title="etlwatch-${PROGRAM}" \
       org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.vendor="etlwatch"
 COPY --from=build /out/ /
-# Again with the owner set, whatever the builder does with a copied file's owner.
-COPY --from=build --chown=65532:65532 /out/var/lib/etlwatch /var/lib/etlwatch
-COPY --from=build --chown=65532:65532 /out/var/log/etlwatch /var/log/etlwatch
+# The writable directories, owned by the non-root user: a named volume mounted on one of them
+# starts with this owner, so the program can write its log, warehouse or data there. These COPYs
+# create the directories (their parents exist), so --chown applies to the directories themselves.
+COPY --from=build --chown=65532:65532 /data/lib/ /var/lib/etlwatch/
+COPY --from=build --chown=65532:65532 /data/log/ /var/log/etlwatch/
 USER 65532:65532
 WORKDIR /var/lib/etlwatch
 ENV TMPDIR=/tmp

@@ -121,6 +121,21 @@ func TestDockerfile(t *testing.T) {
 	require.NotEmpty(t, user, "the final stage sets USER")
 	uid, _, _ := strings.Cut(user, ":")
 	assert.NotContains(t, []string{"0", "root"}, uid, "USER %s: not root", user)
+
+	// The writable directories are created by a COPY with the user as owner (a COPY into an
+	// existing directory leaves the directory's owner alone: seen with podman), under parents
+	// that the first COPY brings owned by root.
+	for _, dir := range []string{"/var/lib/etlwatch/", "/var/log/etlwatch/"} {
+		i := slices.IndexFunc(final, func(in instruction) bool {
+			return in.Cmd == "COPY" && strings.HasPrefix(in.Args, "--from=build --chown="+user+" ") && strings.HasSuffix(in.Args, " "+dir)
+		})
+		assert.GreaterOrEqual(t, i, 0, "COPY --from=build --chown=%s ... %s", user, dir)
+	}
+	mkdir := build[slices.IndexFunc(build, func(in instruction) bool { return in.Cmd == "RUN" && strings.Contains(in.Args, "mkdir -p /out/") })].Args
+	for _, parent := range []string{"/out/var/lib ", "/out/var/log "} {
+		assert.Contains(t, mkdir, parent)
+	}
+	assert.NotContains(t, mkdir, "/out/var/lib/etlwatch", "created by the chown COPY, not the first")
 	assert.Equal(t, `["/usr/local/bin/etlwatch"]`, entrypoint)
 	for _, l := range []string{"title", "description", "source", "version", "revision"} {
 		assert.True(t, labels["org.opencontainers.image."+l], "OCI label %s", l)
