@@ -184,6 +184,7 @@ func RunConfig(ctx context.Context, f Config, stdout, stderr io.Writer) int {
 		bl.TableFilter = f.TableFilter
 	}
 
+	started := time.Now()
 	prog := newProgress(f.Progress, stdout, progressEvery)
 	defer prog.Close()
 	stdout = prog.Writer()
@@ -205,14 +206,16 @@ func RunConfig(ctx context.Context, f Config, stdout, stderr io.Writer) int {
 
 	j := &job{p: p, src: src, bl: bl, log: log, afterLoad: f.AfterLoad, prog: prog, takeOver: f.TakeOverCDC}
 	if err := j.open(ctx); err != nil {
-		log.ErrorContext(ctx, "bulk load could not start", "error", err)
+		p.Logger.LogJobFailure(ctx, fmt.Errorf("bulk load could not start: %w", err), 0, 0, time.Since(started),
+			monitoring.Details{"phase": "start"})
 		fmt.Fprintln(stderr, "bulkload:", err)
 		j.close()
 		return 1
 	}
 	defer j.close()
 	if err := j.openMonitor(ctx, f.History, filepath.Dir(cfg.Path)); err != nil {
-		log.ErrorContext(ctx, "bulk load could not start its monitors", "error", err)
+		p.Logger.LogJobFailure(ctx, fmt.Errorf("bulk load could not start its monitors: %w", err), 0, 0, time.Since(started),
+			monitoring.Details{"phase": "start"})
 		fmt.Fprintln(stderr, "bulkload:", err)
 		return 1
 	}
@@ -420,12 +423,19 @@ func (j *job) run(ctx context.Context, stdout io.Writer) (code int) {
 		}
 		if err := j.afterLoad(ctx, l); err != nil {
 			j.log.ErrorContext(ctx, "after the bulk load", "error", err)
+			j.p.Logger.LogJobFailure(ctx, fmt.Errorf("after the bulk load: %w", err), completed, records, time.Since(start),
+				monitoring.Details{"phase": "after_load"})
 			return 1
 		}
 		return 0
 	}
-	j.log.ErrorContext(ctx, fmt.Sprintf("bulk load FAILED: %d of %d tables loaded; failed tables: [%s]; failed data-quality checks: [%s]",
-		completed, len(j.tables), strings.Join(failed, ", "), strings.Join(dqFailed, ", ")))
+	msg := fmt.Sprintf("bulk load FAILED: %d of %d tables loaded; failed tables: [%s]; failed data-quality checks: [%s]",
+		completed, len(j.tables), strings.Join(failed, ", "), strings.Join(dqFailed, ", "))
+	j.p.Logger.LogJobFailure(ctx, errors.New(msg), completed, records, d, monitoring.Details{
+		"phase":              "load",
+		"failed_table_names": failed,
+		"dq_failed_tables":   dqFailed,
+	})
 	return 1
 }
 

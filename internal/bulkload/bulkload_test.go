@@ -58,6 +58,7 @@ func sampleSource(t *testing.T, rows int, rest string) (dir, db string) {
 type event struct {
 	EventType     string         `json:"event_type"`
 	CorrelationID string         `json:"correlation_id"`
+	Severity      string         `json:"severity"`
 	Details       map[string]any `json:"details"`
 }
 
@@ -152,6 +153,7 @@ func TestSQLiteEndToEnd(t *testing.T) {
 	evs := events(t, stdout.String())
 	assert.ElementsMatch(t, tables, tableNames(evs["table_processing_complete"]))
 	require.Len(t, evs["job_complete"], 1)
+	assert.Empty(t, evs["job_failed"])
 	job := evs["job_complete"][0]
 	assert.EqualValues(t, 0, job.Details["failed_tables"])
 	assert.EqualValues(t, 3, job.Details["tables"])
@@ -224,6 +226,13 @@ func TestFailingTable(t *testing.T) {
 	assert.Equal(t, []string{"broken", "broken"}, tableNames(failures))
 	require.Len(t, evs["job_complete"], 1)
 	assert.EqualValues(t, 1, evs["job_complete"][0].Details["failed_tables"])
+	require.Len(t, evs["job_failed"], 1, "the job as a whole failed: one event, after job_complete")
+	jf := evs["job_failed"][0]
+	assert.Equal(t, "ERROR", jf.Severity)
+	assert.Contains(t, jf.Details["error"], "2 of 3 tables loaded; failed tables: [broken]")
+	assert.EqualValues(t, 2, jf.Details["tables"], "what had completed")
+	assert.Equal(t, []any{"broken"}, jf.Details["failed_table_names"])
+	assert.Equal(t, evs["job_complete"][0].CorrelationID, jf.CorrelationID)
 
 	cat, err := iceberg.OpenCatalog(ctx, configloader.Iceberg{Warehouse: filepath.Join(tmp, "warehouse")})
 	require.NoError(t, err)

@@ -54,6 +54,7 @@ func TestItem12SecretsRedactedInEvents(t *testing.T) {
 				assert.NotContains(t, out, s)
 			}
 			assert.Contains(t, stderr.String(), `iceberg.uri "`+tt.want+`"`)
+			assert.Contains(t, stdout.String(), `"event_type":"job_failed"`)
 			assert.Contains(t, stdout.String(), `bulk load could not start`)
 			assert.Contains(t, stdout.String(), `iceberg.uri \"`+tt.want+`\"`, "the JSON event")
 		})
