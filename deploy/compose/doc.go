@@ -26,7 +26,9 @@
 // live and a dead server. The Debezium connector configuration uses only property names of the
 // PostgreSQL connector's documentation and agrees with the database, the topics and the
 // consumer's sources.yaml, which the configuration loader accepts; the seeded schema and the
-// change trickle run on the machine's PostgreSQL.
+// change trickle run on the machine's PostgreSQL. The static CDC consumer runs on that
+// sources.yaml against an in-process Kafka (kfake) carrying the change events Debezium would
+// write for the seeded tables, applies them to Iceberg and reports healthy.
 //
 // Tests that need docker-compose, promtool, amtool or PostgreSQL skip without them, and fail
 // instead when ETLWATCH_REQUIRE_SERVICES=1. Nothing here starts a container: the stack itself was
