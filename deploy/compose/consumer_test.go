@@ -40,7 +40,9 @@ type field struct {
 // describes them with connector.json's settings (decimal.handling.mode precise, time.precision.mode
 // adaptive: numeric(10,2) is a Decimal of scale 2, timestamptz a ZonedTimestamp string).
 var (
-	zoned          = func(f string) field { return field{Type: "string", Name: "io.debezium.time.ZonedTimestamp", Version: 1, Field: f} }
+	zoned = func(f string) field {
+		return field{Type: "string", Name: "io.debezium.time.ZonedTimestamp", Version: 1, Field: f}
+	}
 	customerFields = []field{{Type: "int32", Field: "id"}, {Type: "string", Field: "name"},
 		{Type: "string", Optional: true, Field: "email"}, zoned("created_at")}
 	orderFields = []field{{Type: "int32", Field: "id"}, {Type: "int32", Field: "customer_id"},
