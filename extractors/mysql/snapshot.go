@@ -28,6 +28,9 @@ type snapshot struct {
 	closeOnce sync.Once
 	mu        sync.Mutex // held by a read, and by end
 	closed    bool
+	// ended says why the snapshot ended before Close: a read whose context ended, after which
+	// the connection's state depends on how far the driver got (it may have killed it).
+	ended error
 }
 
 func newSnapshot(ctx context.Context, e *Extractor) (*snapshot, error) {
@@ -204,11 +207,24 @@ func (s *snapshot) end() error {
 // lock takes the snapshot's connection for one read.
 func (s *snapshot) lock() error {
 	s.mu.Lock()
+	if s.ended != nil {
+		s.mu.Unlock()
+		return fmt.Errorf("%w: a read was cancelled (%w), which ends the snapshot", ErrSnapshotClosed, s.ended)
+	}
 	if s.closed {
 		s.mu.Unlock()
 		return ErrSnapshotClosed
 	}
 	return nil
+}
+
+// abandon ends the snapshot after a read whose context ended (s.mu held): whether the driver
+// killed the connection depends on how far the read had got, so the snapshot always ends, its
+// transaction rolled back, and later reads fail the same way every time.
+func (s *snapshot) abandon(why error) {
+	s.ended = why
+	_, _ = s.conn.ExecContext(context.Background(), "ROLLBACK")
+	_ = s.conn.Close()
 }
 
 func quote(name string) string { return "`" + strings.ReplaceAll(name, "`", "``") + "`" }
@@ -299,6 +315,9 @@ func (s *snapshot) Extract(ctx context.Context, table *extract.Table, opts extra
 			args = []any{kr.lo, kr.hi}
 		}
 		if err := r.run(ctx, q, args); err != nil {
+			if ctx.Err() != nil {
+				s.abandon(ctx.Err())
+			}
 			if r.fnErr != nil {
 				return r.total, r.fnErr
 			}
