@@ -15,7 +15,8 @@ import (
 	"github.com/etlwatch/etlwatch/extractors/extract"
 )
 
-// ErrSnapshotClosed is returned by the methods of a snapshot used after Close.
+// ErrSnapshotClosed is returned by the methods of a snapshot used after Close, or after a read
+// whose context ended (which ends the snapshot).
 var ErrSnapshotClosed = errors.New("mysql: snapshot closed")
 
 // snapshot holds the consistent-snapshot transaction open on conn until Close. MySQL cannot
