@@ -1,5 +1,3 @@
-# syntax=docker/dockerfile:1
-#
 # The image of one etlwatch example program, chosen with the PROGRAM build argument:
 #
 #   docker build --build-arg PROGRAM=simulator -t etlwatch-simulator:dev .
@@ -10,6 +8,7 @@
 # image is FROM scratch: the binary, CA certificates for HTTPS sinks, and two directories owned by
 # the non-root user it runs as. It has no shell, curl or wget: the health check is the program's
 # own -healthcheck mode (deploy/compose/compose.yaml).
+# The cache mounts of RUN --mount need BuildKit (Docker's builder since 23.0) or podman/buildah.
 
 ARG GO_VERSION=1.26.8
 
