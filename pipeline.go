@@ -30,6 +30,11 @@ import (
 	"github.com/etlwatch/etlwatch/monitoring/prom"
 )
 
+// EventSinkUnavailable is the event type written, once per sink, when a configured sink cannot
+// start; its details carry sink and error. The job goes on without the sink unless
+// monitoring.required_sinks lists it.
+const EventSinkUnavailable = "sink_unavailable"
+
 // The sink names that monitoring.required_sinks may list.
 const (
 	SinkCloudWatch = "cloudwatch"
@@ -89,6 +94,7 @@ type options struct {
 	loggerOptions   []monitoring.LoggerOption
 	extraSinks      []monitoring.Sink
 	credentialsWait time.Duration
+	checkLogLines   bool
 
 	lineageTransports []lineage.Transport
 	lineageOptions    []lineage.Option
@@ -113,8 +119,9 @@ func WithCloudWatchClient(c cloudwatch.PutMetricDataAPI) Option {
 func WithRegistry(r *prometheus.Registry) Option { return func(o *options) { o.registerer = r } }
 
 // WithErrorHandler sets the function that receives background errors (failed exports, dropped
-// measurements) and the sinks that could not start. Default: a WARN line through the pipeline's
-// logger.
+// measurements) and the sinks and lineage transports that could not start. Default: a WARN line
+// through the pipeline's logger, with the job's correlation ID, for background errors; a sink
+// that cannot start is one sink_unavailable event either way.
 func WithErrorHandler(h func(error)) Option { return func(o *options) { o.errorHandler = h } }
 
 // WithMetricsOptions passes further options to [monitoring.NewMetricsCollector]; they come after
@@ -128,6 +135,11 @@ func WithLoggerOptions(opts ...monitoring.LoggerOption) Option {
 	return func(o *options) { o.loggerOptions = append(o.loggerOptions, opts...) }
 }
 
+// WithCheckLogLines sets whether each data-quality result is also written as the reference's
+// plain log line besides its dq_check_complete event ([dataquality.WithLogLines]). Default:
+// false, one event per result.
+func WithCheckLogLines(on bool) Option { return func(o *options) { o.checkLogLines = on } }
+
 // WithSinks adds sinks of the caller's own beside the configured ones.
 func WithSinks(sinks ...monitoring.Sink) Option {
 	return func(o *options) { o.extraSinks = append(o.extraSinks, sinks...) }
@@ -137,7 +149,8 @@ func WithSinks(sinks ...monitoring.Sink) Option {
 // src.Monitoring asks for (CloudWatch, OTLP, Dynatrace, a Prometheus server on the listen address),
 // a structured logger, a data-quality checker, and a context with a correlation ID (ctx's, or a
 // new one). A sink that cannot start (no AWS credentials, a port in use, an invalid endpoint) is
-// reported through the error handler and as a sink_unavailable event, then skipped, unless
+// reported as one sink_unavailable event (WARNING, with sink, error and the correlation ID) and to
+// the error handler of [WithErrorHandler] when one is set, then skipped, unless
 // monitoring.required_sinks lists it: then New fails with the reason.
 //
 // New also builds the pipeline's lineage client ([Pipeline.Lineage]) from the source's lineage:
@@ -173,18 +186,28 @@ func New(ctx context.Context, jobName string, src *configloader.Source, opts ...
 	p.Logger = monitoring.NewStructuredLogger(jobName, src.Name, append(lopts, o.loggerOptions...)...)
 	onError := o.errorHandler
 	if onError == nil {
-		onError = func(err error) { p.Logger.Slog().Warn(err.Error()) }
+		onError = func(err error) { p.Logger.Slog().WarnContext(ctx, err.Error()) }
+	}
+	// A sink or transport that cannot start is its own event; the default handler would write
+	// it a second time.
+	onStartError := func(error) {}
+	if o.errorHandler != nil {
+		onStartError = o.errorHandler
 	}
 
 	// Start each configured sink; collect those that cannot start.
 	var sinks []monitoring.Sink
-	var startErrs []error
+	type startErr struct {
+		sink string
+		err  error
+	}
+	var startErrs []startErr
 	skip := func(name string, err error) error {
 		err = fmt.Errorf("etlwatch: sink %s: %w", name, err)
 		if slices.Contains(mon.RequiredSinks, name) {
 			return err
 		}
-		startErrs = append(startErrs, err)
+		startErrs = append(startErrs, startErr{name, err})
 		return nil
 	}
 	fail := func(err error) (*Pipeline, error) {
@@ -244,7 +267,9 @@ func New(ctx context.Context, jobName string, src *configloader.Source, opts ...
 		}
 	}
 	if o.metricLog != nil {
-		sinks = append(sinks, monitoring.NewLogSink(o.metricLog))
+		s := monitoring.NewLogSink(o.metricLog)
+		sinks = append(sinks, s)
+		p.sinks = append(p.sinks, s.Name())
 	}
 	sinks = append(sinks, o.extraSinks...)
 
@@ -264,7 +289,7 @@ func New(ctx context.Context, jobName string, src *configloader.Source, opts ...
 	}
 	p.Metrics = metrics
 	p.Checker = dataquality.NewChecker(dataquality.WithMetrics(metrics), dataquality.WithLogger(p.Logger),
-		dataquality.WithResultHook(p.recordCheck))
+		dataquality.WithLogLines(o.checkLogLines), dataquality.WithResultHook(p.recordCheck))
 
 	if ln != nil {
 		health, err := prom.NewHealth(prom.WithSinkStatuses(metrics))
@@ -286,10 +311,10 @@ func New(ctx context.Context, jobName string, src *configloader.Source, opts ...
 		}
 	}
 
-	for _, err := range startErrs {
-		p.skipped = append(p.skipped, err)
-		onError(err)
-		p.Logger.LogWarning(ctx, "sink_unavailable", monitoring.Details{"error": err.Error()})
+	for _, se := range startErrs {
+		p.skipped = append(p.skipped, se.err)
+		onStartError(se.err)
+		p.Logger.LogWarning(ctx, EventSinkUnavailable, monitoring.Details{"sink": se.sink, "error": se.err.Error()})
 	}
 
 	var lineageErrs []error
@@ -297,7 +322,7 @@ func New(ctx context.Context, jobName string, src *configloader.Source, opts ...
 	p.Lineage, lineageErrs = o.newLineage(src, metrics, onError)
 	for _, err := range lineageErrs {
 		p.skipped = append(p.skipped, err)
-		onError(err)
+		onStartError(err)
 		p.Logger.LogWarning(ctx, EventLineageUnavailable, monitoring.Details{"error": err.Error()})
 	}
 	p.startLineage(&o, LineageJobName(src.Name, jobName), src)
@@ -310,7 +335,8 @@ func (p *Pipeline) Context() context.Context { return p.ctx }
 // CorrelationID returns the job's correlation ID.
 func (p *Pipeline) CorrelationID() string { return p.id }
 
-// Sinks returns the names of the configured sinks that started.
+// Sinks returns the names of the configured sinks that started, and "log" for the metric-log
+// sink of [WithMetricLog]: the sinks /health lists, but for those of [WithSinks].
 func (p *Pipeline) Sinks() []string { return slices.Clone(p.sinks) }
 
 // Skipped returns why each configured sink, and each lineage transport, that could not start

@@ -115,7 +115,7 @@ func TestNewStartsEveryConfiguredSink(t *testing.T) {
 	p, err := etlwatch.New(ctx, "bulk_load", src, etlwatch.WithCloudWatchClient(cw.Client()),
 		etlwatch.WithLoggerOptions(events.Option()), etlwatch.WithMetricLog(&metricLog))
 	require.NoError(t, err)
-	assert.Equal(t, []string{"cloudwatch", "otlp", "dynatrace", "prometheus"}, p.Sinks())
+	assert.Equal(t, []string{"cloudwatch", "otlp", "dynatrace", "prometheus", "log"}, p.Sinks(), "the metric log too, as /health lists it")
 	assert.Empty(t, p.Skipped())
 	assert.Equal(t, "job-42", p.CorrelationID())
 
@@ -201,8 +201,24 @@ func TestSinkThatCannotStartIsSkippedUnlessRequired(t *testing.T) {
 	assert.Contains(t, skipped[0].Error(), "sink cloudwatch: no AWS credentials found")
 	assert.Contains(t, skipped[1].Error(), "sink prometheus: listen on "+busy.Addr().String())
 	assert.Len(t, reported.Errors(), 2)
-	assert.Len(t, events.EventsOfType("sink_unavailable"), 2)
+	unavailable := events.EventsOfType(etlwatch.EventSinkUnavailable)
+	require.Len(t, unavailable, 2)
+	for i, want := range []string{"cloudwatch", "prometheus"} {
+		assert.Equal(t, want, unavailable[i].Details["sink"])
+		assert.Equal(t, skipped[i].Error(), unavailable[i].Details["error"])
+		assert.Equal(t, p.CorrelationID(), unavailable[i].CorrelationID)
+		assert.Equal(t, "WARNING", unavailable[i].Severity)
+	}
 	assert.Nil(t, p.Health)
+
+	// Without an error handler of the caller's, each sink is still reported once: one event, no
+	// log line besides.
+	quiet := monitoringtest.NewLogCapture()
+	p2, err := etlwatch.New(ctx, "bulk_load", src, etlwatch.WithLoggerOptions(quiet.Option()))
+	require.NoError(t, err)
+	defer p2.Shutdown(ctx)
+	assert.Len(t, quiet.EventsOfType(etlwatch.EventSinkUnavailable), 2)
+	assert.Len(t, quiet.Events(), 2, "nothing else: %v", quiet.Events())
 
 	for _, required := range []string{"cloudwatch", "prometheus"} {
 		src.Monitoring.RequiredSinks = []string{required}

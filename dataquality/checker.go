@@ -14,21 +14,23 @@ const EventCheckComplete = "dq_check_complete"
 // table and check.
 const CheckDurationMetric = "dq_check_duration"
 
-// Checker runs data-quality checks and reports each [Result] as metrics, a structured event and
-// a log line, the Go form of the reference pipeline's DataQualityChecker.
+// Checker runs data-quality checks and reports each [Result] as metrics and a structured event
+// (and, with [WithLogLines], a log line as well), the Go form of the reference pipeline's
+// DataQualityChecker.
 //
 // For every result it records the counter dq_<check>_passed or dq_<check>_failed (+1, with the
 // dimension table), such as dq_row_count_passed, and the duration [CheckDurationMetric]; it
 // writes the event [EventCheckComplete] (severity WARNING when the check failed) whose details
 // carry check, table, passed, details, duration_seconds, error (when the check could not run)
-// and the result's Observed values; and it writes the log line "<table>: <details>" (INFO),
-// "<table>: DATA QUALITY ISSUE - <details>" (WARN) when the check failed, or
-// "<table>: Data quality check failed: <error>" (ERROR) when it could not run.
+// and the result's Observed values. With [WithLogLines] it also writes the reference's log line
+// "<table>: <details>" (INFO), "<table>: DATA QUALITY ISSUE - <details>" (WARN) when the check
+// failed, or "<table>: Data quality check failed: <error>" (ERROR) when it could not run.
 //
 // A Checker is safe for concurrent use by multiple goroutines.
 type Checker struct {
 	metrics       *monitoring.MetricsCollector
 	logger        *monitoring.StructuredLogger
+	logLines      bool
 	now           func() time.Time
 	reconcileOpts ReconcileOptions
 	hook          func(context.Context, Result)
@@ -37,6 +39,7 @@ type Checker struct {
 type checkerConfig struct {
 	metrics       *monitoring.MetricsCollector
 	logger        *monitoring.StructuredLogger
+	logLines      bool
 	now           func() time.Time
 	reconcileOpts ReconcileOptions
 	hook          func(context.Context, Result)
@@ -54,6 +57,14 @@ func WithMetrics(m *monitoring.MetricsCollector) Option {
 // logged.
 func WithLogger(l *monitoring.StructuredLogger) Option {
 	return func(c *checkerConfig) { c.logger = l }
+}
+
+// WithLogLines sets whether each result is also written as a plain log line (the reference
+// pipeline's "<table>: <details>" message) besides its [EventCheckComplete] event, through the
+// logger of [WithLogger]. Default: false, one event per result; the event's details field holds
+// the same text.
+func WithLogLines(on bool) Option {
+	return func(c *checkerConfig) { c.logLines = on }
 }
 
 // WithClock makes [Checker.Freshness] read the time from now instead of time.Now (the default,
@@ -87,7 +98,7 @@ func NewChecker(opts ...Option) *Checker {
 	if cfg.now == nil {
 		cfg.now = time.Now
 	}
-	return &Checker{metrics: cfg.metrics, logger: cfg.logger, now: cfg.now, reconcileOpts: cfg.reconcileOpts, hook: cfg.hook}
+	return &Checker{metrics: cfg.metrics, logger: cfg.logger, logLines: cfg.logLines, now: cfg.now, reconcileOpts: cfg.reconcileOpts, hook: cfg.hook}
 }
 
 // report records r's metrics, event and log line, and returns r.
@@ -117,17 +128,21 @@ func (c *Checker) report(ctx context.Context, r Result) Result {
 		if r.Err != nil {
 			details["error"] = r.Err.Error()
 		}
-		log := c.logger.Slog()
-		switch {
-		case r.Passed:
+		if r.Passed {
 			c.logger.LogEvent(ctx, EventCheckComplete, details)
-			log.InfoContext(ctx, r.Table+": "+r.Details)
-		case r.Err != nil:
+		} else {
 			c.logger.LogWarning(ctx, EventCheckComplete, details)
-			log.ErrorContext(ctx, r.Table+": Data quality check failed: "+r.Err.Error())
-		default:
-			c.logger.LogWarning(ctx, EventCheckComplete, details)
-			log.WarnContext(ctx, r.Table+": DATA QUALITY ISSUE - "+r.Details)
+		}
+		if c.logLines {
+			log := c.logger.Slog()
+			switch {
+			case r.Passed:
+				log.InfoContext(ctx, r.Table+": "+r.Details)
+			case r.Err != nil:
+				log.ErrorContext(ctx, r.Table+": Data quality check failed: "+r.Err.Error())
+			default:
+				log.WarnContext(ctx, r.Table+": DATA QUALITY ISSUE - "+r.Details)
+			}
 		}
 	}
 	if c.hook != nil {

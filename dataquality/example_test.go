@@ -264,3 +264,18 @@ func ExampleSchemaChanges() {
 	// added CREATED (timestamp)
 	// removed PHONE
 }
+
+// By default a result is one dq_check_complete event; WithLogLines(true) adds the reference's
+// plain log line.
+func ExampleWithLogLines() {
+	capture := monitoringtest.NewLogCapture()
+	logger := monitoring.NewStructuredLogger("bulk_load", "dev_mydb", capture.Option())
+	checker := dataquality.NewChecker(dataquality.WithLogger(logger), dataquality.WithLogLines(true))
+	checker.ValidateRowCount(context.Background(), "ORDERS", 500, 450, 0.01)
+	for _, e := range capture.Events() {
+		fmt.Println(e.EventType, e.Severity, e.Details["message"])
+	}
+	// Output:
+	// dq_check_complete WARNING <nil>
+	// log WARNING ORDERS: DATA QUALITY ISSUE - Row count validation FAILED - source: 500, dest: 450, difference: 50 (10.00%), tolerance: 1%
+}

@@ -84,7 +84,7 @@ func TestReporting(t *testing.T) {
 	capture := monitoringtest.NewLogCapture()
 	logger := monitoring.NewStructuredLogger("bulk_load", "dev_mydb", capture.Option())
 
-	c := dataquality.NewChecker(dataquality.WithMetrics(metrics), dataquality.WithLogger(logger))
+	c := dataquality.NewChecker(dataquality.WithMetrics(metrics), dataquality.WithLogger(logger), dataquality.WithLogLines(true))
 	c.ValidateRowCount(ctx, "CUSTOMERS", 1000, 1000, 0)
 	c.ValidateRowCount(ctx, "CUSTOMERS", 1000, 1000, 0.01)
 	c.ValidateRowCount(ctx, "ORDERS", 1000, 900, 0.01)
@@ -155,6 +155,26 @@ func TestReporting(t *testing.T) {
 		"ORDERS: DATA QUALITY ISSUE - Checksum reconciliation FAILED - source: 20 rows, dest: 19 rows; missing in dest: 1 (20)",
 	}, lines)
 	assert.Equal(t, []string{"INFO", "INFO", "WARNING", "ERROR", "WARNING"}, levels)
+}
+
+// TestReportingOneLinePerResult: by default each result is one dq_check_complete event and no
+// log line besides, passed, failed or broken.
+func TestReportingOneLinePerResult(t *testing.T) {
+	ctx := context.Background()
+	capture := monitoringtest.NewLogCapture()
+	logger := monitoring.NewStructuredLogger("bulk_load", "dev_mydb", capture.Option())
+	c := dataquality.NewChecker(dataquality.WithLogger(logger))
+	c.ValidateRowCount(ctx, "CUSTOMERS", 1000, 1000, 0)
+	c.ValidateRowCount(ctx, "ORDERS", 1000, 900, 0.01)
+	c.RowCount(ctx, "ITEMS", countOnly{n: 1}, countOnly{err: errors.New("connection lost")}, 0)
+	capture.AssertWellFormed(t)
+	events := capture.Events()
+	require.Len(t, events, 3, "one record per result")
+	for _, e := range events {
+		assert.Equal(t, dataquality.EventCheckComplete, e.EventType)
+	}
+	assert.Equal(t, "Row count validation FAILED - source: 1000, dest: 900, difference: 100 (10.00%), tolerance: 1%",
+		events[1].Details["details"], "the event carries the log line's text")
 }
 
 func TestNilReporters(t *testing.T) {

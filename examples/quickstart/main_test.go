@@ -70,7 +70,8 @@ func TestQuickstart(t *testing.T) {
 			out := stdout.String()
 			require.Equal(t, 0, code, "stderr: %s\nstdout: %s", stderr.String(), out)
 			assert.Contains(t, out, run1.source)
-			assert.Contains(t, out, "orders: Checksum reconciliation PASSED - source: 900 rows, dest: 900 rows, all match")
+			// One dq_check_complete event per result, whose details hold the reference's text.
+			assert.Contains(t, out, `"details":"Checksum reconciliation PASSED - source: 900 rows, dest: 900 rows, all match"`)
 			assert.Contains(t, out, "reconcile:  Checksum reconciliation PASSED")
 			assert.Regexp(t, metricsURL, out)
 			assert.Contains(t, out, "warehouse:  "+filepath.Join(dir, "warehouse"))
