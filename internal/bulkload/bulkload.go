@@ -103,14 +103,48 @@ func parseFlags(args []string, stderr io.Writer) (Config, error) {
 	fs.IntVar(&f.Partitions, "partitions", 0, "readers per table; overrides bulk_load.parallel_partitions")
 	fs.BoolVar(&f.TakeOverCDC, "take-over-cdc", false, "replace tables a CDC consumer writes (stop the consumer first; without it they are refused)")
 	fs.StringVar(&f.Progress, "progress", ProgressAuto, "progress of running tables: auto (bars on a terminal, log lines otherwise), bars, log or off")
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usage)
+		fs.PrintDefaults()
+	}
 	if err := fs.Parse(args); err != nil {
 		return f, err
 	}
 	if fs.NArg() > 0 {
 		return f, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
+	var err error
+	fs.Visit(func(fl *flag.Flag) { // a flag given as 0 is a mistake, not "use sources.yaml"
+		switch {
+		case err != nil:
+		case fl.Name == "workers" && f.Workers < 1:
+			err = fmt.Errorf("--workers: found %d; allowed: 1 or more (leave it out to use bulk_load.parallel_workers)", f.Workers)
+		case fl.Name == "partitions" && f.Partitions < 1:
+			err = fmt.Errorf("--partitions: found %d; allowed: 1 or more (leave it out to use bulk_load.parallel_partitions)", f.Partitions)
+		case fl.Name == "source" && f.Source == "":
+			err = errors.New("--source: found an empty name; allowed: a source of sources.yaml")
+		}
+	})
+	if err != nil {
+		return f, err
+	}
 	return f, f.validate()
 }
+
+// usage is what -h prints before the flags.
+const usage = `bulkload loads every table of one sources.yaml source into Apache Iceberg, through one
+consistent snapshot, with metrics, JSON events and the configured data-quality checks.
+
+Example:
+  bulkload --source dev_mydb --config-dir ./config --table-filter '^(customers|orders)$'
+
+Exit codes: 0 every table loaded and passed its checks; 1 a table or a check with
+on_failure: fail failed, or the load could not start (a database that does not answer
+within connection.connect_timeout, say); 2 bad flags, a bad sources.yaml, or a table
+filter that matches no table.
+
+Flags:
+`
 
 func (f Config) validate() error {
 	switch {
@@ -210,6 +244,10 @@ func RunConfig(ctx context.Context, f Config, stdout, stderr io.Writer) int {
 			monitoring.Details{"phase": "start"})
 		fmt.Fprintln(stderr, "bulkload:", err)
 		j.close()
+		var nt *noTablesError
+		if errors.As(err, &nt) {
+			return 2
+		}
 		return 1
 	}
 	defer j.close()
@@ -276,6 +314,9 @@ func (j *job) open(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if len(j.tables) == 0 {
+		return &noTablesError{source: j.src.Name, filter: j.bl.TableFilter, configured: j.bl.Tables, all: all}
+	}
 	j.snap, err = j.ext.Snapshot(ctx)
 	if err != nil {
 		return fmt.Errorf("start snapshot: %w", err)
@@ -329,6 +370,37 @@ func (j *job) close() {
 	if j.historyDB != nil {
 		_ = j.historyDB.Close()
 	}
+}
+
+// noTablesError is the error of a run whose table selection is empty: it lists the tables the
+// source has, so that the filter can be fixed.
+type noTablesError struct {
+	source     string
+	filter     string
+	configured []string
+	all        []string
+}
+
+func (e *noTablesError) Error() string {
+	what := "no table to load"
+	if e.filter != "" {
+		what = fmt.Sprintf("table filter %q (--table-filter or bulk_load.table_filter) matches no table", e.filter)
+	}
+	if len(e.configured) > 0 {
+		what += fmt.Sprintf(" of bulk_load.tables [%s]", listUpTo(e.configured, 10))
+	}
+	if len(e.all) == 0 {
+		return fmt.Sprintf("%s; source %q has no tables", what, e.source)
+	}
+	return fmt.Sprintf("%s; source %q has %d: %s", what, e.source, len(e.all), listUpTo(e.all, 10))
+}
+
+// listUpTo joins the first n names, saying how many more there are.
+func listUpTo(names []string, n int) string {
+	if len(names) <= n {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(names[:n], ", "), len(names)-n)
 }
 
 // selectTables returns the configured tables (all when none are), kept by filter when set.

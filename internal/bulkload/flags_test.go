@@ -1,0 +1,79 @@
+package bulkload
+
+import (
+	"bytes"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/etlwatch/etlwatch/extractors/sqlite"
+)
+
+// TestHelp: -h says what the program does, shows one command and the exit codes, then the flags.
+func TestHelp(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := Run(t.Context(), []string{"-h"}, &stdout, &stderr)
+	assert.Equal(t, 0, code)
+	help := stderr.String()
+	assert.True(t, strings.HasPrefix(help, "bulkload loads every table of one sources.yaml source into Apache Iceberg"), help)
+	assert.Contains(t, help, "\nExample:\n  bulkload --source dev_mydb")
+	assert.Contains(t, help, "\nExit codes: 0 every table loaded")
+	assert.Contains(t, help, "-table-filter")
+	for _, line := range strings.Split(help, "\n") {
+		assert.LessOrEqual(t, len(line), 200, line)
+	}
+}
+
+// TestBadFlagValues: a flag given a value it cannot take is an error (exit 2) naming the flag,
+// not a value silently ignored.
+func TestBadFlagValues(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--source", "src", "--workers", "0"}, "--workers: found 0; allowed: 1 or more"},
+		{[]string{"--source", "src", "--partitions", "-2"}, "--partitions: found -2; allowed: 1 or more"},
+		{[]string{"--source", ""}, "--source: found an empty name"},
+		{[]string{"--source", "src", "--progress", "fancy"}, `--progress: found "fancy"; allowed: auto, bars, log or off`},
+		{[]string{"--source", "src", "extra"}, "unexpected arguments: extra"},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := Run(t.Context(), tc.args, &stdout, &stderr)
+			assert.Equal(t, 2, code)
+			assert.Contains(t, stderr.String(), tc.want)
+			assert.Empty(t, stdout.String(), "nothing ran")
+		})
+	}
+}
+
+// TestFilterMatchesNothing: a table filter that matches no table is an error (exit 2) that
+// lists the tables the source has, not "bulk load of 0 tables" and exit 0.
+func TestFilterMatchesNothing(t *testing.T) {
+	tmp := t.TempDir()
+	db := filepath.Join(tmp, "sample.db")
+	require.NoError(t, sqlite.CreateSample(t.Context(), db, 30))
+	dir := writeConfig(t, fmt.Sprintf(`sources:
+  src:
+    database_type: sqlite
+    connection: {database: %s}
+    iceberg: {warehouse: %s}
+`, db, filepath.Join(tmp, "warehouse")))
+	var stdout, stderr bytes.Buffer
+	code := Run(t.Context(), []string{"--source", "src", "--config-dir", dir, "--table-filter", "^custmers$"}, &stdout, &stderr)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr.String(), `table filter "^custmers$" (--table-filter or bulk_load.table_filter) matches no table; `+
+		`source "src" has 3: customers, order_items, orders`)
+	evs := events(t, stdout.String())
+	require.Len(t, evs["job_failed"], 1)
+	assert.Empty(t, evs["job_start"], "nothing was loaded")
+}
+
+func TestListUpTo(t *testing.T) {
+	assert.Equal(t, "a, b", listUpTo([]string{"a", "b"}, 2))
+	assert.Equal(t, "a, b and 2 more", listUpTo([]string{"a", "b", "c", "d"}, 2))
+}
