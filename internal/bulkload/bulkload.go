@@ -68,6 +68,9 @@ type Config struct {
 	// TakeOverCDC replaces tables a change-data-capture consumer writes (iceberg.TakeOverFromCDC);
 	// stop the consumer first. Without it such a table fails with iceberg.ErrCDCOwned.
 	TakeOverCDC bool
+	// SummaryJSON prints the metrics summary at the end as one JSON line ("metrics summary:
+	// {...}"); by default it is a table a person reads ([monitoring.Summary.Text]).
+	SummaryJSON bool
 	// AfterLoad, when set, runs after every table loaded and passed its checks, while the
 	// pipeline (and its metrics server) is still up; an error makes the run fail with exit code 1.
 	AfterLoad func(ctx context.Context, l *Loaded) error
@@ -102,6 +105,7 @@ func parseFlags(args []string, stderr io.Writer) (Config, error) {
 	fs.IntVar(&f.Workers, "workers", 0, "tables loaded at once; overrides bulk_load.parallel_workers")
 	fs.IntVar(&f.Partitions, "partitions", 0, "readers per table; overrides bulk_load.parallel_partitions")
 	fs.BoolVar(&f.TakeOverCDC, "take-over-cdc", false, "replace tables a CDC consumer writes (stop the consumer first; without it they are refused)")
+	fs.BoolVar(&f.SummaryJSON, "summary-json", false, "print the final metrics summary as one JSON line instead of a table")
 	fs.StringVar(&f.Progress, "progress", ProgressAuto, "progress of running tables: auto (bars on a terminal, log lines otherwise), bars, log or off")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usage)
@@ -238,7 +242,7 @@ func RunConfig(ctx context.Context, f Config, stdout, stderr io.Writer) int {
 	log := p.Logger.Slog()
 	prog.log = log
 
-	j := &job{p: p, src: src, bl: bl, log: log, afterLoad: f.AfterLoad, prog: prog, takeOver: f.TakeOverCDC}
+	j := &job{p: p, src: src, bl: bl, log: log, afterLoad: f.AfterLoad, prog: prog, takeOver: f.TakeOverCDC, summaryJSON: f.SummaryJSON}
 	if err := j.open(ctx); err != nil {
 		p.Logger.LogJobFailure(ctx, fmt.Errorf("bulk load could not start: %w", err), 0, 0, time.Since(started),
 			monitoring.Details{"phase": "start"})
@@ -269,9 +273,11 @@ type job struct {
 
 	afterLoad func(context.Context, *Loaded) error
 	takeOver  bool // Config.TakeOverCDC
-	ns        string
-	prog      *progress   // nil: none
-	lin       *jobLineage // nil: no lineage
+	// summaryJSON is Config.SummaryJSON.
+	summaryJSON bool
+	ns          string
+	prog        *progress   // nil: none
+	lin         *jobLineage // nil: no lineage
 
 	counts sync.Map // table -> its row count in the snapshot (int64), once counted
 
@@ -476,7 +482,9 @@ func (j *job) run(ctx context.Context, stdout io.Writer) (code int) {
 		"dq_failed_tables":   dqFailed,
 	})
 
-	if summary, err := json.Marshal(j.p.Metrics.Summary()); err != nil {
+	if !j.summaryJSON {
+		fmt.Fprint(stdout, j.p.Metrics.Summary().Text())
+	} else if summary, err := json.Marshal(j.p.Metrics.Summary()); err != nil {
 		j.log.ErrorContext(ctx, "metrics summary", "error", err)
 	} else {
 		fmt.Fprintf(stdout, "metrics summary: %s\n", summary)

@@ -158,8 +158,9 @@ func TestSQLiteEndToEnd(t *testing.T) {
 	assert.EqualValues(t, 0, job.Details["failed_tables"])
 	assert.EqualValues(t, 3, job.Details["tables"])
 	assert.NotEmpty(t, job.CorrelationID)
-	assert.Contains(t, stdout.String(), `metrics summary: {`)
-	assert.Contains(t, stdout.String(), `"table_load_success"`)
+	assert.Contains(t, stdout.String(), "metrics of job bulk_load, source src, environment ")
+	assert.Regexp(t, `(?m)^table_load_success +table=customers +1$`, stdout.String(), "the summary is a table")
+	assert.NotContains(t, stdout.String(), `metrics summary: {`, "JSON only with --summary-json")
 }
 
 func TestConfigError(t *testing.T) {

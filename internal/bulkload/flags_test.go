@@ -77,3 +77,23 @@ func TestListUpTo(t *testing.T) {
 	assert.Equal(t, "a, b", listUpTo([]string{"a", "b"}, 2))
 	assert.Equal(t, "a, b and 2 more", listUpTo([]string{"a", "b", "c", "d"}, 2))
 }
+
+// TestSummaryJSON: --summary-json prints the metrics summary as one JSON line, as before the
+// table became the default.
+func TestSummaryJSON(t *testing.T) {
+	tmp := t.TempDir()
+	db := filepath.Join(tmp, "sample.db")
+	require.NoError(t, sqlite.CreateSample(t.Context(), db, 30))
+	dir := writeConfig(t, fmt.Sprintf(`sources:
+  src:
+    database_type: sqlite
+    connection: {database: %s}
+    iceberg: {warehouse: %s}
+`, db, filepath.Join(tmp, "warehouse")))
+	var stdout, stderr bytes.Buffer
+	code := Run(t.Context(), []string{"--source", "src", "--config-dir", dir, "--table-filter", "^customers$",
+		"--summary-json", "--progress", "off"}, &stdout, &stderr)
+	require.Equal(t, 0, code, stderr.String())
+	assert.Regexp(t, `(?m)^metrics summary: \{"job_name":"bulk_load".*"table_load_success"`, stdout.String())
+	assert.NotContains(t, stdout.String(), "metrics of job")
+}
