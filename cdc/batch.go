@@ -268,7 +268,8 @@ func (b *batch) setAside(r *kgo.Record, reason debezium.Reason, path string, err
 func (b *batch) collectAll(recs []*kgo.Record) error {
 	c := b.c
 	var batchSpan trace.SpanContext // the first record's process span: the batch's trace
-	for _, r := range recs {
+	evs := b.decodeAll(recs)
+	for i, r := range recs {
 		var span trace.Span
 		if c.kt != nil {
 			var pctx context.Context
@@ -277,7 +278,7 @@ func (b *batch) collectAll(recs []*kgo.Record) error {
 				batchSpan = trace.SpanContextFromContext(pctx)
 			}
 		}
-		err := b.collect(r)
+		err := b.collect(r, evs[i])
 		if span != nil {
 			if tb := b.tables[c.topics[r.Topic]]; tb != nil {
 				sc := span.SpanContext()
@@ -299,11 +300,11 @@ func (b *batch) collectAll(recs []*kgo.Record) error {
 	return nil
 }
 
-// collect decodes r and adds its change to its table's share of the batch. Whatever r holds, it
+// collect adds r's change, decoded as d, to its table's share of the batch. Whatever r holds, it
 // ends applied, skipped, passed or set aside: only a catalog that cannot answer stops the batch.
-func (b *batch) collect(r *kgo.Record) error {
+func (b *batch) collect(r *kgo.Record, d decoded) error {
 	c := b.c
-	ev, err := c.format.Decode(r.Topic, r.Key, r.Value)
+	ev, err := d.ev, d.err
 	if err != nil {
 		return b.setAside(r, debezium.ReasonInvalidEnvelope, "value", err)
 	}

@@ -110,7 +110,8 @@ type Consumer struct {
 	src     *configloader.Source
 	tm      *iceberg.TableManager
 	client  *kgo.Client
-	format  Format
+	format  Format   // formats[0]
+	formats []Format // one per decoding goroutine (decode.go)
 	dlq     string
 	batch   int
 	batchID int64
@@ -182,11 +183,9 @@ func New(src *configloader.Source, tm *iceberg.TableManager, opts ...Option) (*C
 	if newFormat == nil {
 		newFormat = DebeziumJSON
 	}
-	format, err := newFormat(c.hint)
-	if err != nil {
+	if err := c.newFormats(newFormat); err != nil {
 		return nil, fmt.Errorf("cdc: format: %w", err)
 	}
-	c.format = format
 
 	kopts := []kgo.Opt{
 		kgo.SeedBrokers(cc.Brokers...),

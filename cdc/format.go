@@ -14,9 +14,10 @@ import (
 // An error from Decode sends the record to the dead-letter topic; a [*debezium.DecodeError]
 // gives its reason code (the etlwatch.error.reason header and the reason of
 // cdc_events_failed), any other error the reason invalid_envelope. A Format is used by one
-// goroutine, Run's. A format whose decoded types depend on the target tables' columns (a
+// goroutine at a time; the hints function it is given is safe for concurrent use. A format whose decoded types depend on the target tables' columns (a
 // schemaless message, whose JSON numbers are typed by the column they fill) may also implement
 // ResetHints() (as [debezium.Decoder] does): the consumer calls it when a table's schema changed.
+// The consumer makes one Format per decoding goroutine (up to 4, GOMAXPROCS permitting).
 //
 // # Adding a format
 //
@@ -53,9 +54,11 @@ func (d debeziumJSON) Decode(_ string, key, value []byte) (*debezium.Event, erro
 	return d.Decoder.Decode(key, value)
 }
 
-// resetHints tells the format that a table's schema changed, when it cares.
+// resetHints tells the formats that a table's schema changed, when they care.
 func (c *Consumer) resetHints() {
-	if r, ok := c.format.(interface{ ResetHints() }); ok {
-		r.ResetHints()
+	for _, f := range c.formats {
+		if r, ok := f.(interface{ ResetHints() }); ok {
+			r.ResetHints()
+		}
 	}
 }
