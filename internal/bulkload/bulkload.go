@@ -24,6 +24,7 @@ import (
 	"github.com/etlwatch/etlwatch/configloader"
 	"github.com/etlwatch/etlwatch/dataquality"
 	"github.com/etlwatch/etlwatch/extractors"
+	"github.com/etlwatch/etlwatch/extractors/extract"
 	"github.com/etlwatch/etlwatch/iceberg"
 	"github.com/etlwatch/etlwatch/monitoring"
 )
@@ -441,8 +442,11 @@ func (j *job) run(ctx context.Context, stdout io.Writer) (code int) {
 		"tables_to_process":   len(j.tables),
 		"position":            j.snap.Position().String(),
 	})
-	j.log.InfoContext(ctx, fmt.Sprintf("bulk load of %d tables at %s, %d at once",
-		len(j.tables), j.snap.Position(), j.bl.ParallelWorkers))
+	at := "at " + j.snap.Position().String()
+	if pos := j.snap.Position(); pos.Kind == extract.PositionNone || pos.Value == "" {
+		at = "(the source records no change-history position: no binlog, WAL or SCN)"
+	}
+	j.log.InfoContext(ctx, fmt.Sprintf("bulk load of %d tables %s, %d at once", len(j.tables), at, j.bl.ParallelWorkers))
 
 	results := make([]tableResult, len(j.tables))
 	var g errgroup.Group // tables fail on their own: one failure must not cancel the others

@@ -96,4 +96,6 @@ func TestSummaryJSON(t *testing.T) {
 	require.Equal(t, 0, code, stderr.String())
 	assert.Regexp(t, `(?m)^metrics summary: \{"job_name":"bulk_load".*"table_load_success"`, stdout.String())
 	assert.NotContains(t, stdout.String(), "metrics of job")
+	assert.Contains(t, stdout.String(), "bulk load of 1 tables (the source records no change-history position", "SQLite has none")
+	assert.NotContains(t, stdout.String(), "at none:")
 }
