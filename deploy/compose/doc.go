@@ -19,7 +19,9 @@
 // has a pinned image, a health check and a restart policy; every bind mount names a file of the
 // repository and is read-only. promtool checks the Prometheus configuration and amtool the
 // Alertmanager configuration, each in a directory tree laid out as the container's mounts, and
-// amtool routes a critical and a warning alert to their receivers. The Grafana provisioning
+// amtool routes a critical and a warning alert to their receivers; Debian's Alertmanager, run with
+// that configuration, suppresses a job's warning while the job has a critical alert and leaves
+// another job's warning active. The Grafana provisioning
 // points at the mounted dashboards, the ETL dashboard's uid is etl-monitoring. The Dockerfile's
 // PROGRAM argument covers every program of examples/, its final stage runs as non-root, and each
 // program builds with CGO_ENABLED=0 into a static binary that runs, whose -healthcheck reports a
