@@ -26,7 +26,9 @@ const (
 // go.opentelemetry.io/contrib/instrumentation/runtime, plus [MemoryUsageRatioMetric]: memory in use
 // (go.memory.used: total mapped minus released) over the memory limit, which is GOMEMLIMIT when set,
 // else the cgroup limit (v2 memory.max or v1 memory.limit_in_bytes). With no limit at all the ratio
-// is not reported. It feeds the reference ">90% memory" alert. Default: off. It cannot be combined
+// is not reported. It feeds the reference ">90% memory" alert. The Prometheus sink serves
+// go.goroutine.count as go_goroutines (Prometheus keeps the _count suffix for histograms and
+// summaries); the other sinks keep OpenTelemetry's name. Default: off. It cannot be combined
 // with [WithMeterProvider]: start the runtime instrumentation on that provider yourself.
 func WithRuntimeMetrics() Option {
 	return optionFunc(func(c *collectorConfig) { c.runtimeMetrics = true })

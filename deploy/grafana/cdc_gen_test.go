@@ -151,7 +151,7 @@ func cdc() dashboard {
 					Description: "Bytes allocated per second drive how often the GC runs (GOGC and the heap goal set when); goroutines on the right axis.",
 					Targets: []target{
 						{Expr: `sum by (instance) (rate(go_memory_allocated_bytes_total` + rt + `[$__rate_interval]))`, Legend: "{{instance}} allocated/s"},
-						{Expr: `max by (instance) (go_goroutine_count` + rt + `)`, Legend: "{{instance}} goroutines"},
+						{Expr: `max by (instance) (go_goroutines` + rt + `)`, Legend: "{{instance}} goroutines"},
 					},
 					Overrides: []any{obj{
 						"matcher":    obj{"id": "byRegexp", "options": ".*goroutines"},

@@ -110,7 +110,7 @@ func TestCheckDashboardFindsMistakes(t *testing.T) {
 			"names cdc_throughput_records_per_sec_per_second, which nothing exposes"},
 		{"a histogram without its _bucket suffix", `rate(cdc_batch_processing_time_seconds_bucket{`, `rate(cdc_batch_processing_time_seconds{`, cdcJSON,
 			"names cdc_batch_processing_time_seconds, which nothing exposes"},
-		{"a job label on the runtime metrics, which have none", `go_goroutine_count{instance=~\"$instance\"}`, `go_goroutine_count{job_name=~\"$job_name\"}`, cdcJSON,
+		{"a job label on the runtime metrics, which have none", `go_goroutines{instance=~\"$instance\"}`, `go_goroutines{job_name=~\"$job_name\"}`, cdcJSON,
 			"uses the label job_name, which its metrics do not have"},
 		{"grouping by a label the metric lacks", `sum by (table) (rate(records_processed_total{`, `sum by (schema) (rate(records_processed_total{`, bulkJSON,
 			"uses the label schema, which its metrics do not have"},

@@ -57,6 +57,10 @@ func WithTargetInfo() Option {
 // prometheus.DefaultRegisterer unless it is passed here. Serve reg (a *prometheus.Registry is
 // both a Registerer and a Gatherer) with [NewHandler] or promhttp.HandlerFor.
 //
+// Names follow OpenTelemetry's Prometheus translation (dots become underscores, counters end in
+// _total, the unit is a suffix), but for the Go runtime's go.goroutine.count, served as
+// go_goroutines so that promtool check metrics has nothing to say about it.
+//
 // The sink registers as an unchecked collector (its metrics are not known in advance), which
 // cannot be unregistered; after the collector's Shutdown it contributes nothing to a scrape.
 // Several collectors may each register a sink on the same registry when their series differ,
@@ -72,7 +76,7 @@ func NewSink(reg prometheus.Registerer, opts ...Option) (*Sink, error) {
 		}
 	}
 	eopts := []otelprom.Option{
-		otelprom.WithRegisterer(reg),
+		otelprom.WithRegisterer(renamingRegisterer{reg}), // go_goroutine_count becomes go_goroutines
 		otelprom.WithTranslationStrategy(translation),
 		otelprom.WithoutScopeInfo(),
 	}
