@@ -36,6 +36,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/etlwatch/etlwatch/examples/logexporter/logmetrics"
+	"github.com/etlwatch/etlwatch/internal/cliusage"
 	"github.com/etlwatch/etlwatch/internal/healthcheck"
 	"github.com/etlwatch/etlwatch/monitoring/prom"
 )
@@ -59,6 +60,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("logexporter", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	cliusage.Set(fs, usage)
 	fs.StringVar(&o.logFile, "log", "etl_process.log", "the JSON log file to follow")
 	fs.StringVar(&o.listen, "listen", prom.DefaultAddr, "the address of /metrics and /health (\":8083\" for every interface)")
 	fs.BoolVar(&o.fromStart, "from-start", false, "read the file from its beginning instead of its end")

@@ -52,6 +52,7 @@ import (
 	"github.com/etlwatch/etlwatch/dataquality"
 	"github.com/etlwatch/etlwatch/extractors/sqlite"
 	"github.com/etlwatch/etlwatch/internal/bulkload"
+	"github.com/etlwatch/etlwatch/internal/cliusage"
 	"github.com/etlwatch/etlwatch/monitoring/prom"
 )
 
@@ -82,6 +83,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("quickstart", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	cliusage.Set(fs, usage)
 	fs.StringVar(&o.dir, "dir", "quickstart-data", "the data directory (sample database, sources.yaml, warehouse); reused when it exists")
 	fs.IntVar(&o.rows, "rows", 100_000, "rows of the sample database, all tables together, when it is created")
 	fs.StringVar(&o.listen, "listen", prom.DefaultAddr, "the address of the /metrics and /health server (\":8083\" for every interface); a busy port is reported and skipped")

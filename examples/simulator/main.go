@@ -37,6 +37,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/etlwatch/etlwatch/examples/simulator/sim"
+	"github.com/etlwatch/etlwatch/internal/cliusage"
 	"github.com/etlwatch/etlwatch/internal/healthcheck"
 	"github.com/etlwatch/etlwatch/monitoring"
 	"github.com/etlwatch/etlwatch/monitoring/prom"
@@ -65,6 +66,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("simulator", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	cliusage.Set(fs, usage)
 	fs.Float64Var(&o.rate, "rate", 10, "target records per second")
 	fs.DurationVar(&o.failureInterval, "failure-interval", time.Minute, "mean time between failures (+-20%); 0 disables failures")
 	fs.Uint64Var(&o.seed, "seed", 0, "seed of the random choices; 0 draws one from the clock")

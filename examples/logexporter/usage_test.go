@@ -1,0 +1,24 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/stretchr/testify/assert"
+)
+
+// TestHelp: -h says what the program does, shows one command and the exit codes, then the flags.
+func TestHelp(t *testing.T) {
+	var stderr bytes.Buffer
+	assert.Equal(t, 0, run(t.Context(), []string{"-h"}, &stderr, nil))
+	help := stderr.String()
+	assert.True(t, strings.HasPrefix(help, "logexporter follows the JSON log file"), help)
+	assert.Contains(t, help, "\nExample:\n  logexporter -")
+	assert.Contains(t, help, "\nExit codes: 0 ")
+	assert.Contains(t, help, "\nFlags:\n  -")
+	for _, line := range strings.Split(help, "\n") {
+		assert.LessOrEqual(t, utf8.RuneCountInString(line), 200, line)
+	}
+}
