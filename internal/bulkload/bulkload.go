@@ -493,6 +493,7 @@ func (j *job) run(ctx context.Context, stdout io.Writer) (code int) {
 	} else {
 		fmt.Fprintf(stdout, "metrics summary: %s\n", summary)
 	}
+	j.printSummary(stdout, completed, records, d)
 
 	if len(failed) == 0 && len(dqFailed) == 0 {
 		j.log.InfoContext(ctx, fmt.Sprintf("bulk load complete: %d tables, %d records in %s",
@@ -521,6 +522,36 @@ func (j *job) run(ctx context.Context, stdout io.Writer) (code int) {
 		"dq_failed_tables":   dqFailed,
 	})
 	return 1
+}
+
+// printSummary writes the few lines a person reads at the end: what was loaded, how fast, the
+// checks, where the tables went and where the metrics were served.
+func (j *job) printSummary(w io.Writer, completed int, records int64, d time.Duration) {
+	var passed, failed float64
+	for _, s := range j.p.Metrics.Summary().Series {
+		switch {
+		case !strings.HasPrefix(s.Name, "dq_"):
+		case strings.HasSuffix(s.Name, "_passed"):
+			passed += s.Sum
+		case strings.HasSuffix(s.Name, "_failed"):
+			failed += s.Sum
+		}
+	}
+	rate := ""
+	if secs := d.Seconds(); secs > 0 {
+		rate = fmt.Sprintf(" (%.0f rows per second)", float64(records)/secs)
+	}
+	fmt.Fprintf(w, "\nloaded:     %d of %d tables of source %s, %d rows in %s%s\n",
+		completed, len(j.tables), j.src.Name, records, d.Round(time.Millisecond), rate)
+	fmt.Fprintf(w, "checks:     %.0f passed, %.0f failed\n", passed, failed)
+	where := j.src.Iceberg.Warehouse
+	if abs, err := filepath.Abs(where); err == nil && !strings.Contains(where, "://") {
+		where = abs
+	}
+	fmt.Fprintf(w, "iceberg:    namespace %s of the %s catalog, warehouse %s\n", j.ns, cmp.Or(j.src.Iceberg.Catalog, "sql"), where)
+	if m, h := j.p.MetricsURLs(); m != "" {
+		fmt.Fprintf(w, "metrics:    %s and %s, while the job ran\n", m, h)
+	}
 }
 
 // processTable loads one table with retries, then runs its data-quality checks.

@@ -98,4 +98,8 @@ func TestSummaryJSON(t *testing.T) {
 	assert.NotContains(t, stdout.String(), "metrics of job")
 	assert.Contains(t, stdout.String(), "bulk load of 1 tables (the source records no change-history position", "SQLite has none")
 	assert.NotContains(t, stdout.String(), "at none:")
+	// The few lines a person reads at the end.
+	assert.Regexp(t, `(?m)^loaded: +1 of 1 tables of source src, 3 rows in \S+ \(\d+ rows per second\)$`, stdout.String())
+	assert.Regexp(t, `(?m)^checks: +0 passed, 0 failed$`, stdout.String())
+	assert.Contains(t, stdout.String(), "iceberg:    namespace src of the sql catalog, warehouse "+filepath.Join(tmp, "warehouse")+"\n")
 }
