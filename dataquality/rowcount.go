@@ -56,7 +56,7 @@ func validateRowCount(table string, source, dest int64, tolerance float64, start
 	if diff.Sign() != 0 {
 		details += fmt.Sprintf(", difference: %d", diff.Int64())
 		if source > 0 {
-			details += fmt.Sprintf(" (%.2f%%)", float64(diff.Int64())/float64(source)*100)
+			details += " (" + diffPercent(float64(diff.Int64())/float64(source)*100) + ")"
 		}
 		details += ", tolerance: " + percent(tolerance)
 	}
@@ -68,6 +68,15 @@ func validateRowCount(table string, source, dest int64, tolerance float64, start
 		Observed: observed,
 		Duration: time.Since(start),
 	}
+}
+
+// diffPercent writes a percentage with two decimals, or with as many as its first significant
+// digit needs when it is below 0.01%: a difference that is not zero never reads "0.00%".
+func diffPercent(p float64) string {
+	if p == 0 || p >= 0.01 {
+		return fmt.Sprintf("%.2f%%", p)
+	}
+	return strconv.FormatFloat(p, 'f', int(math.Ceil(-math.Log10(p))), 64) + "%"
 }
 
 func checkTolerance(tolerance float64) error {

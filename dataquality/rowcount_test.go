@@ -78,6 +78,12 @@ func TestValidateRowCountDetails(t *testing.T) {
 	r = c.ValidateRowCount(ctx, "CUSTOMERS", 1000, 995, 0.005)
 	assert.Equal(t, "Row count validation PASSED - source: 1000, dest: 995, difference: 5 (0.50%), tolerance: 0.5%", r.Details)
 
+	// A difference too small for two decimals is not written as 0.00%.
+	r = c.ValidateRowCount(ctx, "BIG", 2_000_000, 1_999_999, 0)
+	assert.Equal(t, "Row count validation FAILED - source: 2000000, dest: 1999999, difference: 1 (0.00005%), tolerance: 0%", r.Details)
+	r = c.ValidateRowCount(ctx, "BIG", 10_000, 9_999, 0)
+	assert.Equal(t, "Row count validation FAILED - source: 10000, dest: 9999, difference: 1 (0.01%), tolerance: 0%", r.Details)
+
 	r = c.ValidateRowCount(ctx, "EMPTY", 0, 3, 0.29)
 	assert.Equal(t, "Row count validation FAILED - source: 0, dest: 3, difference: 3, tolerance: 29%", r.Details)
 
