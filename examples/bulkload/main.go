@@ -1,5 +1,6 @@
 // Command bulkload shows a full, observable bulk load: the Go form of the reference pipeline's
-// jobs/direct_bulk_load.py, wired for monitoring as section 1 of the integration guide describes.
+// bulk load (jobs/direct_bulk_load.py, see the README on "the reference"), with job and table
+// events, load metrics and data-quality checks around every table.
 // It reads every table of one sources.yaml source through a single consistent snapshot, loads
 // parallel_workers tables at once into Apache Iceberg with one commit per table (whose snapshot
 // summary records the source, its change-history position and the job's correlation ID), retries a
@@ -19,8 +20,10 @@
 //	go run ./examples/bulkload --source dev_mydb [--table-filter '^(customers|orders)$'] \
 //		[--config-dir DIR] [--workers N] [--partitions N] [--progress auto]
 //
-// It exits 0 when every table loaded and passed its checks, 1 when a table failed or a check
-// with on_failure: fail failed, and 2 for bad flags or a bad configuration.
+// It exits 0 when every table loaded and passed its checks, 1 when a table failed, a check
+// with on_failure: fail failed or the load could not start (such as a database that does not
+// answer within connection.connect_timeout), and 2 for bad flags, a bad configuration or a
+// table filter that matches no table.
 package main
 
 import (
