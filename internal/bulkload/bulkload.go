@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -69,6 +70,10 @@ type Config struct {
 	// TakeOverCDC replaces tables a change-data-capture consumer writes (iceberg.TakeOverFromCDC);
 	// stop the consumer first. Without it such a table fails with iceberg.ErrCDCOwned.
 	TakeOverCDC bool
+	// Events is the file the JSON events are appended to; "-" is stdout. Default: stdout, but on
+	// a terminal (progress bars) DefaultEventsFile, so that the bars and the final summary own
+	// the screen.
+	Events string
 	// SummaryJSON prints the metrics summary at the end as one JSON line ("metrics summary:
 	// {...}"); by default it is a table a person reads ([monitoring.Summary.Text]).
 	SummaryJSON bool
@@ -106,6 +111,7 @@ func parseFlags(args []string, stderr io.Writer) (Config, error) {
 	fs.IntVar(&f.Workers, "workers", 0, "tables loaded at once; overrides bulk_load.parallel_workers")
 	fs.IntVar(&f.Partitions, "partitions", 0, "readers per table; overrides bulk_load.parallel_partitions")
 	fs.BoolVar(&f.TakeOverCDC, "take-over-cdc", false, "replace tables a CDC consumer writes (stop the consumer first; without it they are refused)")
+	fs.StringVar(&f.Events, "events", "", "append the JSON events to this file (\"-\": stdout); default stdout, or "+DefaultEventsFile+" on a terminal")
 	fs.BoolVar(&f.SummaryJSON, "summary-json", false, "print the final metrics summary as one JSON line instead of a table")
 	fs.StringVar(&f.Progress, "progress", ProgressAuto, "progress of running tables: auto (bars on a terminal, log lines otherwise), bars, log or off")
 	fs.Usage = func() {
@@ -227,7 +233,13 @@ func RunConfig(ctx context.Context, f Config, stdout, stderr io.Writer) int {
 	prog := newProgress(f.Progress, stdout, progressEvery)
 	defer prog.Close()
 	stdout = prog.Writer()
-	p, err := etlwatch.New(ctx, "bulk_load", src, etlwatch.WithLogOutput(stdout))
+	events, eventsPath, closeEvents, err := openEvents(f.Events, prog.mode == ProgressBars, stdout)
+	if err != nil {
+		fmt.Fprintln(stderr, "bulkload:", err)
+		return 2
+	}
+	defer closeEvents()
+	p, err := etlwatch.New(ctx, "bulk_load", src, etlwatch.WithLogOutput(events))
 	if err != nil {
 		fmt.Fprintln(stderr, "bulkload:", err)
 		return 1
@@ -243,7 +255,8 @@ func RunConfig(ctx context.Context, f Config, stdout, stderr io.Writer) int {
 	log := p.Logger.Slog()
 	prog.log = log
 
-	j := &job{p: p, src: src, bl: bl, log: log, afterLoad: f.AfterLoad, prog: prog, takeOver: f.TakeOverCDC, summaryJSON: f.SummaryJSON}
+	j := &job{p: p, src: src, bl: bl, log: log, afterLoad: f.AfterLoad, prog: prog, takeOver: f.TakeOverCDC, summaryJSON: f.SummaryJSON,
+		eventsPath: eventsPath}
 	if err := j.open(ctx); err != nil {
 		p.Logger.LogJobFailure(ctx, fmt.Errorf("bulk load could not start: %w", err), 0, 0, time.Since(started),
 			monitoring.Details{"phase": "start"})
@@ -276,9 +289,11 @@ type job struct {
 	takeOver  bool // Config.TakeOverCDC
 	// summaryJSON is Config.SummaryJSON.
 	summaryJSON bool
-	ns          string
-	prog        *progress   // nil: none
-	lin         *jobLineage // nil: no lineage
+	// eventsPath is the file the events go to; "" for stdout.
+	eventsPath string
+	ns         string
+	prog       *progress   // nil: none
+	lin        *jobLineage // nil: no lineage
 
 	counts sync.Map // table -> its row count in the snapshot (int64), once counted
 
@@ -493,7 +508,7 @@ func (j *job) run(ctx context.Context, stdout io.Writer) (code int) {
 	} else {
 		fmt.Fprintf(stdout, "metrics summary: %s\n", summary)
 	}
-	j.printSummary(stdout, completed, records, d)
+	j.printSummary(stdout, completed, records, d, results)
 
 	if len(failed) == 0 && len(dqFailed) == 0 {
 		j.log.InfoContext(ctx, fmt.Sprintf("bulk load complete: %d tables, %d records in %s",
@@ -526,7 +541,7 @@ func (j *job) run(ctx context.Context, stdout io.Writer) (code int) {
 
 // printSummary writes the few lines a person reads at the end: what was loaded, how fast, the
 // checks, where the tables went and where the metrics were served.
-func (j *job) printSummary(w io.Writer, completed int, records int64, d time.Duration) {
+func (j *job) printSummary(w io.Writer, completed int, records int64, d time.Duration, results []tableResult) {
 	var passed, failed float64
 	for _, s := range j.p.Metrics.Summary().Series {
 		switch {
@@ -552,6 +567,42 @@ func (j *job) printSummary(w io.Writer, completed int, records int64, d time.Dur
 	if m, h := j.p.MetricsURLs(); m != "" {
 		fmt.Fprintf(w, "metrics:    %s and %s, while the job ran\n", m, h)
 	}
+	if j.eventsPath != "" {
+		fmt.Fprintf(w, "events:     %s (JSON lines)\n", j.eventsPath)
+	}
+	for _, r := range results {
+		if !r.ok && r.err != nil {
+			fmt.Fprintln(w, cutLine(fmt.Sprintf("failed:     %s: %v", r.table, r.err), 200))
+		}
+	}
+}
+
+// cutLine shortens s to n runes, ending it with "…" when it was longer.
+func cutLine(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}
+
+// DefaultEventsFile is where the JSON events go when stdout is a terminal and --events is not
+// given.
+const DefaultEventsFile = "bulkload-events.jsonl"
+
+// openEvents returns where the events go: path ("-" is stdout; "" is stdout, or
+// DefaultEventsFile on a terminal), the file's name ("" for stdout) and how to close it.
+func openEvents(path string, terminal bool, stdout io.Writer) (io.Writer, string, func(), error) {
+	if path == "" && terminal {
+		path = DefaultEventsFile
+	}
+	if path == "" || path == "-" {
+		return stdout, "", func() {}, nil
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return nil, "", nil, fmt.Errorf("--events: %w", err)
+	}
+	return f, path, func() { _ = f.Close() }, nil
 }
 
 // processTable loads one table with retries, then runs its data-quality checks.

@@ -3,9 +3,11 @@ package bulkload
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -102,4 +104,38 @@ func TestSummaryJSON(t *testing.T) {
 	assert.Regexp(t, `(?m)^loaded: +1 of 1 tables of source src, 3 rows in \S+ \(\d+ rows per second\)$`, stdout.String())
 	assert.Regexp(t, `(?m)^checks: +0 passed, 0 failed$`, stdout.String())
 	assert.Contains(t, stdout.String(), "iceberg:    namespace src of the sql catalog, warehouse "+filepath.Join(tmp, "warehouse")+"\n")
+}
+
+// TestEventsFile: --events sends the JSON events to a file, leaving stdout to the summary a
+// person reads, which says where the events went and why a table failed.
+func TestEventsFile(t *testing.T) {
+	tmp := t.TempDir()
+	db := filepath.Join(tmp, "sample.db")
+	require.NoError(t, sqlite.CreateSample(t.Context(), db, 30))
+	dir := writeConfig(t, fmt.Sprintf(`sources:
+  src:
+    database_type: sqlite
+    connection: {database: %s}
+    bulk_load: {tables: [customers, missing_table], max_retries: 0}
+    iceberg: {warehouse: %s}
+`, db, filepath.Join(tmp, "warehouse")))
+	eventsPath := filepath.Join(tmp, "events.jsonl")
+	var stdout, stderr bytes.Buffer
+	code := Run(t.Context(), []string{"--source", "src", "--config-dir", dir, "--events", eventsPath, "--progress", "off"}, &stdout, &stderr)
+	assert.Equal(t, 1, code, "a table failed")
+	out := stdout.String()
+	assert.NotContains(t, out, `"event_type"`, "no JSON on stdout")
+	assert.Contains(t, out, "events:     "+eventsPath+" (JSON lines)\n")
+	assert.Regexp(t, `(?m)^failed: +missing_table: .+$`, out)
+	for _, line := range strings.Split(out, "\n") {
+		assert.LessOrEqual(t, utf8.RuneCountInString(line), 200, line)
+	}
+	b, err := os.ReadFile(eventsPath)
+	require.NoError(t, err)
+	evs := events(t, string(b))
+	assert.Len(t, evs["job_complete"], 1)
+	assert.Len(t, evs["job_failed"], 1)
+
+	assert.Equal(t, 2, Run(t.Context(), []string{"--source", "src", "--config-dir", dir, "--events", filepath.Join(tmp, "no", "such", "dir", "e.jsonl")},
+		&stdout, &stderr), "an events file that cannot be opened is a bad flag")
 }
