@@ -71,8 +71,8 @@ type Config struct {
 	// stop the consumer first. Without it such a table fails with iceberg.ErrCDCOwned.
 	TakeOverCDC bool
 	// Events is the file the JSON events are appended to; "-" is stdout. Default: stdout, but on
-	// a terminal (progress bars) DefaultEventsFile, so that the bars and the final summary own
-	// the screen.
+	// a terminal (progress bars) DefaultEventsFile next to sources.yaml, so that the bars and the
+	// final summary own the screen.
 	Events string
 	// SummaryJSON prints the metrics summary at the end as one JSON line ("metrics summary:
 	// {...}"); by default it is a table a person reads ([monitoring.Summary.Text]).
@@ -111,7 +111,7 @@ func parseFlags(args []string, stderr io.Writer) (Config, error) {
 	fs.IntVar(&f.Workers, "workers", 0, "tables loaded at once; overrides bulk_load.parallel_workers")
 	fs.IntVar(&f.Partitions, "partitions", 0, "readers per table; overrides bulk_load.parallel_partitions")
 	fs.BoolVar(&f.TakeOverCDC, "take-over-cdc", false, "replace tables a CDC consumer writes (stop the consumer first; without it they are refused)")
-	fs.StringVar(&f.Events, "events", "", "append the JSON events to this file (\"-\": stdout); default stdout, or "+DefaultEventsFile+" on a terminal")
+	fs.StringVar(&f.Events, "events", "", "append the JSON events to this file (\"-\": stdout); default stdout, or "+DefaultEventsFile+" next to sources.yaml on a terminal")
 	fs.BoolVar(&f.SummaryJSON, "summary-json", false, "print the final metrics summary as one JSON line instead of a table")
 	fs.StringVar(&f.Progress, "progress", ProgressAuto, "progress of running tables: auto (bars on a terminal, log lines otherwise), bars, log or off")
 	fs.Usage = func() {
@@ -233,7 +233,7 @@ func RunConfig(ctx context.Context, f Config, stdout, stderr io.Writer) int {
 	prog := newProgress(f.Progress, stdout, progressEvery)
 	defer prog.Close()
 	stdout = prog.Writer()
-	events, eventsPath, closeEvents, err := openEvents(f.Events, prog.mode == ProgressBars, stdout)
+	events, eventsPath, closeEvents, err := openEvents(f.Events, prog.mode == ProgressBars, filepath.Dir(cfg.Path), stdout)
 	if err != nil {
 		fmt.Fprintln(stderr, "bulkload:", err)
 		return 2
@@ -585,15 +585,15 @@ func cutLine(s string, n int) string {
 	return s
 }
 
-// DefaultEventsFile is where the JSON events go when stdout is a terminal and --events is not
-// given.
+// DefaultEventsFile is the file, next to sources.yaml, where the JSON events go when stdout is
+// a terminal and --events is not given.
 const DefaultEventsFile = "bulkload-events.jsonl"
 
 // openEvents returns where the events go: path ("-" is stdout; "" is stdout, or
-// DefaultEventsFile on a terminal), the file's name ("" for stdout) and how to close it.
-func openEvents(path string, terminal bool, stdout io.Writer) (io.Writer, string, func(), error) {
+// DefaultEventsFile in dir on a terminal), the file's name ("" for stdout) and how to close it.
+func openEvents(path string, terminal bool, dir string, stdout io.Writer) (io.Writer, string, func(), error) {
 	if path == "" && terminal {
-		path = DefaultEventsFile
+		path = filepath.Join(dir, DefaultEventsFile)
 	}
 	if path == "" || path == "-" {
 		return stdout, "", func() {}, nil
