@@ -224,7 +224,7 @@ func report(stdout io.Writer, dir, db string, created bool, o options, warehouse
 			note = "; SQLite keeps no change history to record"
 		}
 		fmt.Fprintf(stdout, "position:   %s (in each table's snapshot summary, etlwatch.position%s)\n", l.Position, note)
-		fmt.Fprintf(stdout, "checks:     row counts and required columns passed (JSON events above)\n")
+		fmt.Fprintf(stdout, "checks:     row counts and required columns passed (their dq_check_complete events are with the JSON events)\n")
 		fmt.Fprintf(stdout, "reconcile:  %s\n", resultText(sum.reconcile))
 		printMonitors(stdout, dir, l)
 	}
