@@ -1,7 +1,7 @@
 // Package dynatrace holds no Go code: it is the directory of etlwatch's Dynatrace assets, and its
 // tests prove them against what etlwatch really sends.
 //
-//   - cdc-dashboard.json: a Dynatrace (classic) dashboard with the reference integration guide's
+//   - cdc-dashboard.json: a Dynatrace (classic) dashboard with the reference's
 //     six CDC tiles: CDC lag by table, throughput (red below 10 records/s, yellow to 50, green
 //     above), batch processing time against the 10 s trigger interval and the 30 s alert,
 //     events processed vs skipped, memory in use over the limit (the Go form of the guide's

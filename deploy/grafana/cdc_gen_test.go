@@ -7,7 +7,7 @@ const cdcSel = `{sel}, namespace=~"$namespace", table=~"$table"`
 // so they are selected by the instance the job's etlwatch_memory_usage_ratio is scraped from.
 const rt = `{instance=~"$instance"}`
 
-// cdc is the CDC consumer's dashboard: the reference integration guide's CDC tiles (lag,
+// cdc is the CDC consumer's dashboard: the reference's CDC tiles (lag,
 // throughput, batch time, events processed vs skipped, memory, GC) plus failed events, Kafka
 // offset lag and the consumer's sinks.
 func cdc() dashboard {

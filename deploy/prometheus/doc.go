@@ -3,7 +3,7 @@
 //
 //   - rules/etl.rules.yml: the reference ETL monitoring system's six alerts, on the etl_* metrics
 //     of examples/simulator and examples/logexporter;
-//   - rules/cdc.rules.yml: the reference integration guide's CDC alerts (lag, throughput, batch
+//   - rules/cdc.rules.yml: the reference's CDC alerts (lag, throughput, batch
 //     time, failed events);
 //   - rules/etlwatch.rules.yml: data-quality failures and slow checks, sink export failures,
 //     dropped measurements and memory, from what every etlwatch job exposes;
