@@ -22,6 +22,19 @@
 //     queries AS OF one SCN, shared by readers on separate connections. Its SQL and value
 //     conversion are unit-tested; it has not yet been run against a live Oracle database.
 //
+// # Your own database code
+//
+// [Connect] gives your own database/sql code a *sql.DB for the same source, with the same
+// connection settings and connect timeout, and [Dataset] turns one of its tables into the
+// source side of the data-quality checks (counts, null counts and checksums run in the database):
+//
+//	db, err := extractors.Connect(ctx, src)
+//	if err != nil {
+//		return err
+//	}
+//	defer db.Close()
+//	source, err := extractors.Dataset(db, src, "orders")
+//
 // # Timeouts
 //
 // Opening a database waits at most the connect timeout for it to accept the TCP connection and
