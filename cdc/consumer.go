@@ -58,6 +58,7 @@ type config struct {
 	observers []Observer
 	format    NewFormat
 	maintSet  bool          // WithMaintenance was given
+	connect   time.Duration // WithConnectTimeout
 	interval  time.Duration // WithCommitInterval
 }
 
@@ -197,6 +198,7 @@ func New(src *configloader.Source, tm *iceberg.TableManager, opts ...Option) (*C
 		// longer holds is an error (a retention gap), not a silent jump to the log start.
 		kgo.ConsumeResetOffset(kgo.NoResetOffset().AtStart()),
 		kgo.AdjustFetchOffsetsFn(c.adjustOffsets),
+		kgo.DialTimeout(cmp.Or(c.cfg.connect, DefaultConnectTimeout)),
 	}
 	if c.cfg.tp != nil {
 		prop := c.cfg.prop
@@ -233,6 +235,9 @@ func (c *Consumer) log(ctx context.Context, level slog.Level, msg string, args .
 // progress) or a batch cannot be committed to Iceberg (returning the error; the batch's offsets
 // are not committed, so a restarted consumer applies it again).
 func (c *Consumer) Run(ctx context.Context) (err error) {
+	if err := c.reachBrokers(ctx); err != nil {
+		return err
+	}
 	if len(c.cfg.observers) > 0 {
 		cc := c.src.CDC
 		info := StartInfo{Source: c.src.Name, DatabaseType: c.src.DatabaseType, Brokers: cc.Brokers, Topics: cc.Topics,

@@ -1,11 +1,14 @@
 package cdc
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
+	"strings"
+	"time"
 
 	"github.com/apache/iceberg-go/catalog"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -86,4 +89,33 @@ func (c *Consumer) topicTable(topic string) (string, bool) {
 	defer c.mu.Unlock()
 	name, ok := c.topicHints[topic]
 	return name, ok
+}
+
+// DefaultConnectTimeout is how long [Consumer.Run] waits for a Kafka broker to answer when it
+// starts, and how long a connection to a broker may take to open ([WithConnectTimeout]).
+const DefaultConnectTimeout = 10 * time.Second
+
+// WithConnectTimeout sets how long the consumer waits for a broker of cdc.brokers to answer
+// when [Consumer.Run] starts (a broker that accepts connections and never answers, or one that
+// never accepts them, is then an error naming the brokers, not a silent wait), and franz-go's
+// dial timeout. Default [DefaultConnectTimeout].
+func WithConnectTimeout(d time.Duration) Option {
+	return func(c *config) {
+		if d > 0 {
+			c.connect = d
+		}
+	}
+}
+
+// reachBrokers asks the brokers for their metadata, within the connect timeout.
+func (c *Consumer) reachBrokers(ctx context.Context) error {
+	d := cmp.Or(c.cfg.connect, DefaultConnectTimeout)
+	pctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	err := c.client.Ping(pctx)
+	if err == nil || ctx.Err() != nil {
+		return nil // a stop before the brokers answered is a clean stop
+	}
+	return fmt.Errorf("cdc: no Kafka broker of %s answered within %s (raise it with cdc.WithConnectTimeout): %w",
+		strings.Join(c.src.CDC.Brokers, ","), d, err)
 }
