@@ -24,6 +24,7 @@ import (
 	"github.com/etlwatch/etlwatch/iceberg"
 	"github.com/etlwatch/etlwatch/internal/bulkload"
 	"github.com/etlwatch/etlwatch/lineage/cdclineage"
+	"github.com/etlwatch/etlwatch/monitoring"
 )
 
 // jobName is the job_name of the consumer's metrics and events.
@@ -49,7 +50,8 @@ type consumer struct {
 // monitors of data_quality.monitors (their history in configDir).
 func openConsumer(ctx context.Context, src *configloader.Source, configDir string, stdout io.Writer) (*consumer, error) {
 	j := &consumer{tally: &tally{out: stdout}}
-	p, err := etlwatch.New(ctx, jobName, src, etlwatch.WithLogOutput(j.tally), etlwatch.WithStreamingLineage())
+	p, err := etlwatch.New(ctx, jobName, src, etlwatch.WithLogOutput(j.tally), etlwatch.WithStreamingLineage(),
+		etlwatch.WithMetricsOptions(monitoring.WithDescriptions(cdc.Descriptions)))
 	if err != nil {
 		return nil, err
 	}

@@ -108,7 +108,7 @@ func TestDemo(t *testing.T) {
 		code, body := get(t, url)
 		assert.Equal(t, http.StatusOK, code)
 		for _, m := range []string{"cdc_events_processed", "cdc_batch_processed", "cdc_lag_seconds", "dq_checksum_passed_total", "schema_changes",
-			"cdc_table_delete_files", "cdc_table_metadata_bytes", "dq_last_write_timestamp_seconds"} {
+			"cdc_table_delete_files", "cdc_table_metadata_bytes", "dq_last_write_timestamp_seconds", "# HELP cdc_lag_seconds Now minus"} {
 			assert.Contains(t, body, m)
 		}
 		code, body = get(t, strings.TrimSuffix(url, "/metrics")+"/health")
