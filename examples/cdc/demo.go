@@ -191,6 +191,7 @@ sources:
       monitors:
         volume: true
         freshness: true
+        schema_drift: warn
     monitoring:
       prometheus:
         listen: %q

@@ -126,6 +126,12 @@ func (j *job) monitorTable(ctx context.Context, name string, res tableResult) bo
 		// count the load in its own baseline.
 		if tbl, err := j.tm.Catalog().LoadTable(ctx, j.tm.Identifier(name)); err == nil && tbl.CurrentSnapshot() != nil {
 			load.At = time.UnixMilli(tbl.CurrentSnapshot().TimestampMs)
+			// The columns as Iceberg types them, as the CDC consumer's commits report them
+			// (dataquality/cdcmonitor), so that a table loaded and then kept by CDC shows no
+			// drift that is only two spellings of one type.
+			for _, f := range tbl.Schema().Fields() {
+				load.Columns = append(load.Columns, dataquality.SchemaColumn{Name: f.Name, Type: f.Type.String(), Required: f.Required})
+			}
 			// The null rates the load recorded in its snapshot summary.
 			for k, v := range iceberg.SnapshotProperties(tbl) {
 				if col, ok := strings.CutPrefix(k, iceberg.PropNullRatePrefix); ok {
