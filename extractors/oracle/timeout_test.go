@@ -20,6 +20,13 @@ import (
 // TestConnectTimeout opens sources whose listener never answers: Open fails with a
 // ConnectTimeoutError that names host:port and the setting to raise.
 func TestConnectTimeout(t *testing.T) {
+	if raceEnabled {
+		// go-ora v2.8.24 races with itself when a connect's context ends during its handshake:
+		// Session.Connect (network/session.go:541) writes what the goroutine of StartContext
+		// reads in Disconnect (session.go:642). The race is the driver's; .ci/run runs this
+		// test without -race in its own step.
+		t.Skip("go-ora races with itself on a cancelled connect; run without -race (.ci/run does)")
+	}
 	for _, tc := range []struct {
 		name     string
 		addr     func(testing.TB) string
