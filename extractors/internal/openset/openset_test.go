@@ -10,15 +10,20 @@ import (
 	"github.com/etlwatch/etlwatch/extractors/internal/openset"
 )
 
+// member is closed once however many times and goroutines call Close, as a snapshot is (its
+// closeOnce): the set's Close may close a member that is closing by itself.
 type member struct {
 	set    *openset.Set[*member]
 	err    error
+	once   sync.Once
 	closed int
 }
 
 func (m *member) Close() error {
-	m.closed++
-	m.set.Remove(m) // as a snapshot does when it closes
+	m.once.Do(func() {
+		m.closed++
+		m.set.Remove(m) // as a snapshot does when it closes
+	})
 	return m.err
 }
 
