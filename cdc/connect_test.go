@@ -23,8 +23,9 @@ func TestUnreachableBrokers(t *testing.T) {
 			cat, err := iceberg.OpenCatalog(t.Context(), configloader.Iceberg{Warehouse: t.TempDir()})
 			require.NoError(t, err)
 			defer cat.(interface{ Close() error }).Close()
-			src := &configloader.Source{Name: "pg", CDC: configloader.CDC{Brokers: []string{broker}, Topics: []string{topic}, GroupID: "etl"}}
-			c, err := cdc.New(src, iceberg.NewTableManager(cat, "raw"), cdc.WithConnectTimeout(time.Second))
+			// From sources.yaml, as a program would configure it.
+			src := &configloader.Source{Name: "pg", CDC: configloader.CDC{Brokers: []string{broker}, Topics: []string{topic}, GroupID: "etl", ConnectTimeout: time.Second}}
+			c, err := cdc.New(src, iceberg.NewTableManager(cat, "raw"))
 			require.NoError(t, err)
 			defer c.Close()
 			done := make(chan error, 1)
@@ -33,7 +34,7 @@ func TestUnreachableBrokers(t *testing.T) {
 			case err := <-done:
 				require.Error(t, err)
 				assert.Contains(t, err.Error(), broker)
-				assert.Contains(t, err.Error(), "cdc.WithConnectTimeout")
+				assert.Contains(t, err.Error(), "cdc.connect_timeout")
 			case <-time.After(60 * time.Second):
 				t.Fatal("Run did not give up on a broker that never answers")
 			}

@@ -198,7 +198,7 @@ func New(src *configloader.Source, tm *iceberg.TableManager, opts ...Option) (*C
 		// longer holds is an error (a retention gap), not a silent jump to the log start.
 		kgo.ConsumeResetOffset(kgo.NoResetOffset().AtStart()),
 		kgo.AdjustFetchOffsetsFn(c.adjustOffsets),
-		kgo.DialTimeout(cmp.Or(c.cfg.connect, DefaultConnectTimeout)),
+		kgo.DialTimeout(c.connectTimeout()),
 	}
 	if c.cfg.tp != nil {
 		prop := c.cfg.prop

@@ -98,7 +98,7 @@ const DefaultConnectTimeout = 10 * time.Second
 // WithConnectTimeout sets how long the consumer waits for a broker of cdc.brokers to answer
 // when [Consumer.Run] starts (a broker that accepts connections and never answers, or one that
 // never accepts them, is then an error naming the brokers, not a silent wait), and franz-go's
-// dial timeout. Default [DefaultConnectTimeout].
+// dial timeout. It wins over cdc.connect_timeout; default: that, else [DefaultConnectTimeout].
 func WithConnectTimeout(d time.Duration) Option {
 	return func(c *config) {
 		if d > 0 {
@@ -109,13 +109,18 @@ func WithConnectTimeout(d time.Duration) Option {
 
 // reachBrokers asks the brokers for their metadata, within the connect timeout.
 func (c *Consumer) reachBrokers(ctx context.Context) error {
-	d := cmp.Or(c.cfg.connect, DefaultConnectTimeout)
+	d := c.connectTimeout()
 	pctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	err := c.client.Ping(pctx)
 	if err == nil || ctx.Err() != nil {
 		return nil // a stop before the brokers answered is a clean stop
 	}
-	return fmt.Errorf("cdc: no Kafka broker of %s answered within %s (raise it with cdc.WithConnectTimeout): %w",
+	return fmt.Errorf("cdc: no Kafka broker of %s answered within %s (raise cdc.connect_timeout in sources.yaml, or cdc.WithConnectTimeout): %w",
 		strings.Join(c.src.CDC.Brokers, ","), d, err)
+}
+
+// connectTimeout is WithConnectTimeout, else cdc.connect_timeout, else the default.
+func (c *Consumer) connectTimeout() time.Duration {
+	return cmp.Or(c.cfg.connect, c.src.CDC.ConnectTimeout, DefaultConnectTimeout)
 }

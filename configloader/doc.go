@@ -50,6 +50,7 @@
 //	      group_id: etl-dev_mydb
 //	      batch_size: 500                # >= 1: a batch is committed when it holds this many records
 //	      commit_interval: 10s           # or when its first record waited this long (default 10s)
+//	      connect_timeout: 10s           # how long the consumer waits for a broker when it starts
 //	      dead_letter_topic: etl.dlq     # not in topics, not under topic_prefix (it would be read back)
 //	      maintenance:                   # on by default, driven by each table's health
 //	        enabled: true                # false turns it off

@@ -171,6 +171,9 @@ func (s *Source) node() *yaml.Node {
 	if d := s.CDC.CommitInterval; d != 0 {
 		cdc.str("commit_interval", formatDuration(d))
 	}
+	if d := s.CDC.ConnectTimeout; d != 0 {
+		cdc.str("connect_timeout", formatDuration(d))
+	}
 	cdc.str("dead_letter_topic", s.CDC.DeadLetterTopic)
 	maint := newMapping()
 	mt := s.CDC.Maintenance

@@ -21,7 +21,7 @@ var (
 	sourceKeys      = []string{"database_type", "connection", "bulk_load", "cdc", "iceberg", "monitoring", "data_quality", "lineage"}
 	connectionKeys  = []string{"host", "port", "database", "service_name", "schema", "username", "password", "dsn", "connect_timeout", "options"}
 	bulkLoadKeys    = []string{"parallel_workers", "parallel_partitions", "max_retries", "tables", "table_filter", "namespace"}
-	cdcKeys         = []string{"brokers", "topics", "topic_prefix", "group_id", "batch_size", "commit_interval", "dead_letter_topic", "maintenance"}
+	cdcKeys         = []string{"brokers", "topics", "topic_prefix", "group_id", "batch_size", "commit_interval", "connect_timeout", "dead_letter_topic", "maintenance"}
 	maintenanceKeys = []string{"enabled", "every_batches", "max_delete_files", "max_snapshots", "expire_older_than", "retain_snapshots", "metadata_versions", "orphan_older_than", "timeout"}
 	icebergKeys     = []string{"catalog", "uri", "warehouse", "namespace"}
 	monitoringKeys  = []string{"enable_cloudwatch", "cloudwatch_namespace", "otlp", "dynatrace", "prometheus",
@@ -249,6 +249,8 @@ func (c *checker) cdc(n *yaml.Node, path string, d *CDC) {
 			setIf(&d.BatchSize)(c.integer(v, path, 1, math.MaxInt32, "an integer >= 1"))
 		case "commit_interval":
 			setIf(&d.CommitInterval)(c.duration(v, path))
+		case "connect_timeout":
+			setIf(&d.ConnectTimeout)(c.duration(v, path))
 		case "dead_letter_topic":
 			if s, ok := c.scalar(v, path, "a string", false); ok {
 				d.DeadLetterTopic, dlq, dlqNode = s.text, s, v

@@ -111,7 +111,10 @@ type CDC struct {
 	BatchSize   int    // batch_size
 	// CommitInterval (commit_interval) is the longest a change waits before its batch is
 	// committed when fewer than BatchSize records arrive; 0 means the consumer's default.
-	CommitInterval  time.Duration
+	CommitInterval time.Duration
+	// ConnectTimeout (connect_timeout) is how long the consumer waits for a broker to answer
+	// when it starts; 0 means the consumer's default (10s).
+	ConnectTimeout  time.Duration
 	DeadLetterTopic string // dead_letter_topic
 	// Maintenance (maintenance:) tunes how the consumer keeps its tables healthy (compaction,
 	// snapshot expiry, metadata and orphan-file cleanup); zero values mean the defaults.
