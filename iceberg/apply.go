@@ -57,8 +57,10 @@ func RetryOnConflict(attempts int, decide func(fresh *table.Table) (map[string]s
 // Apply applies ch to tbl in one commit, merge-on-read: equality deletes for the key of every
 // upserted and deleted row (so older versions of those rows disappear) and data files with the
 // upserted rows, as one row-delta snapshot whose summary carries props; a truncate first adds a
-// snapshot deleting every row, in the same commit. A change with nothing to write sets props as
-// table properties instead (see [TableManager.LastProperty]). The commit is fenced on the
+// snapshot deleting every row, in the same commit. A change with nothing to write (no rows, no
+// keys, no truncate of a table that has rows) commits nothing: Iceberg makes no snapshot without
+// files, and props set as table properties would not move the snapshot the fence below checks,
+// so a stale writer's could land. The commit is fenced on the
 // snapshot tbl was loaded at (AssertRefSnapshotID on main): when another writer committed
 // meanwhile, nothing is committed and the error wraps [ErrStaleTable], unless
 // [RetryOnConflict] says to try again on the new state.
@@ -119,7 +121,7 @@ func (m *TableManager) Apply(ctx context.Context, tbl *table.Table, sc *arrow.Sc
 	written := append(slices.Clone(dataFiles), delFiles...)
 	failpoint.At(failpoint.AfterFilesWritten)
 	res := WriteResult{Table: tbl, Rows: rows, DataFiles: len(dataFiles)}
-	if len(written) == 0 && !ch.Truncate && len(props) == 0 {
+	if len(written) == 0 && (!ch.Truncate || tbl.CurrentSnapshot() == nil) {
 		return res, nil
 	}
 
@@ -157,7 +159,7 @@ func (m *TableManager) Apply(ctx context.Context, tbl *table.Table, sc *arrow.Sc
 }
 
 // commitChange commits, fenced on cur's snapshot: a truncate, then the files as a row delta, or,
-// with no files, props as table properties.
+// with no files, nothing else (Apply does not call it with nothing to change).
 func commitChange(ctx context.Context, cur *table.Table, truncate bool, dataFiles, delFiles []goiceberg.DataFile, props map[string]string) (*table.Table, error) {
 	tx := cur.NewTransaction()
 	if err := tx.AssertRefSnapshotID(table.MainBranch); err != nil {
@@ -168,22 +170,12 @@ func commitChange(ctx context.Context, cur *table.Table, truncate bool, dataFile
 			return nil, fmt.Errorf("truncate: %w", err)
 		}
 	}
-	switch {
-	case len(dataFiles) > 0 || len(delFiles) > 0:
+	if len(dataFiles) > 0 || len(delFiles) > 0 {
 		rd := tx.NewRowDelta(props)
 		rd.AddRows(dataFiles...)
 		rd.AddDeletes(delFiles...)
 		if err := rd.Commit(ctx); err != nil {
 			return nil, err
-		}
-	case !truncate || cur.CurrentSnapshot() == nil:
-		// Nothing to write: Iceberg makes no snapshot without files, so props go to the table's
-		// properties, where LastProperty finds them (a batch whose events were all skipped still
-		// advances its offsets).
-		if len(props) > 0 {
-			if err := tx.SetProperties(maps.Clone(props)); err != nil {
-				return nil, err
-			}
 		}
 	}
 	return tx.Commit(ctx)

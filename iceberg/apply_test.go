@@ -66,10 +66,15 @@ func TestApply(t *testing.T) {
 	require.NoError(t, err)
 	assert.EqualValues(t, 10, n, "row count net of the equality deletes")
 
-	// A change with no rows still records its properties (offsets of a batch of skipped events).
+	// A change with nothing to write commits nothing, not even its properties: a property-only
+	// commit would not move the snapshot that fences stale writers.
+	before := res.Table.MetadataLocation()
 	res, err = m.Apply(ctx, res.Table, sc, iceberg.Change{}, map[string]string{"etlwatch.kafka_offsets": "t/0:50"})
 	require.NoError(t, err)
-	assert.Equal(t, "t/0:50", res.Table.Properties()["etlwatch.kafka_offsets"])
+	assert.Zero(t, res.SnapshotID)
+	assert.Equal(t, before, res.Table.MetadataLocation())
+	_, ok := res.Table.Properties()["etlwatch.kafka_offsets"]
+	assert.False(t, ok)
 	ids, _ = readIDs(t, res.Table)
 	assert.Len(t, ids, 10)
 

@@ -60,7 +60,7 @@ func WithCommitProperties(fn func() map[string]string) WriteOption {
 	return func(o *writeOptions) { o.commitProps = fn }
 }
 
-// PropKafkaOffsets is the snapshot summary property (or table property) in which a change-data
+// PropKafkaOffsets is the snapshot summary property in which a change-data
 // capture consumer (package cdc) records the Kafka offsets each of its commits applied. A table
 // that has it is owned by a consumer: [Replace] refuses to replace it unless [TakeOverFromCDC].
 const PropKafkaOffsets = "etlwatch.kafka_offsets"
