@@ -149,17 +149,7 @@ func (c *Consumer) commitProps(tb *tableBatch, corrID string) (map[string]string
 		PropCorrelationID: corrID,
 		PropBatchID:       strconv.FormatInt(c.batchID, 10),
 	}
-	if st.source != "" {
-		props[PropSourceTable] = st.source
-	}
-	// The bulk load's position and transaction snapshot ride along, so that expiring the
-	// load's snapshot does not lose what the skip rule needs.
-	if st.position != "" {
-		props[PropPosition] = st.position
-	}
-	if st.pgraw != "" {
-		props[PropPGSnapshot] = st.pgraw
-	}
+	st.carry(props)
 	if g := c.gapsFor(tb.offsets); g != "" {
 		props[PropOffsetGaps] = g
 	}

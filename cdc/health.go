@@ -162,19 +162,21 @@ func (c *Consumer) tend(ctx context.Context, tables []*tableState) {
 		if st.tbl == nil {
 			continue
 		}
+		var known *iceberg.TableHealth
 		if !m.Disabled {
-			c.maintainTable(ctx, st, round)
+			known = c.maintainTable(ctx, st, round)
 		}
-		c.publishHealth(ctx, st)
+		c.publishHealth(ctx, st, known)
 	}
 }
 
 // maintainTable maintains st when its health asks for it (or round says so), within m.Timeout.
-func (c *Consumer) maintainTable(ctx context.Context, st *tableState, round bool) {
+// When it read the table's health and had nothing to do, it returns that health.
+func (c *Consumer) maintainTable(ctx context.Context, st *tableState, round bool) (unchanged *iceberg.TableHealth) {
 	m := c.cfg.maint
 	now := c.cfg.now()
 	if !st.health.failedAt.IsZero() && now.Sub(st.health.failedAt) < maintenanceBackoff {
-		return
+		return nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, m.Timeout)
 	defer cancel()
@@ -189,17 +191,17 @@ func (c *Consumer) maintainTable(ctx context.Context, st *tableState, round bool
 	if !st.health.bounded {
 		if err := c.firstMaintenance(ctx, st); err != nil {
 			fail(stepBound, err)
-			return
+			return nil
 		}
 	}
 	h, err := c.tm.Health(ctx, st.tbl)
 	if err != nil {
 		fail(stepHealth, err)
-		return
+		return nil
 	}
 	why, compact := c.needs(st, h, now, round)
 	if len(why) == 0 {
-		return
+		return &h // nothing done: the health read is current
 	}
 	start := c.cfg.now()
 	details := monitoring.Details{"table": st.name, "reason": strings.Join(why, ","),
@@ -207,7 +209,7 @@ func (c *Consumer) maintainTable(ctx context.Context, st *tableState, round bool
 	if compact {
 		if err := c.compactTable(ctx, st, details); err != nil {
 			fail(stepCompaction, err)
-			return
+			return nil
 		}
 	}
 	if slices.Contains(why, "snapshots") || compact {
@@ -219,7 +221,7 @@ func (c *Consumer) maintainTable(ctx context.Context, st *tableState, round bool
 		tbl, err := c.tm.ExpireSnapshots(ctx, st.tbl, older, m.RetainSnapshots)
 		if err != nil {
 			fail(stepExpiry, err)
-			return
+			return nil
 		}
 		st.tbl = tbl
 		details["snapshots_expired"] = before - len(tbl.Metadata().Snapshots())
@@ -228,7 +230,7 @@ func (c *Consumer) maintainTable(ctx context.Context, st *tableState, round bool
 		res, err := c.tm.RemoveOrphanFiles(ctx, st.tbl, m.OrphanOlderThan)
 		if err != nil {
 			fail(stepOrphans, err)
-			return
+			return nil
 		}
 		st.health.orphansAt = c.cfg.now()
 		details["orphan_files_removed"], details["orphan_bytes_removed"] = res.Files, res.Bytes
@@ -238,6 +240,7 @@ func (c *Consumer) maintainTable(ctx context.Context, st *tableState, round bool
 	if c.cfg.logger != nil {
 		c.cfg.logger.LogEvent(ctx, EventMaintenance, details)
 	}
+	return nil
 }
 
 // firstMaintenance prepares a table the consumer maintains for the first time: its failure
@@ -285,15 +288,7 @@ func (c *Consumer) needs(st *tableState, h iceberg.TableHealth, now time.Time, r
 // load's position, and adds the files before and after to details.
 func (c *Consumer) compactTable(ctx context.Context, st *tableState, details monitoring.Details) error {
 	props := map[string]string{PropOffsets: st.offsets.String()}
-	if st.position != "" {
-		props[PropPosition] = st.position
-	}
-	if st.pgraw != "" {
-		props[PropPGSnapshot] = st.pgraw
-	}
-	if st.source != "" {
-		props[PropSourceTable] = st.source
-	}
+	st.carry(props)
 	res, err := c.tm.Compact(ctx, st.tbl, c.cfg.maint.TargetFileSize, props)
 	if err != nil {
 		return err
@@ -308,16 +303,20 @@ func (c *Consumer) compactTable(ctx context.Context, st *tableState, details mon
 	return nil
 }
 
-// publishHealth emits st's table-health gauges.
-func (c *Consumer) publishHealth(ctx context.Context, st *tableState) {
+// publishHealth emits st's table-health gauges: known, or what the table's metadata says now.
+func (c *Consumer) publishHealth(ctx context.Context, st *tableState, known *iceberg.TableHealth) {
 	mc := c.cfg.metrics
 	if mc == nil {
 		return
 	}
-	h, err := c.tm.Health(ctx, st.tbl)
-	if err != nil {
-		return
+	if known == nil {
+		h, err := c.tm.Health(ctx, st.tbl)
+		if err != nil {
+			return
+		}
+		known = &h
 	}
+	h := *known
 	dims := monitoring.Dimensions{"namespace": c.namespace(), "table": st.name}
 	since := st.health.maintainedAt
 	if since.IsZero() {

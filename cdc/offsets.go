@@ -152,7 +152,16 @@ func TableOffsets(tbl *table.Table) (Offsets, error) {
 // events went to several tables resumes at the smallest of their positions, so that none of
 // them misses an event (replayed upserts and deletes are idempotent).
 func RecoverOffsets(ctx context.Context, tm *iceberg.TableManager, tables []string) (Offsets, error) {
-	out := Offsets{}
+	byTable, err := offsetsByTable(ctx, tm, tables)
+	if err != nil {
+		return nil, err
+	}
+	return resumeAt(byTable), nil
+}
+
+// offsetsByTable loads each of tables once and returns the offsets it records.
+func offsetsByTable(ctx context.Context, tm *iceberg.TableManager, tables []string) (map[string]Offsets, error) {
+	out := make(map[string]Offsets, len(tables))
 	for _, name := range tables {
 		tbl, err := tm.Catalog().LoadTable(ctx, tm.Identifier(name))
 		if err != nil {
@@ -162,9 +171,18 @@ func RecoverOffsets(ctx context.Context, tm *iceberg.TableManager, tables []stri
 		if err != nil {
 			return nil, fmt.Errorf("cdc: table %s: %w", name, err)
 		}
-		out.mergeMin(o)
+		out[name] = o
 	}
 	return out, nil
+}
+
+// resumeAt is where each partition resumes: the smallest position of the tables it feeds.
+func resumeAt(byTable map[string]Offsets) Offsets {
+	out := Offsets{}
+	for _, o := range byTable {
+		out.mergeMin(o)
+	}
+	return out
 }
 
 // Applied returns, for each partition the consumer's group has applied, the next offset to

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"strings"
 	"time"
 
@@ -50,34 +49,25 @@ func (c *Consumer) recorded(ctx context.Context) (Offsets, error) {
 		}
 		tables = append(tables, t[len(t)-1])
 	}
-	offs, err := RecoverOffsets(ctx, c.tm, tables)
-	if err == nil {
-		c.hintTopics(ctx, tables)
+	byTable, err := offsetsByTable(ctx, c.tm, tables)
+	if err != nil {
+		return nil, err
 	}
-	return offs, err
+	c.hintTopics(byTable)
+	return resumeAt(byTable), nil
 }
 
 // hintTopics notes, for each topic the tables record offsets of, the table its events go to: a
 // consumer that starts on a record that changes no table (a tombstone, a dead letter) then still
 // advances that table's offsets instead of replaying the record after every restart.
-func (c *Consumer) hintTopics(ctx context.Context, tables []string) {
-	hints := map[string]string{}
-	for _, name := range tables {
-		tbl, err := c.tm.Catalog().LoadTable(ctx, c.tm.Identifier(name))
-		if err != nil {
-			continue
-		}
-		offs, err := TableOffsets(tbl)
-		if err != nil {
-			continue
-		}
+func (c *Consumer) hintTopics(byTable map[string]Offsets) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for name, offs := range byTable {
 		for topic := range offs {
-			hints[topic] = name
+			c.topicHints[topic] = name
 		}
 	}
-	c.mu.Lock()
-	maps.Copy(c.topicHints, hints)
-	c.mu.Unlock()
 }
 
 // topicTable returns the table topic's events go to, when known.

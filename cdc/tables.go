@@ -160,3 +160,18 @@ func (c *Consumer) hint(id debezium.TableID, column string) (debezium.Hint, bool
 	}
 	return debezium.Hint{}, false
 }
+
+// carry adds to props what every commit to the table repeats: the source table that writes it,
+// and the bulk load's position and transaction snapshot, so that expiring the load's snapshot
+// does not lose what the skip rule needs.
+func (st *tableState) carry(props map[string]string) {
+	if st.source != "" {
+		props[PropSourceTable] = st.source
+	}
+	if st.position != "" {
+		props[PropPosition] = st.position
+	}
+	if st.pgraw != "" {
+		props[PropPGSnapshot] = st.pgraw
+	}
+}
