@@ -14,6 +14,7 @@ import (
 	"github.com/apache/iceberg-go/table"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/etlwatch/etlwatch/cdc"
 	"github.com/etlwatch/etlwatch/monitoring"
@@ -151,4 +152,31 @@ func TestCommitCadence(t *testing.T) {
 	r.produce(change(topic, keyOf("orders", 31), envelope(t, "orders", "c", nil, &order{ID: 31, Qty: i32(1)}, 31)))
 	r.run(cdc.WithCommitInterval(100 * time.Millisecond))
 	assert.Len(t, r.rows(), 31)
+}
+
+// Many small data files are compacted too, when delete files alone would not trigger it.
+func TestSmallFilesCompacted(t *testing.T) {
+	r := newRig(t)
+	r.src.CDC.BatchSize = 10
+	var recs []*kgo.Record
+	for id := int64(1); id <= 200; id++ {
+		recs = append(recs, change(topic, keyOf("orders", id), envelope(t, "orders", "c", nil, &order{ID: id, Qty: i32(int32(id))}, id)))
+	}
+	r.produce(recs...)
+	m := cdc.Maintenance{MaxDeleteFiles: 1000, MaxSmallFiles: 5}
+	logs := monitoringtest.NewLogCapture()
+	r.run(cdc.WithMaintenance(m), cdc.WithLogger(monitoring.NewStructuredLogger("cdc", "pg", logs.Option())))
+
+	reasons := map[string]bool{}
+	for _, e := range logs.EventsOfType(cdc.EventMaintenance) {
+		for _, why := range strings.Split(e.Details["reason"].(string), ",") {
+			reasons[why] = true
+		}
+	}
+	assert.True(t, reasons["small_files"], "a compaction for small files: %v", reasons)
+	assert.False(t, reasons["delete_files"])
+	tasks, err := r.loadOrdersTable().Scan().PlanFiles(t.Context())
+	require.NoError(t, err)
+	assert.LessOrEqual(t, len(tasks), m.MaxSmallFiles+1, "data files in the scan plan")
+	assert.Len(t, r.rows(), 200)
 }
