@@ -31,7 +31,7 @@ var (
 	prometheusKeys  = []string{"listen"}
 	dataQualityKeys = []string{"check_row_count", "row_count_tolerance", "required_columns", "checksum_tables", "on_failure", "monitors"}
 
-	databaseTypes = []string{"oracle", "postgres", "mysql", "sqlite"}
+	databaseTypes = DatabaseTypes()
 	catalogTypes  = []string{"sql", "rest", "glue"}
 	otlpProtocols = []string{"grpc", "http"}
 	sinkNames     = []string{"cloudwatch", "otlp", "dynatrace", "prometheus"}

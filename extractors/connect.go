@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/etlwatch/etlwatch/configloader"
 	"github.com/etlwatch/etlwatch/dataquality/sqldataset"
@@ -28,13 +29,13 @@ func Connect(ctx context.Context, src *configloader.Source, opts ...Option) (*sq
 		opt(&o)
 	}
 	switch src.DatabaseType {
-	case "postgres":
+	case configloader.Postgres:
 		return postgres.Connect(ctx, src, postgres.WithConnectTimeout(o.connectTimeout))
-	case "mysql":
+	case configloader.MySQL:
 		return mysql.Connect(ctx, src, mysql.WithConnectTimeout(o.connectTimeout))
-	case "sqlite":
+	case configloader.SQLite:
 		return sqlite.Connect(ctx, src)
-	case "oracle":
+	case configloader.Oracle:
 		return oracle.Connect(ctx, src, oracle.WithConnectTimeout(o.connectTimeout))
 	}
 	return nil, unknownType(src)
@@ -55,13 +56,13 @@ func Dataset(db *sql.DB, src *configloader.Source, table string) (*sqldataset.Ta
 		opts    []sqldataset.Option
 	)
 	switch src.DatabaseType {
-	case "postgres":
+	case configloader.Postgres:
 		dialect = sqldataset.PostgreSQL
-	case "mysql":
+	case configloader.MySQL:
 		dialect = sqldataset.MySQL
-	case "sqlite":
+	case configloader.SQLite:
 		dialect = sqldataset.SQLite
-	case "oracle":
+	case configloader.Oracle:
 		dialect = sqldataset.Oracle
 	default:
 		return nil, unknownType(src)
@@ -77,5 +78,5 @@ func Dataset(db *sql.DB, src *configloader.Source, table string) (*sqldataset.Ta
 }
 
 func unknownType(src *configloader.Source) error {
-	return fmt.Errorf("extractors: source %q: database_type %q: allowed: postgres, mysql, sqlite, oracle", src.Name, src.DatabaseType)
+	return fmt.Errorf("extractors: source %q: database_type %q: allowed: %s", src.Name, src.DatabaseType, strings.Join(configloader.DatabaseTypes(), ", "))
 }

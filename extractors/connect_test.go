@@ -112,7 +112,7 @@ func createTable(t *testing.T, db *sql.DB, table string) {
 func TestConnectRejects(t *testing.T) {
 	ctx := context.Background()
 	_, err := extractors.Connect(ctx, &configloader.Source{Name: "s", DatabaseType: "db2"})
-	assert.EqualError(t, err, `extractors: source "s": database_type "db2": allowed: postgres, mysql, sqlite, oracle`)
+	assert.EqualError(t, err, `extractors: source "s": database_type "db2": allowed: oracle, postgres, mysql, sqlite`)
 	_, err = extractors.Connect(ctx, nil)
 	assert.Error(t, err)
 	_, err = extractors.Dataset(nil, &configloader.Source{Name: "s", DatabaseType: "postgres"}, "t")

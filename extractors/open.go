@@ -58,25 +58,25 @@ func Open(ctx context.Context, src *configloader.Source, opts ...Option) (Extrac
 		opt(&o)
 	}
 	switch src.DatabaseType {
-	case "postgres":
+	case configloader.Postgres:
 		e, err := postgres.Open(ctx, src, postgres.WithLogger(o.logger), postgres.WithConnectTimeout(o.connectTimeout))
 		if err != nil {
 			return nil, err
 		}
 		return e, nil
-	case "sqlite":
+	case configloader.SQLite:
 		e, err := sqlite.Open(ctx, src, sqlite.WithLogger(o.logger))
 		if err != nil {
 			return nil, err
 		}
 		return e, nil
-	case "mysql":
+	case configloader.MySQL:
 		e, err := mysql.Open(ctx, src, mysql.WithLogger(o.logger), mysql.WithConnectTimeout(o.connectTimeout))
 		if err != nil {
 			return nil, err
 		}
 		return e, nil
-	case "oracle":
+	case configloader.Oracle:
 		e, err := oracle.Open(ctx, src, oracle.WithLogger(o.logger), oracle.WithConnectTimeout(o.connectTimeout))
 		if err != nil {
 			return nil, err

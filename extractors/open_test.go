@@ -48,7 +48,7 @@ func TestOpenRejects(t *testing.T) {
 	ctx := context.Background()
 	for _, tc := range []struct{ typ, want string }{
 		{"oracle", `oracle: source "s": connection.host and connection.service_name is required when connection.dsn is not set`},
-		{"db2", `extractors: source "s": database_type "db2": allowed: postgres, mysql, sqlite, oracle`},
+		{"db2", `extractors: source "s": database_type "db2": allowed: oracle, postgres, mysql, sqlite`},
 	} {
 		_, err := extractors.Open(ctx, &configloader.Source{Name: "s", DatabaseType: tc.typ})
 		assert.ErrorContains(t, err, tc.want, tc.typ)
