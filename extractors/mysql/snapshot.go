@@ -13,6 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/etlwatch/etlwatch/extractors/extract"
+	"github.com/etlwatch/etlwatch/extractors/internal/arrowappend"
 )
 
 // ErrSnapshotClosed is returned by the methods of a snapshot used after Close, or after a read
@@ -273,7 +274,7 @@ func (s *snapshot) Extract(ctx context.Context, table *extract.Table, opts extra
 	}
 	fields := table.Schema.Fields()
 	exprs := make([]string, len(fields))
-	apps := make([]appender, len(fields))
+	apps := make([]arrowappend.Func, len(fields))
 	for i, f := range fields {
 		exprs[i] = selectExpr(f.Name, f.Type)
 		apps[i] = appenderFor(f.Type)
@@ -344,7 +345,7 @@ func splitRange(lo, hi int64, n int) []keyRange {
 type reader struct {
 	conn   *sql.Conn
 	schema *arrow.Schema
-	apps   []appender
+	apps   []arrowappend.Func
 	opts   extract.ReadOptions
 	fn     func(ctx context.Context, rec arrow.RecordBatch) error
 	total  int64
@@ -385,15 +386,8 @@ func (r *reader) run(ctx context.Context, q string, args []any) error {
 		if err := rows.Scan(dest...); err != nil {
 			return err
 		}
-		for i, v := range vals {
-			fb := b.Field(i)
-			if v == nil {
-				fb.AppendNull()
-				continue
-			}
-			if err := r.apps[i](fb, v); err != nil {
-				return fmt.Errorf("column %s: %w", r.schema.Field(i).Name, err)
-			}
+		if err := arrowappend.AppendRow(b, r.apps, vals); err != nil {
+			return err
 		}
 		n++
 		if n == r.opts.BatchRows {

@@ -4,15 +4,15 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/decimal128"
 
 	"github.com/etlwatch/etlwatch/extractors/extract"
+	"github.com/etlwatch/etlwatch/extractors/internal/arrowappend"
 	"github.com/etlwatch/etlwatch/extractors/internal/sqlnames"
 )
 
@@ -179,158 +179,73 @@ func asTime(v any) (time.Time, error) {
 	return t, nil
 }
 
-// appender appends one value the driver decoded (never nil) to a builder.
-type appender func(b array.Builder, v any) error
-
-func wrongValue(dt arrow.DataType, v any) error {
-	return fmt.Errorf("cannot store %T value %v as %s", v, v, dt)
-}
-
-// asInt64 returns an integer value of the text protocol (int64, uint64 or its text) as int64.
-func asInt64(v any, lo, hi int64) (int64, bool) {
-	var x int64
-	switch t := v.(type) {
-	case int64:
-		x = t
-	case uint64:
-		if t > uint64(hi) {
-			return 0, false
+// decoding is how a value of the text protocol (int64, uint64, float64, or the bytes the server
+// sent) becomes a Go value of each kind of column.
+var decoding = arrowappend.Decoding{
+	Int: func(v any) (int64, error) {
+		switch t := v.(type) {
+		case int64:
+			return t, nil
+		case uint64:
+			if t <= math.MaxInt64 {
+				return int64(t), nil
+			}
+		case []byte:
+			if n, err := strconv.ParseInt(string(t), 10, 64); err == nil {
+				return n, nil
+			}
 		}
-		x = int64(t)
-	case []byte:
-		n, err := strconv.ParseInt(string(t), 10, 64)
-		if err != nil {
-			return 0, false
+		return 0, arrowappend.ErrMismatch
+	},
+	Uint: func(v any) (uint64, error) {
+		switch x := v.(type) {
+		case uint64:
+			return x, nil
+		case int64:
+			if x >= 0 {
+				return uint64(x), nil
+			}
+		case []byte:
+			if n, err := strconv.ParseUint(string(x), 10, 64); err == nil {
+				return n, nil
+			}
 		}
-		x = n
-	default:
-		return 0, false
-	}
-	return x, x >= lo && x <= hi
+		return 0, arrowappend.ErrMismatch
+	},
+	Float: func(v any) (float64, error) {
+		switch x := v.(type) {
+		case float64:
+			return x, nil
+		case float32:
+			return float64(x), nil
+		}
+		return 0, arrowappend.ErrMismatch
+	},
+	Bool: func(v any) (bool, error) { // tinyint(1)
+		switch x := v.(type) {
+		case int64:
+			if x >= math.MinInt8 && x <= math.MaxInt8 {
+				return x != 0, nil
+			}
+		case []byte:
+			if n, err := strconv.ParseInt(string(x), 10, 8); err == nil {
+				return n != 0, nil
+			}
+		}
+		return false, arrowappend.ErrMismatch
+	},
+	String: arrowappend.AnyText,
+	Binary: arrowappend.OnlyBytes,
+	// Read as text in the session time_zone '+00:00': DATETIME as its wall-clock time, TIMESTAMP
+	// as the UTC instant.
+	Time: asTime,
+	Decimal: func(v any) (string, error) {
+		if s, ok := v.([]byte); ok {
+			return string(s), nil
+		}
+		return "", arrowappend.ErrMismatch
+	},
 }
 
 // appenderFor returns the appender for a field of type dt.
-func appenderFor(dt arrow.DataType) appender {
-	intApp := func(lo, hi int64, app func(b array.Builder, x int64)) appender {
-		return func(b array.Builder, v any) error {
-			x, ok := asInt64(v, lo, hi)
-			if !ok {
-				return wrongValue(dt, v)
-			}
-			app(b, x)
-			return nil
-		}
-	}
-	switch t := dt.(type) {
-	case *arrow.Int8Type:
-		return intApp(-1<<7, 1<<7-1, func(b array.Builder, x int64) { b.(*array.Int8Builder).Append(int8(x)) })
-	case *arrow.Int16Type:
-		return intApp(-1<<15, 1<<15-1, func(b array.Builder, x int64) { b.(*array.Int16Builder).Append(int16(x)) })
-	case *arrow.Int32Type:
-		return intApp(-1<<31, 1<<31-1, func(b array.Builder, x int64) { b.(*array.Int32Builder).Append(int32(x)) })
-	case *arrow.Int64Type:
-		return intApp(-1<<63, 1<<63-1, func(b array.Builder, x int64) { b.(*array.Int64Builder).Append(x) })
-	case *arrow.Uint64Type:
-		return func(b array.Builder, v any) error {
-			switch x := v.(type) {
-			case uint64:
-				b.(*array.Uint64Builder).Append(x)
-			case int64:
-				if x < 0 {
-					return wrongValue(dt, v)
-				}
-				b.(*array.Uint64Builder).Append(uint64(x))
-			case []byte:
-				n, err := strconv.ParseUint(string(x), 10, 64)
-				if err != nil {
-					return wrongValue(dt, v)
-				}
-				b.(*array.Uint64Builder).Append(n)
-			default:
-				return wrongValue(dt, v)
-			}
-			return nil
-		}
-	case *arrow.BooleanType:
-		return intApp(-1<<7, 1<<7-1, func(b array.Builder, x int64) { b.(*array.BooleanBuilder).Append(x != 0) })
-	case *arrow.Float32Type:
-		return func(b array.Builder, v any) error {
-			switch x := v.(type) {
-			case float32:
-				b.(*array.Float32Builder).Append(x)
-			case float64:
-				b.(*array.Float32Builder).Append(float32(x))
-			default:
-				return wrongValue(dt, v)
-			}
-			return nil
-		}
-	case *arrow.Float64Type:
-		return func(b array.Builder, v any) error {
-			switch x := v.(type) {
-			case float64:
-				b.(*array.Float64Builder).Append(x)
-			case float32:
-				b.(*array.Float64Builder).Append(float64(x))
-			default:
-				return wrongValue(dt, v)
-			}
-			return nil
-		}
-	case *arrow.StringType:
-		return func(b array.Builder, v any) error {
-			switch x := v.(type) {
-			case []byte:
-				b.(*array.StringBuilder).BinaryBuilder.Append(x)
-			case string:
-				b.(*array.StringBuilder).Append(x)
-			default:
-				return wrongValue(dt, v)
-			}
-			return nil
-		}
-	case *arrow.BinaryType:
-		return func(b array.Builder, v any) error {
-			x, ok := v.([]byte)
-			if !ok {
-				return wrongValue(dt, v)
-			}
-			b.(*array.BinaryBuilder).Append(x)
-			return nil
-		}
-	case *arrow.Date32Type:
-		return func(b array.Builder, v any) error {
-			x, err := asTime(v)
-			if err != nil {
-				return err
-			}
-			b.(*array.Date32Builder).Append(arrow.Date32FromTime(x))
-			return nil
-		}
-	case *arrow.TimestampType:
-		return func(b array.Builder, v any) error {
-			x, err := asTime(v)
-			if err != nil {
-				return err
-			}
-			// Read as text in the session time_zone '+00:00': DATETIME as its wall-clock time,
-			// TIMESTAMP as the UTC instant.
-			b.(*array.TimestampBuilder).Append(arrow.Timestamp(x.UnixMicro()))
-			return nil
-		}
-	case *arrow.Decimal128Type:
-		return func(b array.Builder, v any) error {
-			s, ok := v.([]byte)
-			if !ok {
-				return wrongValue(dt, v)
-			}
-			n, err := decimal128.FromString(string(s), t.Precision, t.Scale)
-			if err != nil {
-				return fmt.Errorf("decimal %q as %s: %w", s, dt, err)
-			}
-			b.(*array.Decimal128Builder).Append(n)
-			return nil
-		}
-	}
-	return func(array.Builder, any) error { return fmt.Errorf("no reader for Arrow type %s", dt) }
-}
+func appenderFor(dt arrow.DataType) arrowappend.Func { return arrowappend.For(dt, decoding) }

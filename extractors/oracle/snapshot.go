@@ -14,6 +14,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/etlwatch/etlwatch/extractors/extract"
+	"github.com/etlwatch/etlwatch/extractors/internal/arrowappend"
 	"github.com/etlwatch/etlwatch/extractors/internal/fanin"
 )
 
@@ -130,7 +131,7 @@ func (s *snapshot) Extract(ctx context.Context, table *extract.Table, opts extra
 	}
 	fields := table.Schema.Fields()
 	exprs := make([]string, len(fields))
-	apps := make([]appender, len(fields))
+	apps := make([]arrowappend.Func, len(fields))
 	for i, f := range fields {
 		source := ""
 		if len(table.SourceTypes) == len(fields) {
@@ -179,7 +180,7 @@ func (s *snapshot) Extract(ctx context.Context, table *extract.Table, opts extra
 
 // readRows runs query and sends its rows as record batches of at most opts.BatchRows rows to
 // out.
-func readRows(ctx context.Context, q querier, query string, args []any, schema *arrow.Schema, apps []appender, opts extract.ReadOptions, out chan<- arrow.RecordBatch) error {
+func readRows(ctx context.Context, q querier, query string, args []any, schema *arrow.Schema, apps []arrowappend.Func, opts extract.ReadOptions, out chan<- arrow.RecordBatch) error {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return err
@@ -208,7 +209,7 @@ func readRows(ctx context.Context, q querier, query string, args []any, schema *
 		if err := rows.Scan(dest...); err != nil {
 			return err
 		}
-		if err := appendRow(b, apps, vals); err != nil {
+		if err := arrowappend.AppendRow(b, apps, vals); err != nil {
 			return err
 		}
 		n++

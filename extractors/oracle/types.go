@@ -9,10 +9,9 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/decimal128"
 
 	"github.com/etlwatch/etlwatch/extractors/extract"
+	"github.com/etlwatch/etlwatch/extractors/internal/arrowappend"
 )
 
 // querier is what the catalog queries need from a pool or a connection.
@@ -188,13 +187,6 @@ func selectExpr(name, source string) string {
 	return q
 }
 
-// appender appends one value go-ora decoded (never nil) to a builder.
-type appender func(b array.Builder, v any) error
-
-func wrongValue(dt arrow.DataType, v any) error {
-	return fmt.Errorf("cannot store %T value %v as %s", v, v, dt)
-}
-
 // numberText returns the text of a NUMBER value as go-ora decodes it (a string such as
 // "-12.5"), or of an integer.
 func numberText(v any) (string, bool) {
@@ -215,128 +207,58 @@ func wallUTC(t time.Time) time.Time {
 	return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
 }
 
-// appenderFor returns the appender for a field of type dt.
-func appenderFor(dt arrow.DataType) appender {
-	switch t := dt.(type) {
-	case *arrow.Int64Type:
-		return func(b array.Builder, v any) error {
-			s, ok := numberText(v)
-			if !ok {
-				return wrongValue(dt, v)
-			}
-			n, err := strconv.ParseInt(s, 10, 64)
-			if err != nil {
-				return wrongValue(dt, v)
-			}
-			b.(*array.Int64Builder).Append(n)
-			return nil
+// decoding is how a value go-ora decoded becomes a Go value of each kind of column.
+var decoding = arrowappend.Decoding{
+	Int: func(v any) (int64, error) {
+		s, ok := numberText(v)
+		if !ok {
+			return 0, arrowappend.ErrMismatch
 		}
-	case *arrow.Decimal128Type:
-		return func(b array.Builder, v any) error {
-			s, ok := numberText(v)
-			if !ok {
-				return wrongValue(dt, v)
-			}
-			n, err := decimal128.FromString(s, t.Precision, t.Scale)
-			if err != nil {
-				return fmt.Errorf("decimal %q as %s: %w", s, dt, err)
-			}
-			b.(*array.Decimal128Builder).Append(n)
-			return nil
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return 0, arrowappend.ErrMismatch
 		}
-	case *arrow.Float64Type:
-		return func(b array.Builder, v any) error {
-			switch x := v.(type) {
-			case float64:
-				b.(*array.Float64Builder).Append(x)
-			case float32:
-				b.(*array.Float64Builder).Append(float64(x))
-			case string: // FLOAT is a NUMBER on the wire
-				f, err := strconv.ParseFloat(strings.TrimSuffix(x, "."), 64)
-				if err != nil {
-					return wrongValue(dt, v)
-				}
-				b.(*array.Float64Builder).Append(f)
-			default:
-				return wrongValue(dt, v)
+		return n, nil
+	},
+	Float: func(v any) (float64, error) {
+		switch x := v.(type) {
+		case float64:
+			return x, nil
+		case float32:
+			return float64(x), nil
+		case string: // FLOAT is a NUMBER on the wire
+			if f, err := strconv.ParseFloat(strings.TrimSuffix(x, "."), 64); err == nil {
+				return f, nil
 			}
-			return nil
 		}
-	case *arrow.Float32Type:
-		return func(b array.Builder, v any) error {
-			switch x := v.(type) {
-			case float32:
-				b.(*array.Float32Builder).Append(x)
-			case float64:
-				b.(*array.Float32Builder).Append(float32(x))
-			default:
-				return wrongValue(dt, v)
-			}
-			return nil
+		return 0, arrowappend.ErrMismatch
+	},
+	Bool: func(v any) (bool, error) {
+		x, ok := v.(bool)
+		if !ok {
+			return false, arrowappend.ErrMismatch
 		}
-	case *arrow.StringType:
-		return func(b array.Builder, v any) error {
-			switch x := v.(type) {
-			case string:
-				b.(*array.StringBuilder).Append(x)
-			case []byte:
-				b.(*array.StringBuilder).BinaryBuilder.Append(x)
-			default:
-				return wrongValue(dt, v)
-			}
-			return nil
+		return x, nil
+	},
+	String: arrowappend.AnyText,
+	Binary: arrowappend.OnlyBytes,
+	// Every timestamp arrives without a zone: DATE and TIMESTAMP as stored, the zoned types
+	// converted to UTC by SYS_EXTRACT_UTC in the query.
+	Time: func(v any) (time.Time, error) {
+		x, ok := v.(time.Time)
+		if !ok {
+			return time.Time{}, arrowappend.ErrMismatch
 		}
-	case *arrow.BinaryType:
-		return func(b array.Builder, v any) error {
-			x, ok := v.([]byte)
-			if !ok {
-				return wrongValue(dt, v)
-			}
-			b.(*array.BinaryBuilder).Append(x)
-			return nil
+		return wallUTC(x), nil
+	},
+	Decimal: func(v any) (string, error) {
+		s, ok := numberText(v)
+		if !ok {
+			return "", arrowappend.ErrMismatch
 		}
-	case *arrow.BooleanType:
-		return func(b array.Builder, v any) error {
-			x, ok := v.(bool)
-			if !ok {
-				return wrongValue(dt, v)
-			}
-			b.(*array.BooleanBuilder).Append(x)
-			return nil
-		}
-	case *arrow.TimestampType:
-		return func(b array.Builder, v any) error {
-			x, ok := v.(time.Time)
-			if !ok {
-				return wrongValue(dt, v)
-			}
-			// Every timestamp arrives without a zone: DATE and TIMESTAMP as stored, the zoned
-			// types converted to UTC by SYS_EXTRACT_UTC in the query.
-			u := wallUTC(x)
-			var ts arrow.Timestamp
-			if t.Unit == arrow.Second {
-				ts = arrow.Timestamp(u.Unix())
-			} else {
-				ts = arrow.Timestamp(u.UnixMicro())
-			}
-			b.(*array.TimestampBuilder).Append(ts)
-			return nil
-		}
-	}
-	return func(array.Builder, any) error { return fmt.Errorf("no reader for Arrow type %s", dt) }
+		return s, nil
+	},
 }
 
-// appendRow appends one row of driver values (nil for NULL) to b, one appender per field.
-func appendRow(b *array.RecordBuilder, apps []appender, vals []any) error {
-	for i, v := range vals {
-		fb := b.Field(i)
-		if v == nil {
-			fb.AppendNull()
-			continue
-		}
-		if err := apps[i](fb, v); err != nil {
-			return fmt.Errorf("column %s: %w", b.Schema().Field(i).Name, err)
-		}
-	}
-	return nil
-}
+// appenderFor returns the appender for a field of type dt.
+func appenderFor(dt arrow.DataType) arrowappend.Func { return arrowappend.For(dt, decoding) }

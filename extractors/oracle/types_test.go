@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/etlwatch/etlwatch/extractors/extract"
+	"github.com/etlwatch/etlwatch/extractors/internal/arrowappend"
 )
 
 // col is an ALL_TAB_COLUMNS row; -1 is NULL.
@@ -154,7 +155,7 @@ func TestAppendRow(t *testing.T) {
 	}
 	tbl, err := newTable("T", cols, []string{"ID"})
 	require.NoError(t, err)
-	apps := make([]appender, len(cols))
+	apps := make([]arrowappend.Func, len(cols))
 	for i, f := range tbl.Schema.Fields() {
 		apps[i] = appenderFor(f.Type)
 	}
@@ -176,12 +177,12 @@ func TestAppendRow(t *testing.T) {
 		time.Date(2024, 6, 1, 10, 0, 0, 500000000, time.UTC),
 		true,
 	}
-	row2 := make([]any, len(cols)) // every column NULL (the key too: appendRow does not judge)
+	row2 := make([]any, len(cols)) // every column NULL (the key too: AppendRow does not judge)
 	row3 := []any{oraNumber(t, "0"), oraNumber(t, "-0.5"), oraNumber(t, "-1"), oraNumber(t, "1e30"), oraNumber(t, "-2"),
 		-0.0, float32(-3), "", "", "null", []byte{}, []byte{}, time.Date(-4712, 1, 1, 0, 0, 0, 0, time.UTC),
 		time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC), time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC), false}
 	for _, row := range [][]any{row1, row2, row3} {
-		require.NoError(t, appendRow(b, apps, row))
+		require.NoError(t, arrowappend.AppendRow(b, apps, row))
 	}
 	rec := b.NewRecordBatch()
 	defer rec.Release()
@@ -247,7 +248,7 @@ func TestAppendRowRejects(t *testing.T) {
 			schema := arrow.NewSchema([]arrow.Field{{Name: "X", Type: tc.dt, Nullable: true}}, nil)
 			b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
 			defer b.Release()
-			err := appendRow(b, []appender{appenderFor(tc.dt)}, []any{tc.v})
+			err := arrowappend.AppendRow(b, []arrowappend.Func{appenderFor(tc.dt)}, []any{tc.v})
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tc.want)
 		})
@@ -278,7 +279,7 @@ func TestGoOraNumberText(t *testing.T) {
 			schema := arrow.NewSchema([]arrow.Field{{Name: "X", Type: tc.dt}}, nil)
 			b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
 			defer b.Release()
-			require.NoError(t, appendRow(b, []appender{appenderFor(tc.dt)}, []any{oraNumber(t, tc.in)}))
+			require.NoError(t, arrowappend.AppendRow(b, []arrowappend.Func{appenderFor(tc.dt)}, []any{oraNumber(t, tc.in)}))
 			rec := b.NewRecordBatch()
 			defer rec.Release()
 			got := rec.Column(0).ValueStr(0)

@@ -64,7 +64,15 @@ var errInfinity = errors.New("infinite date or timestamp has no Arrow value")
 
 // binaryDecoder returns the wire decoder for dt when the column's type is oid, or nil.
 func binaryDecoder(dt arrow.DataType, oid uint32) decoder {
-	switch t := dt.(type) {
+	if d := binaryNumber(dt, oid); d != nil {
+		return d
+	}
+	return binaryOther(dt, oid)
+}
+
+// binaryNumber is binaryDecoder for the integer, float and boolean types.
+func binaryNumber(dt arrow.DataType, oid uint32) decoder {
+	switch dt.(type) {
 	case *arrow.Int16Type:
 		if oid == pgtype.Int2OID {
 			return func(b array.Builder, raw []byte) error {
@@ -125,6 +133,13 @@ func binaryDecoder(dt arrow.DataType, oid uint32) decoder {
 				return nil
 			}
 		}
+	}
+	return nil
+}
+
+// binaryOther is binaryDecoder for the text, binary, temporal and decimal types.
+func binaryOther(dt arrow.DataType, oid uint32) decoder {
+	switch t := dt.(type) {
 	case *arrow.StringType:
 		switch oid {
 		case pgtype.TextOID, pgtype.VarcharOID, pgtype.BPCharOID, pgtype.NameOID:

@@ -9,12 +9,11 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/decimal128"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/etlwatch/etlwatch/extractors/extract"
+	"github.com/etlwatch/etlwatch/extractors/internal/arrowappend"
 )
 
 // querier is what describe needs from a pool or a transaction.
@@ -142,134 +141,64 @@ func selectExpr(quoted string, dt arrow.DataType, source string) string {
 	return quoted
 }
 
-// appender appends one decoded value (never nil) to a builder.
-type appender func(b array.Builder, v any) error
-
-func wrongValue(dt arrow.DataType, v any) error {
-	return fmt.Errorf("cannot store %T value %v as %s", v, v, dt)
-}
-
 // appenderFor returns the appender for a field of type dt, fed with the values pgx's codecs
 // decode the expression selectExpr chose into; decoderFor uses it for what it does not decode
 // from the wire itself.
-func appenderFor(dt arrow.DataType) appender {
-	switch t := dt.(type) {
-	case *arrow.Int16Type:
-		return func(b array.Builder, v any) error {
-			x, ok := v.(int16)
-			if !ok {
-				return wrongValue(dt, v)
+func appenderFor(dt arrow.DataType) arrowappend.Func {
+	noZone := false
+	if t, ok := dt.(*arrow.TimestampType); ok {
+		noZone = t.TimeZone == ""
+	}
+	return arrowappend.For(dt, arrowappend.Decoding{
+		Int: func(v any) (int64, error) {
+			switch x := v.(type) {
+			case int16:
+				return int64(x), nil
+			case int32:
+				return int64(x), nil
+			case int64:
+				return x, nil
 			}
-			b.(*array.Int16Builder).Append(x)
-			return nil
-		}
-	case *arrow.Int32Type:
-		return func(b array.Builder, v any) error {
-			x, ok := v.(int32)
-			if !ok {
-				return wrongValue(dt, v)
+			return 0, arrowappend.ErrMismatch
+		},
+		Float: func(v any) (float64, error) {
+			switch x := v.(type) {
+			case float32:
+				return float64(x), nil
+			case float64:
+				return x, nil
 			}
-			b.(*array.Int32Builder).Append(x)
-			return nil
-		}
-	case *arrow.Int64Type:
-		return func(b array.Builder, v any) error {
-			x, ok := v.(int64)
+			return 0, arrowappend.ErrMismatch
+		},
+		Bool:   is[bool],
+		String: arrowappend.AnyText,
+		Binary: arrowappend.OnlyBytes,
+		Time: func(v any) (time.Time, error) {
+			x, ok := v.(time.Time) // not so for ±infinity
 			if !ok {
-				return wrongValue(dt, v)
+				return time.Time{}, arrowappend.ErrMismatch
 			}
-			b.(*array.Int64Builder).Append(x)
-			return nil
-		}
-	case *arrow.Float32Type:
-		return func(b array.Builder, v any) error {
-			x, ok := v.(float32)
-			if !ok {
-				return wrongValue(dt, v)
-			}
-			b.(*array.Float32Builder).Append(x)
-			return nil
-		}
-	case *arrow.Float64Type:
-		return func(b array.Builder, v any) error {
-			x, ok := v.(float64)
-			if !ok {
-				return wrongValue(dt, v)
-			}
-			b.(*array.Float64Builder).Append(x)
-			return nil
-		}
-	case *arrow.BooleanType:
-		return func(b array.Builder, v any) error {
-			x, ok := v.(bool)
-			if !ok {
-				return wrongValue(dt, v)
-			}
-			b.(*array.BooleanBuilder).Append(x)
-			return nil
-		}
-	case *arrow.StringType:
-		return func(b array.Builder, v any) error {
-			x, ok := v.(string)
-			if !ok {
-				return wrongValue(dt, v)
-			}
-			b.(*array.StringBuilder).Append(x)
-			return nil
-		}
-	case *arrow.BinaryType:
-		return func(b array.Builder, v any) error {
-			x, ok := v.([]byte)
-			if !ok {
-				return wrongValue(dt, v)
-			}
-			b.(*array.BinaryBuilder).Append(x)
-			return nil
-		}
-	case *arrow.Date32Type:
-		return func(b array.Builder, v any) error {
-			x, ok := v.(time.Time)
-			if !ok {
-				return wrongValue(dt, v) // ±infinity
-			}
-			b.(*array.Date32Builder).Append(arrow.Date32FromTime(x))
-			return nil
-		}
-	case *arrow.TimestampType:
-		return func(b array.Builder, v any) error {
-			x, ok := v.(time.Time)
-			if !ok {
-				return wrongValue(dt, v) // ±infinity
-			}
-			if t.TimeZone == "" {
-				// timestamp without time zone decodes as UTC wall-clock time.
+			if noZone { // timestamp without time zone decodes as UTC wall-clock time
 				x = time.Date(x.Year(), x.Month(), x.Day(), x.Hour(), x.Minute(), x.Second(), x.Nanosecond(), time.UTC)
 			}
-			b.(*array.TimestampBuilder).Append(arrow.Timestamp(x.UnixMicro()))
-			return nil
-		}
-	case *arrow.Time64Type:
-		return func(b array.Builder, v any) error {
+			return x, nil
+		},
+		Clock: func(v any) (time.Duration, error) {
 			x, ok := v.(pgtype.Time)
 			if !ok || !x.Valid {
-				return wrongValue(dt, v)
+				return 0, arrowappend.ErrMismatch
 			}
-			b.(*array.Time64Builder).Append(arrow.Time64(x.Microseconds))
-			return nil
-		}
-	case *arrow.Decimal128Type:
-		return func(b array.Builder, v any) error {
-			s, ok := v.(string)
-			if !ok {
-				return wrongValue(dt, v)
-			}
-			n, err := decimal128.FromString(s, t.Precision, t.Scale)
-			if err != nil {
-				return fmt.Errorf("numeric %q as %s: %w", s, dt, err)
-			}
-			b.(*array.Decimal128Builder).Append(n)
-			return nil
-		}
+			return time.Duration(x.Microseconds) * time.Microsecond, nil
+		},
+		Decimal: is[string], // numeric in text format, see decoderFor
+	})
+}
+
+// is returns v as a T, or [arrowappend.ErrMismatch].
+func is[T any](v any) (T, error) {
+	x, ok := v.(T)
+	if !ok {
+		return x, arrowappend.ErrMismatch
 	}
-	return func(array.Builder, any) error { return fmt.Errorf("no reader for Arrow type %s", dt) }
+	return x, nil
 }

@@ -14,9 +14,9 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/decimal128"
 
 	"github.com/etlwatch/etlwatch/extractors/extract"
+	"github.com/etlwatch/etlwatch/extractors/internal/arrowappend"
 )
 
 // ErrSnapshotClosed is returned by the reads of a closed snapshot.
@@ -140,7 +140,7 @@ func (s *snapshot) Extract(ctx context.Context, table *extract.Table, opts extra
 	}
 	start := time.Now()
 	r := reader{table: table, name: name, opts: opts, fn: fn}
-	r.convs = make([]converter, len(table.Schema.Fields()))
+	r.convs = make([]arrowappend.Func, len(table.Schema.Fields()))
 	for i, f := range table.Schema.Fields() {
 		r.convs[i] = converterFor(f.Type, i < len(table.SourceTypes) && table.SourceTypes[i] != "" && !isFallback(table.SourceTypes[i]))
 	}
@@ -224,14 +224,12 @@ func (s *snapshot) plan(ctx context.Context, name string, table *extract.Table, 
 	return qs, nil
 }
 
-type converter func(b array.Builder, v any) error
-
 type reader struct {
 	table   *extract.Table
 	name    string
 	opts    extract.ReadOptions
 	fn      func(ctx context.Context, rec arrow.RecordBatch) error
-	convs   []converter
+	convs   []arrowappend.Func
 	keyIdx  []int
 	rb      *array.RecordBuilder
 	pending int
@@ -336,7 +334,8 @@ func isFallback(declared string) bool {
 	return !(strings.Contains(u, "CHAR") || strings.Contains(u, "CLOB") || strings.Contains(u, "TEXT"))
 }
 
-var errMismatch = errors.New("type mismatch")
+// errMismatch marks a value of a storage class the column's type does not take.
+var errMismatch = arrowappend.ErrMismatch
 
 var timeFormats = []string{
 	time.RFC3339Nano,
@@ -376,127 +375,87 @@ func toTime(v any) (time.Time, error) {
 // converterFor returns the function that appends a non-NULL value to a builder of type dt.
 // strict is false for columns that are strings only as the fallback, which take any value but
 // a blob that is not UTF-8, written as text.
-func converterFor(dt arrow.DataType, strict bool) converter {
-	switch dt := dt.(type) {
-	case *arrow.Int64Type:
-		return func(b array.Builder, v any) error {
-			switch v := v.(type) {
-			case int64:
-				b.(*array.Int64Builder).Append(v)
-			case bool:
-				var n int64
-				if v {
-					n = 1
-				}
-				b.(*array.Int64Builder).Append(n)
-			default:
-				return errMismatch
-			}
-			return nil
-		}
-	case *arrow.Float64Type:
-		return func(b array.Builder, v any) error {
-			switch v := v.(type) {
-			case float64:
-				b.(*array.Float64Builder).Append(v)
-			case int64:
-				b.(*array.Float64Builder).Append(float64(v))
-			default:
-				return errMismatch
-			}
-			return nil
-		}
-	case *arrow.BooleanType:
-		return func(b array.Builder, v any) error {
-			switch v := v.(type) {
-			case bool:
-				b.(*array.BooleanBuilder).Append(v)
-			case int64:
-				if v != 0 && v != 1 {
-					return fmt.Errorf("integer %d is not 0 or 1", v)
-				}
-				b.(*array.BooleanBuilder).Append(v == 1)
-			default:
-				return errMismatch
-			}
-			return nil
-		}
-	case *arrow.StringType:
-		return func(b array.Builder, v any) error {
-			sb := b.(*array.StringBuilder)
-			switch v := v.(type) {
-			case string:
-				sb.Append(v)
-			case int64:
-				sb.Append(strconv.FormatInt(v, 10))
-			case float64:
-				sb.Append(strconv.FormatFloat(v, 'g', -1, 64))
-			case []byte:
-				if strict || !utf8.Valid(v) {
-					return errMismatch
-				}
-				sb.Append(string(v))
-			case time.Time:
-				sb.Append(v.Format(time.RFC3339Nano))
-			default:
-				return errMismatch
-			}
-			return nil
-		}
-	case *arrow.BinaryType:
-		return func(b array.Builder, v any) error {
-			switch v := v.(type) {
-			case []byte:
-				b.(*array.BinaryBuilder).Append(v)
-			case string:
-				b.(*array.BinaryBuilder).AppendString(v)
-			default:
-				return errMismatch
-			}
-			return nil
-		}
-	case *arrow.Date32Type:
-		return func(b array.Builder, v any) error {
-			t, err := toTime(v)
-			if err != nil {
-				return err
-			}
-			y, m, d := t.Date()
-			b.(*array.Date32Builder).Append(arrow.Date32FromTime(time.Date(y, m, d, 0, 0, 0, 0, time.UTC)))
-			return nil
-		}
-	case *arrow.TimestampType:
-		return func(b array.Builder, v any) error {
-			t, err := toTime(v)
-			if err != nil {
-				return err
-			}
-			b.(*array.TimestampBuilder).Append(arrow.Timestamp(t.UTC().UnixMicro()))
-			return nil
-		}
-	case *arrow.Decimal128Type:
-		return func(b array.Builder, v any) error {
-			var s string
-			switch v := v.(type) {
-			case int64:
-				s = strconv.FormatInt(v, 10)
-			case float64:
-				s = strconv.FormatFloat(v, 'f', -1, 64)
-			case string:
-				s = strings.TrimSpace(v)
-			default:
-				return errMismatch
-			}
-			n, err := decimal128.FromString(s, dt.Precision, dt.Scale)
-			if err != nil {
-				return err
-			}
-			if !n.FitsInPrecision(dt.Precision) {
-				return fmt.Errorf("%s does not fit decimal(%d,%d)", s, dt.Precision, dt.Scale)
-			}
-			b.(*array.Decimal128Builder).Append(n)
-			return nil
-		}
+func converterFor(dt arrow.DataType, strict bool) arrowappend.Func {
+	d := decoding
+	if !strict {
+		d.String = lenientText
 	}
-	return func(array.Builder, any) error { return errMismatch }
+	return arrowappend.For(dt, d)
+}
+
+// decoding is how a value of one of SQLite's storage classes (as the driver returns it: int64,
+// float64, string, []byte, or bool and time.Time for declared types) becomes a Go value of each
+// kind of column.
+var decoding = arrowappend.Decoding{
+	Int: func(v any) (int64, error) {
+		switch v := v.(type) {
+		case int64:
+			return v, nil
+		case bool:
+			if v {
+				return 1, nil
+			}
+			return 0, nil
+		}
+		return 0, errMismatch
+	},
+	Float: func(v any) (float64, error) {
+		switch v := v.(type) {
+		case float64:
+			return v, nil
+		case int64:
+			return float64(v), nil
+		}
+		return 0, errMismatch
+	},
+	Bool: func(v any) (bool, error) {
+		switch v := v.(type) {
+		case bool:
+			return v, nil
+		case int64:
+			if v != 0 && v != 1 {
+				return false, fmt.Errorf("integer %d is not 0 or 1", v)
+			}
+			return v == 1, nil
+		}
+		return false, errMismatch
+	},
+	String: strictText,
+	Binary: arrowappend.AnyText,
+	Time:   toTime,
+	Decimal: func(v any) (string, error) {
+		switch v := v.(type) {
+		case int64:
+			return strconv.FormatInt(v, 10), nil
+		case float64:
+			return strconv.FormatFloat(v, 'f', -1, 64), nil
+		case string:
+			return strings.TrimSpace(v), nil
+		}
+		return "", errMismatch
+	},
+}
+
+// strictText is the text of a value in a column declared as text: a blob is not text.
+func strictText(v any) (arrowappend.Text, error) {
+	switch v := v.(type) {
+	case string:
+		return arrowappend.String(v), nil
+	case int64:
+		return arrowappend.String(strconv.FormatInt(v, 10)), nil
+	case float64:
+		return arrowappend.String(strconv.FormatFloat(v, 'g', -1, 64)), nil
+	case time.Time:
+		return arrowappend.String(v.Format(time.RFC3339Nano)), nil
+	}
+	return arrowappend.Text{}, errMismatch
+}
+
+// lenientText is strictText that also takes a blob holding UTF-8, for the columns that are
+// strings only as the fallback.
+func lenientText(v any) (arrowappend.Text, error) {
+	if b, ok := v.([]byte); ok && utf8.Valid(b) {
+		return arrowappend.Bytes(b), nil
+	}
+	return strictText(v)
 }
