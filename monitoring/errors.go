@@ -1,8 +1,10 @@
 package monitoring
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // ErrShutdown is returned by ForceFlush and Shutdown once the collector has been shut down.
@@ -57,3 +59,32 @@ func (e *SinkError) Error() string {
 
 // Unwrap returns the sink's error.
 func (e *SinkError) Unwrap() error { return e.Err }
+
+// ExportTimeoutError reports that a sink's backend did not answer an export within the sink's
+// timeout: a peer that accepted the connection and never answered, or one that never accepted it.
+// Network sinks (otlp, cloudwatch) return it, wrapped, from Export; errors.Is(err,
+// context.DeadlineExceeded) holds for it.
+type ExportTimeoutError struct {
+	Sink    string        // the sink's Name
+	Address string        // host:port that did not answer; empty when the sink cannot tell
+	Timeout time.Duration // the timeout that ran out
+	// Setting names how to raise Timeout, such as "otlp.WithTimeout or $OTEL_EXPORTER_OTLP_TIMEOUT".
+	Setting string
+	Err     error // what the client returned
+}
+
+// Error says which sink's backend did not answer, where, within how long, and what to raise.
+func (e *ExportTimeoutError) Error() string {
+	addr := e.Address
+	if addr == "" {
+		addr = "its endpoint"
+	}
+	return fmt.Sprintf("sink %s: %s did not answer within %s (down, firewalled or stuck); if it is only slow, raise %s",
+		e.Sink, addr, e.Timeout, e.Setting)
+}
+
+// Unwrap returns the client's error.
+func (e *ExportTimeoutError) Unwrap() error { return e.Err }
+
+// Is reports whether target is context.DeadlineExceeded, whatever the client returned.
+func (e *ExportTimeoutError) Is(target error) bool { return target == context.DeadlineExceeded }

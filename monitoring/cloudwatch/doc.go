@@ -27,7 +27,10 @@
 //
 // Throttling, 5xx and network errors are retried with exponential backoff and full jitter
 // ([WithRetry]). Datums of a failed export stay buffered, up to [WithMaxBuffered], and go with the
-// next export; beyond the bound the oldest are dropped and counted ([Sink.Dropped]). The pipeline
+// next export; beyond the bound the oldest are dropped and counted ([Sink.Dropped]). Each request
+// waits at most [WithTimeout] ([DefaultTimeout], 10 s): an endpoint that accepts the connection and
+// never answers, or never accepts it, fails the export with a [monitoring.ExportTimeoutError]
+// naming its host:port and the setting, and is not retried within that export. The pipeline
 // never waits: the collector exports from its own goroutine, counts the failure in
 // etlwatch_sink_export_failures{sink="cloudwatch"} and reports it once to its error handler.
 //

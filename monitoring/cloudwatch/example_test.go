@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -82,4 +83,28 @@ func ExampleNewEMFSink() {
 	// Output:
 	// ETL/Pipeline [[environment job_name source_name table]] [map[Name:table_processed Unit:Count]]
 	// CUSTOMERS 1
+}
+
+// silentClient stands for a CloudWatch endpoint that never answers.
+type silentClient struct{}
+
+func (silentClient) PutMetricData(ctx context.Context, _ *cloudwatch.PutMetricDataInput, _ ...func(*cloudwatch.Options)) (*cloudwatch.PutMetricDataOutput, error) {
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+func ExampleWithTimeout() {
+	ctx := context.Background()
+	sink, _ := cw.NewSink(silentClient{}, "", cw.WithTimeout(100*time.Millisecond))
+	metrics, _ := monitoring.NewMetricsCollector("bulk_load", "dev_mydb", monitoring.WithSinks(sink),
+		monitoring.WithErrorHandler(func(error) {}))
+	defer metrics.Shutdown(ctx)
+	metrics.EmitCounter(ctx, "records_processed", 1, nil)
+	err := metrics.ForceFlush(ctx) // recording never waits for it: only this flush does
+	var te *monitoring.ExportTimeoutError
+	fmt.Println(errors.As(err, &te), te.Timeout)
+	fmt.Println(te)
+	// Output:
+	// true 100ms
+	// sink cloudwatch: its endpoint did not answer within 100ms (down, firewalled or stuck); if it is only slow, raise cloudwatch.WithTimeout
 }

@@ -27,8 +27,15 @@ type PutMetricDataAPI interface {
 	PutMetricData(ctx context.Context, in *cloudwatch.PutMetricDataInput, optFns ...func(*cloudwatch.Options)) (*cloudwatch.PutMetricDataOutput, error)
 }
 
-// Option configures a [Sink].
-type Option func(*config)
+// Option configures a [Sink]. Options are applied in order; a later option overrides an earlier
+// one of the same kind.
+type Option interface {
+	applySink(*config)
+}
+
+type optionFunc func(*config)
+
+func (f optionFunc) applySink(c *config) { f(c) }
 
 type config struct {
 	name        string
@@ -37,28 +44,40 @@ type config struct {
 	maxAttempts int
 	baseBackoff time.Duration
 	maxBackoff  time.Duration
+	timeout     time.Duration
 	now         func() time.Time
 }
 
+// DefaultTimeout bounds each PutMetricData request unless [WithTimeout] says otherwise.
+const DefaultTimeout = 10 * time.Second
+
 // WithName sets the sink's name in errors, self-metrics and health. Default: "cloudwatch".
-func WithName(name string) Option { return func(c *config) { c.name = name } }
+func WithName(name string) Option { return optionFunc(func(c *config) { c.name = name }) }
 
 // WithHighResolution stores the metrics at 1-second resolution (StorageResolution 1) instead of
 // CloudWatch's standard 60 seconds. High-resolution metrics cost more. Default: off.
-func WithHighResolution() Option { return func(c *config) { c.highRes = true } }
+func WithHighResolution() Option { return optionFunc(func(c *config) { c.highRes = true }) }
 
 // WithMaxBuffered bounds how many datums are kept across failed exports, to be sent when CloudWatch
 // answers again. Beyond it the oldest are dropped, counted in [Sink.Dropped] and reported. Default:
 // 20,000 (about 20 requests).
-func WithMaxBuffered(n int) Option { return func(c *config) { c.maxBuffered = n } }
+func WithMaxBuffered(n int) Option { return optionFunc(func(c *config) { c.maxBuffered = n }) }
 
 // WithRetry sets how often a request is tried when CloudWatch throttles or answers 5xx (or the
 // network fails), and the first backoff, which doubles each attempt up to 5 seconds with full
 // jitter. Default: 3 attempts from 200 ms. The AWS SDK client retries on its own too (3 attempts by
 // default): set its RetryMaxAttempts to 1 to let the sink own retries, or pass attempts 1 here.
+// A request that runs out of its [WithTimeout] is not tried again within the same export.
 func WithRetry(attempts int, base time.Duration) Option {
-	return func(c *config) { c.maxAttempts, c.baseBackoff = attempts, base }
+	return optionFunc(func(c *config) { c.maxAttempts, c.baseBackoff = attempts, base })
 }
+
+// WithTimeout bounds each PutMetricData request, the AWS SDK client's own retries included: an
+// endpoint that accepts the connection and never answers, or never accepts it, fails the export
+// after d with a [monitoring.ExportTimeoutError] naming its host:port and this setting, without
+// a retry; its datums stay buffered for the next export, and the job goes on. It must be > 0.
+// Default: [DefaultTimeout].
+func WithTimeout(d time.Duration) Option { return optionFunc(func(c *config) { c.timeout = d }) }
 
 // Sink is a [monitoring.PushSink] that sends metrics to CloudWatch with PutMetricData: counters as
 // the sum of each export interval, durations as statistic sets (SampleCount, Sum, Minimum, Maximum),
@@ -70,6 +89,7 @@ type Sink struct {
 	client    PutMetricDataAPI
 	namespace string
 	cfg       config
+	addr      string // the endpoint's host:port, "" when the client does not tell
 
 	mu      sync.Mutex
 	pending []point // oldest first, kept across failed exports
@@ -86,9 +106,11 @@ var _ monitoring.ErrorHandlerSetter = (*Sink)(nil)
 // cloudwatch.NewFromConfig(cfg), in namespace (empty means [DefaultNamespace]).
 func NewSink(client PutMetricDataAPI, namespace string, opts ...Option) (*Sink, error) {
 	cfg := config{name: "cloudwatch", maxBuffered: 20_000, maxAttempts: 3, baseBackoff: 200 * time.Millisecond,
-		maxBackoff: 5 * time.Second, now: time.Now}
+		maxBackoff: 5 * time.Second, timeout: DefaultTimeout, now: time.Now}
 	for _, o := range opts {
-		o(&cfg)
+		if o != nil {
+			o.applySink(&cfg)
+		}
 	}
 	if client == nil {
 		return nil, errors.New("cloudwatch: client is nil")
@@ -109,10 +131,13 @@ func NewSink(client PutMetricDataAPI, namespace string, opts ...Option) (*Sink, 
 	if cfg.name == "" {
 		errs = append(errs, errors.New("cloudwatch: WithName: the name is empty"))
 	}
+	if cfg.timeout <= 0 {
+		errs = append(errs, fmt.Errorf("cloudwatch: WithTimeout(%v): must be > 0", cfg.timeout))
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	return &Sink{client: client, namespace: namespace, cfg: cfg}, nil
+	return &Sink{client: client, namespace: namespace, cfg: cfg, addr: endpoint(client)}, nil
 }
 
 // Name returns the sink's name, "cloudwatch" unless [WithName] says otherwise.
@@ -199,9 +224,13 @@ func (s *Sink) put(ctx context.Context, pts []point) error {
 	backoff := s.cfg.baseBackoff
 	for attempt := 1; ; attempt++ {
 		s.calls.Add(1)
-		_, err := s.client.PutMetricData(ctx, in)
+		err := s.putOnce(ctx, in)
 		if err == nil {
 			return nil
+		}
+		var te *monitoring.ExportTimeoutError
+		if errors.As(err, &te) {
+			return err
 		}
 		err = classify(err)
 		if attempt >= s.cfg.maxAttempts || !retryable(err) || ctx.Err() != nil {

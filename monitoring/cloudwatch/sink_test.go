@@ -333,3 +333,11 @@ func TestNewSinkValidates(t *testing.T) {
 	assert.Equal(t, "cloudwatch.Sink{name=cloudwatch namespace=ETL/Pipeline}", s.String())
 	assert.True(t, errors.Is(&cloudwatch.Error{Kind: cloudwatch.ErrAccessDenied}, cloudwatch.ErrAccessDenied))
 }
+
+func TestNewSinkValidatesTimeout(t *testing.T) {
+	fake := fakecloudwatch.New(t)
+	for _, d := range []time.Duration{0, -time.Second} {
+		_, err := cloudwatch.NewSink(fake.Client(), "", cloudwatch.WithTimeout(d))
+		assert.ErrorContains(t, err, "WithTimeout("+d.String()+"): must be > 0")
+	}
+}

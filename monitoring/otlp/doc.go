@@ -46,6 +46,11 @@
 //	    metrics: {receivers: [otlp], exporters: [debug]}
 //	    traces: {receivers: [otlp], exporters: [debug]}
 //
+// Each export request is bounded by [WithTimeout] ([DefaultTimeout], 10 s, or
+// $OTEL_EXPORTER_OTLP_TIMEOUT): a backend that accepts the connection and never answers, or never
+// accepts it, fails the export with a [monitoring.ExportTimeoutError] naming its host:port and the
+// setting, and the job goes on.
+//
 // Sums and histograms are cumulative unless [WithDeltaTemporality] or
 // OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE=delta says otherwise.
 //

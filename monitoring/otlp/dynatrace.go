@@ -11,6 +11,8 @@ import (
 	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/etlwatch/etlwatch/monitoring/internal/deadline"
 )
 
 // Dynatrace's limits on OTLP metric ingest. A request over DynatraceMaxDataPoints data points or
@@ -86,7 +88,7 @@ func NewDynatraceSink(endpointURL, apiToken string, opts ...Option) (*Sink, erro
 	if os.Getenv("OTEL_EXPORTER_OTLP_COMPRESSION") == "" && os.Getenv("OTEL_EXPORTER_OTLP_METRICS_COMPRESSION") == "" {
 		hopts = append(hopts, otlpmetrichttp.WithCompression(otlpmetrichttp.GzipCompression))
 	}
-	hopts = append(hopts, otlpmetrichttp.WithAggregationSelector(sdkmetric.DefaultAggregationSelector))
+	hopts = append(hopts, otlpmetrichttp.WithAggregationSelector(sdkmetric.DefaultAggregationSelector), otlpmetrichttp.WithTimeout(cfg.timeout))
 	hopts = append(hopts, cfg.httpOpts...)
 	hopts = append(hopts,
 		otlpmetrichttp.WithEndpointURL(u),
@@ -97,7 +99,11 @@ func NewDynatraceSink(endpointURL, apiToken string, opts ...Option) (*Sink, erro
 	if err != nil {
 		return nil, sec.redact(fmt.Errorf("otlp: NewDynatraceSink: build the OTLP/HTTP exporter: %w", err))
 	}
-	return newSink(kindDynatrace, "dynatrace", exp, cfg, normalizeDynatrace, sec), nil
+	pr := new(peer)
+	if pu, err := url.Parse(u); err == nil {
+		pr.set(deadline.HostPort(pu))
+	}
+	return newSink(kindDynatrace, "dynatrace", exp, cfg, normalizeDynatrace, sec, pr), nil
 }
 
 func deltaTemporality(sdkmetric.InstrumentKind) metricdata.Temporality {

@@ -3,6 +3,7 @@ package otlp_test
 import (
 	"compress/gzip"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -11,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc"
 	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp"
@@ -317,4 +319,37 @@ func ExampleCorrelationSpanProcessor() {
 		}
 	}
 	// Output: process-batch correlation_id a1b2c3
+}
+
+// A backend that accepts the connection and never answers fails the export within the sink's
+// timeout, with an error naming its host:port and the setting to raise; recording never waits for it.
+func ExampleWithTimeout() {
+	ln, _ := net.Listen("tcp", "127.0.0.1:0") // accepts connections, never answers
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+		}
+	}()
+
+	sink, _ := otlp.NewHTTPSink(context.Background(), otlp.WithTimeout(200*time.Millisecond),
+		otlp.WithHTTPOptions(otlpmetrichttp.WithEndpointURL("http://"+ln.Addr().String()+"/v1/metrics")))
+	metrics, _ := monitoring.NewMetricsCollector("bulk_load", "dev_mydb", monitoring.WithSinks(sink),
+		monitoring.WithErrorHandler(func(error) {}))
+	defer metrics.Shutdown(context.Background())
+
+	metrics.EmitCounter(context.Background(), "records_processed", 10, nil)
+	err := metrics.ForceFlush(context.Background())
+	var te *monitoring.ExportTimeoutError
+	if errors.As(err, &te) {
+		fmt.Println(te.Address == ln.Addr().String(), te.Timeout)
+		fmt.Println(strings.ReplaceAll(te.Error(), te.Address, "HOST:PORT"))
+	}
+	// Output:
+	// true 200ms
+	// sink otlp-http: HOST:PORT did not answer within 200ms (down, firewalled or stuck); if it is only slow, raise otlp.WithTimeout or $OTEL_EXPORTER_OTLP_TIMEOUT (milliseconds)
 }

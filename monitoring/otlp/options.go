@@ -3,6 +3,7 @@ package otlp
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc"
 	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp"
@@ -31,6 +32,8 @@ type sinkConfig struct {
 	maxBuffered int
 	grpcGiven   bool // WithGRPCOptions was given
 	httpGiven   bool // WithHTTPOptions was given
+	timeout     time.Duration
+	timeoutSet  bool // WithTimeout was given
 }
 
 // kind is the constructor a configuration is for, to name it in errors.
@@ -76,6 +79,9 @@ func newSinkConfig(k kind, opts []Option) (sinkConfig, error) {
 		} else if cfg.maxBytes > DynatraceMaxRequestBytes {
 			errs = append(errs, fmt.Errorf("otlp: %s: WithMaxRequestBytes(%d): Dynatrace drops requests of more than %d bytes", k, cfg.maxBytes, DynatraceMaxRequestBytes))
 		}
+	}
+	if err := cfg.resolveTimeout(k); err != nil {
+		errs = append(errs, err)
 	}
 	if cfg.nameSet && cfg.name == "" {
 		errs = append(errs, fmt.Errorf("otlp: %s: WithName: the name is empty", k))

@@ -39,6 +39,9 @@ type Sink struct {
 	normalize func(*metricdata.ResourceMetrics) *metricdata.ResourceMetrics
 	// sec, when not nil, is a credential that errors must never show.
 	sec *secret
+	// timeout bounds each request ([WithTimeout]); peer is where the requests go, for its errors.
+	timeout time.Duration
+	peer    *peer
 
 	shutdownOnce sync.Once
 	closed       atomic.Bool
@@ -64,7 +67,8 @@ func NewGRPCSink(ctx context.Context, opts ...Option) (*Sink, error) {
 	if err != nil {
 		return nil, err
 	}
-	gopts := append([]otlpmetricgrpc.Option(nil), cfg.grpcOpts...)
+	pr := new(peer)
+	gopts := append([]otlpmetricgrpc.Option{otlpmetricgrpc.WithTimeout(cfg.timeout), pr.grpcOption()}, cfg.grpcOpts...)
 	if cfg.delta {
 		gopts = append(gopts, otlpmetricgrpc.WithTemporalitySelector(sdkmetric.DeltaTemporalitySelector))
 	}
@@ -72,7 +76,7 @@ func NewGRPCSink(ctx context.Context, opts ...Option) (*Sink, error) {
 	if err != nil {
 		return nil, fmt.Errorf("otlp: NewGRPCSink: build the OTLP/gRPC exporter: %w", err)
 	}
-	return newSink(kindGRPC, "otlp-grpc", exp, cfg, nil, nil), nil
+	return newSink(kindGRPC, "otlp-grpc", exp, cfg, nil, nil, pr), nil
 }
 
 // NewHTTPSink returns a [Sink] named "otlp-http" that exports over OTLP/HTTP with binary protobuf,
@@ -87,7 +91,8 @@ func NewHTTPSink(ctx context.Context, opts ...Option) (*Sink, error) {
 	if err != nil {
 		return nil, err
 	}
-	hopts := append([]otlpmetrichttp.Option(nil), cfg.httpOpts...)
+	pr := new(peer)
+	hopts := append([]otlpmetrichttp.Option{otlpmetrichttp.WithTimeout(cfg.timeout), pr.httpOption()}, cfg.httpOpts...)
 	if cfg.delta {
 		hopts = append(hopts, otlpmetrichttp.WithTemporalitySelector(sdkmetric.DeltaTemporalitySelector))
 	}
@@ -95,10 +100,10 @@ func NewHTTPSink(ctx context.Context, opts ...Option) (*Sink, error) {
 	if err != nil {
 		return nil, fmt.Errorf("otlp: NewHTTPSink: build the OTLP/HTTP exporter: %w", err)
 	}
-	return newSink(kindHTTP, "otlp-http", exp, cfg, nil, nil), nil
+	return newSink(kindHTTP, "otlp-http", exp, cfg, nil, nil, pr), nil
 }
 
-func newSink(k kind, name string, exp sdkmetric.Exporter, cfg sinkConfig, normalize func(*metricdata.ResourceMetrics) *metricdata.ResourceMetrics, sec *secret) *Sink {
+func newSink(k kind, name string, exp sdkmetric.Exporter, cfg sinkConfig, normalize func(*metricdata.ResourceMetrics) *metricdata.ResourceMetrics, sec *secret, pr *peer) *Sink {
 	if cfg.nameSet {
 		name = cfg.name
 	}
@@ -109,6 +114,8 @@ func newSink(k kind, name string, exp sdkmetric.Exporter, cfg sinkConfig, normal
 		lim:       limits{points: cfg.maxPoints, bytes: cfg.maxBytes},
 		normalize: normalize,
 		sec:       sec,
+		timeout:   cfg.timeout,
+		peer:      pr,
 		buf:       buffer{max: cfg.maxBuffered, since: time.Now()},
 	}
 }
@@ -166,7 +173,7 @@ func (s *Sink) Export(ctx context.Context, rm *metricdata.ResourceMetrics) error
 			failed = append(failed, parts[i:]...)
 			break
 		}
-		err := s.exp.Export(ctx, part)
+		err := s.exportOne(ctx, func(ctx context.Context) error { return s.exp.Export(ctx, part) })
 		if err == nil {
 			continue
 		}
@@ -198,7 +205,7 @@ func (s *Sink) Export(ctx context.Context, rm *metricdata.ResourceMetrics) error
 		handler(report)
 	}
 	if self != nil {
-		if err := s.exp.Export(ctx, self); err != nil {
+		if err := s.exportOne(ctx, func(ctx context.Context) error { return s.exp.Export(ctx, self) }); err != nil {
 			errs = append(errs, fmt.Errorf("otlp: self-metric %s: %w", DroppedDataPointsMetric, err))
 		} else {
 			sent := self.ScopeMetrics[0].Metrics[0].Data.(metricdata.Sum[int64]).DataPoints[0].Value
