@@ -2,90 +2,26 @@ package mysql_test
 
 import (
 	"context"
-	"errors"
-	"net"
-	"strconv"
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
-
 	"github.com/etlwatch/etlwatch/configloader"
-	"github.com/etlwatch/etlwatch/extractors/extract"
+	"github.com/etlwatch/etlwatch/extractors/internal/connecttest"
 	"github.com/etlwatch/etlwatch/extractors/mysql"
-	"github.com/etlwatch/etlwatch/internal/blackhole"
 )
-
-// blackholeSource is a mysql source at addr, a peer that never answers.
-func blackholeSource(t *testing.T, addr string) *configloader.Source {
-	t.Helper()
-	host, port, err := net.SplitHostPort(addr)
-	require.NoError(t, err)
-	p, err := strconv.Atoi(port)
-	require.NoError(t, err)
-	return &configloader.Source{Name: "stuck", DatabaseType: "mysql", Connection: configloader.Connection{
-		Host: host, Port: p, Database: "test", Username: "etl", Password: "hunter2-secret"}}
-}
 
 // TestConnectTimeout opens sources whose server never answers: Open fails with a
 // ConnectTimeoutError that names host:port, what did not answer and the setting to raise.
 func TestConnectTimeout(t *testing.T) {
-	for _, tc := range []struct {
-		name     string
-		addr     func(testing.TB) string
-		accepted bool
-		set      func(*configloader.Source) []mysql.Option
-		setting  string
-	}{
-		{"accepts and never answers, connection.connect_timeout", blackhole.Silent, true,
-			func(s *configloader.Source) []mysql.Option { s.Connection.ConnectTimeout = time.Second; return nil },
-			"raise connection.connect_timeout in sources.yaml (or mysql.WithConnectTimeout)"},
-		{"never accepts, WithConnectTimeout", blackhole.Unaccepting, false,
-			func(*configloader.Source) []mysql.Option {
-				return []mysql.Option{mysql.WithConnectTimeout(time.Second)}
-			},
-			"raise mysql.WithConnectTimeout (or connection.connect_timeout in sources.yaml)"},
-		{"accepts and never answers, the driver's timeout option", blackhole.Silent, true,
-			func(s *configloader.Source) []mysql.Option {
-				s.Connection.Options = map[string]string{"timeout": "1s"}
-				return nil
-			},
-			"raise timeout in connection.options or connection.dsn (or connection.connect_timeout in sources.yaml, which wins)"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			addr := tc.addr(t)
-			src := blackholeSource(t, addr)
-			opts := tc.set(src)
-			_, err := mysql.Open(context.Background(), src, opts...)
-			require.Error(t, err)
-			var cte *extract.ConnectTimeoutError
-			require.ErrorAs(t, err, &cte, "%v", err)
-			assert.ErrorIs(t, err, context.DeadlineExceeded)
-			assert.Equal(t, addr, cte.Address)
-			assert.Equal(t, tc.accepted, cte.Accepted)
-			assert.Equal(t, time.Second, cte.Timeout)
-			msg := err.Error()
-			assert.Contains(t, msg, `mysql: source "stuck": `+addr)
-			assert.Contains(t, msg, tc.setting)
-			assert.Contains(t, msg, "connect_timeout")
-			if tc.accepted {
-				assert.Contains(t, msg, "accepted the TCP connection but the MySQL server did not answer the handshake within 1s")
-			} else {
-				assert.Contains(t, msg, "did not accept a TCP connection within 1s")
+	connecttest.Run(t, connecttest.Driver{
+		Type: "mysql", Product: "MySQL", DriverOption: [2]string{"timeout", "1s"},
+		Open: func(ctx context.Context, src *configloader.Source, timeout time.Duration) error {
+			var opts []mysql.Option
+			if timeout > 0 {
+				opts = append(opts, mysql.WithConnectTimeout(timeout))
 			}
-			assert.NotContains(t, msg, "hunter2-secret")
-		})
-	}
-}
-
-// TestConnectTimeoutCallerContext shows that the caller's own deadline is not reported as the
-// connect timeout: the error is the context's.
-func TestConnectTimeoutCallerContext(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
-	defer cancel()
-	_, err := mysql.Open(ctx, blackholeSource(t, blackhole.Silent(t)))
-	require.Error(t, err)
-	var cte *extract.ConnectTimeoutError
-	assert.False(t, errors.As(err, &cte), "not a ConnectTimeoutError: %v", err)
+			_, err := mysql.Open(ctx, src, opts...)
+			return err
+		},
+	})
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/etlwatch/etlwatch/dataquality/sqldataset"
 	"github.com/etlwatch/etlwatch/extractors/extract"
 	"github.com/etlwatch/etlwatch/extractors/internal/openset"
+	"github.com/etlwatch/etlwatch/extractors/internal/secrets"
 	"github.com/etlwatch/etlwatch/extractors/internal/sqlnames"
 	"github.com/etlwatch/etlwatch/internal/connect"
 )
@@ -296,25 +297,8 @@ func quotedForm(s string) string {
 	return q[1 : len(q)-1]
 }
 
-// redact returns err with every secret replaced by [configloader.Redacted]. The result does not
-// unwrap to err, whose text may hold a secret.
-func redact(err error, secrets []string) error {
-	msg := err.Error()
-	changed := false
-	// Longest first, so that a DSN is replaced whole rather than around its password.
-	sorted := append([]string(nil), secrets...)
-	sort.Slice(sorted, func(i, j int) bool { return len(sorted[i]) > len(sorted[j]) })
-	for _, s := range sorted {
-		if s != "" && strings.Contains(msg, s) {
-			msg = strings.ReplaceAll(msg, s, configloader.Redacted)
-			changed = true
-		}
-	}
-	if !changed {
-		return err
-	}
-	return errors.New(msg)
-}
+// redact is [secrets.Redact].
+func redact(err error, hide []string) error { return secrets.Redact(err, hide) }
 
 func (e *Extractor) check() error {
 	if e.snaps.Closed() {

@@ -3,16 +3,14 @@ package oracle_test
 import (
 	"context"
 	"errors"
-	"net"
-	"strconv"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/etlwatch/etlwatch/configloader"
 	"github.com/etlwatch/etlwatch/extractors/extract"
+	"github.com/etlwatch/etlwatch/extractors/internal/connecttest"
 	"github.com/etlwatch/etlwatch/extractors/oracle"
 	"github.com/etlwatch/etlwatch/internal/blackhole"
 )
@@ -38,12 +36,7 @@ func TestConnectTimeout(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			addr := tc.addr(t)
-			host, port, err := net.SplitHostPort(addr)
-			require.NoError(t, err)
-			p, err := strconv.Atoi(port)
-			require.NoError(t, err)
-			src := &configloader.Source{Name: "erp", DatabaseType: "oracle", Connection: configloader.Connection{
-				Host: host, Port: p, ServiceName: "FREEPDB1", Username: "etl", Password: "hunter2-secret"}}
+			src := connecttest.Source(t, "oracle", addr)
 			var opts []oracle.Option
 			setting := "raise connection.connect_timeout in sources.yaml (or oracle.WithConnectTimeout)"
 			if tc.option {
@@ -52,15 +45,15 @@ func TestConnectTimeout(t *testing.T) {
 			} else {
 				src.Connection.ConnectTimeout = time.Second
 			}
-			_, err = oracle.Open(context.Background(), src, opts...)
+			_, err := oracle.Open(context.Background(), src, opts...)
 			var cte *extract.ConnectTimeoutError
 			require.True(t, errors.As(err, &cte), "%v", err)
 			assert.ErrorIs(t, err, context.DeadlineExceeded)
 			assert.Equal(t, addr, cte.Address)
 			assert.Equal(t, tc.accepted, cte.Accepted)
-			assert.Contains(t, err.Error(), `oracle: source "erp": `+addr)
+			assert.Contains(t, err.Error(), `oracle: source "stuck": `+addr)
 			assert.Contains(t, err.Error(), setting)
-			assert.NotContains(t, err.Error(), "hunter2-secret")
+			assert.NotContains(t, err.Error(), connecttest.Password)
 		})
 	}
 }
@@ -69,12 +62,9 @@ func TestConnectTimeout(t *testing.T) {
 // same bounded connect timeout as Open.
 func TestConnectTimeoutConnect(t *testing.T) {
 	addr := blackhole.Silent(t)
-	host, port, err := net.SplitHostPort(addr)
-	require.NoError(t, err)
-	p, err := strconv.Atoi(port)
-	require.NoError(t, err)
-	_, err = oracle.Connect(context.Background(), &configloader.Source{Name: "erp", DatabaseType: "oracle",
-		Connection: configloader.Connection{Host: host, Port: p, ServiceName: "FREEPDB1", ConnectTimeout: time.Second}})
+	src := connecttest.Source(t, "oracle", addr)
+	src.Connection.ConnectTimeout = time.Second
+	_, err := oracle.Connect(context.Background(), src)
 	var cte *extract.ConnectTimeoutError
 	require.True(t, errors.As(err, &cte), "%v", err)
 	assert.Equal(t, addr, cte.Address)

@@ -22,6 +22,7 @@ import (
 	"github.com/etlwatch/etlwatch/dataquality/sqldataset"
 	"github.com/etlwatch/etlwatch/extractors/extract"
 	"github.com/etlwatch/etlwatch/extractors/internal/openset"
+	"github.com/etlwatch/etlwatch/extractors/internal/secrets"
 )
 
 // ErrClosed is returned by the methods of an [Extractor] or a snapshot used after Close.
@@ -183,22 +184,8 @@ func quoteValue(v string) string {
 	return "'" + r.Replace(v) + "'"
 }
 
-// redact returns err with every secret replaced by [configloader.Redacted]. The result does not
-// unwrap to err, whose text may hold a secret.
-func redact(err error, secrets []string) error {
-	msg := err.Error()
-	changed := false
-	for _, s := range secrets {
-		if s != "" && strings.Contains(msg, s) {
-			msg = strings.ReplaceAll(msg, s, configloader.Redacted)
-			changed = true
-		}
-	}
-	if !changed {
-		return err
-	}
-	return errors.New(msg)
-}
+// redact is [secrets.Redact].
+func redact(err error, hide []string) error { return secrets.Redact(err, hide) }
 
 func (e *Extractor) check() error {
 	if e.snaps.Closed() {
