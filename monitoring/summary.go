@@ -20,9 +20,11 @@ type Summary struct {
 // SeriesSummary is one series in a [Summary]. What the statistics mean depends on the kind:
 //
 //   - counter: Sum is the total so far and Last equals it. Count, Min and Max are zero: a
-//     counter keeps only its total so that a bound [Counter.Add] stays one atomic addition.
+//     counter keeps only its total so that a bound [Counter.Add] stays one atomic addition. Its
+//     JSON form carries only the total, as "sum".
 //   - gauge: Count values were set; Sum, Min and Max are over them; Last is the current value.
-//   - duration: Count durations were recorded; Sum, Min, Max and Last are in seconds.
+//   - duration: Count durations were recorded; Sum, Min, Max and Last are in seconds, and the JSON
+//     form adds their "mean".
 type SeriesSummary struct {
 	Name       string     `json:"name"`
 	Kind       Kind       `json:"kind"`
@@ -33,6 +35,40 @@ type SeriesSummary struct {
 	Min        float64    `json:"min"`
 	Max        float64    `json:"max"`
 	Last       float64    `json:"last"`
+}
+
+// MarshalJSON writes what the series' kind has: a counter its total ("sum"); a gauge or a
+// duration "count", "sum", "min", "max" and "last", and a duration also "mean".
+func (ss SeriesSummary) MarshalJSON() ([]byte, error) {
+	type head struct {
+		Name       string     `json:"name"`
+		Kind       Kind       `json:"kind"`
+		Unit       Unit       `json:"unit"`
+		Dimensions Dimensions `json:"dimensions"`
+	}
+	h := head{ss.Name, ss.Kind, ss.Unit, ss.Dimensions}
+	if ss.Kind == KindCounter {
+		return json.Marshal(struct {
+			head
+			Sum float64 `json:"sum"`
+		}{h, ss.Sum})
+	}
+	type dist struct {
+		head
+		Count int64   `json:"count"`
+		Sum   float64 `json:"sum"`
+		Min   float64 `json:"min"`
+		Max   float64 `json:"max"`
+		Last  float64 `json:"last"`
+	}
+	d := dist{h, ss.Count, ss.Sum, ss.Min, ss.Max, ss.Last}
+	if ss.Kind != KindDuration {
+		return json.Marshal(d)
+	}
+	return json.Marshal(struct {
+		dist
+		Mean float64 `json:"mean"`
+	}{d, ss.Sum / float64(max(ss.Count, 1))})
 }
 
 // Find returns the first series named name whose dimensions include every entry of dims.

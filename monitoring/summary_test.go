@@ -2,7 +2,11 @@ package monitoring_test
 
 import (
 	"context"
+	"encoding/json"
+	"flag"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -57,4 +61,46 @@ func TestSummaryTextLines(t *testing.T) {
 	require.NoError(t, err)
 	defer empty.Shutdown(ctx)
 	assert.Equal(t, "metrics of job j, source s, environment dev: 0 series\n", empty.Summary().Text())
+}
+
+var update = flag.Bool("update", false, "rewrite testdata/summary.golden.json from the current output")
+
+// TestSummaryJSON: each kind carries what it has, counters only their total; compared with
+// testdata/summary.golden.json (go test -run TestSummaryJSON -update rewrites it).
+func TestSummaryJSON(t *testing.T) {
+	ctx := context.Background()
+	metrics, err := monitoring.NewMetricsCollector("bulk_load", "dev_mydb", monitoring.WithEnvironment("prod"))
+	require.NoError(t, err)
+	defer metrics.Shutdown(ctx)
+	metrics.EmitCounter(ctx, "records_processed", 30000, monitoring.Dimensions{"table": "orders"})
+	metrics.EmitDuration(ctx, "table_load_duration", 1500*time.Millisecond, monitoring.Dimensions{"table": "orders"})
+	metrics.EmitDuration(ctx, "table_load_duration", 2500*time.Millisecond, monitoring.Dimensions{"table": "orders"})
+	metrics.EmitGauge(ctx, "cpu", 40, monitoring.UnitPercent, nil)
+	metrics.EmitGauge(ctx, "cpu", 60, monitoring.UnitPercent, nil)
+
+	got := metrics.Summary().String() + "\n"
+	golden := filepath.Join("testdata", "summary.golden.json")
+	if *update {
+		require.NoError(t, os.WriteFile(golden, []byte(got), 0o644))
+	}
+	want, err := os.ReadFile(golden)
+	require.NoError(t, err)
+	assert.Equal(t, string(want), got)
+
+	var back struct {
+		Series []map[string]any `json:"series"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(got), &back))
+	for _, s := range back.Series {
+		switch s["kind"] {
+		case "counter":
+			assert.NotContains(t, s, "min", s["name"])
+			assert.NotContains(t, s, "count", s["name"])
+			assert.Contains(t, s, "sum", s["name"])
+		default:
+			for _, k := range []string{"count", "sum", "min", "max", "last"} {
+				assert.Contains(t, s, k, s["name"])
+			}
+		}
+	}
 }
