@@ -35,6 +35,7 @@
 //	      password: ${ORACLE_PASSWORD}   # a Secret; an error if ORACLE_PASSWORD is not set
 //	      # dsn: ...                     # a full data source name (a Secret); wins over the above
 //	      connect_timeout: 10s           # to accept the connection and answer the handshake, default 10s
+//	      first_row_timeout: 5m          # for each read's first row, default 5m; 0: no limit
 //	      options:                       # passed to the driver; password-like ones print masked
 //	        SSL: "true"                  # go-ora's; sslmode: require for PostgreSQL
 //	    bulk_load:

@@ -27,5 +27,5 @@ func ExampleConnection_Redacted() {
 	fmt.Printf("%v\n", conn)
 	// Output:
 	// map[sslmode:verify-full sslpassword:[REDACTED]]
-	// {db 0    etl [REDACTED]  0s map[sslmode:verify-full sslpassword:[REDACTED]]}
+	// {db 0    etl [REDACTED]  0s 0s map[sslmode:verify-full sslpassword:[REDACTED]]}
 }

@@ -184,7 +184,7 @@ sources:
 	fmt.Println(len(conn.Password.Reveal()), "characters to connect with")
 	// Output:
 	// [REDACTED]
-	// {Host: Port:0 Database: ServiceName: Schema: Username:etl Password:[REDACTED] DSN: ConnectTimeout:0s Options:map[]}
+	// {Host: Port:0 Database: ServiceName: Schema: Username:etl Password:[REDACTED] DSN: ConnectTimeout:0s FirstRowTimeout:0s Options:map[]}
 	// 7 characters to connect with
 }
 

@@ -141,6 +141,9 @@ func (s *Source) node() *yaml.Node {
 	if d := s.Connection.ConnectTimeout; d != 0 {
 		conn.str("connect_timeout", formatDuration(d))
 	}
+	if d := s.Connection.FirstRowTimeout; d != 0 {
+		conn.str("first_row_timeout", formatDuration(max(d, 0))) // 0s: no timeout
+	}
 	opts := newMapping()
 	keys := make([]string, 0, len(s.Connection.Options))
 	for k := range s.Connection.Options {

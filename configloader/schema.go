@@ -19,7 +19,7 @@ import (
 var (
 	topKeys         = []string{"sources"}
 	sourceKeys      = []string{"database_type", "connection", "bulk_load", "cdc", "iceberg", "monitoring", "data_quality", "lineage"}
-	connectionKeys  = []string{"host", "port", "database", "service_name", "schema", "username", "password", "dsn", "connect_timeout", "options"}
+	connectionKeys  = []string{"host", "port", "database", "service_name", "schema", "username", "password", "dsn", "connect_timeout", "first_row_timeout", "options"}
 	bulkLoadKeys    = []string{"parallel_workers", "parallel_partitions", "max_retries", "tables", "table_filter", "namespace"}
 	cdcKeys         = []string{"brokers", "topics", "topic_prefix", "group_id", "batch_size", "commit_interval", "connect_timeout", "dead_letter_topic", "maintenance"}
 	maintenanceKeys = []string{"enabled", "every_batches", "max_delete_files", "max_snapshots", "expire_older_than", "retain_snapshots", "metadata_versions", "orphan_older_than", "timeout"}
@@ -59,6 +59,9 @@ const (
 	// a connection and answer its handshake when connection.connect_timeout is not set (and no
 	// driver option such as PostgreSQL's connect_timeout says otherwise).
 	DefaultConnectTimeout = 10 * time.Second
+	// DefaultFirstRowTimeout is how long a table's read waits for the database's first row
+	// when connection.first_row_timeout is not set.
+	DefaultFirstRowTimeout = 5 * time.Minute
 )
 
 // allowedFile describes a valid sources.yaml, for mistakes about the whole file.
@@ -180,6 +183,12 @@ func (c *checker) connection(n *yaml.Node, path string, conn *Connection) {
 			setIf(&conn.DSN)(c.secretStr(v, path))
 		case "connect_timeout":
 			setIf(&conn.ConnectTimeout)(c.duration(v, path))
+		case "first_row_timeout":
+			if r := resolve(v); r.Kind == yaml.ScalarNode && (r.Value == "0" || r.Value == "0s") {
+				conn.FirstRowTimeout = -1 // 0 in sources.yaml: no timeout
+			} else {
+				setIf(&conn.FirstRowTimeout)(c.duration(v, path))
+			}
 		case "options":
 			c.entries(v, path, "a mapping of option names to values", func(p pair, path string) {
 				before := len(c.errs)

@@ -55,6 +55,11 @@ type Connection struct {
 	// [DefaultConnectTimeout]. Statements themselves have no timeout: a big table may read for
 	// hours.
 	ConnectTimeout time.Duration
+	// FirstRowTimeout (first_row_timeout) bounds how long each read of a table waits for the
+	// database's first row (a lock held by another session, a server that stopped answering);
+	// the rows after it have no timeout. Zero means [DefaultFirstRowTimeout]; a negative value,
+	// written 0 in sources.yaml, waits without limit.
+	FirstRowTimeout time.Duration
 	// Options are passed to the driver. When printed, the value of an option whose name looks
 	// like a credential (password, sslpassword, token, access_key, ...) shows as [Redacted].
 	Options map[string]string
