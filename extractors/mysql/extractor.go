@@ -20,6 +20,7 @@ import (
 	"github.com/etlwatch/etlwatch/dataquality"
 	"github.com/etlwatch/etlwatch/dataquality/sqldataset"
 	"github.com/etlwatch/etlwatch/extractors/extract"
+	"github.com/etlwatch/etlwatch/extractors/internal/firstrow"
 	"github.com/etlwatch/etlwatch/extractors/internal/openset"
 	"github.com/etlwatch/etlwatch/extractors/internal/secrets"
 	"github.com/etlwatch/etlwatch/extractors/internal/sqlnames"
@@ -38,6 +39,18 @@ type Option func(*config)
 type config struct {
 	logger         *slog.Logger
 	connectTimeout time.Duration
+	firstRow       time.Duration
+	firstRowSet    bool
+}
+
+// WithFirstRowTimeout bounds how long each read of a table waits for the server's first row
+// (a table locked by another session, a server that stopped answering); the rows after it have
+// no timeout. A read that gets no row in time fails with an [*extract.FirstRowTimeoutError]
+// naming host:port and the setting to raise, and ends its snapshot (the driver drops the
+// connection of a cancelled read). Zero or less waits without limit. Precedence: this option,
+// then connection.first_row_timeout, then [configloader.DefaultFirstRowTimeout] (5m).
+func WithFirstRowTimeout(d time.Duration) Option {
+	return func(c *config) { c.firstRow, c.firstRowSet = d, true }
 }
 
 // WithConnectTimeout bounds how long connecting may take: the TCP connection and the MySQL
@@ -71,6 +84,7 @@ type Extractor struct {
 	db       *sql.DB
 	database string
 	logger   *slog.Logger
+	firstRow firstrow.Limit
 
 	snaps openset.Set[*snapshot] // open snapshots, closed by Close
 }
@@ -95,7 +109,9 @@ func Open(ctx context.Context, src *configloader.Source, opts ...Option) (*Extra
 	if err != nil {
 		return nil, err
 	}
-	return &Extractor{db: db, database: dc.DBName, logger: cfg.logger}, nil
+	limit := firstrow.Choose("mysql", cfg.firstRow, cfg.firstRowSet, src.Connection.FirstRowTimeout)
+	limit.Address, limit.Server = dc.Addr, "MySQL server"
+	return &Extractor{db: db, database: dc.DBName, logger: cfg.logger, firstRow: limit}, nil
 }
 
 // Connect connects to the database src describes, exactly as [Open] does (the same connection

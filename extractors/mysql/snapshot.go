@@ -14,6 +14,7 @@ import (
 
 	"github.com/etlwatch/etlwatch/extractors/extract"
 	"github.com/etlwatch/etlwatch/extractors/internal/arrowappend"
+	"github.com/etlwatch/etlwatch/extractors/internal/firstrow"
 )
 
 // ErrSnapshotClosed is returned by the methods of a snapshot used after Close, or after a read
@@ -309,7 +310,7 @@ func (s *snapshot) Extract(ctx context.Context, table *extract.Table, opts extra
 	}
 	s.e.logf(ctx, table.Name, "extracting %d key range(s) at %s", len(ranges), s.pos)
 
-	r := &reader{conn: s.conn, schema: table.Schema, apps: apps, opts: opts, fn: fn}
+	r := &reader{conn: s.conn, schema: table.Schema, apps: apps, opts: opts, fn: fn, limit: s.e.firstRow}
 	for _, kr := range ranges {
 		q, args := base, []any(nil)
 		if !kr.all {
@@ -317,8 +318,11 @@ func (s *snapshot) Extract(ctx context.Context, table *extract.Table, opts extra
 			args = []any{kr.lo, kr.hi}
 		}
 		if err := r.run(ctx, q, args); err != nil {
+			var fre *extract.FirstRowTimeoutError
 			if ctx.Err() != nil {
 				s.abandon(ctx.Err())
+			} else if errors.As(err, &fre) {
+				s.abandon(err)
 			}
 			if r.fnErr != nil {
 				return r.total, r.fnErr
@@ -350,10 +354,15 @@ type reader struct {
 	fn     func(ctx context.Context, rec arrow.RecordBatch) error
 	total  int64
 	fnErr  error
+	limit  firstrow.Limit
 }
 
-func (r *reader) run(ctx context.Context, q string, args []any) error {
-	rows, err := r.conn.QueryContext(ctx, q, args...)
+// run reads q into batches for r.fn; the wait for its first row is bounded by r.limit.
+func (r *reader) run(ctx context.Context, q string, args []any) (err error) {
+	qctx, w := firstrow.Start(ctx, r.limit)
+	defer w.Stop()
+	defer func() { err = w.Err(err) }()
+	rows, err := r.conn.QueryContext(qctx, q, args...)
 	if err != nil {
 		return err
 	}
@@ -383,6 +392,7 @@ func (r *reader) run(ctx context.Context, q string, args []any) error {
 		return nil
 	}
 	for rows.Next() {
+		w.Arrived()
 		if err := rows.Scan(dest...); err != nil {
 			return err
 		}

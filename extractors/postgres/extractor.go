@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"sort"
 	"strconv"
 	"strings"
@@ -21,6 +22,7 @@ import (
 	"github.com/etlwatch/etlwatch/dataquality"
 	"github.com/etlwatch/etlwatch/dataquality/sqldataset"
 	"github.com/etlwatch/etlwatch/extractors/extract"
+	"github.com/etlwatch/etlwatch/extractors/internal/firstrow"
 	"github.com/etlwatch/etlwatch/extractors/internal/openset"
 	"github.com/etlwatch/etlwatch/extractors/internal/secrets"
 )
@@ -35,6 +37,17 @@ type config struct {
 	schema         string
 	logger         *slog.Logger
 	connectTimeout time.Duration
+	firstRow       time.Duration
+	firstRowSet    bool
+}
+
+// WithFirstRowTimeout bounds how long each read of a table waits for the server's first row
+// (a lock held by another session, a server that stopped answering); the rows after it have no
+// timeout. A read that gets no row in time fails with an [*extract.FirstRowTimeoutError] naming
+// host:port and the setting to raise. Zero or less waits without limit. Precedence: this
+// option, then connection.first_row_timeout, then [configloader.DefaultFirstRowTimeout] (5m).
+func WithFirstRowTimeout(d time.Duration) Option {
+	return func(c *config) { c.firstRow, c.firstRowSet = d, true }
 }
 
 // WithConnectTimeout bounds how long connecting may take: the TCP connection and PostgreSQL's
@@ -69,10 +82,11 @@ func WithLogger(l *slog.Logger) Option {
 // Extractor reads the tables of one PostgreSQL schema. It implements [extract.Extractor] and is
 // safe for concurrent use.
 type Extractor struct {
-	pool   *pgxpool.Pool
-	db     *sql.DB
-	schema string
-	logger *slog.Logger
+	pool     *pgxpool.Pool
+	db       *sql.DB
+	schema   string
+	logger   *slog.Logger
+	firstRow firstrow.Limit
 
 	snaps openset.Set[*snapshot] // open snapshots, closed by Close
 }
@@ -108,11 +122,15 @@ func Open(ctx context.Context, src *configloader.Source, opts ...Option) (*Extra
 		pool.Close()
 		return nil, c.pingError(ctx, src, err)
 	}
+	limit := firstrow.Choose("postgres", cfg.firstRow, cfg.firstRowSet, src.Connection.FirstRowTimeout)
+	cc := pool.Config().ConnConfig
+	limit.Address, limit.Server = net.JoinHostPort(cc.Host, strconv.Itoa(int(cc.Port))), "PostgreSQL server"
 	return &Extractor{
-		pool:   pool,
-		db:     stdlib.OpenDBFromPool(pool),
-		schema: cfg.schema,
-		logger: cfg.logger,
+		pool:     pool,
+		db:       stdlib.OpenDBFromPool(pool),
+		schema:   cfg.schema,
+		logger:   cfg.logger,
+		firstRow: limit,
 	}, nil
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/etlwatch/etlwatch/extractors/extract"
 	"github.com/etlwatch/etlwatch/extractors/internal/fanin"
+	"github.com/etlwatch/etlwatch/extractors/internal/firstrow"
 )
 
 // ErrSnapshotClosed is returned by the methods of a snapshot used after Close.
@@ -197,7 +198,7 @@ func (s *snapshot) Extract(ctx context.Context, table *extract.Table, opts extra
 			args = []any{r.lo, r.hi}
 		}
 		return s.inSnapshot(ctx, func(tx pgx.Tx) error {
-			return readRows(ctx, tx, q, args, table.Schema, opts, out)
+			return readRows(ctx, tx, q, args, table.Schema, opts, out, s.e.firstRow)
 		})
 	}, fn)
 	if fnErr != nil {
@@ -221,9 +222,13 @@ func splitRange(lo, hi int64, n int) []keyRange {
 }
 
 // readRows runs q and sends its rows as record batches of at most opts.BatchRows rows to out.
-// Values are decoded from the wire straight into the builders (see decoderFor).
-func readRows(ctx context.Context, tx pgx.Tx, q string, args []any, schema *arrow.Schema, opts extract.ReadOptions, out chan<- arrow.RecordBatch) error {
-	rows, err := tx.Query(ctx, q, args...)
+// Values are decoded from the wire straight into the builders (see decoderFor). The wait for
+// the first row is bounded by limit.
+func readRows(ctx context.Context, tx pgx.Tx, q string, args []any, schema *arrow.Schema, opts extract.ReadOptions, out chan<- arrow.RecordBatch, limit firstrow.Limit) (err error) {
+	qctx, w := firstrow.Start(ctx, limit)
+	defer w.Stop()
+	defer func() { err = w.Err(err) }()
+	rows, err := tx.Query(qctx, q, args...)
 	if err != nil {
 		return err
 	}
@@ -252,6 +257,7 @@ func readRows(ctx context.Context, tx pgx.Tx, q string, args []any, schema *arro
 		}
 	}
 	for rows.Next() {
+		w.Arrived()
 		for i, raw := range rows.RawValues() {
 			fb := builders[i]
 			if raw == nil {
