@@ -41,7 +41,13 @@
 // answer its handshake: [WithConnectTimeout], else the source's connection.connect_timeout, else
 // the driver's own option (PostgreSQL connect_timeout, MySQL timeout), else 10s. A server that
 // never answers fails [Open] with a [ConnectTimeoutError] naming host:port, what did not answer
-// and the setting to raise. Statements have no timeout: a big table may read for hours.
+// and the setting to raise. Statements have no timeout: a big table may read for hours, but
+// the wait for each read's first row does: [WithFirstRowTimeout], else the source's
+// connection.first_row_timeout, else 5m (0 waits without limit). A table another session holds
+// locked fails the read with a [FirstRowTimeoutError] naming host:port and the
+// setting to raise; the MySQL snapshot it read in ends, as after a cancelled read. SQLite needs
+// no such limit: its snapshot holds its read lock from the start, and a lock wait is bounded by
+// its busy timeout (5s).
 //
 // Each database package documents its type mapping. Importing this package compiles every
 // database driver it opens; import a database package directly to compile only that one.

@@ -23,7 +23,8 @@ type (
 	Position    = extract.Position
 	ReadOptions = extract.ReadOptions
 
-	ConnectTimeoutError = extract.ConnectTimeoutError
+	ConnectTimeoutError  = extract.ConnectTimeoutError
+	FirstRowTimeoutError = extract.FirstRowTimeoutError
 )
 
 // Option configures [Open].
@@ -32,6 +33,19 @@ type Option func(*options)
 type options struct {
 	logger         *slog.Logger
 	connectTimeout time.Duration
+	firstRow       time.Duration
+	firstRowSet    bool
+}
+
+// WithFirstRowTimeout bounds how long each read of a table waits for the database's first row
+// (a table locked by another session, a server that stopped answering); the rows after it have
+// no timeout, since a big table may read for hours. A read that gets no row in time fails with
+// an [*extract.FirstRowTimeoutError] naming host:port and the setting to raise. Zero or less
+// waits without limit. It wins over the source's connection.first_row_timeout; the default is
+// [github.com/etlwatch/etlwatch/configloader.DefaultFirstRowTimeout] (5m). postgres, mysql and
+// oracle; an SQLite read waits at most its busy timeout (5s) for a lock.
+func WithFirstRowTimeout(d time.Duration) Option {
+	return func(o *options) { o.firstRow, o.firstRowSet = d, true }
 }
 
 // WithConnectTimeout bounds how long opening the database may wait for it to accept the TCP
@@ -59,7 +73,11 @@ func Open(ctx context.Context, src *configloader.Source, opts ...Option) (Extrac
 	}
 	switch src.DatabaseType {
 	case configloader.Postgres:
-		e, err := postgres.Open(ctx, src, postgres.WithLogger(o.logger), postgres.WithConnectTimeout(o.connectTimeout))
+		opts := []postgres.Option{postgres.WithLogger(o.logger), postgres.WithConnectTimeout(o.connectTimeout)}
+		if o.firstRowSet {
+			opts = append(opts, postgres.WithFirstRowTimeout(o.firstRow))
+		}
+		e, err := postgres.Open(ctx, src, opts...)
 		if err != nil {
 			return nil, err
 		}
@@ -71,13 +89,21 @@ func Open(ctx context.Context, src *configloader.Source, opts ...Option) (Extrac
 		}
 		return e, nil
 	case configloader.MySQL:
-		e, err := mysql.Open(ctx, src, mysql.WithLogger(o.logger), mysql.WithConnectTimeout(o.connectTimeout))
+		opts := []mysql.Option{mysql.WithLogger(o.logger), mysql.WithConnectTimeout(o.connectTimeout)}
+		if o.firstRowSet {
+			opts = append(opts, mysql.WithFirstRowTimeout(o.firstRow))
+		}
+		e, err := mysql.Open(ctx, src, opts...)
 		if err != nil {
 			return nil, err
 		}
 		return e, nil
 	case configloader.Oracle:
-		e, err := oracle.Open(ctx, src, oracle.WithLogger(o.logger), oracle.WithConnectTimeout(o.connectTimeout))
+		opts := []oracle.Option{oracle.WithLogger(o.logger), oracle.WithConnectTimeout(o.connectTimeout)}
+		if o.firstRowSet {
+			opts = append(opts, oracle.WithFirstRowTimeout(o.firstRow))
+		}
+		e, err := oracle.Open(ctx, src, opts...)
 		if err != nil {
 			return nil, err
 		}

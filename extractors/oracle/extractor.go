@@ -20,6 +20,7 @@ import (
 	"github.com/etlwatch/etlwatch/dataquality"
 	"github.com/etlwatch/etlwatch/dataquality/sqldataset"
 	"github.com/etlwatch/etlwatch/extractors/extract"
+	"github.com/etlwatch/etlwatch/extractors/internal/firstrow"
 	"github.com/etlwatch/etlwatch/extractors/internal/openset"
 	"github.com/etlwatch/etlwatch/extractors/internal/secrets"
 	"github.com/etlwatch/etlwatch/extractors/internal/sqlnames"
@@ -39,6 +40,17 @@ type config struct {
 	owner          string
 	logger         *slog.Logger
 	connectTimeout time.Duration
+	firstRow       time.Duration
+	firstRowSet    bool
+}
+
+// WithFirstRowTimeout bounds how long each read of a table waits for the database's first row
+// (a server that stopped answering, a read that waits on a busy undo); the rows after it have
+// no timeout. A read that gets no row in time fails with an [*extract.FirstRowTimeoutError]
+// naming host:port and the setting to raise. Zero or less waits without limit. Precedence: this
+// option, then connection.first_row_timeout, then [configloader.DefaultFirstRowTimeout] (5m).
+func WithFirstRowTimeout(d time.Duration) Option {
+	return func(c *config) { c.firstRow, c.firstRowSet = d, true }
 }
 
 // WithConnectTimeout bounds how long connecting may take: the TCP connection and the Oracle
@@ -90,9 +102,10 @@ func WithLogger(l *slog.Logger) Option {
 // Extractor reads the tables of one Oracle schema. It implements [extract.Extractor] and is safe
 // for concurrent use.
 type Extractor struct {
-	db     *sql.DB
-	owner  string
-	logger *slog.Logger
+	db       *sql.DB
+	owner    string
+	logger   *slog.Logger
+	firstRow firstrow.Limit
 
 	snaps openset.Set[*snapshot] // open snapshots, closed by Close
 }
@@ -126,7 +139,9 @@ func Open(ctx context.Context, src *configloader.Source, opts ...Option) (*Extra
 			return nil, redact(fmt.Errorf("oracle: source %q: read the connection user: %w", src.Name, err), ci.secrets)
 		}
 	}
-	return &Extractor{db: db, owner: owner, logger: cfg.logger}, nil
+	limit := firstrow.Choose("oracle", cfg.firstRow, cfg.firstRowSet, src.Connection.FirstRowTimeout)
+	limit.Address, limit.Server = ci.address, "Oracle database"
+	return &Extractor{db: db, owner: owner, logger: cfg.logger, firstRow: limit}, nil
 }
 
 // Connect connects to the database src describes, exactly as [Open] does (the same URL, connect

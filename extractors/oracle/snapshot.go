@@ -16,6 +16,7 @@ import (
 	"github.com/etlwatch/etlwatch/extractors/extract"
 	"github.com/etlwatch/etlwatch/extractors/internal/arrowappend"
 	"github.com/etlwatch/etlwatch/extractors/internal/fanin"
+	"github.com/etlwatch/etlwatch/extractors/internal/firstrow"
 )
 
 // ErrSnapshotClosed is returned by the methods of a snapshot used after Close.
@@ -166,7 +167,7 @@ func (s *snapshot) Extract(ctx context.Context, table *extract.Table, opts extra
 
 	total, fnErr, err := fanin.Run(ctx, shares, opts.Partitions, func(ctx context.Context, sh share, out chan<- arrow.RecordBatch) error {
 		q, args := readSQL(s.e.owner, table.Name, exprs, key, s.scn, sh)
-		return readRows(ctx, s.e.db, q, args, table.Schema, apps, opts, out)
+		return readRows(ctx, s.e.db, q, args, table.Schema, apps, opts, out, s.e.firstRow)
 	}, fn)
 	if fnErr != nil {
 		return total, fnErr
@@ -179,9 +180,12 @@ func (s *snapshot) Extract(ctx context.Context, table *extract.Table, opts extra
 }
 
 // readRows runs query and sends its rows as record batches of at most opts.BatchRows rows to
-// out.
-func readRows(ctx context.Context, q querier, query string, args []any, schema *arrow.Schema, apps []arrowappend.Func, opts extract.ReadOptions, out chan<- arrow.RecordBatch) error {
-	rows, err := q.QueryContext(ctx, query, args...)
+// out. The wait for the first row is bounded by limit.
+func readRows(ctx context.Context, q querier, query string, args []any, schema *arrow.Schema, apps []arrowappend.Func, opts extract.ReadOptions, out chan<- arrow.RecordBatch, limit firstrow.Limit) (err error) {
+	qctx, w := firstrow.Start(ctx, limit)
+	defer w.Stop()
+	defer func() { err = w.Err(err) }()
+	rows, err := q.QueryContext(qctx, query, args...)
 	if err != nil {
 		return err
 	}
@@ -206,6 +210,7 @@ func readRows(ctx context.Context, q querier, query string, args []any, schema *
 		}
 	}
 	for rows.Next() {
+		w.Arrived()
 		if err := rows.Scan(dest...); err != nil {
 			return err
 		}

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -22,6 +23,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/etlwatch/etlwatch/extractors/extract"
+	"github.com/etlwatch/etlwatch/extractors/internal/firstrow"
 )
 
 func TestReadSCN(t *testing.T) {
@@ -103,6 +105,7 @@ func TestHint(t *testing.T) {
 type fakeDB struct {
 	n, scn   int64
 	failRead bool // make every row read fail
+	stall    bool // make every read wait for its context to end
 
 	mu      sync.Mutex
 	queries []string
@@ -122,8 +125,12 @@ func (fakeConn) Prepare(string) (driver.Stmt, error) { return nil, errors.New("f
 func (fakeConn) Close() error                        { return nil }
 func (fakeConn) Begin() (driver.Tx, error)           { return nil, errors.New("fake: no transactions") }
 
-func (c fakeConn) QueryContext(_ context.Context, q string, args []driver.NamedValue) (driver.Rows, error) {
+func (c fakeConn) QueryContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Rows, error) {
 	f := c.f
+	if f.stall {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
 	f.mu.Lock()
 	f.queries = append(f.queries, q)
 	f.mu.Unlock()
@@ -297,4 +304,19 @@ func TestExtractEmptyAndErrors(t *testing.T) {
 	_, err = s.Extract(cancelled, tbl, extract.ReadOptions{Partitions: 2}, noop)
 	assert.ErrorIs(t, err, context.Canceled)
 	assert.True(t, strings.HasPrefix(err.Error(), "oracle: T: key bounds:"), err.Error())
+}
+
+// TestExtractFirstRowTimeout reads from a database that never sends a row: the read fails after
+// the first-row timeout with an error naming the address and the setting to raise.
+func TestExtractFirstRowTimeout(t *testing.T) {
+	f := &fakeDB{n: 10, scn: 7, stall: true}
+	snap, tbl := fakeSnapshot(t, f)
+	snap.e.firstRow = firstrow.Choose("oracle", 200*time.Millisecond, true, 0)
+	snap.e.firstRow.Address, snap.e.firstRow.Server = "db:1521", "Oracle database"
+	_, err := snap.Extract(context.Background(), tbl, extract.ReadOptions{}, func(context.Context, arrow.RecordBatch) error { return nil })
+	var fre *extract.FirstRowTimeoutError
+	require.ErrorAs(t, err, &fre, "%v", err)
+	assert.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Contains(t, err.Error(), "oracle: T: extract: the Oracle database at db:1521 sent no row within 200ms")
+	assert.Contains(t, err.Error(), "raise oracle.WithFirstRowTimeout (or connection.first_row_timeout in sources.yaml)")
 }
