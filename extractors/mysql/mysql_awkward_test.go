@@ -2,6 +2,7 @@ package mysql_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"math/rand/v2"
 	"sort"
@@ -263,77 +264,10 @@ func TestSnapshotUnderWrites(t *testing.T) {
 	ctx := context.Background()
 	q := "`" + name + "`"
 
-	var (
-		mu     sync.Mutex // held by a write and by Snapshot()
-		model  = map[int64]liveRow{}
-		nextID int64
-		writes int
-	)
-	rng := rand.New(rand.NewPCG(1, 2))
-	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-	write := func() error {
-		mu.Lock()
-		defer mu.Unlock()
-		tx, err := db.BeginTx(ctx, nil)
-		if err != nil {
-			return err
-		}
-		defer func() { _ = tx.Rollback() }()
-		changed := map[int64]*liveRow{} // nil: deleted
-		for range 1 + rng.IntN(3) {
-			switch op := rng.IntN(10); {
-			case op < 6 || len(model) < 10: // insert
-				nextID++
-				r := liveRow{id: nextID * 7, val: rng.Int64N(1 << 40), amount: fmt.Sprintf("%d.%010d", rng.IntN(1e6), rng.IntN(1e9)),
-					at: base.Add(time.Duration(rng.Int64N(1e15)) * time.Microsecond)}
-				if rng.IntN(4) > 0 {
-					r.note = fmt.Sprintf("note %d 🙂", r.id)
-				}
-				if _, err := tx.Exec("INSERT INTO "+q+" VALUES (?, ?, ?, ?, ?)", r.id, r.val, r.note, r.amount, r.at); err != nil {
-					return err
-				}
-				changed[r.id] = &r
-			default: // update or delete an existing row
-				var id int64
-				for k := range model { // a random row
-					id = k
-					break
-				}
-				if _, gone := changed[id]; gone || id <= 0 { // not the negative ids of the open transaction
-
-					continue
-				}
-				if op < 9 {
-					r := model[id]
-					r.val = -r.val - 1
-					r.note = nil
-					if _, err := tx.Exec("UPDATE "+q+" SET val = ?, note = NULL WHERE id = ?", r.val, id); err != nil {
-						return err
-					}
-					changed[id] = &r
-				} else {
-					if _, err := tx.Exec("DELETE FROM "+q+" WHERE id = ?", id); err != nil {
-						return err
-					}
-					changed[id] = nil
-				}
-			}
-		}
-		if err := tx.Commit(); err != nil {
-			return err
-		}
-		for id, r := range changed {
-			if r == nil {
-				delete(model, id)
-			} else {
-				model[id] = *r
-			}
-		}
-		writes++
-		return nil
-	}
+	w := &liveWriter{db: db, q: q, base: time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC), rng: rand.New(rand.NewPCG(1, 2)), model: map[int64]liveRow{}}
+	model := w.model
 	for range 300 {
-		require.NoError(t, write())
+		require.NoError(t, w.write(ctx))
 	}
 
 	// A transaction open across Snapshot(), on rows the writer never touches (negative ids).
@@ -352,51 +286,24 @@ func TestSnapshotUnderWrites(t *testing.T) {
 	ext := open(t)
 	table, err := ext.Describe(ctx, name)
 	require.NoError(t, err)
-	mu.Lock()
+	w.mu.Lock()
 	snap, err := ext.Snapshot(ctx)
 	want := map[string][]any{}
 	for id, r := range model {
 		want[fmt.Sprint(id)+"|"] = r.cells()
 	}
-	writesBefore := writes
-	mu.Unlock()
+	writesBefore := w.writes
+	w.mu.Unlock()
 	require.NoError(t, err)
 	defer snap.Close()
 	_, err = open1.ExecContext(ctx, "COMMIT")
 	require.NoError(t, err)
 
-	// The writer runs while the snapshot is read.
+	// The writer runs while the snapshot is read; after each batch, it commits once more.
 	stop := make(chan struct{})
 	done := make(chan error, 1)
-	go func() {
-		for {
-			select {
-			case <-stop:
-				done <- nil
-				return
-			default:
-			}
-			if err := write(); err != nil {
-				done <- err
-				return
-			}
-		}
-	}()
-	// After each batch, wait for the writer to commit once more.
-	interleave := func() {
-		mu.Lock()
-		seen := writes
-		mu.Unlock()
-		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Microsecond) {
-			mu.Lock()
-			moved := writes > seen
-			mu.Unlock()
-			if moved {
-				return
-			}
-		}
-		t.Error("the writer made no progress")
-	}
+	go w.run(ctx, stop, done)
+	interleave := func() { w.interleave(t) }
 	for _, parts := range []int{1, 4} {
 		got := rowsByKey(t, snap, table, extract.ReadOptions{Partitions: parts, BatchRows: 16}, interleave, "id")
 		assert.Equal(t, len(want), len(got), "partitions=%d", parts)
@@ -413,9 +320,9 @@ func TestSnapshotUnderWrites(t *testing.T) {
 	}
 	close(stop)
 	require.NoError(t, <-done)
-	mu.Lock()
-	assert.Greater(t, writes, writesBefore+len(want)/16, "the writer committed between the batches")
-	mu.Unlock()
+	w.mu.Lock()
+	assert.Greater(t, w.writes, writesBefore+len(want)/16, "the writer committed between the batches")
+	w.mu.Unlock()
 
 	// The database has moved on: a new snapshot sees the writes and the late commit.
 	var now int
@@ -436,6 +343,114 @@ func TestSnapshotUnderWrites(t *testing.T) {
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 	assert.Equal(t, []int64{-2, -1}, ids[:2])
 	assert.Equal(t, "uncommitted", got["-2|"][2])
+}
+
+// liveWriter commits transactions of random inserts, updates and deletes to a table, and keeps
+// model, the rows committed, in step under mu.
+type liveWriter struct {
+	db     *sql.DB
+	q      string // the quoted table
+	base   time.Time
+	rng    *rand.Rand
+	mu     sync.Mutex // held by a write and by Snapshot()
+	model  map[int64]liveRow
+	nextID int64
+	writes int
+}
+
+// write commits one to three changes in one transaction.
+func (w *liveWriter) write(ctx context.Context) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	tx, err := w.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback() }()
+	changed := map[int64]*liveRow{} // nil: deleted
+	for range 1 + w.rng.IntN(3) {
+		switch op := w.rng.IntN(10); {
+		case op < 6 || len(w.model) < 10: // insert
+			w.nextID++
+			r := liveRow{id: w.nextID * 7, val: w.rng.Int64N(1 << 40), amount: fmt.Sprintf("%d.%010d", w.rng.IntN(1e6), w.rng.IntN(1e9)),
+				at: w.base.Add(time.Duration(w.rng.Int64N(1e15)) * time.Microsecond)}
+			if w.rng.IntN(4) > 0 {
+				r.note = fmt.Sprintf("note %d 🙂", r.id)
+			}
+			if _, err := tx.Exec("INSERT INTO "+w.q+" VALUES (?, ?, ?, ?, ?)", r.id, r.val, r.note, r.amount, r.at); err != nil {
+				return err
+			}
+			changed[r.id] = &r
+		default: // update or delete an existing row
+			var id int64
+			for k := range w.model { // a random row
+				id = k
+				break
+			}
+			if _, gone := changed[id]; gone || id <= 0 { // not the negative ids of the open transaction
+
+				continue
+			}
+			if op < 9 {
+				r := w.model[id]
+				r.val = -r.val - 1
+				r.note = nil
+				if _, err := tx.Exec("UPDATE "+w.q+" SET val = ?, note = NULL WHERE id = ?", r.val, id); err != nil {
+					return err
+				}
+				changed[id] = &r
+			} else {
+				if _, err := tx.Exec("DELETE FROM "+w.q+" WHERE id = ?", id); err != nil {
+					return err
+				}
+				changed[id] = nil
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	for id, r := range changed {
+		if r == nil {
+			delete(w.model, id)
+		} else {
+			w.model[id] = *r
+		}
+	}
+	w.writes++
+	return nil
+}
+
+// run writes until stop is closed, then sends nil (or the first error) to done.
+func (w *liveWriter) run(ctx context.Context, stop <-chan struct{}, done chan<- error) {
+	for {
+		select {
+		case <-stop:
+			done <- nil
+			return
+		default:
+		}
+		if err := w.write(ctx); err != nil {
+			done <- err
+			return
+		}
+	}
+}
+
+// interleave waits (up to 5s) for the writer to commit once more.
+func (w *liveWriter) interleave(t *testing.T) {
+	w.mu.Lock()
+	seen := w.writes
+	w.mu.Unlock()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Microsecond) {
+		w.mu.Lock()
+		moved := w.writes > seen
+		w.mu.Unlock()
+		if moved {
+			return
+		}
+	}
+	t.Error("the writer made no progress")
 }
 
 // TestInvalidDates: the zero date reads as 0001-01-01 (documented); a date with a zero month or

@@ -198,8 +198,14 @@ func TestDescribeTypeMapping(t *testing.T) {
 	}
 	assert.Equal(t, "decimal(12,2)", table.SourceTypes[12])
 	assert.Contains(t, table.SourceTypes[9], "unsigned")
+	assertTypeMappingValues(t, ext, table)
+}
 
-	snap, err := ext.Snapshot(ctx)
+// assertTypeMappingValues reads TestDescribeTypeMapping's two rows, one of values and one of
+// NULLs, and checks each value as Arrow holds it.
+func assertTypeMappingValues(t *testing.T, ext *mysql.Extractor, table *extract.Table) {
+	t.Helper()
+	snap, err := ext.Snapshot(context.Background())
 	require.NoError(t, err)
 	defer snap.Close()
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())

@@ -161,8 +161,14 @@ func TestDescribeTypeMapping(t *testing.T) {
 		assert.Equal(t, w.nullable, f.Nullable, w.name)
 		assert.Equal(t, w.source, table.SourceTypes[i], w.name)
 	}
+	assertTypeMappingValues(t, ext, table)
+}
 
-	snap, err := ext.Snapshot(ctx)
+// assertTypeMappingValues reads TestDescribeTypeMapping's two rows, one of values and one of
+// NULLs, and checks each value as Arrow holds it.
+func assertTypeMappingValues(t *testing.T, ext *postgres.Extractor, table *extract.Table) {
+	t.Helper()
+	snap, err := ext.Snapshot(context.Background())
 	require.NoError(t, err)
 	defer snap.Close()
 	recs, n := collect(t, snap, table, extract.ReadOptions{})
