@@ -273,7 +273,8 @@ func New(ctx context.Context, jobName string, src *configloader.Source, opts ...
 	}
 	sinks = append(sinks, o.extraSinks...)
 
-	mopts := []monitoring.Option{monitoring.WithSinks(sinks...), monitoring.WithErrorHandler(onError)}
+	mopts := []monitoring.Option{monitoring.WithSinks(sinks...), monitoring.WithErrorHandler(onError),
+		monitoring.WithDescriber(dataquality.Describe)}
 	for _, c := range common {
 		mopts = append(mopts, c)
 	}

@@ -59,6 +59,7 @@ type MetricsCollector struct {
 	buckets      []float64
 	onError      func(error)
 	descriptions map[string]string
+	describers   []func(string) string
 
 	seed    maphash.Seed
 	famRead atomic.Pointer[map[string]*family] // copy of families for lock-free lookups
@@ -115,6 +116,7 @@ func NewMetricsCollector(jobName, sourceName string, opts ...Option) (*MetricsCo
 	for k, v := range cfg.descriptions {
 		c.descriptions[k] = v
 	}
+	c.describers = cfg.describers
 	c.famRead.Store(&map[string]*family{})
 	c.base = Dimensions{DimJobName: jobName, DimSourceName: sourceName, DimEnvironment: c.environment}
 
@@ -359,10 +361,23 @@ func (c *MetricsCollector) create(kind Kind, name string, unit Unit, dims Dimens
 	return s, ""
 }
 
+// describe returns name's description: [WithDescriptions]' first, then the first describer's.
+func (c *MetricsCollector) describe(name string) string {
+	if d, ok := c.descriptions[name]; ok {
+		return d
+	}
+	for _, f := range c.describers {
+		if d := f(name); d != "" {
+			return d
+		}
+	}
+	return ""
+}
+
 func (c *MetricsCollector) newFamilyLocked(kind Kind, name string, unit Unit) (*family, error) {
 	fam := &family{name: name, kind: kind, unit: unit, seed: c.seed}
 	var err error
-	desc := metric.WithDescription(c.descriptions[name])
+	desc := metric.WithDescription(c.describe(name))
 	switch kind {
 	case KindCounter:
 		var inst metric.Float64ObservableCounter

@@ -30,6 +30,7 @@ type collectorConfig struct {
 	durationBuckets  []float64
 	runtimeMetrics   bool
 	descriptions     map[string]string
+	describers       []func(name string) string
 }
 
 type optionFunc func(*collectorConfig)
@@ -119,6 +120,19 @@ func WithDescriptions(descriptions map[string]string) Option {
 		}
 		for k, v := range descriptions {
 			c.descriptions[k] = v
+		}
+	})
+}
+
+// WithDescriber adds a function that describes metrics whose names are made at run time, such as
+// dataquality's dq_<check>_passed: for a metric that [WithDescriptions] does not describe, the
+// collector asks each describer in the order given and uses the first non-empty answer. It is
+// called once per metric name, when the metric is first recorded, and must be safe for concurrent
+// use. Repeated options add up.
+func WithDescriber(describe func(name string) string) Option {
+	return optionFunc(func(c *collectorConfig) {
+		if describe != nil {
+			c.describers = append(c.describers, describe)
 		}
 	})
 }

@@ -113,9 +113,9 @@ func ExampleMetricsCollector_Gauge() {
 	ctx := context.Background()
 	metrics := newExampleCollector()
 	defer metrics.Shutdown(ctx)
-	throughput := metrics.Gauge("cdc_throughput_records_per_sec", monitoring.UnitCountPerSecond, nil)
+	throughput := metrics.Gauge("cdc_throughput_records_per_second", monitoring.UnitCountPerSecond, nil)
 	throughput.Set(85.3)
-	s, _ := metrics.Summary().Find("cdc_throughput_records_per_sec", nil)
+	s, _ := metrics.Summary().Find("cdc_throughput_records_per_second", nil)
 	fmt.Println(s.Last, s.Unit)
 	// Output: 85.3 Count/Second
 }

@@ -47,7 +47,7 @@ func TestPutMetricDataThroughTheRealClient(t *testing.T) {
 	c.EmitCounter(ctx, "records_processed", 1000, monitoring.Dimensions{"table": "CUSTOMERS"})
 	c.EmitCounter(ctx, "records_processed", 234, monitoring.Dimensions{"table": "CUSTOMERS"})
 	c.EmitGauge(ctx, "cdc_lag_seconds", 2.5, monitoring.UnitSeconds, nil)
-	c.EmitGauge(ctx, "cdc_throughput_records_per_sec", 85.3, monitoring.UnitCountPerSecond, nil)
+	c.EmitGauge(ctx, "cdc_throughput_records_per_second", 85.3, monitoring.UnitCountPerSecond, nil)
 	c.EmitGauge(ctx, "bytes_written", 4096, monitoring.UnitBytes, nil)
 	c.EmitDuration(ctx, "table_load_duration", 1500*time.Millisecond, monitoring.Dimensions{"table": "CUSTOMERS"})
 	c.EmitDuration(ctx, "table_load_duration", 500*time.Millisecond, monitoring.Dimensions{"table": "CUSTOMERS"})
@@ -75,7 +75,7 @@ func TestPutMetricDataThroughTheRealClient(t *testing.T) {
 	require.Len(t, lag, 1)
 	assert.Equal(t, 2.5, *lag[0].Value)
 	assert.Equal(t, "Seconds", lag[0].Unit)
-	assert.Equal(t, "Count/Second", fakecloudwatch.Find(r.Data, "cdc_throughput_records_per_sec", nil)[0].Unit)
+	assert.Equal(t, "Count/Second", fakecloudwatch.Find(r.Data, "cdc_throughput_records_per_second", nil)[0].Unit)
 	assert.Equal(t, "Bytes", fakecloudwatch.Find(r.Data, "bytes_written", nil)[0].Unit)
 
 	dur := fakecloudwatch.Find(r.Data, "table_load_duration", nil)

@@ -55,8 +55,8 @@
 //	heap (gauge, UnitBytes)                    heap_bytes
 //	cpu (gauge, UnitPercent)                   cpu_percent
 //	throughput (gauge, UnitCountPerSecond)     throughput_per_second
-//	cdc_throughput_records_per_sec (gauge,     cdc_throughput_records_per_sec
-//	  UnitNone)
+//	cdc_throughput_records_per_second          cdc_throughput_records_per_second
+//	  (gauge, UnitNone)
 //	flush_time (gauge, UnitMilliseconds)       flush_time_milliseconds
 //	table_load_duration (duration)             table_load_duration_seconds (a histogram:
 //	                                           _bucket{le=...}, _sum and _count series)
@@ -65,7 +65,7 @@
 //
 //   - a rate gauge named with its unit gets it twice: records_per_second with UnitCountPerSecond
 //     becomes records_per_second_per_second; name it records or throughput, or, to keep a name
-//     that already says its unit (the reference cdc_throughput_records_per_sec and
+//     that already says its unit (cdc_throughput_records_per_second and
 //     etl_current_rate_records_per_second), record it with UnitNone: the name then stays as is;
 //   - Prometheus wants base units: prefer UnitSeconds to UnitMilliseconds;
 //   - two metrics that become the same name (cdc_lag and cdc_lag_seconds, both in seconds) cannot
