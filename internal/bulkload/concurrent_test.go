@@ -110,6 +110,16 @@ INSERT INTO %[1]s SELECT %[2]d, balance, 'new' FROM old`, name, next))
 	require.Positive(t, during, "the writer committed nothing during the load")
 	t.Logf("%d writer transactions committed during the load", during)
 
+	rows, sum := icebergBalances(t, dir, name)
+	assert.EqualValues(t, n, rows, "rows in Iceberg")
+	assert.EqualValues(t, total, sum, "sum of balances in Iceberg")
+}
+
+// icebergBalances reads the loaded table name back from the warehouse of the configuration in
+// dir and returns its rows and the sum of their balances, failing on an id seen twice.
+func icebergBalances(t *testing.T, dir, name string) (rows, sum int64) {
+	t.Helper()
+	ctx := t.Context()
 	cfg, err := configloader.Load(dir)
 	require.NoError(t, err)
 	src, err := cfg.Source("src")
@@ -124,7 +134,6 @@ INSERT INTO %[1]s SELECT %[2]d, balance, 'new' FROM old`, name, next))
 	at, err := tbl.Scan().ToArrowTable(ctx)
 	require.NoError(t, err)
 	defer at.Release()
-	var rows, sum int64
 	seen := map[int64]bool{}
 	tr := array.NewTableReader(at, 0)
 	defer tr.Release()
@@ -139,6 +148,5 @@ INSERT INTO %[1]s SELECT %[2]d, balance, 'new' FROM old`, name, next))
 			rows++
 		}
 	}
-	assert.EqualValues(t, n, rows, "rows in Iceberg")
-	assert.EqualValues(t, total, sum, "sum of balances in Iceberg")
+	return rows, sum
 }
