@@ -45,13 +45,17 @@ type consumer struct {
 	changes []iceberg.SchemaChange
 }
 
+// schemaChangeDescription is the HELP text of bulkload.ReportSchemaChange's metric, which the
+// consumer records too.
+var schemaChangeDescription = map[string]string{"schema_changes": "Schema changes applied to a table because its source drifted."}
+
 // openConsumer builds the pipeline of src (its logger writes to stdout) and the consumer of its
 // cdc section, with lineage (a STREAMING run, when lineage is configured) and the anomaly
 // monitors of data_quality.monitors (their history in configDir).
 func openConsumer(ctx context.Context, src *configloader.Source, configDir string, stdout io.Writer) (*consumer, error) {
 	j := &consumer{tally: &tally{out: stdout}}
 	p, err := etlwatch.New(ctx, jobName, src, etlwatch.WithLogOutput(j.tally), etlwatch.WithStreamingLineage(),
-		etlwatch.WithMetricsOptions(monitoring.WithDescriptions(cdc.Descriptions)))
+		etlwatch.WithMetricsOptions(monitoring.WithDescriptions(cdc.Descriptions), monitoring.WithDescriptions(schemaChangeDescription)))
 	if err != nil {
 		return nil, err
 	}

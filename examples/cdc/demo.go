@@ -22,6 +22,7 @@ import (
 	"github.com/etlwatch/etlwatch/extractors/sqlite"
 	"github.com/etlwatch/etlwatch/iceberg"
 	"github.com/etlwatch/etlwatch/internal/bulkload"
+	"github.com/etlwatch/etlwatch/internal/terminal"
 )
 
 const (
@@ -38,6 +39,7 @@ var partitions = map[string]int32{"customers": 1, "orders": 1, "order_items": 3}
 // demoResult is what the demo did, for the summary.
 type demoResult struct {
 	dir, db, warehouse, brokers string
+	events                      string // the events file, "" for stdout
 	produced                    *produced
 	totals                      batchTotals
 	changes                     []string
@@ -67,6 +69,15 @@ func demo(ctx context.Context, o options, stdout, stderr io.Writer) int {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fail(fmt.Errorf("data directory: %w", err))
 	}
+	events, eventsPath, closeEvents, err := terminal.OpenEvents(o.events, o.terminal, filepath.Join(dir, eventsFile), "--events", stdout)
+	if err != nil {
+		return fail(err)
+	}
+	defer closeEvents()
+	res.events = eventsPath
+	if eventsPath != "" {
+		fmt.Fprintf(stdout, "cdc demo: JSON events go to %s\n", eventsPath)
+	}
 	if err := sqlite.CreateSample(ctx, res.db, o.rows); err != nil {
 		return fail(fmt.Errorf("create sample database: %w", err))
 	}
@@ -87,7 +98,7 @@ func demo(ctx context.Context, o options, stdout, stderr io.Writer) int {
 	}
 
 	// The bulk load: the Iceberg tables the changes apply to.
-	if code := bulkload.RunConfig(ctx, bulkload.Config{Source: demoSource, ConfigDir: dir, Progress: bulkload.ProgressOff}, stdout, stderr); code != 0 {
+	if code := bulkload.RunConfig(ctx, bulkload.Config{Source: demoSource, ConfigDir: dir, Progress: bulkload.ProgressOff, Events: eventsPath}, stdout, stderr); code != 0 {
 		fmt.Fprintf(stderr, "cdc demo: the bulk load failed (exit %d)\n", code)
 		return 1
 	}
@@ -103,7 +114,7 @@ func demo(ctx context.Context, o options, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(err)
 	}
-	j, err := openConsumer(ctx, src, dir, stdout)
+	j, err := openConsumer(ctx, src, dir, events)
 	if err != nil {
 		return fail(err)
 	}
@@ -334,6 +345,9 @@ func (r *demoResult) print(w io.Writer) int {
 		fmt.Fprintf(w, "metrics:    %s and %s served while the job ran (--keep-serving keeps them up)\n", r.metricsURL, r.healthURL)
 	default:
 		fmt.Fprintf(w, "metrics:    no /metrics server: %v\n", errors.Join(r.skipped...))
+	}
+	if r.events != "" {
+		fmt.Fprintf(w, "events:     %s (JSON lines: cdc_batch_complete, dq_check_complete, ...)\n", r.events)
 	}
 	fmt.Fprintf(w, "took:       %s\n", r.elapsed.Round(time.Millisecond))
 	if !ok {

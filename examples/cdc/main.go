@@ -17,7 +17,9 @@
 // converter with schemas, key messages, tombstones after deletes) and consuming them into
 // Iceberg. When the tables hold every produced offset, it reconciles each table, SQLite against
 // Iceberg, with the pipeline's data-quality checker (checksums by key range, and row counts) and
-// prints a summary. /metrics and /health are served while it runs. It exits 0 when every
+// prints a summary. On a terminal its JSON events go to cdc-events.jsonl in the data directory
+// (--events FILE chooses another; "-" is stdout) and the screen keeps the summary; piped, they are
+// JSON lines on stdout before it. /metrics and /health are served while it runs. It exits 0 when every
 // reconciliation passed and 1 when not; --keep-serving keeps serving after that until a signal.
 // The data directory is recreated on each run.
 //
@@ -43,7 +45,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/etlwatch/etlwatch/internal/cliusage"
 	"github.com/etlwatch/etlwatch/internal/healthcheck"
+	"github.com/etlwatch/etlwatch/internal/terminal"
 	"github.com/etlwatch/etlwatch/monitoring/prom"
 )
 
@@ -69,14 +73,34 @@ type options struct {
 	changes     int
 	batchSize   int
 	interval    time.Duration
+	events      string
+	// terminal is whether stdout is a terminal: the demo's events then go to a file.
+	terminal bool
 
 	healthcheck bool
 }
+
+// usage is what -h prints before the flags.
+const usage = `cdc applies Debezium change events from Kafka to Apache Iceberg tables exactly once, with
+metrics, JSON events, /metrics and /health. With --source it consumes one sources.yaml source
+until SIGINT or SIGTERM; with --demo it needs nothing but Go: an in-process Kafka, a SQLite
+sample bulk-loaded to a local warehouse, changes, then a reconciliation of every table.
+
+Example:
+  cdc --demo --dir ./cdc-demo-data --listen 127.0.0.1:8083
+
+Exit codes: 0 stopped by a signal, or the demo's tables all reconciled; 1 a batch could not be
+committed, or a reconciliation failed (or --healthcheck found it unhealthy); 2 bad flags.
+`
+
+// eventsFile is where the demo's JSON events go on a terminal, in its data directory.
+const eventsFile = "cdc-events.jsonl"
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("cdc", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	cliusage.Set(fs, usage)
 	fs.StringVar(&o.source, "source", "", "the sources.yaml source whose cdc section to consume (required without --demo)")
 	fs.StringVar(&o.configDir, "config-dir", "", "the directory holding sources.yaml (default $CONFIG_DIR, else ./config)")
 	fs.StringVar(&o.brokers, "brokers", "", "Kafka brokers, host:port,...; overrides cdc.brokers")
@@ -88,6 +112,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.changes, "changes", 3000, "demo: change events to produce")
 	fs.IntVar(&o.batchSize, "batch-size", 500, "demo: cdc.batch_size, the most records one batch holds")
 	fs.DurationVar(&o.interval, "commit-interval", time.Second, "demo: cdc.commit_interval, the longest a change waits for its batch's commit (the consumer's default is 10s)")
+	fs.StringVar(&o.events, "events", "", "demo: append the JSON events to this file (\"-\": stdout); default stdout, or DIR/"+eventsFile+" on a terminal")
 	fs.BoolVar(&o.healthcheck, "healthcheck", false, "GET the /health of the consumer or demo serving at --listen, exit 0 when healthy, 1 when not")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -116,7 +141,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 			return o, err
 		}
 	default:
-		if err := only([]string{"dir", "listen", "keep-serving", "rows", "changes", "batch-size"}, "with --demo"); err != nil {
+		if err := only([]string{"dir", "listen", "keep-serving", "rows", "changes", "batch-size", "commit-interval", "events"}, "with --demo"); err != nil {
 			return o, err
 		}
 		if o.source == "" {
@@ -155,6 +180,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if o.healthcheck {
 		return healthcheck.Run(ctx, o.listen, stderr)
 	}
+	o.terminal = terminal.Is(stdout)
 	// The pipeline's logger writes from the consumer's goroutines too (the Kafka client's
 	// callbacks): every write to stdout and stderr goes through one lock each.
 	stdout, stderr = &lockedWriter{w: stdout}, &lockedWriter{w: stderr}

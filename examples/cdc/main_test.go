@@ -195,6 +195,8 @@ func TestBadFlags(t *testing.T) {
 		{"--demo", "--dir", ""},
 		{"--demo", "--batch-size", "0"},
 		{"--demo", "extra"},
+		{"--source", "x", "--events", "e.jsonl"},
+		{"--source", "x", "--commit-interval", "2s"},
 		{"--nonsense"},
 	} {
 		var stdout, stderr bytes.Buffer
@@ -610,4 +612,42 @@ func TestDemoLineage(t *testing.T) {
 	}
 	assert.Positive(t, added)
 	assert.Equal(t, added, reported, "rows in the RUNNING and COMPLETE output statistics against the commits' added-records")
+}
+
+// TestDemoOutputForAPerson: with its events in a file, as on a terminal, the demo's screen is a
+// short summary a person reads: no JSON, no line over 200 characters, and it says where the
+// events went; the file holds the events of the bulk load and of the consumer.
+func TestDemoOutputForAPerson(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	events := filepath.Join(t.TempDir(), "events.jsonl")
+	var stdout, stderr syncBuffer
+	code := run(t.Context(), []string{"--demo", "--dir", dir, "--listen", "127.0.0.1:0", "--rows", "100", "--changes", "40",
+		"--batch-size", "20", "--events", events}, &stdout, &stderr)
+	out := stdout.String()
+	require.Equal(t, 0, code, "stderr: %s\nstdout: %s", stderr.String(), out)
+	for _, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+		assert.LessOrEqual(t, len([]rune(line)), 200, line)
+		assert.False(t, strings.HasPrefix(line, "{"), "no JSON on the screen: %s", line)
+	}
+	assert.Contains(t, out, "events:     "+events+" (JSON lines")
+	assert.Contains(t, out, "result:     OK")
+
+	b, err := os.ReadFile(events)
+	require.NoError(t, err)
+	logs := monitoringtest.NewLogCapture()
+	_, _ = logs.Write(b)
+	assert.NotEmpty(t, logs.EventsOfType(cdc.EventBatchComplete), "the consumer's events")
+	assert.NotEmpty(t, logs.EventsOfType("table_processing_complete"), "the bulk load's events")
+}
+
+// TestHelp: -h says what the program does, gives an example and the exit codes, then the flags.
+func TestHelp(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	assert.Equal(t, 0, run(t.Context(), []string{"-h"}, &stdout, &stderr))
+	help := stderr.String()
+	assert.True(t, strings.HasPrefix(help, "cdc applies Debezium change events"), help)
+	assert.Contains(t, help, "Example:\n  cdc --demo")
+	assert.Contains(t, help, "Exit codes: 0 ")
+	assert.Contains(t, help, "\nFlags:\n")
+	assert.Contains(t, help, "-events string")
 }

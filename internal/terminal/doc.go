@@ -1,0 +1,9 @@
+// Package terminal tells the example programs whether they write to a person or to a machine:
+// on a terminal they keep the screen for progress and a short summary and send their JSON events
+// to a file; piped, they write JSON lines as before.
+//
+//	events := stdout
+//	if terminal.Is(stdout) {
+//		events, _ = os.Create("events.jsonl")
+//	}
+package terminal
