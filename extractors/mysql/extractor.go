@@ -101,15 +101,23 @@ func Open(ctx context.Context, src *configloader.Source, opts ...Option) (*Extra
 	if src == nil {
 		return nil, errors.New("mysql: open: source is nil")
 	}
+	return New(ctx, FromSource(src), opts...)
+}
+
+// New connects to the database conf describes and pings it, as [Open] does for a source of
+// sources.yaml: conf.DSN wins when set; otherwise the connection is built from Host, Port
+// (default [DefaultPort]), Database, User, Password and Options. Errors never contain the
+// password.
+func New(ctx context.Context, conf Config, opts ...Option) (*Extractor, error) {
 	cfg := config{logger: slog.New(slog.DiscardHandler)}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	db, dc, err := openDB(ctx, src, cfg)
+	db, dc, err := openDB(ctx, conf, cfg)
 	if err != nil {
 		return nil, err
 	}
-	limit := firstrow.Choose("mysql", cfg.firstRow, cfg.firstRowSet, src.Connection.FirstRowTimeout)
+	limit := firstrow.Choose("mysql", cfg.firstRow, cfg.firstRowSet, conf.FirstRowTimeout)
 	limit.Address, limit.Server = dc.Addr, "MySQL server"
 	return &Extractor{db: db, database: dc.DBName, logger: cfg.logger, firstRow: limit}, nil
 }
@@ -127,17 +135,17 @@ func Connect(ctx context.Context, src *configloader.Source, opts ...Option) (*sq
 	for _, o := range opts {
 		o(&cfg)
 	}
-	db, _, err := openDB(ctx, src, cfg)
+	db, _, err := openDB(ctx, FromSource(src), cfg)
 	return db, err
 }
 
 // openDB opens and pings the database src describes, with a bounded connect timeout.
-func openDB(ctx context.Context, src *configloader.Source, cfg config) (*sql.DB, *driver.Config, error) {
-	dc, secrets, err := driverConfig(src)
+func openDB(ctx context.Context, conf Config, cfg config) (*sql.DB, *driver.Config, error) {
+	dc, secrets, err := driverConfig(conf)
 	if err != nil {
 		return nil, nil, err
 	}
-	timeout := connect.Choose("mysql", cfg.connectTimeout, src.Connection.ConnectTimeout, dc.Timeout,
+	timeout := connect.Choose("mysql", cfg.connectTimeout, conf.ConnectTimeout, dc.Timeout,
 		"timeout in connection.options or connection.dsn")
 	dc.Timeout = timeout.D
 	if dc.DialFunc == nil && (dc.Net == "tcp" || dc.Net == "unix") { // not a network registered with RegisterDialContext
@@ -147,14 +155,14 @@ func openDB(ctx context.Context, src *configloader.Source, cfg config) (*sql.DB,
 	}
 	connector, err := driver.NewConnector(dc)
 	if err != nil {
-		return nil, nil, redact(fmt.Errorf("mysql: source %q: connection: %w", src.Name, err), secrets)
+		return nil, nil, redact(fmt.Errorf("mysql: source %q: connection: %w", conf.Name, err), secrets)
 	}
 	// The driver bounds the dial by dc.Timeout but waits for the server's greeting for as
 	// long as the context lets it: connect.Connector bounds the handshake too.
 	db := sql.OpenDB(connect.Connector{Connector: connector, Timeout: timeout.D,
 		OnTimeout: func(t *connect.Tracker, err error) error {
 			return connect.Error(extract.ConnectTimeoutError{
-				Package: "mysql", Source: src.Name, Address: dc.Addr, Server: "MySQL server",
+				Package: "mysql", Source: conf.Name, Address: dc.Addr, Server: "MySQL server",
 				Timeout: timeout.D, Setting: timeout.Setting,
 			}, t, redact(err, secrets))
 		}})
@@ -164,31 +172,30 @@ func openDB(ctx context.Context, src *configloader.Source, cfg config) (*sql.DB,
 		if errors.As(err, &cte) {
 			return nil, nil, err
 		}
-		return nil, nil, redact(fmt.Errorf("mysql: source %q: ping: %w", src.Name, err), secrets)
+		return nil, nil, redact(fmt.Errorf("mysql: source %q: ping: %w", conf.Name, err), secrets)
 	}
 	return db, dc, nil
 }
 
 // driverConfig returns the driver configuration for src and the secrets that must not appear in
 // errors.
-func driverConfig(src *configloader.Source) (*driver.Config, []string, error) {
-	c := src.Connection
+func driverConfig(c Config) (*driver.Config, []string, error) {
 	var secrets []string
-	if p := c.Password.Reveal(); p != "" {
+	if p := c.Password; p != "" {
 		secrets = append(secrets, p)
 	}
 	var dc *driver.Config
-	if dsn := c.DSN.Reveal(); dsn != "" {
+	if dsn := c.DSN; dsn != "" {
 		secrets = append(secrets, dsn)
 		parsed, err := driver.ParseDSN(dsn)
 		if err != nil {
-			return nil, nil, redact(fmt.Errorf("mysql: source %q: connection.dsn: %w", src.Name, err), secrets)
+			return nil, nil, redact(fmt.Errorf("mysql: source %q: connection.dsn: %w", c.Name, err), secrets)
 		}
 		if parsed.Passwd != "" {
 			secrets = append(secrets, parsed.Passwd)
 		}
 		if parsed.DBName == "" {
-			return nil, nil, fmt.Errorf("mysql: source %q: connection.dsn names no database; add /database after the address", src.Name)
+			return nil, nil, fmt.Errorf("mysql: source %q: connection.dsn names no database; add /database after the address", c.Name)
 		}
 		dc = parsed
 	} else {
@@ -200,10 +207,10 @@ func driverConfig(src *configloader.Source) (*driver.Config, []string, error) {
 			missing = append(missing, "database")
 		}
 		if len(missing) > 0 {
-			return nil, nil, fmt.Errorf("mysql: source %q: connection.%s is required when connection.dsn is not set", src.Name, strings.Join(missing, " and connection."))
+			return nil, nil, fmt.Errorf("mysql: source %q: connection.%s is required when connection.dsn is not set", c.Name, strings.Join(missing, " and connection."))
 		}
 		if c.Port < 0 || c.Port > 65535 {
-			return nil, nil, fmt.Errorf("mysql: source %q: connection.port %d is out of range 1-65535", src.Name, c.Port)
+			return nil, nil, fmt.Errorf("mysql: source %q: connection.port %d is out of range 1-65535", c.Name, c.Port)
 		}
 		port := c.Port
 		if port == 0 {
@@ -216,8 +223,8 @@ func driverConfig(src *configloader.Source) (*driver.Config, []string, error) {
 			dc.Net, dc.Addr = "unix", c.Host
 		}
 		dc.DBName = c.Database
-		dc.User = c.Username
-		dc.Passwd = c.Password.Reveal()
+		dc.User = c.User
+		dc.Passwd = c.Password
 		if len(c.Options) > 0 {
 			keys := make([]string, 0, len(c.Options))
 			for k := range c.Options {
@@ -227,7 +234,7 @@ func driverConfig(src *configloader.Source) (*driver.Config, []string, error) {
 			q := make([]string, 0, len(keys))
 			for _, k := range keys {
 				if k == "" || strings.ContainsAny(k, " =&?/") {
-					return nil, nil, fmt.Errorf("mysql: source %q: connection.options key %q is not a DSN parameter", src.Name, k)
+					return nil, nil, fmt.Errorf("mysql: source %q: connection.options key %q is not a DSN parameter", c.Name, k)
 				}
 				q = append(q, k+"="+url.QueryEscape(c.Options[k]))
 			}
@@ -238,7 +245,7 @@ func driverConfig(src *configloader.Source) (*driver.Config, []string, error) {
 			}
 			parsed, err := driver.ParseDSN(dsn + sep + strings.Join(q, "&"))
 			if err != nil {
-				return nil, nil, redact(fmt.Errorf("mysql: source %q: connection.options: %w", src.Name, err), secrets)
+				return nil, nil, redact(fmt.Errorf("mysql: source %q: connection.options: %w", c.Name, err), secrets)
 			}
 			dc = parsed
 		}

@@ -29,14 +29,15 @@ func Connect(ctx context.Context, src *configloader.Source, opts ...Option) (*sq
 	for _, o := range opts {
 		o(&cfg)
 	}
-	c, err := prepare(src, cfg)
+	conf := FromSource(src)
+	c, err := prepare(conf, cfg)
 	if err != nil {
 		return nil, err
 	}
 	db := stdlib.OpenDB(*c.pool.ConnConfig)
 	if err := db.PingContext(ctx); err != nil {
 		_ = db.Close()
-		return nil, c.pingError(ctx, src, err)
+		return nil, c.pingError(ctx, conf, err)
 	}
 	return db, nil
 }
@@ -50,17 +51,17 @@ type connection struct {
 	secrets []string
 }
 
-// prepare builds the connection to src. It does not connect.
-func prepare(src *configloader.Source, cfg config) (*connection, error) {
-	dsn, secrets, err := connString(src)
+// prepare builds the connection to conf. It does not connect.
+func prepare(conf Config, cfg config) (*connection, error) {
+	dsn, secrets, err := connString(conf)
 	if err != nil {
 		return nil, err
 	}
 	pcfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
-		return nil, redact(fmt.Errorf("postgres: source %q: parse connection: %w", src.Name, err), secrets)
+		return nil, redact(fmt.Errorf("postgres: source %q: parse connection: %w", conf.Name, err), secrets)
 	}
-	timeout := connect.Choose("postgres", cfg.connectTimeout, src.Connection.ConnectTimeout, pcfg.ConnConfig.ConnectTimeout,
+	timeout := connect.Choose("postgres", cfg.connectTimeout, conf.ConnectTimeout, pcfg.ConnConfig.ConnectTimeout,
 		"connect_timeout in connection.options or connection.dsn")
 	pcfg.ConnConfig.ConnectTimeout = timeout.D
 	tracker := &connect.Tracker{} // at first only the ping's dials
@@ -72,14 +73,14 @@ func prepare(src *configloader.Source, cfg config) (*connection, error) {
 
 // pingError is the error of the first ping: an [*extract.ConnectTimeoutError] when the connect
 // timeout ran out (and ctx had not ended), else the driver's error, without secrets.
-func (c *connection) pingError(ctx context.Context, src *configloader.Source, err error) error {
+func (c *connection) pingError(ctx context.Context, conf Config, err error) error {
 	if connect.TimedOut(ctx, err) {
 		cc := c.pool.ConnConfig
 		return connect.Error(extract.ConnectTimeoutError{
-			Package: "postgres", Source: src.Name, Server: "PostgreSQL server",
+			Package: "postgres", Source: conf.Name, Server: "PostgreSQL server",
 			Address: net.JoinHostPort(cc.Host, strconv.Itoa(int(cc.Port))),
 			Timeout: c.timeout.D, Setting: c.timeout.Setting,
 		}, c.tracker, redact(err, c.secrets))
 	}
-	return redact(fmt.Errorf("postgres: source %q: ping: %w", src.Name, err), c.secrets)
+	return redact(fmt.Errorf("postgres: source %q: ping: %w", conf.Name, err), c.secrets)
 }

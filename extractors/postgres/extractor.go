@@ -100,7 +100,14 @@ func Open(ctx context.Context, src *configloader.Source, opts ...Option) (*Extra
 	if src == nil {
 		return nil, errors.New("postgres: open: source is nil")
 	}
-	cfg := config{schema: cmp.Or(src.Connection.Schema, "public"), logger: slog.New(slog.DiscardHandler)}
+	return New(ctx, FromSource(src), opts...)
+}
+
+// New connects to the database conf describes and pings it, as [Open] does for a source of
+// sources.yaml: conf.DSN wins when set; otherwise the connection string is built from Host,
+// Port (default 5432), Database, User, Password and Options. Errors never contain the password.
+func New(ctx context.Context, conf Config, opts ...Option) (*Extractor, error) {
+	cfg := config{schema: cmp.Or(conf.Schema, "public"), logger: slog.New(slog.DiscardHandler)}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -110,19 +117,19 @@ func Open(ctx context.Context, src *configloader.Source, opts ...Option) (*Extra
 	if s := strings.ToLower(cfg.schema); s == "pg_catalog" || s == "information_schema" {
 		return nil, fmt.Errorf("postgres: open: schema %q is a system schema; use a user schema such as \"public\"", cfg.schema)
 	}
-	c, err := prepare(src, cfg)
+	c, err := prepare(conf, cfg)
 	if err != nil {
 		return nil, err
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, c.pool)
 	if err != nil {
-		return nil, redact(fmt.Errorf("postgres: source %q: connect: %w", src.Name, err), c.secrets)
+		return nil, redact(fmt.Errorf("postgres: source %q: connect: %w", conf.Name, err), c.secrets)
 	}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
-		return nil, c.pingError(ctx, src, err)
+		return nil, c.pingError(ctx, conf, err)
 	}
-	limit := firstrow.Choose("postgres", cfg.firstRow, cfg.firstRowSet, src.Connection.FirstRowTimeout)
+	limit := firstrow.Choose("postgres", cfg.firstRow, cfg.firstRowSet, conf.FirstRowTimeout)
 	cc := pool.Config().ConnConfig
 	limit.Address, limit.Server = net.JoinHostPort(cc.Host, strconv.Itoa(int(cc.Port))), "PostgreSQL server"
 	return &Extractor{
@@ -135,11 +142,10 @@ func Open(ctx context.Context, src *configloader.Source, opts ...Option) (*Extra
 }
 
 // connString returns the connection string and the secrets that must not appear in errors.
-func connString(src *configloader.Source) (string, []string, error) {
-	c := src.Connection
-	if dsn := c.DSN.Reveal(); dsn != "" {
+func connString(c Config) (string, []string, error) {
+	if dsn := c.DSN; dsn != "" {
 		secrets := []string{dsn}
-		if p := c.Password.Reveal(); p != "" {
+		if p := c.Password; p != "" {
 			secrets = append(secrets, p)
 		}
 		if cfg, err := pgx.ParseConfig(dsn); err == nil && cfg.Password != "" {
@@ -155,21 +161,21 @@ func connString(src *configloader.Source) (string, []string, error) {
 		missing = append(missing, "database")
 	}
 	if len(missing) > 0 {
-		return "", nil, fmt.Errorf("postgres: source %q: connection.%s is required when connection.dsn is not set", src.Name, strings.Join(missing, " and connection."))
+		return "", nil, fmt.Errorf("postgres: source %q: connection.%s is required when connection.dsn is not set", c.Name, strings.Join(missing, " and connection."))
 	}
 	if c.Port < 0 || c.Port > 65535 {
-		return "", nil, fmt.Errorf("postgres: source %q: connection.port %d is out of range 1-65535", src.Name, c.Port)
+		return "", nil, fmt.Errorf("postgres: source %q: connection.port %d is out of range 1-65535", c.Name, c.Port)
 	}
 	port := c.Port
 	if port == 0 {
 		port = 5432
 	}
 	kv := [][2]string{{"host", c.Host}, {"port", strconv.Itoa(port)}, {"dbname", c.Database}}
-	if c.Username != "" {
-		kv = append(kv, [2]string{"user", c.Username})
+	if c.User != "" {
+		kv = append(kv, [2]string{"user", c.User})
 	}
 	var secrets []string
-	if p := c.Password.Reveal(); p != "" {
+	if p := c.Password; p != "" {
 		kv = append(kv, [2]string{"password", p})
 		secrets = append(secrets, p, quoteValue(p))
 	}
@@ -180,7 +186,7 @@ func connString(src *configloader.Source) (string, []string, error) {
 	sort.Strings(keys)
 	for _, k := range keys {
 		if k == "" || strings.ContainsAny(k, " ='\\") {
-			return "", nil, fmt.Errorf("postgres: source %q: connection.options key %q is not a connection keyword", src.Name, k)
+			return "", nil, fmt.Errorf("postgres: source %q: connection.options key %q is not a connection keyword", c.Name, k)
 		}
 		kv = append(kv, [2]string{k, c.Options[k]})
 	}
