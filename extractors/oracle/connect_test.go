@@ -59,7 +59,7 @@ func TestConnectionURL(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ci, err := connectionURL(&configloader.Source{Name: "s", DatabaseType: "oracle", Connection: tc.conn})
+			ci, err := connectionURL(FromSource(&configloader.Source{Name: "s", DatabaseType: "oracle", Connection: tc.conn}))
 			require.NoError(t, err)
 			assert.Equal(t, tc.wantURL, ci.url)
 			assert.Equal(t, tc.wantUser, ci.user)
@@ -93,14 +93,14 @@ func TestConnectionURLErrors(t *testing.T) {
 		{"dsn password unescaped", configloader.Connection{DSN: "oracle://u:pw/$x@h:1521/s"}, `oracle: source "s": connection.dsn is not a valid URL; want oracle://user:password@host:1521/service, with special characters in the user and password escaped as %XX`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := connectionURL(&configloader.Source{Name: "s", DatabaseType: "oracle", Connection: tc.conn})
+			_, err := connectionURL(FromSource(&configloader.Source{Name: "s", DatabaseType: "oracle", Connection: tc.conn}))
 			require.Error(t, err)
 			assert.EqualError(t, err, tc.want)
 			assert.NotContains(t, err.Error(), "pw@")
 		})
 	}
 	// The default of LOB FETCH is allowed when spelled out.
-	_, err := connectionURL(&configloader.Source{Name: "s", Connection: configloader.Connection{Host: "h", ServiceName: "x", Options: map[string]string{"LOB FETCH": "PRE"}}})
+	_, err := connectionURL(FromSource(&configloader.Source{Name: "s", Connection: configloader.Connection{Host: "h", ServiceName: "x", Options: map[string]string{"LOB FETCH": "PRE"}}}))
 	assert.NoError(t, err)
 }
 

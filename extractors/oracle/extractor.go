@@ -81,8 +81,8 @@ func WithSchema(owner string) Option {
 }
 
 // newConfig is the configuration of [Open]: the source's connection.schema, then opts.
-func newConfig(src *configloader.Source, opts []Option) config {
-	cfg := config{owner: src.Connection.Schema, logger: slog.New(slog.DiscardHandler)}
+func newConfig(conf Config, opts []Option) config {
+	cfg := config{owner: conf.Schema, logger: slog.New(slog.DiscardHandler)}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -121,11 +121,19 @@ func Open(ctx context.Context, src *configloader.Source, opts ...Option) (*Extra
 	if src == nil {
 		return nil, errors.New("oracle: open: source is nil")
 	}
-	cfg := newConfig(src, opts)
+	return New(ctx, FromSource(src), opts...)
+}
+
+// New connects to the database conf describes and pings it, as [Open] does for a source of
+// sources.yaml: conf.DSN (a go-ora URL) wins when set; otherwise the URL is built from Host,
+// Port (default [DefaultPort]), ServiceName (or Database), User, Password and Options. Errors
+// never contain the password.
+func New(ctx context.Context, conf Config, opts ...Option) (*Extractor, error) {
+	cfg := newConfig(conf, opts)
 	if strings.IndexByte(cfg.owner, 0) >= 0 {
 		return nil, fmt.Errorf("oracle: open: schema %q holds a NUL character", cfg.owner)
 	}
-	db, ci, err := openDB(ctx, src, cfg)
+	db, ci, err := openDB(ctx, conf, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -136,10 +144,10 @@ func Open(ctx context.Context, src *configloader.Source, opts ...Option) (*Extra
 	if owner == "" {
 		if err := db.QueryRowContext(ctx, "SELECT USER FROM DUAL").Scan(&owner); err != nil {
 			_ = db.Close()
-			return nil, redact(fmt.Errorf("oracle: source %q: read the connection user: %w", src.Name, err), ci.secrets)
+			return nil, redact(fmt.Errorf("oracle: source %q: read the connection user: %w", conf.Name, err), ci.secrets)
 		}
 	}
-	limit := firstrow.Choose("oracle", cfg.firstRow, cfg.firstRowSet, src.Connection.FirstRowTimeout)
+	limit := firstrow.Choose("oracle", cfg.firstRow, cfg.firstRowSet, conf.FirstRowTimeout)
 	limit.Address, limit.Server = ci.address, "Oracle database"
 	return &Extractor{db: db, owner: owner, logger: cfg.logger, firstRow: limit}, nil
 }
@@ -153,17 +161,18 @@ func Connect(ctx context.Context, src *configloader.Source, opts ...Option) (*sq
 	if src == nil {
 		return nil, errors.New("oracle: connect: source is nil")
 	}
-	db, _, err := openDB(ctx, src, newConfig(src, opts))
+	conf := FromSource(src)
+	db, _, err := openDB(ctx, conf, newConfig(conf, opts))
 	return db, err
 }
 
 // openDB opens and pings the database src describes, with a bounded connect timeout.
-func openDB(ctx context.Context, src *configloader.Source, cfg config) (*sql.DB, connInfo, error) {
-	ci, err := connectionURL(src)
+func openDB(ctx context.Context, conf Config, cfg config) (*sql.DB, connInfo, error) {
+	ci, err := connectionURL(conf)
 	if err != nil {
 		return nil, connInfo{}, err
 	}
-	timeout := connect.Choose("oracle", cfg.connectTimeout, src.Connection.ConnectTimeout, 0, "")
+	timeout := connect.Choose("oracle", cfg.connectTimeout, conf.ConnectTimeout, 0, "")
 	connector := go_ora.NewConnector(ci.url)
 	if oc, ok := connector.(*go_ora.OracleConnector); ok {
 		oc.Dialer(dialer{timeout.D})
@@ -171,7 +180,7 @@ func openDB(ctx context.Context, src *configloader.Source, cfg config) (*sql.DB,
 	db := sql.OpenDB(connect.Connector{Connector: connector, Timeout: timeout.D,
 		OnTimeout: func(t *connect.Tracker, err error) error {
 			return connect.Error(extract.ConnectTimeoutError{
-				Package: "oracle", Source: src.Name, Address: ci.address, Server: "Oracle listener",
+				Package: "oracle", Source: conf.Name, Address: ci.address, Server: "Oracle listener",
 				Timeout: timeout.D, Setting: timeout.Setting,
 			}, t, redact(err, ci.secrets))
 		}})
@@ -181,7 +190,7 @@ func openDB(ctx context.Context, src *configloader.Source, cfg config) (*sql.DB,
 		if errors.As(err, &cte) {
 			return nil, connInfo{}, err
 		}
-		return nil, connInfo{}, redact(fmt.Errorf("oracle: source %q: ping %s: %w", src.Name, ci.address, err), ci.secrets)
+		return nil, connInfo{}, redact(fmt.Errorf("oracle: source %q: ping %s: %w", conf.Name, ci.address, err), ci.secrets)
 	}
 	return db, ci, nil
 }
@@ -201,21 +210,20 @@ type connInfo struct {
 	secrets            []string
 }
 
-// connectionURL returns the go-ora URL for src. It is pure: it does not connect.
-func connectionURL(src *configloader.Source) (connInfo, error) {
-	c := src.Connection
+// connectionURL returns the go-ora URL for c. It is pure: it does not connect.
+func connectionURL(c Config) (connInfo, error) {
 	var ci connInfo
-	if p := c.Password.Reveal(); p != "" {
+	if p := c.Password; p != "" {
 		ci.secrets = append(ci.secrets, passwordForms(p)...)
 	}
-	if dsn := c.DSN.Reveal(); dsn != "" {
+	if dsn := c.DSN; dsn != "" {
 		ci.secrets = append(ci.secrets, dsn, quotedForm(dsn))
 		u, err := url.Parse(dsn)
 		if err != nil {
 			// The parser's message quotes the DSN or a piece of it, which may be a piece of the
 			// password ("invalid port \":pa$$\" after host"): it is not passed on.
 			return connInfo{}, fmt.Errorf("oracle: source %q: connection.dsn is not a valid URL; want oracle://user:password@host:%d/service, "+
-				"with special characters in the user and password escaped as %%XX", src.Name, DefaultPort)
+				"with special characters in the user and password escaped as %%XX", c.Name, DefaultPort)
 		}
 		if u.User != nil {
 			if p, ok := u.User.Password(); ok && p != "" {
@@ -225,13 +233,13 @@ func connectionURL(src *configloader.Source) (connInfo, error) {
 		}
 		if strings.Contains(u.Path, "@") { // an unescaped "/" in the password moved it into the path
 			return connInfo{}, fmt.Errorf("oracle: source %q: connection.dsn is not a valid URL; want oracle://user:password@host:%d/service, "+
-				"with special characters in the user and password escaped as %%XX", src.Name, DefaultPort)
+				"with special characters in the user and password escaped as %%XX", c.Name, DefaultPort)
 		}
 		if !strings.EqualFold(u.Scheme, "oracle") || u.Host == "" {
-			return connInfo{}, fmt.Errorf("oracle: source %q: connection.dsn is not a go-ora URL; want oracle://user:password@host:%d/service", src.Name, DefaultPort)
+			return connInfo{}, fmt.Errorf("oracle: source %q: connection.dsn is not a go-ora URL; want oracle://user:password@host:%d/service", c.Name, DefaultPort)
 		}
 		if err := checkLOBFetch(u.Query()); err != nil {
-			return connInfo{}, fmt.Errorf("oracle: source %q: connection.dsn: %w", src.Name, err)
+			return connInfo{}, fmt.Errorf("oracle: source %q: connection.dsn: %w", c.Name, err)
 		}
 		ci.url, ci.address = dsn, u.Host+u.Path
 		return ci, nil
@@ -248,10 +256,10 @@ func connectionURL(src *configloader.Source) (connInfo, error) {
 		missing = append(missing, "service_name")
 	}
 	if len(missing) > 0 {
-		return connInfo{}, fmt.Errorf("oracle: source %q: connection.%s is required when connection.dsn is not set", src.Name, strings.Join(missing, " and connection."))
+		return connInfo{}, fmt.Errorf("oracle: source %q: connection.%s is required when connection.dsn is not set", c.Name, strings.Join(missing, " and connection."))
 	}
 	if c.Port < 0 || c.Port > 65535 {
-		return connInfo{}, fmt.Errorf("oracle: source %q: connection.port %d is out of range 1-65535", src.Name, c.Port)
+		return connInfo{}, fmt.Errorf("oracle: source %q: connection.port %d is out of range 1-65535", c.Name, c.Port)
 	}
 	port := c.Port
 	if port == 0 {
@@ -261,18 +269,18 @@ func connectionURL(src *configloader.Source) (connInfo, error) {
 	q := url.Values{}
 	for k, v := range c.Options {
 		if strings.TrimSpace(k) == "" || strings.ContainsAny(k, "=&?#") {
-			return connInfo{}, fmt.Errorf("oracle: source %q: connection.options key %q is not a go-ora URL parameter", src.Name, k)
+			return connInfo{}, fmt.Errorf("oracle: source %q: connection.options key %q is not a go-ora URL parameter", c.Name, k)
 		}
 		keys = append(keys, k)
 		q.Set(k, v)
 	}
 	if err := checkLOBFetch(q); err != nil {
-		return connInfo{}, fmt.Errorf("oracle: source %q: connection.options: %w", src.Name, err)
+		return connInfo{}, fmt.Errorf("oracle: source %q: connection.options: %w", c.Name, err)
 	}
 	sort.Strings(keys)
 	// go_ora.BuildUrl ranges over its options map in random order; the parameters are appended
 	// here in sorted order instead, so that the URL is the same every time.
-	u := go_ora.BuildUrl(c.Host, port, service, c.Username, c.Password.Reveal(), nil)
+	u := go_ora.BuildUrl(c.Host, port, service, c.User, c.Password, nil)
 	for i, k := range keys {
 		sep := "&"
 		if i == 0 {
@@ -280,7 +288,7 @@ func connectionURL(src *configloader.Source) (connInfo, error) {
 		}
 		u += sep + url.QueryEscape(k) + "=" + url.QueryEscape(c.Options[k])
 	}
-	ci.url, ci.user = u, c.Username
+	ci.url, ci.user = u, c.User
 	ci.address = fmt.Sprintf("%s:%d/%s", c.Host, port, service)
 	return ci, nil
 }

@@ -66,7 +66,14 @@ func Open(ctx context.Context, src *configloader.Source, opts ...Option) (*Extra
 	if src.DatabaseType != "" && src.DatabaseType != "sqlite" {
 		return nil, fmt.Errorf("sqlite: open source %q: database_type is %q, want sqlite", src.Name, src.DatabaseType)
 	}
-	db, err := openDB(ctx, src)
+	return New(ctx, FromSource(src), opts...)
+}
+
+// New opens the SQLite database conf describes, as [Open] does for a source of sources.yaml:
+// conf.DSN when set, else conf.Database, a file path (opened read-only; it must exist) or
+// ":memory:". New pings the database.
+func New(ctx context.Context, conf Config, opts ...Option) (*Extractor, error) {
+	db, err := openDB(ctx, conf)
 	if err != nil {
 		return nil, err
 	}
@@ -87,17 +94,17 @@ func Connect(ctx context.Context, src *configloader.Source) (*sql.DB, error) {
 	if src.DatabaseType != "" && src.DatabaseType != "sqlite" {
 		return nil, fmt.Errorf("sqlite: connect source %q: database_type is %q, want sqlite", src.Name, src.DatabaseType)
 	}
-	return openDB(ctx, src)
+	return openDB(ctx, FromSource(src))
 }
 
 // openDB opens and pings the database src describes.
-func openDB(ctx context.Context, src *configloader.Source) (*sql.DB, error) {
-	dsn, memory := src.Connection.DSN.Reveal(), false
+func openDB(ctx context.Context, conf Config) (*sql.DB, error) {
+	dsn, memory := conf.DSN, false
 	if dsn == "" {
-		path := src.Connection.Database
+		path := conf.Database
 		switch path {
 		case "":
-			return nil, fmt.Errorf("sqlite: open source %q: connection.database (a file path or :memory:) or connection.dsn is required", src.Name)
+			return nil, fmt.Errorf("sqlite: open source %q: connection.database (a file path or :memory:) or connection.dsn is required", conf.Name)
 		case ":memory:":
 			dsn, memory = ":memory:", true
 		default:
@@ -106,14 +113,14 @@ func openDB(ctx context.Context, src *configloader.Source) (*sql.DB, error) {
 	}
 	db, err := sql.Open(DriverName, dsn)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: open source %q: %w", src.Name, err)
+		return nil, fmt.Errorf("sqlite: open source %q: %w", conf.Name, err)
 	}
 	if memory {
 		db.SetMaxOpenConns(1)
 	}
 	if err := db.PingContext(ctx); err != nil {
 		_ = db.Close()
-		return nil, fmt.Errorf("sqlite: open source %q: %w", src.Name, err)
+		return nil, fmt.Errorf("sqlite: open source %q: %w", conf.Name, err)
 	}
 	return db, nil
 }
