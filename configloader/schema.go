@@ -34,7 +34,7 @@ var (
 	databaseTypes = DatabaseTypes()
 	catalogTypes  = []string{"sql", "rest", "glue"}
 	otlpProtocols = []string{"grpc", "http"}
-	sinkNames     = []string{"cloudwatch", "otlp", "dynatrace", "prometheus"}
+	sinkNames     = SinkNames()
 	onFailures    = []string{"warn", "fail"}
 )
 
@@ -402,7 +402,7 @@ func (c *checker) monitoring(n *yaml.Node, path string, m *Monitoring) {
 		m.CloudWatchNamespace = DefaultCloudWatchNamespace
 	}
 	for i, name := range m.RequiredSinks {
-		if name == "cloudwatch" && !m.EnableCloudWatch {
+		if name == SinkCloudWatch && !m.EnableCloudWatch {
 			c.fail(sinks[i], sinkPaths[i], `"cloudwatch" without enable_cloudwatch: true`, "",
 				"sinks that are enabled; set enable_cloudwatch: true to require cloudwatch")
 		}
