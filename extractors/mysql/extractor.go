@@ -299,16 +299,9 @@ func (e *Extractor) Describe(ctx context.Context, table string) (*extract.Table,
 // package documentation for which, and how it relates to the snapshot). Every read through the snapshot runs on that connection, one at a time. Close the
 // snapshot to end the transaction.
 func (e *Extractor) Snapshot(ctx context.Context) (extract.Snapshot, error) {
-	if err := e.check(); err != nil {
-		return nil, err
-	}
-	s, err := newSnapshot(ctx, e)
+	s, err := e.snaps.Start(ErrClosed, func() (*snapshot, error) { return newSnapshot(ctx, e) }, (*snapshot).end)
 	if err != nil {
-		return nil, err
-	}
-	if !e.snaps.Add(s) {
-		_ = s.end()
-		return nil, ErrClosed
+		return nil, err // not a nil *snapshot in a non-nil interface
 	}
 	return s, nil
 }
@@ -329,11 +322,7 @@ func (e *Extractor) Dataset(ctx context.Context, table string) (dataquality.Data
 // Close closes the snapshots still open, waiting for reads in progress on them, then the
 // extractor's connections. Later calls return [ErrClosed].
 func (e *Extractor) Close() error {
-	first, err := e.snaps.Close()
-	if !first {
-		return ErrClosed
-	}
-	return errors.Join(err, e.db.Close())
+	return e.snaps.CloseAll(ErrClosed, e.db.Close)
 }
 
 // logf logs "{TABLE}: message" with ctx, which carries the job's correlation and trace IDs.

@@ -370,16 +370,15 @@ func (e *Extractor) Describe(ctx context.Context, table string) (*extract.Table,
 // whose every read is a flashback query AS OF that SCN. It holds no connection and no
 // transaction; see the package documentation for what keeps it readable.
 func (e *Extractor) Snapshot(ctx context.Context) (extract.Snapshot, error) {
-	if err := e.check(); err != nil {
-		return nil, err
-	}
-	scn, err := currentSCN(ctx, e.db)
+	s, err := e.snaps.Start(ErrClosed, func() (*snapshot, error) {
+		scn, err := currentSCN(ctx, e.db)
+		if err != nil {
+			return nil, err
+		}
+		return &snapshot{e: e, scn: scn}, nil
+	}, func(*snapshot) error { return nil }) // nothing to end: a flashback query holds no transaction
 	if err != nil {
-		return nil, err
-	}
-	s := &snapshot{e: e, scn: scn}
-	if !e.snaps.Add(s) {
-		return nil, ErrClosed
+		return nil, err // not a nil *snapshot in a non-nil interface
 	}
 	return s, nil
 }
@@ -400,11 +399,7 @@ func (e *Extractor) Dataset(ctx context.Context, table string) (dataquality.Data
 // Close closes the snapshots still open, then the extractor's connections, waiting for reads in
 // progress to give theirs back. Later calls return [ErrClosed].
 func (e *Extractor) Close() error {
-	first, err := e.snaps.Close()
-	if !first {
-		return ErrClosed
-	}
-	return errors.Join(err, e.db.Close())
+	return e.snaps.CloseAll(ErrClosed, e.db.Close)
 }
 
 // logf logs "{TABLE}: message" with ctx, which carries the job's correlation and trace IDs.

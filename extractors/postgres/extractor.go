@@ -252,16 +252,9 @@ func (e *Extractor) Describe(ctx context.Context, table string) (*extract.Table,
 // connection of its own that exports its snapshot, and records pg_current_wal_lsn() as the
 // position. Every read through the snapshot imports it. Close the snapshot to end the transaction.
 func (e *Extractor) Snapshot(ctx context.Context) (extract.Snapshot, error) {
-	if err := e.check(); err != nil {
-		return nil, err
-	}
-	s, err := newSnapshot(ctx, e)
+	s, err := e.snaps.Start(ErrClosed, func() (*snapshot, error) { return newSnapshot(ctx, e) }, (*snapshot).end)
 	if err != nil {
-		return nil, err
-	}
-	if !e.snaps.Add(s) {
-		_ = s.end()
-		return nil, ErrClosed
+		return nil, err // not a nil *snapshot in a non-nil interface
 	}
 	return s, nil
 }
@@ -282,13 +275,7 @@ func (e *Extractor) Dataset(ctx context.Context, table string) (dataquality.Data
 // Close closes the snapshots still open, then the extractor's connections, waiting for reads
 // in progress to give theirs back. Later calls return [ErrClosed].
 func (e *Extractor) Close() error {
-	first, err := e.snaps.Close()
-	if !first {
-		return ErrClosed
-	}
-	err = errors.Join(err, e.db.Close())
-	e.pool.Close()
-	return err
+	return e.snaps.CloseAll(ErrClosed, e.db.Close, func() error { e.pool.Close(); return nil })
 }
 
 // logf logs "{TABLE}: message" with ctx, which carries the job's correlation and trace IDs.

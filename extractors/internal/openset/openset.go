@@ -68,3 +68,39 @@ func (s *Set[T]) Close() (first bool, err error) {
 	}
 	return true, errors.Join(errs...)
 }
+
+// Start starts a member with start and records it, unless the set is closed: then it returns
+// errClosed, before start or, for a set closed while start ran, after ending the new member
+// with end (nil: its Close). It is an extractor's Snapshot, but for how a snapshot begins.
+func (s *Set[T]) Start(errClosed error, start func() (T, error), end func(T) error) (T, error) {
+	var zero T
+	if s.Closed() {
+		return zero, errClosed
+	}
+	v, err := start()
+	if err != nil {
+		return zero, err
+	}
+	if !s.Add(v) {
+		if end == nil {
+			end = T.Close
+		}
+		_ = end(v)
+		return zero, errClosed
+	}
+	return v, nil
+}
+
+// CloseAll is an extractor's Close: it closes the set's members, then each of then (the
+// extractor's connections), joining the errors; errClosed when the set was already closed.
+func (s *Set[T]) CloseAll(errClosed error, then ...func() error) error {
+	first, err := s.Close()
+	if !first {
+		return errClosed
+	}
+	errs := []error{err}
+	for _, f := range then {
+		errs = append(errs, f())
+	}
+	return errors.Join(errs...)
+}

@@ -65,3 +65,26 @@ func TestSetConcurrent(t *testing.T) {
 	wg.Wait()
 	assert.True(t, s.Closed())
 }
+
+// TestStartAndCloseAll: Start records what it starts until the set closes, then refuses and
+// ends a member it started meanwhile; CloseAll closes the members, then the owner's connections.
+func TestStartAndCloseAll(t *testing.T) {
+	errClosed := errors.New("closed")
+	var s openset.Set[*member]
+	m, err := s.Start(errClosed, func() (*member, error) { return &member{set: &s}, nil }, nil)
+	assert.NoError(t, err)
+	_, err = s.Start(errClosed, func() (*member, error) { return nil, errors.New("refused") }, nil)
+	assert.EqualError(t, err, "refused")
+
+	var order []string
+	err = s.CloseAll(errClosed, func() error { order = append(order, "db"); return errors.New("db") })
+	assert.EqualError(t, err, "db")
+	assert.Equal(t, 1, m.closed)
+	assert.Equal(t, []string{"db"}, order)
+	assert.Same(t, errClosed, s.CloseAll(errClosed), "a second close")
+
+	started := false
+	_, err = s.Start(errClosed, func() (*member, error) { started = true; return &member{set: &s}, nil }, nil)
+	assert.Same(t, errClosed, err)
+	assert.False(t, started, "nothing starts once the set is closed")
+}
