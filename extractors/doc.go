@@ -49,6 +49,28 @@
 // no such limit: its snapshot holds its read lock from the start, and a lock wait is bounded by
 // its busy timeout (5s).
 //
+// # How to add an extractor
+//
+// A new database is one package beside the four, plus three registrations:
+//
+//   - extractors/NAME/config.go: its Config (what connects to it) and FromSource, the one
+//     translation of a [configloader.Source].
+//   - extractors/NAME/extractor.go: New(ctx, Config, ...Option), Open(ctx, src, ...Option) as
+//     New(ctx, FromSource(src)), Connect, and the [Extractor] methods; openset.Set's Start and
+//     CloseAll for its snapshots, secrets.Redact on every driver error that may quote the DSN.
+//   - extractors/NAME/types.go: the column types to Arrow types, and an arrowappend.Decoding
+//     (how a driver value becomes a Go value of a column's kind); arrowappend.For and
+//     AppendRow do the rest.
+//   - extractors/NAME/snapshot.go: the [Snapshot]; each read starts a firstrow.Watch.
+//   - extractors/NAME/doc.go, example_test.go, and tests that run connecttest.Run and
+//     connecttest.RunFirstRow against the real server.
+//   - configloader/dbtypes.go: the database_type constant, in DatabaseTypes.
+//   - extractors/open.go ([Open]) and extractors/connect.go ([Connect], [Dataset]): a case
+//     each; the dialect in dataquality/sqldataset for the pushdown dataset.
+//
+// The shared pieces are internal: extractors/internal/arrowappend, firstrow, openset,
+// secrets, connecttest.
+//
 // Each database package documents its type mapping. Importing this package compiles every
 // database driver it opens; import a database package directly to compile only that one.
 package extractors
