@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/etlwatch/etlwatch/configloader"
 	"github.com/etlwatch/etlwatch/extractors/sqlite"
 )
 
@@ -26,4 +27,12 @@ func ExampleNew() {
 	// Output:
 	// true
 	// 0
+}
+
+// FromSource is the translation Open makes of a source of sources.yaml.
+func ExampleFromSource() {
+	cfg := sqlite.FromSource(&configloader.Source{Name: "shop", DatabaseType: configloader.SQLite,
+		Connection: configloader.Connection{Database: "/data/shop.db"}})
+	fmt.Println(cfg.Name, cfg.Database)
+	// Output: shop /data/shop.db
 }
