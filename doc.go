@@ -47,9 +47,29 @@
 //     source's lineage: section and the OPENLINEAGE_* variables: the job's run starts at New and
 //     ends at [Pipeline.Shutdown], with the results of its Checker; the CDC consumer reports as a
 //     STREAMING run through [github.com/etlwatch/etlwatch/lineage/cdclineage].
+//   - [github.com/etlwatch/etlwatch/cdc]: the CDC consumer, change events from Kafka applied to
+//     Iceberg tables exactly once; [github.com/etlwatch/etlwatch/cdc/debezium] decodes Debezium's
+//     JSON, [github.com/etlwatch/etlwatch/cdc/jsonupsert] plain JSON upserts.
+//   - [github.com/etlwatch/etlwatch/dataquality/arrowdataset]: Arrow record batches as a
+//     dataquality dataset; dataquality/anomaly, dataquality/cdcmonitor and dataquality/sqlhistory
+//     hold the anomaly monitors, their CDC observer and their history.
+//   - deploy/...: what runs beside the SDK, checked against what it exposes: the Prometheus alert
+//     rules, Grafana and Dynatrace dashboards, and the Compose stack.
 //   - examples/...: programs that wire the SDK together: examples/quickstart (a SQLite sample loaded
 //     into a local Iceberg warehouse, with checks and /metrics: nothing to install) and
 //     examples/bulkload (the reference bulk load from any configured source).
+//
+// # How to add a sink
+//
+// A sink that code adds needs nothing here: pass it with [WithSinks], or to
+// monitoring.WithSinks. A sink that sources.yaml turns on touches these files: its own package
+// under monitoring/ (a monitoring.PushSink or PullSink); configloader/sinks.go (its name, a
+// Sink* constant, and SinkNames); configloader/types.go (its fields in Monitoring) and
+// configloader/schema.go (its keys under monitoring:, validated like every key); and sinks.go
+// in this package, one entry in configuredSinks: its name, when the section turns it on, and a
+// function that starts it. [New] then starts it, skips it with a sink_unavailable event when it
+// cannot start, and fails when monitoring.required_sinks lists it; the README's configuration
+// reference documents its keys.
 //
 // The core packages (monitoring, correlation, dataquality, configloader, lineage) import no cloud SDK,
 // database driver, Arrow or Iceberg; sinks and extractors with heavy dependencies live in their own

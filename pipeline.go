@@ -6,19 +6,12 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
-	"net/url"
 	"os"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/config"
-	awscloudwatch "github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/prometheus/client_golang/prometheus"
-	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc"
-	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp"
 
 	"github.com/etlwatch/etlwatch/configloader"
 	"github.com/etlwatch/etlwatch/correlation"
@@ -26,7 +19,6 @@ import (
 	"github.com/etlwatch/etlwatch/lineage"
 	"github.com/etlwatch/etlwatch/monitoring"
 	"github.com/etlwatch/etlwatch/monitoring/cloudwatch"
-	"github.com/etlwatch/etlwatch/monitoring/otlp"
 	"github.com/etlwatch/etlwatch/monitoring/prom"
 )
 
@@ -34,14 +26,6 @@ import (
 // start; its details carry sink and error. The job goes on without the sink unless
 // monitoring.required_sinks lists it.
 const EventSinkUnavailable = "sink_unavailable"
-
-// The sink names that monitoring.required_sinks may list.
-const (
-	SinkCloudWatch = "cloudwatch"
-	SinkOTLP       = "otlp"
-	SinkDynatrace  = "dynatrace"
-	SinkPrometheus = "prometheus"
-)
 
 // Pipeline is what an ETL job needs to be observable, built from its source's configuration by
 // [New]: a metrics collector with the sinks the configuration asks for, a structured logger, a
@@ -85,16 +69,13 @@ type options struct {
 	logOutput        io.Writer
 	metricLog        io.Writer
 	cloudwatchClient cloudwatch.PutMetricDataAPI
-	registerer       interface {
-		prometheus.Registerer
-		prometheus.Gatherer
-	}
-	errorHandler    func(error)
-	metricsOptions  []monitoring.Option
-	loggerOptions   []monitoring.LoggerOption
-	extraSinks      []monitoring.Sink
-	credentialsWait time.Duration
-	checkLogLines   bool
+	registerer       registry
+	errorHandler     func(error)
+	metricsOptions   []monitoring.Option
+	loggerOptions    []monitoring.LoggerOption
+	extraSinks       []monitoring.Sink
+	credentialsWait  time.Duration
+	checkLogLines    bool
 
 	lineageTransports []lineage.Transport
 	lineageOptions    []lineage.Option
@@ -166,27 +147,20 @@ func New(ctx context.Context, jobName string, src *configloader.Source, opts ...
 	for _, opt := range opts {
 		opt(&o)
 	}
-	mon := src.Monitoring
-	for _, name := range mon.RequiredSinks {
-		if !slices.Contains([]string{SinkCloudWatch, SinkOTLP, SinkDynatrace, SinkPrometheus}, name) {
-			return nil, fmt.Errorf("etlwatch: monitoring.required_sinks: unknown sink %q; allowed: cloudwatch, otlp, dynatrace, prometheus", name)
-		}
-	}
 	ctx, id := correlation.Ensure(ctx)
 	p := &Pipeline{ctx: ctx, id: id, onFailure: src.DataQuality.OnFailure}
-
 	var common []monitoring.SharedOption
-	if mon.Environment != "" {
-		common = append(common, monitoring.WithEnvironment(mon.Environment))
+	if src.Monitoring.Environment != "" {
+		common = append(common, monitoring.WithEnvironment(src.Monitoring.Environment))
 	}
 	lopts := []monitoring.LoggerOption{monitoring.WithOutput(o.logOutput)}
 	for _, c := range common {
 		lopts = append(lopts, c)
 	}
 	p.Logger = monitoring.NewStructuredLogger(jobName, src.Name, append(lopts, o.loggerOptions...)...)
-	onError := o.errorHandler
-	if onError == nil {
-		onError = func(err error) { p.Logger.Slog().WarnContext(ctx, err.Error()) }
+	p.onError = o.errorHandler
+	if p.onError == nil {
+		p.onError = func(err error) { p.Logger.Slog().WarnContext(ctx, err.Error()) }
 	}
 	// A sink or transport that cannot start is its own event; the default handler would write
 	// it a second time.
@@ -195,132 +169,21 @@ func New(ctx context.Context, jobName string, src *configloader.Source, opts ...
 		onStartError = o.errorHandler
 	}
 
-	// Start each configured sink; collect those that cannot start.
-	var sinks []monitoring.Sink
-	type startErr struct {
-		sink string
-		err  error
-	}
-	var startErrs []startErr
-	skip := func(name string, err error) error {
-		err = fmt.Errorf("etlwatch: sink %s: %w", name, err)
-		if slices.Contains(mon.RequiredSinks, name) {
-			return err
-		}
-		startErrs = append(startErrs, startErr{name, err})
-		return nil
-	}
-	fail := func(err error) (*Pipeline, error) {
-		for _, s := range sinks {
-			if ps, ok := s.(monitoring.PushSink); ok {
-				_ = ps.Shutdown(context.Background())
-			}
-		}
+	st, err := startSinks(ctx, &o, src.Monitoring)
+	if err != nil {
 		return nil, err
 	}
-	if mon.EnableCloudWatch {
-		s, err := o.cloudWatchSink(ctx, mon)
-		if err == nil {
-			sinks = append(sinks, s)
-			p.sinks = append(p.sinks, SinkCloudWatch)
-		} else if err := skip(SinkCloudWatch, err); err != nil {
-			return fail(err)
-		}
+	if err := p.startMetrics(jobName, src, &o, st, common); err != nil {
+		return nil, err
 	}
-	if mon.OTLP.Endpoint != "" || mon.OTLP.Protocol != "" {
-		s, err := otlpSink(ctx, mon.OTLP)
-		if err == nil {
-			sinks = append(sinks, s)
-			p.sinks = append(p.sinks, SinkOTLP)
-		} else if err := skip(SinkOTLP, err); err != nil {
-			return fail(err)
-		}
-	}
-	if mon.Dynatrace.Endpoint != "" {
-		s, err := otlp.NewDynatraceSink(mon.Dynatrace.Endpoint, mon.Dynatrace.APIToken.Reveal())
-		if err == nil {
-			sinks = append(sinks, s)
-			p.sinks = append(p.sinks, SinkDynatrace)
-		} else if err := skip(SinkDynatrace, err); err != nil {
-			return fail(err)
-		}
-	}
-	var ln net.Listener
-	var reg interface {
-		prometheus.Registerer
-		prometheus.Gatherer
-	}
-	if mon.Prometheus.Listen != "" {
-		reg = o.registerer
-		if reg == nil {
-			reg = prometheus.NewRegistry()
-		}
-		s, err := prom.NewSink(reg)
-		if err == nil {
-			ln, err = net.Listen("tcp", mon.Prometheus.Listen)
-		}
-		if err == nil {
-			sinks = append(sinks, s)
-			p.sinks = append(p.sinks, SinkPrometheus)
-		} else if err := skip(SinkPrometheus, fmt.Errorf("listen on %s: %w", mon.Prometheus.Listen, err)); err != nil {
-			return fail(err)
-		}
-	}
-	if o.metricLog != nil {
-		s := monitoring.NewLogSink(o.metricLog)
-		sinks = append(sinks, s)
-		p.sinks = append(p.sinks, s.Name())
-	}
-	sinks = append(sinks, o.extraSinks...)
-
-	mopts := []monitoring.Option{monitoring.WithSinks(sinks...), monitoring.WithErrorHandler(onError),
-		monitoring.WithDescriber(dataquality.Describe)}
-	for _, c := range common {
-		mopts = append(mopts, c)
-	}
-	if mon.ExportInterval > 0 {
-		mopts = append(mopts, monitoring.WithExportInterval(mon.ExportInterval))
-	}
-	metrics, err := monitoring.NewMetricsCollector(jobName, src.Name, append(mopts, o.metricsOptions...)...)
-	if err != nil {
-		if ln != nil {
-			ln.Close()
-		}
-		return fail(fmt.Errorf("etlwatch: %w", err))
-	}
-	p.Metrics = metrics
-	p.Checker = dataquality.NewChecker(dataquality.WithMetrics(metrics), dataquality.WithLogger(p.Logger),
-		dataquality.WithLogLines(o.checkLogLines), dataquality.WithResultHook(p.recordCheck))
-
-	if ln != nil {
-		health, err := prom.NewHealth(prom.WithSinkStatuses(metrics))
-		if err == nil {
-			var h http.Handler
-			h, err = prom.NewHandler(reg, health)
-			if err == nil {
-				p.Health = health
-				p.addr = ln.Addr()
-				srvCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
-				p.stopSrv, p.srvDone = stop, make(chan error, 1)
-				go func() { p.srvDone <- prom.Serve(srvCtx, ln, h) }()
-			}
-		}
-		if err != nil {
-			ln.Close()
-			_ = metrics.Shutdown(context.Background())
-			return nil, fmt.Errorf("etlwatch: prometheus: %w", err)
-		}
-	}
-
-	for _, se := range startErrs {
+	for _, se := range st.skipped {
 		p.skipped = append(p.skipped, se.err)
 		onStartError(se.err)
 		p.Logger.LogWarning(ctx, EventSinkUnavailable, monitoring.Details{"sink": se.sink, "error": se.err.Error()})
 	}
 
 	var lineageErrs []error
-	p.onError = onError
-	p.Lineage, lineageErrs = o.newLineage(src, metrics, onError)
+	p.Lineage, lineageErrs = o.newLineage(src, p.Metrics, p.onError)
 	for _, err := range lineageErrs {
 		p.skipped = append(p.skipped, err)
 		onStartError(err)
@@ -328,6 +191,62 @@ func New(ctx context.Context, jobName string, src *configloader.Source, opts ...
 	}
 	p.startLineage(&o, LineageJobName(src.Name, jobName), src)
 	return p, nil
+}
+
+// startMetrics builds the pipeline's collector over the sinks that started, and its Checker, and
+// serves /metrics and /health when the Prometheus sink started. On an error it stops the sinks.
+func (p *Pipeline) startMetrics(jobName string, src *configloader.Source, o *options, st *sinkStart, common []monitoring.SharedOption) error {
+	sinks := st.sinks
+	p.sinks = st.names
+	if o.metricLog != nil {
+		s := monitoring.NewLogSink(o.metricLog)
+		sinks = append(sinks, s)
+		p.sinks = append(p.sinks, s.Name())
+	}
+	sinks = append(sinks, o.extraSinks...)
+	mopts := []monitoring.Option{monitoring.WithSinks(sinks...), monitoring.WithErrorHandler(p.onError),
+		monitoring.WithDescriber(dataquality.Describe)}
+	for _, c := range common {
+		mopts = append(mopts, c)
+	}
+	if src.Monitoring.ExportInterval > 0 {
+		mopts = append(mopts, monitoring.WithExportInterval(src.Monitoring.ExportInterval))
+	}
+	metrics, err := monitoring.NewMetricsCollector(jobName, src.Name, append(mopts, o.metricsOptions...)...)
+	if err != nil {
+		st.stop()
+		return fmt.Errorf("etlwatch: %w", err)
+	}
+	p.Metrics = metrics
+	p.Checker = dataquality.NewChecker(dataquality.WithMetrics(metrics), dataquality.WithLogger(p.Logger),
+		dataquality.WithLogLines(o.checkLogLines), dataquality.WithResultHook(p.recordCheck))
+	if st.ln == nil {
+		return nil
+	}
+	if err := p.serveMetrics(st.reg, st.ln); err != nil {
+		st.ln.Close()
+		_ = metrics.Shutdown(context.Background())
+		return fmt.Errorf("etlwatch: prometheus: %w", err)
+	}
+	return nil
+}
+
+// serveMetrics serves /metrics of reg and /health on ln until [Pipeline.Shutdown].
+func (p *Pipeline) serveMetrics(reg registry, ln net.Listener) error {
+	health, err := prom.NewHealth(prom.WithSinkStatuses(p.Metrics))
+	if err != nil {
+		return err
+	}
+	h, err := prom.NewHandler(reg, health)
+	if err != nil {
+		return err
+	}
+	p.Health = health
+	p.addr = ln.Addr()
+	srvCtx, stop := context.WithCancel(context.WithoutCancel(p.ctx))
+	p.stopSrv, p.srvDone = stop, make(chan error, 1)
+	go func() { p.srvDone <- prom.Serve(srvCtx, ln, h) }()
+	return nil
 }
 
 // Context returns the context New was given, carrying the job's correlation ID.
@@ -384,59 +303,4 @@ func (p *Pipeline) Shutdown(ctx context.Context) error {
 		p.shutdownE = err
 	})
 	return p.shutdownE
-}
-
-func (o *options) cloudWatchSink(ctx context.Context, mon configloader.Monitoring) (*cloudwatch.Sink, error) {
-	client := o.cloudwatchClient
-	if client == nil {
-		cfg, err := config.LoadDefaultConfig(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("load AWS configuration: %w", err)
-		}
-		cctx, cancel := context.WithTimeout(ctx, o.credentialsWait)
-		_, err = cfg.Credentials.Retrieve(cctx)
-		cancel()
-		if err != nil {
-			return nil, fmt.Errorf("%w (%v)", cloudwatch.ErrNoCredentials, err)
-		}
-		if cfg.Region == "" {
-			return nil, errors.New("no AWS region: set AWS_REGION or a region in the shared config")
-		}
-		client = awscloudwatch.NewFromConfig(cfg)
-	}
-	return cloudwatch.NewSink(client, mon.CloudWatchNamespace)
-}
-
-// otlpSink builds the OTLP sink of cfg: protocol grpc or http (the default); the endpoint is a URL
-// (http:// is plain text; an HTTP URL without a path gets /v1/metrics) or host:port (TLS).
-func otlpSink(ctx context.Context, cfg configloader.OTLP) (*otlp.Sink, error) {
-	ep := cfg.Endpoint
-	switch strings.ToLower(cfg.Protocol) {
-	case "grpc":
-		var gopts []otlpmetricgrpc.Option
-		switch {
-		case strings.Contains(ep, "://"):
-			gopts = append(gopts, otlpmetricgrpc.WithEndpointURL(ep))
-		case ep != "":
-			gopts = append(gopts, otlpmetricgrpc.WithEndpoint(ep))
-		}
-		return otlp.NewGRPCSink(ctx, otlp.WithGRPCOptions(gopts...))
-	case "", "http", "http/protobuf":
-		var hopts []otlpmetrichttp.Option
-		switch {
-		case strings.Contains(ep, "://"):
-			u, err := url.Parse(ep)
-			if err != nil {
-				return nil, fmt.Errorf("endpoint %q: %w", ep, err)
-			}
-			if u.Path == "" || u.Path == "/" {
-				u.Path = "/v1/metrics"
-			}
-			hopts = append(hopts, otlpmetrichttp.WithEndpointURL(u.String()))
-		case ep != "":
-			hopts = append(hopts, otlpmetrichttp.WithEndpoint(ep))
-		}
-		return otlp.NewHTTPSink(ctx, otlp.WithHTTPOptions(hopts...))
-	}
-	return nil, fmt.Errorf("protocol %q: allowed: grpc, http", cfg.Protocol)
 }
