@@ -58,47 +58,15 @@ func demo(ctx context.Context, o options, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "cdc demo:", err)
 		return 1
 	}
-	dir, err := filepath.Abs(o.dir)
+	res, events, cleanup, err := prepareDemo(ctx, o, stdout)
+	defer cleanup()
 	if err != nil {
 		return fail(err)
 	}
-	res := &demoResult{dir: dir, db: filepath.Join(dir, "shop.db"), warehouse: filepath.Join(dir, "warehouse")}
-	if err := os.RemoveAll(dir); err != nil {
-		return fail(fmt.Errorf("remove the previous data directory: %w", err))
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fail(fmt.Errorf("data directory: %w", err))
-	}
-	events, eventsPath, closeEvents, err := terminal.OpenEvents(o.events, o.terminal, filepath.Join(dir, eventsFile), "--events", stdout)
-	if err != nil {
-		return fail(err)
-	}
-	defer closeEvents()
-	res.events = eventsPath
-	if eventsPath != "" {
-		fmt.Fprintf(stdout, "cdc demo: JSON events go to %s\n", eventsPath)
-	}
-	if err := sqlite.CreateSample(ctx, res.db, o.rows); err != nil {
-		return fail(fmt.Errorf("create sample database: %w", err))
-	}
-
-	// The Kafka cluster, with Debezium's topics and the dead-letter topic.
-	kopts := []kfake.Opt{kfake.NumBrokers(1), kfake.SeedTopics(1, deadLetter)}
-	for _, t := range demoTables {
-		kopts = append(kopts, kfake.SeedTopics(partitions[t], topicPrefix+t))
-	}
-	cluster, err := kfake.NewCluster(kopts...)
-	if err != nil {
-		return fail(fmt.Errorf("start kfake: %w", err))
-	}
-	defer cluster.Close()
-	res.brokers = strings.Join(cluster.ListenAddrs(), ",")
-	if err := writeConfig(dir, res, o); err != nil {
-		return fail(err)
-	}
+	dir := res.dir
 
 	// The bulk load: the Iceberg tables the changes apply to.
-	if code := bulkload.RunConfig(ctx, bulkload.Config{Source: demoSource, ConfigDir: dir, Progress: bulkload.ProgressOff, Events: eventsPath}, stdout, stderr); code != 0 {
+	if code := bulkload.RunConfig(ctx, bulkload.Config{Source: demoSource, ConfigDir: dir, Progress: bulkload.ProgressOff, Events: res.events}, stdout, stderr); code != 0 {
 		fmt.Fprintf(stderr, "cdc demo: the bulk load failed (exit %d)\n", code)
 		return 1
 	}
@@ -132,7 +100,7 @@ func demo(ctx context.Context, o options, stdout, stderr io.Writer) int {
 	go func() { consumed <- j.run(runCtx) }()
 
 	// Change the database and produce the events, while the consumer applies them.
-	res.produced, err = generate(ctx, res.db, cluster.ListenAddrs(), o.changes)
+	res.produced, err = generate(ctx, res.db, strings.Split(res.brokers, ","), o.changes)
 	if err != nil {
 		stopConsumer()
 		<-consumed
@@ -172,6 +140,55 @@ func demo(ctx context.Context, o options, stdout, stderr io.Writer) int {
 		<-ctx.Done()
 	}
 	return code
+}
+
+// prepareDemo recreates the data directory, opens where the events go, creates the sample
+// database, starts the Kafka cluster with Debezium's topics and the dead-letter topic, and writes
+// sources.yaml. cleanup stops the cluster and closes the events file; it is never nil.
+func prepareDemo(ctx context.Context, o options, stdout io.Writer) (res *demoResult, events io.Writer, cleanup func(), err error) {
+	var undo []func()
+	cleanup = func() {
+		for _, f := range slices.Backward(undo) {
+			f()
+		}
+	}
+	dir, err := filepath.Abs(o.dir)
+	if err != nil {
+		return nil, nil, cleanup, err
+	}
+	res = &demoResult{dir: dir, db: filepath.Join(dir, "shop.db"), warehouse: filepath.Join(dir, "warehouse")}
+	if err := os.RemoveAll(dir); err != nil {
+		return nil, nil, cleanup, fmt.Errorf("remove the previous data directory: %w", err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, nil, cleanup, fmt.Errorf("data directory: %w", err)
+	}
+	events, eventsPath, closeEvents, err := terminal.OpenEvents(o.events, o.terminal, filepath.Join(dir, eventsFile), "--events", stdout)
+	if err != nil {
+		return nil, nil, cleanup, err
+	}
+	undo = append(undo, closeEvents)
+	res.events = eventsPath
+	if res.events != "" {
+		fmt.Fprintf(stdout, "cdc demo: JSON events go to %s\n", res.events)
+	}
+	if err := sqlite.CreateSample(ctx, res.db, o.rows); err != nil {
+		return nil, nil, cleanup, fmt.Errorf("create sample database: %w", err)
+	}
+	kopts := []kfake.Opt{kfake.NumBrokers(1), kfake.SeedTopics(1, deadLetter)}
+	for _, t := range demoTables {
+		kopts = append(kopts, kfake.SeedTopics(partitions[t], topicPrefix+t))
+	}
+	cluster, err := kfake.NewCluster(kopts...)
+	if err != nil {
+		return nil, nil, cleanup, fmt.Errorf("start kfake: %w", err)
+	}
+	undo = append(undo, cluster.Close)
+	res.brokers = strings.Join(cluster.ListenAddrs(), ",")
+	if err := writeConfig(dir, res, o); err != nil {
+		return nil, nil, cleanup, err
+	}
+	return res, events, cleanup, nil
 }
 
 // writeConfig writes the demo's sources.yaml.
