@@ -5,12 +5,10 @@ import (
 	"database/sql"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/etlwatch/etlwatch/configloader"
-	"github.com/etlwatch/etlwatch/extractors/extract"
 	"github.com/etlwatch/etlwatch/extractors/internal/connecttest"
 	"github.com/etlwatch/etlwatch/extractors/mysql"
 )
@@ -20,13 +18,7 @@ func TestFirstRowTimeout(t *testing.T) {
 	db := server(t)
 	connecttest.RunFirstRow(t, connecttest.FirstRowDriver{
 		Type: "mysql", Product: "MySQL", Address: "127.0.0.1:3306",
-		Open: func(ctx context.Context, src *configloader.Source, timeout time.Duration, set bool) (extract.Extractor, error) {
-			var opts []mysql.Option
-			if set {
-				opts = append(opts, mysql.WithFirstRowTimeout(timeout))
-			}
-			return mysql.Open(ctx, src, opts...)
-		},
+		Open: connecttest.Opener(mysql.Open, mysql.WithFirstRowTimeout),
 		Source: func() *configloader.Source {
 			return &configloader.Source{Name: "test", DatabaseType: "mysql", Connection: configloader.Connection{DSN: testDSN}}
 		},

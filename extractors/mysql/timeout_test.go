@@ -1,11 +1,8 @@
 package mysql_test
 
 import (
-	"context"
 	"testing"
-	"time"
 
-	"github.com/etlwatch/etlwatch/configloader"
 	"github.com/etlwatch/etlwatch/extractors/internal/connecttest"
 	"github.com/etlwatch/etlwatch/extractors/mysql"
 )
@@ -15,13 +12,6 @@ import (
 func TestConnectTimeout(t *testing.T) {
 	connecttest.Run(t, connecttest.Driver{
 		Type: "mysql", Product: "MySQL", DriverOption: [2]string{"timeout", "1s"},
-		Open: func(ctx context.Context, src *configloader.Source, timeout time.Duration) error {
-			var opts []mysql.Option
-			if timeout > 0 {
-				opts = append(opts, mysql.WithConnectTimeout(timeout))
-			}
-			_, err := mysql.Open(ctx, src, opts...)
-			return err
-		},
+		Open: connecttest.Opener(mysql.Open, mysql.WithConnectTimeout),
 	})
 }

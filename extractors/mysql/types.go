@@ -212,15 +212,7 @@ var decoding = arrowappend.Decoding{
 		}
 		return 0, arrowappend.ErrMismatch
 	},
-	Float: func(v any) (float64, error) {
-		switch x := v.(type) {
-		case float64:
-			return x, nil
-		case float32:
-			return float64(x), nil
-		}
-		return 0, arrowappend.ErrMismatch
-	},
+	Float: arrowappend.AnyFloat,
 	Bool: func(v any) (bool, error) { // tinyint(1)
 		switch x := v.(type) {
 		case int64:

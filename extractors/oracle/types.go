@@ -221,17 +221,12 @@ var decoding = arrowappend.Decoding{
 		return n, nil
 	},
 	Float: func(v any) (float64, error) {
-		switch x := v.(type) {
-		case float64:
-			return x, nil
-		case float32:
-			return float64(x), nil
-		case string: // FLOAT is a NUMBER on the wire
+		if x, ok := v.(string); ok { // FLOAT is a NUMBER on the wire
 			if f, err := strconv.ParseFloat(strings.TrimSuffix(x, "."), 64); err == nil {
 				return f, nil
 			}
 		}
-		return 0, arrowappend.ErrMismatch
+		return arrowappend.AnyFloat(v)
 	},
 	Bool: func(v any) (bool, error) {
 		x, ok := v.(bool)

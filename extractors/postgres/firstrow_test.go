@@ -4,13 +4,11 @@ import (
 	"context"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/etlwatch/etlwatch/configloader"
-	"github.com/etlwatch/etlwatch/extractors/extract"
 	"github.com/etlwatch/etlwatch/extractors/internal/connecttest"
 	"github.com/etlwatch/etlwatch/extractors/postgres"
 )
@@ -20,13 +18,7 @@ func TestFirstRowTimeout(t *testing.T) {
 	conn := server(t)
 	connecttest.RunFirstRow(t, connecttest.FirstRowDriver{
 		Type: "postgres", Product: "PostgreSQL", Address: "127.0.0.1:5432",
-		Open: func(ctx context.Context, src *configloader.Source, timeout time.Duration, set bool) (extract.Extractor, error) {
-			var opts []postgres.Option
-			if set {
-				opts = append(opts, postgres.WithFirstRowTimeout(timeout))
-			}
-			return postgres.Open(ctx, src, opts...)
-		},
+		Open: connecttest.Opener(postgres.Open, postgres.WithFirstRowTimeout),
 		Source: func() *configloader.Source {
 			return &configloader.Source{Name: "test", DatabaseType: "postgres", Connection: configloader.Connection{DSN: testDSN}}
 		},

@@ -1,11 +1,8 @@
 package postgres_test
 
 import (
-	"context"
 	"testing"
-	"time"
 
-	"github.com/etlwatch/etlwatch/configloader"
 	"github.com/etlwatch/etlwatch/extractors/internal/connecttest"
 	"github.com/etlwatch/etlwatch/extractors/postgres"
 )
@@ -15,13 +12,6 @@ import (
 func TestConnectTimeout(t *testing.T) {
 	connecttest.Run(t, connecttest.Driver{
 		Type: "postgres", Product: "PostgreSQL", DriverOption: [2]string{"connect_timeout", "1"},
-		Open: func(ctx context.Context, src *configloader.Source, timeout time.Duration) error {
-			var opts []postgres.Option
-			if timeout > 0 {
-				opts = append(opts, postgres.WithConnectTimeout(timeout))
-			}
-			_, err := postgres.Open(ctx, src, opts...)
-			return err
-		},
+		Open: connecttest.Opener(postgres.Open, postgres.WithConnectTimeout),
 	})
 }

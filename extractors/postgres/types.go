@@ -161,15 +161,7 @@ func appenderFor(dt arrow.DataType) arrowappend.Func {
 			}
 			return 0, arrowappend.ErrMismatch
 		},
-		Float: func(v any) (float64, error) {
-			switch x := v.(type) {
-			case float32:
-				return float64(x), nil
-			case float64:
-				return x, nil
-			}
-			return 0, arrowappend.ErrMismatch
-		},
+		Float:  arrowappend.AnyFloat,
 		Bool:   is[bool],
 		String: arrowappend.AnyText,
 		Binary: arrowappend.OnlyBytes,

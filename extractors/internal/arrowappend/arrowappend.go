@@ -59,6 +59,17 @@ func AnyText(v any) (Text, error) {
 	return Text{}, ErrMismatch
 }
 
+// AnyFloat is a [Decoding] Float function for drivers that return float64 or float32.
+func AnyFloat(v any) (float64, error) {
+	switch x := v.(type) {
+	case float64:
+		return x, nil
+	case float32:
+		return float64(x), nil
+	}
+	return 0, ErrMismatch
+}
+
 // OnlyBytes is a [Decoding] Binary function that takes []byte alone.
 func OnlyBytes(v any) (Text, error) {
 	if x, ok := v.([]byte); ok {

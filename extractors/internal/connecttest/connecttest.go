@@ -31,12 +31,25 @@ func Source(t testing.TB, typ, addr string) *configloader.Source {
 		Host: host, Port: p, Database: "test", ServiceName: "FREEPDB1", Username: "etl", Password: Password}}
 }
 
+// Opener adapts a package's Open and one of its With*Timeout options to what [Driver] and
+// [FirstRowDriver] call: the option is passed when set.
+func Opener[O any, E extract.Extractor](open func(context.Context, *configloader.Source, ...O) (E, error), with func(time.Duration) O) func(ctx context.Context, src *configloader.Source, d time.Duration, set bool) (extract.Extractor, error) {
+	return func(ctx context.Context, src *configloader.Source, d time.Duration, set bool) (extract.Extractor, error) {
+		var opts []O
+		if set {
+			opts = append(opts, with(d))
+		}
+		return open(ctx, src, opts...)
+	}
+}
+
 // Driver is what [Run] needs to know of one extractor.
 type Driver struct {
 	Type    string // database_type and the errors' prefix: "postgres"
 	Product string // the server in the errors: "PostgreSQL"
-	// Open opens src; with timeout > 0 it passes the package's WithConnectTimeout(timeout).
-	Open func(ctx context.Context, src *configloader.Source, timeout time.Duration) error
+	// Open opens src; with set it passes the package's WithConnectTimeout(timeout): an
+	// [Opener].
+	Open func(ctx context.Context, src *configloader.Source, timeout time.Duration, set bool) (extract.Extractor, error)
 	// DriverOption is the driver's own connect timeout in connection.options, set to one
 	// second: {"connect_timeout", "1"}.
 	DriverOption [2]string
@@ -70,7 +83,11 @@ func Run(t *testing.T, d Driver) {
 		t.Run(tc.name, func(t *testing.T) {
 			addr := tc.addr(t)
 			src := Source(t, d.Type, addr)
-			err := d.Open(context.Background(), src, tc.set(src))
+			timeout := tc.set(src)
+			ext, err := d.Open(context.Background(), src, timeout, timeout > 0)
+			if err == nil {
+				_ = ext.Close()
+			}
 			require.Error(t, err)
 			var cte *extract.ConnectTimeoutError
 			require.ErrorAs(t, err, &cte, "%v", err)
@@ -92,7 +109,10 @@ func Run(t *testing.T, d Driver) {
 	t.Run("the caller's deadline is not the connect timeout", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 		defer cancel()
-		err := d.Open(ctx, Source(t, d.Type, blackhole.Silent(t)), 0)
+		ext, err := d.Open(ctx, Source(t, d.Type, blackhole.Silent(t)), 0, false)
+		if err == nil {
+			_ = ext.Close()
+		}
 		require.Error(t, err)
 		var cte *extract.ConnectTimeoutError
 		assert.False(t, errors.As(err, &cte), "not a ConnectTimeoutError: %v", err)

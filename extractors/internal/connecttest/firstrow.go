@@ -18,7 +18,8 @@ type FirstRowDriver struct {
 	Type    string // database_type and the errors' prefix: "postgres"
 	Product string // the server in the errors: "PostgreSQL"
 	Address string // the test server's host:port
-	// Open opens src; with set it passes the package's WithFirstRowTimeout(timeout).
+	// Open opens src; with set it passes the package's WithFirstRowTimeout(timeout): an
+	// [Opener].
 	Open func(ctx context.Context, src *configloader.Source, timeout time.Duration, set bool) (extract.Extractor, error)
 	// Source returns a source of the test database.
 	Source func() *configloader.Source
@@ -52,14 +53,7 @@ func RunFirstRow(t *testing.T, d FirstRowDriver) {
 		t.Run(tc.name, func(t *testing.T) {
 			src := d.Source()
 			src.Connection.FirstRowTimeout = tc.source
-			ext, err := d.Open(context.Background(), src, tc.option, tc.optionSet)
-			require.NoError(t, err)
-			defer ext.Close()
-			table, err := ext.Describe(context.Background(), name)
-			require.NoError(t, err)
-			snap, err := ext.Snapshot(context.Background())
-			require.NoError(t, err)
-			defer snap.Close()
+			snap, table := d.snapshot(t, src, tc.option, tc.optionSet, name)
 			unlock := d.Lock(t, name)
 			if tc.release > 0 {
 				go func() { time.Sleep(tc.release); unlock() }()
@@ -81,14 +75,7 @@ func RunFirstRow(t *testing.T, d FirstRowDriver) {
 		})
 	}
 	t.Run("only the first row is bounded", func(t *testing.T) {
-		ext, err := d.Open(context.Background(), d.Source(), 300*time.Millisecond, true)
-		require.NoError(t, err)
-		defer ext.Close()
-		table, err := ext.Describe(context.Background(), name)
-		require.NoError(t, err)
-		snap, err := ext.Snapshot(context.Background())
-		require.NoError(t, err)
-		defer snap.Close()
+		snap, table := d.snapshot(t, d.Source(), 300*time.Millisecond, true, name)
 		n, err := snap.Extract(context.Background(), table, extract.ReadOptions{BatchRows: 2}, func(context.Context, arrow.RecordBatch) error {
 			time.Sleep(200 * time.Millisecond) // five batches: a second in all
 			return nil
@@ -96,4 +83,19 @@ func RunFirstRow(t *testing.T, d FirstRowDriver) {
 		require.NoError(t, err)
 		assert.EqualValues(t, 10, n)
 	})
+}
+
+// snapshot opens src with the first-row timeout and returns a snapshot and the described
+// table, all closed when the test ends.
+func (d FirstRowDriver) snapshot(t *testing.T, src *configloader.Source, timeout time.Duration, set bool, name string) (extract.Snapshot, *extract.Table) {
+	t.Helper()
+	ext, err := d.Open(context.Background(), src, timeout, set)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = ext.Close() })
+	table, err := ext.Describe(context.Background(), name)
+	require.NoError(t, err)
+	snap, err := ext.Snapshot(context.Background())
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = snap.Close() })
+	return snap, table
 }
