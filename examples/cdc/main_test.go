@@ -88,6 +88,39 @@ func get(t *testing.T, url string) (int, string) {
 	return resp.StatusCode, string(body)
 }
 
+// demoRun is a demo started by startDemo.
+type demoRun struct {
+	url            string // its /metrics
+	stdout, stderr *syncBuffer
+	cancel         context.CancelFunc
+	done           chan int
+}
+
+// startDemo runs the program with args and --keep-serving, and returns once it serves /metrics;
+// the test fails if it exits before, or does not serve within 3 minutes.
+func startDemo(t *testing.T, args ...string) *demoRun {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	t.Cleanup(cancel)
+	r := &demoRun{stdout: &syncBuffer{re: regexp.MustCompile(`serving (http://\S+/metrics) and \S+ until`), found: make(chan string, 1)},
+		stderr: new(syncBuffer), cancel: cancel, done: make(chan int, 1)}
+	go func() { r.done <- run(ctx, append(args, "--keep-serving"), r.stdout, r.stderr) }()
+	select {
+	case r.url = <-r.stdout.found:
+	case code := <-r.done:
+		t.Fatalf("exit %d before serving\nstderr: %s\nstdout: %s", code, r.stderr.String(), r.stdout.String())
+	case <-time.After(3 * time.Minute):
+		t.Fatal("the demo did not serve /metrics within 3 minutes")
+	}
+	return r
+}
+
+// stop ends the demo, as a signal does, and returns its exit code.
+func (r *demoRun) stop() int {
+	r.cancel()
+	return <-r.done
+}
+
 // The demo end to end, small: it exits 0 after --keep-serving is ended by the signal (context),
 // serves /metrics and /health, every table reconciles (checksums and row counts) in the
 // pipeline's dq_check_complete events, the schema change reached Iceberg, the truncated table
@@ -95,36 +128,21 @@ func get(t *testing.T, url string) (int, string) {
 func TestDemo(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
 	const changes = 400
-	args := []string{"--demo", "--dir", dir, "--listen", "127.0.0.1:0", "--rows", "600", "--changes", fmt.Sprint(changes), "--batch-size", "60", "--keep-serving"}
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	stdout := &syncBuffer{re: regexp.MustCompile(`serving (http://\S+/metrics) and \S+ until`), found: make(chan string, 1)}
-	var stderr syncBuffer
-	done := make(chan int, 1)
-	go func() { done <- run(ctx, args, stdout, &stderr) }()
-
-	select {
-	case url := <-stdout.found:
-		code, body := get(t, url)
-		assert.Equal(t, http.StatusOK, code)
-		for _, m := range []string{"cdc_events_processed", "cdc_batch_processed", "cdc_lag_seconds", "dq_checksum_passed_total", "schema_changes",
-			"cdc_table_delete_files", "cdc_table_metadata_bytes", "dq_last_write_timestamp_seconds", "# HELP cdc_lag_seconds Now minus"} {
-			assert.Contains(t, body, m)
-		}
-		code, body = get(t, strings.TrimSuffix(url, "/metrics")+"/health")
-		assert.Equal(t, http.StatusOK, code)
-		assert.Contains(t, body, `"status":"healthy"`)
-		cancel()
-	case code := <-done:
-		t.Fatalf("exit %d before serving\nstderr: %s\nstdout: %s", code, stderr.String(), stdout.String())
-	case <-time.After(3 * time.Minute):
-		t.Fatal("the demo did not finish in 3 minutes")
+	r := startDemo(t, "--demo", "--dir", dir, "--listen", "127.0.0.1:0", "--rows", "600", "--changes", fmt.Sprint(changes), "--batch-size", "60")
+	code, body := get(t, r.url)
+	assert.Equal(t, http.StatusOK, code)
+	for _, m := range []string{"cdc_events_processed", "cdc_batch_processed", "cdc_lag_seconds", "dq_checksum_passed_total", "schema_changes",
+		"cdc_table_delete_files", "cdc_table_metadata_bytes", "dq_last_write_timestamp_seconds", "# HELP cdc_lag_seconds Now minus"} {
+		assert.Contains(t, body, m)
 	}
-	code := <-done
-	out := stdout.String()
-	require.Equal(t, 0, code, "stderr: %s\nstdout: %s", stderr.String(), out)
+	code, body = get(t, strings.TrimSuffix(r.url, "/metrics")+"/health")
+	assert.Equal(t, http.StatusOK, code)
+	assert.Contains(t, body, `"status":"healthy"`)
+	code = r.stop()
+	out := r.stdout.String()
+	require.Equal(t, 0, code, "stderr: %s\nstdout: %s", r.stderr.String(), out)
 	assert.Contains(t, out, "result:     OK")
-	assert.Empty(t, stderr.String())
+	assert.Empty(t, r.stderr.String())
 
 	// The events of the CDC job.
 	logs := monitoringtest.NewLogCapture()
