@@ -63,7 +63,7 @@ func Open(ctx context.Context, src *configloader.Source, opts ...Option) (*Extra
 	if src == nil {
 		return nil, errors.New("sqlite: open: nil source")
 	}
-	if src.DatabaseType != "" && src.DatabaseType != "sqlite" {
+	if src.DatabaseType != "" && src.DatabaseType != configloader.SQLite {
 		return nil, fmt.Errorf("sqlite: open source %q: database_type is %q, want sqlite", src.Name, src.DatabaseType)
 	}
 	return New(ctx, FromSource(src), opts...)
@@ -91,7 +91,7 @@ func Connect(ctx context.Context, src *configloader.Source) (*sql.DB, error) {
 	if src == nil {
 		return nil, errors.New("sqlite: connect: nil source")
 	}
-	if src.DatabaseType != "" && src.DatabaseType != "sqlite" {
+	if src.DatabaseType != "" && src.DatabaseType != configloader.SQLite {
 		return nil, fmt.Errorf("sqlite: connect source %q: database_type is %q, want sqlite", src.Name, src.DatabaseType)
 	}
 	return openDB(ctx, FromSource(src))
