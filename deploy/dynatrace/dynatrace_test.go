@@ -244,7 +244,7 @@ func TestMetricEvents(t *testing.T) {
 	assert.Equal(t, []want{
 		{"cdc_lag_seconds", "ABOVE", 60, 5},                 // > 60 s for 5 minutes: warning
 		{"cdc_lag_seconds", "ABOVE", 300, 2},                // > 300 s for 2 minutes: critical
-		{"cdc_throughput_records_per_sec", "BELOW", 10, 10}, // < 10 records/s for 10 minutes
+		{"cdc_throughput_records_per_second", "BELOW", 10, 10}, // < 10 records/s for 10 minutes
 		{"cdc_batch_processing_time", "ABOVE", 30, 3},       // > 30 s, 3 consecutive
 		{"etlwatch_memory_usage_ratio", "ABOVE", 0.9, 5},    // > 90 %
 	}, got)
@@ -296,14 +296,14 @@ func TestChecksFindMistakes(t *testing.T) {
 			"metric key cdc_events_processed_total is not sent"},
 		{"the Prometheus name of a histogram", `"metric": "cdc_batch_processing_time"`, `"metric": "cdc_batch_processing_time_seconds"`, false,
 			"metric key cdc_batch_processing_time_seconds is not sent"},
-		{"a dimension the metric lacks", `cdc_throughput_records_per_sec:splitBy(\"job_name\",\"source_name\")`, `cdc_throughput_records_per_sec:splitBy(\"job_name\",\"table\")`, false,
-			"metric key cdc_throughput_records_per_sec has no dimension table"},
+		{"a dimension the metric lacks", `cdc_throughput_records_per_second:splitBy(\"job_name\",\"source_name\")`, `cdc_throughput_records_per_second:splitBy(\"job_name\",\"table\")`, false,
+			"metric key cdc_throughput_records_per_second has no dimension table"},
 		{"an UpDownCounter sent as delta", `go.memory.allocations:splitBy`, `go.memory.used:splitBy`, false,
 			"go.memory.used is an UpDownCounter sent as delta"},
 		{"overlapping tiles", `"left": 608`, `"left": 570`, false, "overlaps"},
 		{"a misspelled key in an alert", `etlwatch_memory_usage_ratio:splitBy`, `etlwatch_memory_usage:splitBy`, true,
 			"metric key etlwatch_memory_usage is not sent"},
-		{"a placeholder of a dimension not split by", `cdc_throughput_records_per_sec:splitBy(\"job_name\",\"source_name\")`, `cdc_throughput_records_per_sec:splitBy(\"source_name\")`, true,
+		{"a placeholder of a dimension not split by", `cdc_throughput_records_per_second:splitBy(\"job_name\",\"source_name\")`, `cdc_throughput_records_per_second:splitBy(\"source_name\")`, true,
 			"{dims:job_name} is not a dimension its selector splits by"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -11,7 +11,7 @@ const rt = `{instance=~"$instance"}`
 // throughput, batch time, events processed vs skipped, memory, GC) plus failed events, Kafka
 // offset lag and the consumer's sinks.
 func cdc() dashboard {
-	vars := append(jobVariables("cdc_throughput_records_per_sec"),
+	vars := append(jobVariables("cdc_throughput_records_per_second"),
 		queryVariable("namespace", "Namespace", q(`label_values(cdc_lag_seconds{{sel}}, namespace)`)),
 		queryVariable("table", "Table", q(`label_values(cdc_lag_seconds{{sel}, namespace=~"$namespace"}, table)`)),
 		queryVariable("instance", "Instance", q(`label_values(etlwatch_memory_usage_ratio{{sel}}, instance)`)),
@@ -28,8 +28,8 @@ func cdc() dashboard {
 					Targets:     []target{{Expr: q(`max(cdc_lag_seconds{` + cdcSel + `})`)}},
 					Thresholds:  []step{{60, "orange"}, {300, "red"}}},
 				{Type: "stat", Title: "Throughput", W: 5, H: 4, Unit: "short", Base: "red",
-					Description: "Records per second of the last batch (cdc_throughput_records_per_sec). Red below 10, yellow 10-50, green above 50.",
-					Targets:     []target{{Expr: q(`sum(cdc_throughput_records_per_sec{{sel}})`)}},
+					Description: "Records per second of the last batch (cdc_throughput_records_per_second). Red below 10, yellow 10-50, green above 50.",
+					Targets:     []target{{Expr: q(`sum(cdc_throughput_records_per_second{{sel}})`)}},
 					Thresholds:  []step{{10, "yellow"}, {50, "green"}}},
 				{Type: "stat", Title: "Batch time p95 (15m)", W: 5, H: 4, Unit: "s",
 					Targets:    []target{{Expr: q(`histogram_quantile(0.95, sum by (le) (rate(cdc_batch_processing_time_seconds_bucket{{sel}}[15m])))`)}},
@@ -49,9 +49,9 @@ func cdc() dashboard {
 					},
 					Thresholds: []step{{60, "orange"}, {300, "red"}}, ThresholdStyle: "line"},
 				{Type: "timeseries", Title: "Throughput (records/s)", W: 12, H: 9, Unit: "short", Min: f64(0),
-					Description: "cdc_throughput_records_per_sec and the rate of applied events. Alert CdcThroughputLow below 10 for 10 minutes; the reference batch ran at 85 records/s.",
+					Description: "cdc_throughput_records_per_second and the rate of applied events. Alert CdcThroughputLow below 10 for 10 minutes; the reference batch ran at 85 records/s.",
 					Targets: []target{
-						{Expr: q(`sum by (job_name, source_name) (cdc_throughput_records_per_sec{{sel}})`), Legend: "{{job_name}} {{source_name}} last batch"},
+						{Expr: q(`sum by (job_name, source_name) (cdc_throughput_records_per_second{{sel}})`), Legend: "{{job_name}} {{source_name}} last batch"},
 						{Expr: q(`sum by (job_name, source_name) (rate(cdc_events_processed_total{{sel}}[$__rate_interval]))`), Legend: "{{job_name}} {{source_name}} applied/s"},
 					},
 					Base: "red", Thresholds: []step{{10, "yellow"}, {50, "green"}}, ThresholdStyle: "line"},

@@ -106,8 +106,8 @@ func TestCheckDashboardFindsMistakes(t *testing.T) {
 	}{
 		{"a metric the consumer does not expose", `max by (namespace, table) (cdc_lag_seconds{`, `max by (namespace, table) (cdc_lag{`, cdcJSON,
 			"names cdc_lag, which nothing exposes"},
-		{"the unit suffix the Prometheus sink does not add", `cdc_throughput_records_per_sec{`, `cdc_throughput_records_per_sec_per_second{`, cdcJSON,
-			"names cdc_throughput_records_per_sec_per_second, which nothing exposes"},
+		{"the unit suffix the Prometheus sink does not add", `cdc_throughput_records_per_second{`, `cdc_throughput_records_per_second_per_second{`, cdcJSON,
+			"names cdc_throughput_records_per_second_per_second, which nothing exposes"},
 		{"a histogram without its _bucket suffix", `rate(cdc_batch_processing_time_seconds_bucket{`, `rate(cdc_batch_processing_time_seconds{`, cdcJSON,
 			"names cdc_batch_processing_time_seconds, which nothing exposes"},
 		{"a job label on the runtime metrics, which have none", `go_goroutines{instance=~\"$instance\"}`, `go_goroutines{job_name=~\"$job_name\"}`, cdcJSON,

@@ -50,9 +50,9 @@ func TestReferenceNames(t *testing.T) {
 		want string
 	}{
 		{"cdc_lag_seconds", monitoring.KindGauge, monitoring.UnitSeconds, "cdc_lag_seconds"},
-		{"cdc_throughput_records_per_sec", monitoring.KindGauge, monitoring.UnitNone, "cdc_throughput_records_per_sec"},
+		{"cdc_throughput_records_per_second", monitoring.KindGauge, monitoring.UnitNone, "cdc_throughput_records_per_second"},
 		// The wart: with its unit, the exporter appends it again.
-		{"cdc_throughput_records_per_sec", monitoring.KindGauge, monitoring.UnitCountPerSecond, "cdc_throughput_records_per_sec_per_second"},
+		{"cdc_throughput_records_per_second", monitoring.KindGauge, monitoring.UnitCountPerSecond, "cdc_throughput_records_per_second_per_second"},
 		{"cdc_batch_processing_time", monitoring.KindDuration, monitoring.UnitSeconds, "cdc_batch_processing_time_seconds"},
 		{"cdc_events_failed", monitoring.KindCounter, monitoring.UnitCount, "cdc_events_failed_total"},
 		{"etl_current_rate_records_per_second", monitoring.KindGauge, monitoring.UnitNone, "etl_current_rate_records_per_second"},
