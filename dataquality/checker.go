@@ -73,9 +73,9 @@ func WithClock(now func() time.Time) Option {
 	return func(c *checkerConfig) { c.now = now }
 }
 
-// WithReconcileOptions sets the options [Checker.Run] uses for checksum reconciliation, except
-// the key and columns, which it takes from the datasets. The default is the zero
-// [ReconcileOptions], whose fields have the defaults they document.
+// WithReconcileOptions sets the options [Checker.RunChecks] (and [Checker.Run]) uses for
+// checksum reconciliation, except the key and columns, which it takes from the datasets. The
+// default is the zero [ReconcileOptions], whose fields have the defaults they document.
 func WithReconcileOptions(o ReconcileOptions) Option {
 	return func(c *checkerConfig) { c.reconcileOpts = o }
 }

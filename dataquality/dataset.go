@@ -71,8 +71,8 @@ type SchemaReader interface {
 	Schema(ctx context.Context) ([]Column, error)
 }
 
-// PrimaryKeyReader is a [Dataset] that knows its primary key, which [Checker.Run] uses as the
-// key of checksum reconciliation.
+// PrimaryKeyReader is a [Dataset] that knows its primary key, which [Checker.RunChecks] uses as
+// the key of checksum reconciliation.
 type PrimaryKeyReader interface {
 	Dataset
 	// PrimaryKey returns the primary key's columns, in key order; none when there is no key.

@@ -6,14 +6,23 @@
 //
 //	checker := dataquality.NewChecker(dataquality.WithMetrics(metrics), dataquality.WithLogger(logger))
 //
-//	// After loading CUSTOMERS, with the source's data_quality: section of sources.yaml:
-//	dq := cfg.Sources["dev_mydb"].DataQuality // a configloader.DataQuality
+//	// After loading CUSTOMERS:
+//	checks := dataquality.Checks{
+//		RowCount:        true,
+//		RequiredColumns: map[string][]string{"CUSTOMERS": {"CUSTOMER_ID"}},
+//		ChecksumTables:  []string{"CUSTOMERS"},
+//		OnFailure:       "fail",
+//	}
 //	source, _ := sqldataset.New(oracleDB, sqldataset.Oracle, "CUSTOMERS")
 //	dest, _ := sqldataset.New(pgDB, sqldataset.PostgreSQL, "customers")
-//	report := checker.Run(ctx, "CUSTOMERS", dq, source, dest)
-//	if err := report.Err(); err != nil { // on_failure: fail
+//	report := checker.RunChecks(ctx, "CUSTOMERS", checks, source, dest)
+//	if err := report.Err(); err != nil { // OnFailure "fail"
 //		return err
 //	}
+//
+// With a sources.yaml, the source's data_quality: section says which checks run:
+// checker.Run(ctx, "CUSTOMERS", cfg.Sources["dev_mydb"].DataQuality, source, dest) is RunChecks
+// with [ChecksFrom] of that section, the one place that translates it.
 //
 // The package imports no database driver: the SQL datasets are in
 // [github.com/etlwatch/etlwatch/dataquality/sqldataset], which uses only database/sql, and the
@@ -33,8 +42,8 @@
 //     normalised [Type].
 //   - [Checker.Reconcile]: the rows are the same, and which keys differ if not.
 //
-// [Checker.Run] runs the checks a configloader.DataQuality asks for and gathers them in a
-// [Report]. A check never panics and never passes silently: a dataset that lacks what the check
+// [Checker.RunChecks] runs the checks a [Checks] asks for ([Checker.Run] those of a
+// configloader.DataQuality) and gathers them in a [Report]. A check never panics and never passes silently: a dataset that lacks what the check
 // needs ([ErrUnsupported]), bad input ([ErrInvalidInput]), a missing table or a lost connection
 // make a failed Result that carries the error.
 //

@@ -156,6 +156,41 @@ func ExampleChecker_Reconcile() {
 	// checksum queries per side: 1 row hash queries: 3
 }
 
+func ExampleChecker_RunChecks() {
+	checks := dataquality.Checks{ // a program without a sources.yaml fills its own
+		RowCount:          true,
+		RowCountTolerance: 0.01,
+		RequiredColumns:   map[string][]string{"CUSTOMERS": {"CUSTOMER_ID", "CREATED"}},
+		ChecksumTables:    []string{"CUSTOMERS"},
+		OnFailure:         "fail",
+	}
+	source := exampleCustomers(1000, nil)
+	dest := exampleCustomers(995, nil)
+	report := dataquality.NewChecker().RunChecks(context.Background(), "CUSTOMERS", checks, source, dest)
+	for _, r := range report.Results {
+		fmt.Println(r)
+	}
+	fmt.Println(report.Passed(), errors.Is(report.Err(), dataquality.ErrCheckFailed))
+	// Output:
+	// CUSTOMERS: Row count validation PASSED - source: 1000, dest: 995, difference: 5 (0.50%), tolerance: 1%
+	// CUSTOMERS: Required columns validation PASSED - no nulls in CUSTOMER_ID, CREATED
+	// CUSTOMERS: Checksum reconciliation FAILED - source: 1000 rows, dest: 995 rows; missing in dest: 5 (996, 997, 998, 999, 1000)
+	// false true
+}
+
+func ExampleChecksFrom() {
+	dq := configloader.DataQuality{ // as loaded from sources.yaml's data_quality:
+		CheckRowCount:     true,
+		RowCountTolerance: 0.05,
+		ChecksumTables:    []string{"CUSTOMERS"},
+		OnFailure:         "warn",
+	}
+	checks := dataquality.ChecksFrom(dq)
+	fmt.Println(checks.RowCount, checks.RowCountTolerance, checks.ChecksumTables, checks.OnFailure)
+	// Output:
+	// true 0.05 [CUSTOMERS] warn
+}
+
 func ExampleChecker_Run() {
 	cfg := configloader.DataQuality{ // as loaded from sources.yaml's data_quality:
 		CheckRowCount:     true,

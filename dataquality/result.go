@@ -43,7 +43,7 @@ type Result struct {
 // String returns "<table>: <details>", the form of the log line.
 func (r Result) String() string { return r.Table + ": " + r.Details }
 
-// Report is the outcome of [Checker.Run] for one table.
+// Report is the outcome of [Checker.RunChecks] (or [Checker.Run]) for one table.
 type Report struct {
 	// Table is the table checked.
 	Table string

@@ -20,15 +20,15 @@ func TestRun(t *testing.T) {
 	same := customers(t, row(1, "a@x", "1.5", t0), row(2, "b@x", "2.00", t0), row(3, "c@x", "3", t0))
 	changed := customers(t, row(1, "a@x", "1.5", t0), row(2, nil, "2.00", t0), row(3, "c@x", "3", t0))
 
-	cfg := configloader.DataQuality{
-		CheckRowCount:     true,
+	cfg := dataquality.Checks{
+		RowCount:          true,
 		RowCountTolerance: 0,
 		RequiredColumns:   map[string][]string{"customers": {"CUSTOMER_ID", "EMAIL"}, "ORDERS": {"ORDER_ID"}},
 		ChecksumTables:    []string{"Customers"},
 		OnFailure:         "fail",
 	}
 	c := dataquality.NewChecker()
-	rep := c.Run(ctx, "CUSTOMERS", cfg, src, same)
+	rep := c.RunChecks(ctx, "CUSTOMERS", cfg, src, same)
 	require.Len(t, rep.Results, 3)
 	assert.Equal(t, []string{"row_count", "required_columns", "checksum"},
 		[]string{rep.Results[0].Check, rep.Results[1].Check, rep.Results[2].Check})
@@ -36,7 +36,7 @@ func TestRun(t *testing.T) {
 	assert.NoError(t, rep.Err())
 	assert.Empty(t, rep.Failed())
 
-	rep = c.Run(ctx, "CUSTOMERS", cfg, src, changed)
+	rep = c.RunChecks(ctx, "CUSTOMERS", cfg, src, changed)
 	assert.False(t, rep.Passed())
 	assert.True(t, rep.Results[0].Passed)
 	assert.False(t, rep.Results[1].Passed)
@@ -52,17 +52,17 @@ func TestRun(t *testing.T) {
 
 	// on_failure warn (or unset): failures are reported, not returned.
 	cfg.OnFailure = "warn"
-	assert.NoError(t, c.Run(ctx, "CUSTOMERS", cfg, src, changed).Err())
+	assert.NoError(t, c.RunChecks(ctx, "CUSTOMERS", cfg, src, changed).Err())
 	cfg.OnFailure = ""
-	assert.NoError(t, c.Run(ctx, "CUSTOMERS", cfg, src, changed).Err())
+	assert.NoError(t, c.RunChecks(ctx, "CUSTOMERS", cfg, src, changed).Err())
 
 	// A table the config does not list for required columns or checksums: only the row count.
-	rep = c.Run(ctx, "PRODUCTS", cfg, src, same)
+	rep = c.RunChecks(ctx, "PRODUCTS", cfg, src, same)
 	require.Len(t, rep.Results, 1)
 	assert.Equal(t, dataquality.CheckRowCount, rep.Results[0].Check)
 
 	// Nothing asked: nothing run, passed.
-	rep = c.Run(ctx, "CUSTOMERS", configloader.DataQuality{OnFailure: "fail"}, src, same)
+	rep = c.RunChecks(ctx, "CUSTOMERS", dataquality.Checks{OnFailure: "fail"}, src, same)
 	assert.Empty(t, rep.Results)
 	assert.True(t, rep.Passed())
 	assert.NoError(t, rep.Err())
@@ -70,8 +70,52 @@ func TestRun(t *testing.T) {
 	// A check that cannot run fails the report, and its error is reachable.
 	lost := errors.New("connection lost")
 	cfg.OnFailure = "FAIL"
-	rep = c.Run(ctx, "CUSTOMERS", configloader.DataQuality{CheckRowCount: true, OnFailure: "fail"}, src, countOnly{err: lost})
+	rep = c.RunChecks(ctx, "CUSTOMERS", dataquality.Checks{RowCount: true, OnFailure: "fail"}, src, countOnly{err: lost})
 	assert.ErrorIs(t, rep.Err(), lost)
+	assert.ErrorIs(t, rep.Err(), dataquality.ErrCheckFailed)
+}
+
+func TestChecksFrom(t *testing.T) {
+	dq := configloader.DataQuality{
+		CheckRowCount:     true,
+		RowCountTolerance: 0.25,
+		RequiredColumns:   map[string][]string{"CUSTOMERS": {"EMAIL"}},
+		ChecksumTables:    []string{"CUSTOMERS"},
+		OnFailure:         "fail",
+		Monitors:          configloader.Monitors{Volume: true},
+	}
+	assert.Equal(t, dataquality.Checks{
+		RowCount:          true,
+		RowCountTolerance: 0.25,
+		RequiredColumns:   map[string][]string{"CUSTOMERS": {"EMAIL"}},
+		ChecksumTables:    []string{"CUSTOMERS"},
+		OnFailure:         "fail",
+	}, dataquality.ChecksFrom(dq))
+	assert.Equal(t, dataquality.Checks{}, dataquality.ChecksFrom(configloader.DataQuality{}))
+}
+
+// Run, the sources.yaml form, runs what RunChecks runs with the translated section.
+func TestRunFromDataQuality(t *testing.T) {
+	ctx := context.Background()
+	src := customers(t, row(1, "a@x", "1.50", t0), row(2, "b@x", "2", t0))
+	changed := customers(t, row(1, "a@x", "1.5", t0), row(2, nil, "2.00", t0))
+	dq := configloader.DataQuality{
+		CheckRowCount:   true,
+		RequiredColumns: map[string][]string{"CUSTOMERS": {"EMAIL"}},
+		ChecksumTables:  []string{"CUSTOMERS"},
+		OnFailure:       "fail",
+	}
+	c := dataquality.NewChecker()
+	rep := c.Run(ctx, "CUSTOMERS", dq, src, changed)
+	want := c.RunChecks(ctx, "CUSTOMERS", dataquality.ChecksFrom(dq), src, changed)
+	require.Len(t, rep.Results, 3)
+	require.Len(t, want.Results, 3)
+	for i := range rep.Results {
+		assert.Equal(t, want.Results[i].Check, rep.Results[i].Check)
+		assert.Equal(t, want.Results[i].Passed, rep.Results[i].Passed)
+		assert.Equal(t, want.Results[i].Details, rep.Results[i].Details)
+	}
+	assert.Equal(t, "fail", rep.OnFailure)
 	assert.ErrorIs(t, rep.Err(), dataquality.ErrCheckFailed)
 }
 
