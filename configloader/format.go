@@ -128,58 +128,81 @@ func escapeDollar(s string) string {
 func (s *Source) node() *yaml.Node {
 	m := newMapping()
 	m.str("database_type", s.DatabaseType)
+	m.add("connection", s.Connection.node())
+	m.add("bulk_load", s.BulkLoad.node())
+	m.add("cdc", s.CDC.node())
+	m.add("iceberg", s.Iceberg.node())
+	m.add("monitoring", s.Monitoring.node())
+	m.add("data_quality", s.DataQuality.node())
+	m.add("lineage", s.Lineage.node())
+	return m.n
+}
 
+// node is the connection: section as YAML, with the secrets and the options' credentials
+// redacted.
+func (c Connection) node() *yaml.Node {
 	conn := newMapping()
-	conn.str("host", s.Connection.Host)
-	conn.int("port", s.Connection.Port, false)
-	conn.str("database", s.Connection.Database)
-	conn.str("service_name", s.Connection.ServiceName)
-	conn.str("schema", s.Connection.Schema)
-	conn.str("username", s.Connection.Username)
-	conn.secret("password", s.Connection.Password)
-	conn.secret("dsn", s.Connection.DSN)
-	if d := s.Connection.ConnectTimeout; d != 0 {
+	conn.str("host", c.Host)
+	conn.int("port", c.Port, false)
+	conn.str("database", c.Database)
+	conn.str("service_name", c.ServiceName)
+	conn.str("schema", c.Schema)
+	conn.str("username", c.Username)
+	conn.secret("password", c.Password)
+	conn.secret("dsn", c.DSN)
+	if d := c.ConnectTimeout; d != 0 {
 		conn.str("connect_timeout", formatDuration(d))
 	}
-	if d := s.Connection.FirstRowTimeout; d != 0 {
+	if d := c.FirstRowTimeout; d != 0 {
 		conn.str("first_row_timeout", formatDuration(max(d, 0))) // 0s: no timeout
 	}
 	opts := newMapping()
-	keys := make([]string, 0, len(s.Connection.Options))
-	for k := range s.Connection.Options {
+	keys := make([]string, 0, len(c.Options))
+	for k := range c.Options {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
 	for _, k := range keys {
-		opts.add(k, str(escapeDollar(redact.Option(k, s.Connection.Options[k]))))
+		opts.add(k, str(escapeDollar(redact.Option(k, c.Options[k]))))
 	}
 	conn.add("options", opts.n)
-	m.add("connection", conn.n)
+	return conn.n
+}
 
+// node is the bulk_load: section as YAML.
+func (b BulkLoad) node() *yaml.Node {
 	bl := newMapping()
-	bl.int("parallel_workers", s.BulkLoad.ParallelWorkers, true)
-	bl.int("parallel_partitions", s.BulkLoad.ParallelPartitions, true)
-	bl.int("max_retries", s.BulkLoad.MaxRetries, true)
-	bl.list("tables", s.BulkLoad.Tables)
-	bl.str("table_filter", s.BulkLoad.TableFilter)
-	bl.str("namespace", s.BulkLoad.Namespace)
-	m.add("bulk_load", bl.n)
+	bl.int("parallel_workers", b.ParallelWorkers, true)
+	bl.int("parallel_partitions", b.ParallelPartitions, true)
+	bl.int("max_retries", b.MaxRetries, true)
+	bl.list("tables", b.Tables)
+	bl.str("table_filter", b.TableFilter)
+	bl.str("namespace", b.Namespace)
+	return bl.n
+}
 
+// node is the cdc: section as YAML.
+func (c CDC) node() *yaml.Node {
 	cdc := newMapping()
-	cdc.list("brokers", s.CDC.Brokers)
-	cdc.list("topics", s.CDC.Topics)
-	cdc.str("topic_prefix", s.CDC.TopicPrefix)
-	cdc.str("group_id", s.CDC.GroupID)
-	cdc.int("batch_size", s.CDC.BatchSize, false)
-	if d := s.CDC.CommitInterval; d != 0 {
+	cdc.list("brokers", c.Brokers)
+	cdc.list("topics", c.Topics)
+	cdc.str("topic_prefix", c.TopicPrefix)
+	cdc.str("group_id", c.GroupID)
+	cdc.int("batch_size", c.BatchSize, false)
+	if d := c.CommitInterval; d != 0 {
 		cdc.str("commit_interval", formatDuration(d))
 	}
-	if d := s.CDC.ConnectTimeout; d != 0 {
+	if d := c.ConnectTimeout; d != 0 {
 		cdc.str("connect_timeout", formatDuration(d))
 	}
-	cdc.str("dead_letter_topic", s.CDC.DeadLetterTopic)
+	cdc.str("dead_letter_topic", c.DeadLetterTopic)
+	cdc.add("maintenance", c.Maintenance.node())
+	return cdc.n
+}
+
+// node is the cdc.maintenance: section as YAML.
+func (mt CDCMaintenance) node() *yaml.Node {
 	maint := newMapping()
-	mt := s.CDC.Maintenance
 	if mt.Disabled {
 		maint.add("enabled", &yaml.Node{Kind: yaml.ScalarNode, Value: "false"})
 	}
@@ -197,58 +220,64 @@ func (s *Source) node() *yaml.Node {
 	if d := mt.Timeout; d != 0 {
 		maint.str("timeout", formatDuration(d))
 	}
-	cdc.add("maintenance", maint.n)
-	m.add("cdc", cdc.n)
+	return maint.n
+}
 
+// node is the iceberg: section as YAML, with the URI's credentials masked.
+func (i Iceberg) node() *yaml.Node {
 	ice := newMapping()
-	ice.str("catalog", s.Iceberg.Catalog)
-	ice.str("uri", redact.URI(s.Iceberg.URI))
-	ice.str("warehouse", s.Iceberg.Warehouse)
-	ice.str("namespace", s.Iceberg.Namespace)
-	m.add("iceberg", ice.n)
+	ice.str("catalog", i.Catalog)
+	ice.str("uri", redact.URI(i.URI))
+	ice.str("warehouse", i.Warehouse)
+	ice.str("namespace", i.Namespace)
+	return ice.n
+}
 
+// node is the monitoring: section as YAML, with the Dynatrace API token redacted.
+func (mc Monitoring) node() *yaml.Node {
 	mon := newMapping()
-	mon.bool("enable_cloudwatch", s.Monitoring.EnableCloudWatch)
-	mon.str("cloudwatch_namespace", s.Monitoring.CloudWatchNamespace)
+	mon.bool("enable_cloudwatch", mc.EnableCloudWatch)
+	mon.str("cloudwatch_namespace", mc.CloudWatchNamespace)
 	otlp := newMapping()
-	otlp.str("endpoint", s.Monitoring.OTLP.Endpoint)
-	otlp.str("protocol", s.Monitoring.OTLP.Protocol)
+	otlp.str("endpoint", mc.OTLP.Endpoint)
+	otlp.str("protocol", mc.OTLP.Protocol)
 	mon.add("otlp", otlp.n)
 	dt := newMapping()
-	dt.str("endpoint", s.Monitoring.Dynatrace.Endpoint)
-	dt.secret("api_token", s.Monitoring.Dynatrace.APIToken)
+	dt.str("endpoint", mc.Dynatrace.Endpoint)
+	dt.secret("api_token", mc.Dynatrace.APIToken)
 	mon.add("dynatrace", dt.n)
 	prom := newMapping()
-	prom.str("listen", s.Monitoring.Prometheus.Listen)
+	prom.str("listen", mc.Prometheus.Listen)
 	mon.add("prometheus", prom.n)
-	if d := s.Monitoring.ExportInterval; d != 0 {
+	if d := mc.ExportInterval; d != 0 {
 		mon.str("export_interval", formatDuration(d))
 	}
-	mon.str("environment", s.Monitoring.Environment)
-	mon.list("required_sinks", s.Monitoring.RequiredSinks)
-	m.add("monitoring", mon.n)
+	mon.str("environment", mc.Environment)
+	mon.list("required_sinks", mc.RequiredSinks)
+	return mon.n
+}
 
+// node is the data_quality: section as YAML, the required columns' tables in sorted order.
+func (q DataQuality) node() *yaml.Node {
 	dq := newMapping()
-	dq.bool("check_row_count", s.DataQuality.CheckRowCount)
-	if t := s.DataQuality.RowCountTolerance; t != 0 {
+	dq.bool("check_row_count", q.CheckRowCount)
+	if t := q.RowCountTolerance; t != 0 {
 		dq.add("row_count_tolerance", &yaml.Node{Kind: yaml.ScalarNode, Value: strconv.FormatFloat(t, 'g', -1, 64)})
 	}
 	cols := newMapping()
-	tables := make([]string, 0, len(s.DataQuality.RequiredColumns))
-	for t := range s.DataQuality.RequiredColumns {
+	tables := make([]string, 0, len(q.RequiredColumns))
+	for t := range q.RequiredColumns {
 		tables = append(tables, t)
 	}
 	slices.Sort(tables)
 	for _, t := range tables {
-		cols.add(t, strList(s.DataQuality.RequiredColumns[t]))
+		cols.add(t, strList(q.RequiredColumns[t]))
 	}
 	dq.add("required_columns", cols.n)
-	dq.list("checksum_tables", s.DataQuality.ChecksumTables)
-	dq.str("on_failure", s.DataQuality.OnFailure)
-	dq.add("monitors", s.DataQuality.Monitors.node())
-	m.add("data_quality", dq.n)
-	m.add("lineage", s.Lineage.node())
-	return m.n
+	dq.list("checksum_tables", q.ChecksumTables)
+	dq.str("on_failure", q.OnFailure)
+	dq.add("monitors", q.Monitors.node())
+	return dq.n
 }
 
 // formatDuration writes d the way people write it: 60s, 1m30s, 1h, not 1m0s or 1h0m0s.

@@ -90,53 +90,24 @@ func (l Lineage) MarshalJSON() ([]byte, error) { return json.Marshal(lineageFiel
 // MarshalYAML encodes [Lineage.Redacted].
 func (l Lineage) MarshalYAML() (any, error) { return lineageFields(l.Redacted()), nil }
 
+// lineageNodes are the nodes of the lineage: keys whose presence the checks after the section
+// depend on; nil when the key is absent.
+type lineageNodes struct {
+	transport, url, topic, path, size *yaml.Node
+}
+
 // lineage checks the lineage: section of a source; [checker.lineageBrokers] finishes the check
 // once the whole source is read.
 func (c *checker) lineage(n *yaml.Node, path string, l *Lineage) {
-	var transportNode, urlNode, topicNode, pathNode, sizeNode *yaml.Node
+	var nodes lineageNodes
 	c.fields(n, path, lineageKeys, func(key string, v *yaml.Node, path string) {
 		switch key {
 		case "transport":
-			transportNode = v
-			if r := resolve(v); r != nil && r.Kind == yaml.SequenceNode {
-				seen := map[string]*yaml.Node{}
-				c.list(v, path, "one of "+orList(lineageTransports)+", or a list of them", func(_ int, e *yaml.Node, ipath string) {
-					if isNull(e) {
-						c.fail(e, ipath, "nothing", "", orList(lineageTransports))
-						return
-					}
-					name, ok := c.enum(e, ipath, lineageTransports)
-					switch {
-					case !ok:
-					case seen[name] != nil:
-						c.fail(e, ipath, quote(name)+" a second time",
-							fmt.Sprintf("first at line %d, column %d", seen[name].Line, seen[name].Column), "each transport once")
-					default:
-						seen[name] = e
-						l.Transports = append(l.Transports, name)
-					}
-				})
-				return
-			}
-			if name, ok := c.enum(v, path, lineageTransports); ok {
-				l.Transports = []string{name}
-			}
+			nodes.transport = v
+			c.lineageTransports(v, path, l)
 		case "url":
-			urlNode = v
-			s, ok := c.scalar(v, path, "an http:// or https:// URL", false)
-			if !ok {
-				return
-			}
-			u, err := url.Parse(s.text)
-			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-				found := quote(redact.URI(s.text))
-				if s.fromEnv {
-					found = s.found(true)
-				}
-				c.fail(v, path, found, "", "an http:// or https:// URL with a host, such as http://localhost:5000")
-				return
-			}
-			l.URL = s.text
+			nodes.url = v
+			c.lineageURL(v, path, l)
 		case "endpoint":
 			setIf(&l.Endpoint)(c.str(v, path))
 		case "api_key":
@@ -152,73 +123,139 @@ func (c *checker) lineage(n *yaml.Node, path string, l *Lineage) {
 		case "disabled":
 			setIf(&l.Disabled)(c.boolean(v, path))
 		case "kafka":
-			c.fields(v, path, lineageKafkaKeys, func(key string, v *yaml.Node, path string) {
-				switch key {
-				case "topic":
-					topicNode = v
-					setIf(&l.Kafka.Topic)(c.str(v, path))
-				case "brokers":
-					setIf(&l.Kafka.Brokers)(c.strList(v, path, "broker address", "broker addresses"))
-				}
-			})
+			c.lineageKafka(v, path, l, &nodes)
 		case "file":
-			c.fields(v, path, lineageFileKeys, func(key string, v *yaml.Node, path string) {
-				switch key {
-				case "path":
-					pathNode = v
-					setIf(&l.File.Path)(c.str(v, path))
-				case "rotate":
-					setIf(&l.File.Rotate)(c.enum(v, path, lineageRotations))
-				case "max_size_mb":
-					sizeNode = v
-					setIf(&l.File.MaxSizeMB)(c.integer(v, path, 1, math.MaxInt32, "an integer >= 1"))
-				}
-			})
+			c.lineageFile(v, path, l, &nodes)
 		}
 	})
 	if c.stopped {
 		return
 	}
-	if transportNode == nil {
-		if l.URL != "" {
-			l.Transports = append(l.Transports, TransportHTTP)
-		}
-		if l.Kafka.Topic != "" {
-			l.Transports = append(l.Transports, TransportKafka)
-		}
-		if l.File.Path != "" {
-			l.Transports = append(l.Transports, TransportFile)
-		}
-	}
-	at := func(nodes ...*yaml.Node) *yaml.Node {
-		for _, n := range nodes {
-			if n != nil {
-				return n
-			}
-		}
-		return n
+	if nodes.transport == nil {
+		l.Transports = append(l.Transports, impliedTransports(l)...)
 	}
 	if l.Disabled {
 		return
 	}
-	if slices.Contains(l.Transports, TransportHTTP) && l.URL == "" && urlNode == nil {
+	c.lineageRequirements(n, path, l, nodes)
+}
+
+// lineageTransports checks transport: (one name or a list of distinct names) into l.Transports.
+func (c *checker) lineageTransports(v *yaml.Node, path string, l *Lineage) {
+	if r := resolve(v); r != nil && r.Kind == yaml.SequenceNode {
+		seen := map[string]*yaml.Node{}
+		c.list(v, path, "one of "+orList(lineageTransports)+", or a list of them", func(_ int, e *yaml.Node, ipath string) {
+			if isNull(e) {
+				c.fail(e, ipath, "nothing", "", orList(lineageTransports))
+				return
+			}
+			name, ok := c.enum(e, ipath, lineageTransports)
+			switch {
+			case !ok:
+			case seen[name] != nil:
+				c.fail(e, ipath, quote(name)+" a second time",
+					fmt.Sprintf("first at line %d, column %d", seen[name].Line, seen[name].Column), "each transport once")
+			default:
+				seen[name] = e
+				l.Transports = append(l.Transports, name)
+			}
+		})
+		return
+	}
+	if name, ok := c.enum(v, path, lineageTransports); ok {
+		l.Transports = []string{name}
+	}
+}
+
+// lineageURL checks url: (an http or https URL with a host) into l.URL; the rejection shows the
+// URL with its credentials masked.
+func (c *checker) lineageURL(v *yaml.Node, path string, l *Lineage) {
+	s, ok := c.scalar(v, path, "an http:// or https:// URL", false)
+	if !ok {
+		return
+	}
+	u, err := url.Parse(s.text)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		found := quote(redact.URI(s.text))
+		if s.fromEnv {
+			found = s.found(true)
+		}
+		c.fail(v, path, found, "", "an http:// or https:// URL with a host, such as http://localhost:5000")
+		return
+	}
+	l.URL = s.text
+}
+
+// lineageKafka checks kafka: into l.Kafka.
+func (c *checker) lineageKafka(n *yaml.Node, path string, l *Lineage, nodes *lineageNodes) {
+	c.fields(n, path, lineageKafkaKeys, func(key string, v *yaml.Node, path string) {
+		switch key {
+		case "topic":
+			nodes.topic = v
+			setIf(&l.Kafka.Topic)(c.str(v, path))
+		case "brokers":
+			setIf(&l.Kafka.Brokers)(c.strList(v, path, "broker address", "broker addresses"))
+		}
+	})
+}
+
+// lineageFile checks file: into l.File.
+func (c *checker) lineageFile(n *yaml.Node, path string, l *Lineage, nodes *lineageNodes) {
+	c.fields(n, path, lineageFileKeys, func(key string, v *yaml.Node, path string) {
+		switch key {
+		case "path":
+			nodes.path = v
+			setIf(&l.File.Path)(c.str(v, path))
+		case "rotate":
+			setIf(&l.File.Rotate)(c.enum(v, path, lineageRotations))
+		case "max_size_mb":
+			nodes.size = v
+			setIf(&l.File.MaxSizeMB)(c.integer(v, path, 1, math.MaxInt32, "an integer >= 1"))
+		}
+	})
+}
+
+// impliedTransports are the transports of a section without transport:: http if url is set,
+// kafka if kafka.topic is, file if file.path is.
+func impliedTransports(l *Lineage) []string {
+	var ts []string
+	if l.URL != "" {
+		ts = append(ts, TransportHTTP)
+	}
+	if l.Kafka.Topic != "" {
+		ts = append(ts, TransportKafka)
+	}
+	if l.File.Path != "" {
+		ts = append(ts, TransportFile)
+	}
+	return ts
+}
+
+// lineageRequirements reports what the chosen transports need and the section (at n) lacks:
+// an error is placed at transport: when present, else at the section.
+func (c *checker) lineageRequirements(n *yaml.Node, path string, l *Lineage, nodes lineageNodes) {
+	at := n
+	if nodes.transport != nil {
+		at = nodes.transport
+	}
+	if slices.Contains(l.Transports, TransportHTTP) && l.URL == "" && nodes.url == nil {
 		if v, ok := c.lookup("OPENLINEAGE_URL"); !ok || v == "" {
-			c.fail(at(transportNode), joinPath(path, "url"), "transport http and no url", "",
+			c.fail(at, joinPath(path, "url"), "transport http and no url", "",
 				"the lineage server's URL in url, or in the OPENLINEAGE_URL environment variable")
 		}
 	}
 	if slices.Contains(l.Transports, TransportKafka) {
-		if l.Kafka.Topic == "" && topicNode == nil {
-			c.fail(at(transportNode), joinPath(path, "kafka.topic"), "transport kafka and no kafka.topic", "",
+		if l.Kafka.Topic == "" && nodes.topic == nil {
+			c.fail(at, joinPath(path, "kafka.topic"), "transport kafka and no kafka.topic", "",
 				"the topic to send events to in kafka.topic")
 		}
 	}
-	if slices.Contains(l.Transports, TransportFile) && l.File.Path == "" && pathNode == nil {
-		c.fail(at(transportNode), joinPath(path, "file.path"), "transport file and no file.path", "",
+	if slices.Contains(l.Transports, TransportFile) && l.File.Path == "" && nodes.path == nil {
+		c.fail(at, joinPath(path, "file.path"), "transport file and no file.path", "",
 			"the file to append events to in file.path")
 	}
-	if sizeNode != nil && l.File.Rotate != "size" {
-		c.fail(sizeNode, joinPath(path, "file.max_size_mb"), "max_size_mb without rotate: size", "",
+	if nodes.size != nil && l.File.Rotate != "size" {
+		c.fail(nodes.size, joinPath(path, "file.max_size_mb"), "max_size_mb without rotate: size", "",
 			"max_size_mb together with rotate: size")
 	}
 }
