@@ -24,7 +24,9 @@ func TestFirstRowTimeout(t *testing.T) {
 		{"0s: no timeout", "first_row_timeout: 0s", -1, ""},
 		{"a number without unit", "first_row_timeout: 30", 0,
 			`s.yaml:4:37: sources.src.connection.first_row_timeout: found 30 (did you mean "30s"?)`},
-		{"negative", "first_row_timeout: -5s", 0, `s.yaml:4:37: sources.src.connection.first_row_timeout: found the string "-5s"`},
+		{"0m: no timeout", "first_row_timeout: 0m", -1, ""},
+		{"negative", "first_row_timeout: -5s", 0, `s.yaml:4:37: sources.src.connection.first_row_timeout: found the string "-5s"; ` +
+			`allowed: a duration greater than zero, such as "60s", "5m" or "1m30s", or 0 for no limit`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -184,11 +184,7 @@ func (c *checker) connection(n *yaml.Node, path string, conn *Connection) {
 		case "connect_timeout":
 			setIf(&conn.ConnectTimeout)(c.duration(v, path))
 		case "first_row_timeout":
-			if r := resolve(v); r.Kind == yaml.ScalarNode && (r.Value == "0" || r.Value == "0s") {
-				conn.FirstRowTimeout = -1 // 0 in sources.yaml: no timeout
-			} else {
-				setIf(&conn.FirstRowTimeout)(c.duration(v, path))
-			}
+			setIf(&conn.FirstRowTimeout)(c.limit(v, path))
 		case "options":
 			c.entries(v, path, "a mapping of option names to values", func(p pair, path string) {
 				before := len(c.errs)
@@ -435,13 +431,28 @@ func (c *checker) listen(n *yaml.Node, path string) (string, bool) {
 
 // duration reads a Go duration greater than zero.
 func (c *checker) duration(n *yaml.Node, path string) (time.Duration, bool) {
-	const allowed = `a duration greater than zero, such as "60s", "1m" or "1m30s"`
+	return c.durationFrom(n, path, false, `a duration greater than zero, such as "60s", "1m" or "1m30s"`)
+}
+
+// limit reads a time limit: a Go duration greater than zero, or zero (0, 0s, 0m ...) for no
+// limit, which it returns as -1 so that it differs from a key not set.
+func (c *checker) limit(n *yaml.Node, path string) (time.Duration, bool) {
+	d, ok := c.durationFrom(n, path, true, `a duration greater than zero, such as "60s", "5m" or "1m30s", or 0 for no limit`)
+	if ok && d == 0 {
+		d = -1
+	}
+	return d, ok
+}
+
+// durationFrom reads a Go duration greater than zero, or equal to zero when zero is true;
+// allowed says what is allowed.
+func (c *checker) durationFrom(n *yaml.Node, path string, zero bool, allowed string) (time.Duration, bool) {
 	s, ok := c.scalar(n, path, allowed, false)
 	if !ok {
 		return 0, false
 	}
 	d, err := time.ParseDuration(s.text)
-	if err != nil || d <= 0 {
+	if err != nil || d < 0 || (d == 0 && !zero) {
 		hint := ""
 		if s.tag == tagInt && !s.fromEnv {
 			hint = `did you mean "` + s.text + `s"?`
