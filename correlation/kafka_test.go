@@ -16,28 +16,19 @@ import (
 	"github.com/etlwatch/etlwatch/correlation"
 )
 
-// TestKafkaEndToEnd produces a record through an in-process Kafka cluster
-// (kfake speaks the real protocol on 127.0.0.1) and checks that a second
-// client extracts the same correlation ID and trace context from its headers.
-func TestKafkaEndToEnd(t *testing.T) {
-	const topic = "t"
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+// kafkaCase is one record of TestKafkaEndToEnd: what the producer's context carries, and what
+// the consumer must extract.
+type kafkaCase struct {
+	name    string
+	ctx     context.Context
+	rawHead string // if set, sent as the correlation_id header as is
+	wantID  string // "" means: no valid ID arrives
+	wantSC  bool
+}
 
-	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, topic))
-	require.NoError(t, err)
-	defer cluster.Close()
-
-	corr := correlation.NewPropagator()
-	prop := propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, corr)
-
-	tests := []struct {
-		name    string
-		ctx     context.Context
-		rawHead string // if set, sent as the correlation_id header as is
-		wantID  string // "" means: no valid ID arrives
-		wantSC  bool
-	}{
+// kafkaCases are the records TestKafkaEndToEnd sends, each named by its value.
+func kafkaCases(ctx context.Context) []kafkaCase {
+	return []kafkaCase{
 		{
 			name:   "correlation ID and trace context",
 			ctx:    withSpan(correlation.ContextWithID(ctx, "job-2024-06-01")),
@@ -59,8 +50,41 @@ func TestKafkaEndToEnd(t *testing.T) {
 			rawHead: "job-1\nlevel=ERROR msg=forged",
 		},
 	}
+}
 
-	producer, err := kgo.NewClient(kgo.SeedBrokers(cluster.ListenAddrs()...), kgo.DefaultProduceTopic(topic))
+// TestKafkaEndToEnd produces a record through an in-process Kafka cluster
+// (kfake speaks the real protocol on 127.0.0.1) and checks that a second
+// client extracts the same correlation ID and trace context from its headers.
+func TestKafkaEndToEnd(t *testing.T) {
+	const topic = "t"
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+
+	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, topic))
+	require.NoError(t, err)
+	defer cluster.Close()
+
+	corr := correlation.NewPropagator()
+	prop := propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, corr)
+	tests := kafkaCases(ctx)
+
+	produceCases(ctx, t, cluster.ListenAddrs(), topic, prop, tests)
+	byValue := consumeByValue(ctx, t, cluster.ListenAddrs(), topic, len(tests))
+
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			record := byValue[tt.name]
+			require.NotNil(t, record)
+			checkExtracted(t, corr, prop, tt, record)
+		})
+	}
+}
+
+// produceCases sends one record per case to topic, its headers injected from the case's
+// context (and its raw correlation_id header when set).
+func produceCases(ctx context.Context, t *testing.T, brokers []string, topic string, prop propagation.TextMapPropagator, tests []kafkaCase) {
+	t.Helper()
+	producer, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.DefaultProduceTopic(topic))
 	require.NoError(t, err)
 	defer producer.Close()
 
@@ -72,9 +96,13 @@ func TestKafkaEndToEnd(t *testing.T) {
 		}
 		require.NoError(t, producer.ProduceSync(ctx, record).FirstErr(), tt.name)
 	}
+}
 
+// consumeByValue reads n records of topic with a second client, by value.
+func consumeByValue(ctx context.Context, t *testing.T, brokers []string, topic string, n int) map[string]*kgo.Record {
+	t.Helper()
 	consumer, err := kgo.NewClient(
-		kgo.SeedBrokers(cluster.ListenAddrs()...),
+		kgo.SeedBrokers(brokers...),
 		kgo.ConsumeTopics(topic),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 	)
@@ -82,46 +110,45 @@ func TestKafkaEndToEnd(t *testing.T) {
 	defer consumer.Close()
 
 	byValue := make(map[string]*kgo.Record)
-	for len(byValue) < len(tests) {
+	for len(byValue) < n {
 		fetches := consumer.PollFetches(ctx)
-		require.NoError(t, ctx.Err(), "timed out after %d of %d records", len(byValue), len(tests))
+		require.NoError(t, ctx.Err(), "timed out after %d of %d records", len(byValue), n)
 		fetches.EachError(func(_ string, _ int32, err error) { require.NoError(t, err) })
 		fetches.EachRecord(func(r *kgo.Record) { byValue[string(r.Value)] = r })
 	}
+	return byValue
+}
 
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			record := byValue[tt.name]
-			require.NotNil(t, record)
+// checkExtracted checks what prop extracts from the received record of tt: its correlation ID
+// (a malformed one replaced and counted as rejected) and its trace context.
+func checkExtracted(t *testing.T, corr *correlation.Propagator, prop propagation.TextMapPropagator, tt kafkaCase, record *kgo.Record) {
+	t.Helper()
+	rejectedBefore := corr.Rejected()
+	got := prop.Extract(context.Background(), kotel.NewRecordCarrier(record))
+	id := correlation.IDFromContext(got)
 
-			rejectedBefore := corr.Rejected()
-			got := prop.Extract(context.Background(), kotel.NewRecordCarrier(record))
-			id := correlation.IDFromContext(got)
+	switch {
+	case tt.rawHead != "":
+		assert.Contains(t, record.Headers, kgo.RecordHeader{Key: correlation.HeaderKey, Value: []byte(tt.rawHead)})
+		assert.True(t, correlation.Valid(id), "replaced by a valid ID, got %q", id)
+		assert.Equal(t, rejectedBefore+1, corr.Rejected())
+	case tt.wantID != "":
+		assert.Contains(t, record.Headers, kgo.RecordHeader{Key: correlation.HeaderKey, Value: []byte(tt.wantID)})
+		assert.Equal(t, tt.wantID, id)
+	default:
+		for _, h := range record.Headers {
+			assert.NotEqual(t, correlation.HeaderKey, h.Key)
+		}
+		assert.Empty(t, id)
+	}
 
-			switch {
-			case tt.rawHead != "":
-				assert.Contains(t, record.Headers, kgo.RecordHeader{Key: correlation.HeaderKey, Value: []byte(tt.rawHead)})
-				assert.True(t, correlation.Valid(id), "replaced by a valid ID, got %q", id)
-				assert.Equal(t, rejectedBefore+1, corr.Rejected())
-			case tt.wantID != "":
-				assert.Contains(t, record.Headers, kgo.RecordHeader{Key: correlation.HeaderKey, Value: []byte(tt.wantID)})
-				assert.Equal(t, tt.wantID, id)
-			default:
-				for _, h := range record.Headers {
-					assert.NotEqual(t, correlation.HeaderKey, h.Key)
-				}
-				assert.Empty(t, id)
-			}
-
-			sc := trace.SpanContextFromContext(got)
-			if tt.wantSC {
-				assert.Equal(t, trace.SpanContextFromContext(tt.ctx).TraceID(), sc.TraceID())
-				assert.Equal(t, trace.SpanContextFromContext(tt.ctx).SpanID(), sc.SpanID())
-				assert.True(t, sc.IsRemote())
-			} else {
-				assert.False(t, sc.IsValid())
-			}
-		})
+	sc := trace.SpanContextFromContext(got)
+	if tt.wantSC {
+		assert.Equal(t, trace.SpanContextFromContext(tt.ctx).TraceID(), sc.TraceID())
+		assert.Equal(t, trace.SpanContextFromContext(tt.ctx).SpanID(), sc.SpanID())
+		assert.True(t, sc.IsRemote())
+	} else {
+		assert.False(t, sc.IsValid())
 	}
 }
 
