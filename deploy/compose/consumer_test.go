@@ -98,10 +98,39 @@ func TestConsumerWithComposeSources(t *testing.T) {
 	defer cluster.Close()
 
 	dir := t.TempDir()
+	addr := writeComposeSources(t, dir)
+
+	bin := buildProgram(t, "cdc")
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	stderr, stop := startConsumer(ctx, t, bin, dir, cluster.ListenAddrs(), addr)
+	defer stop()
+
+	prod, err := kgo.NewClient(kgo.SeedBrokers(cluster.ListenAddrs()...))
+	require.NoError(t, err)
+	defer prod.Close()
+	require.NoError(t, prod.ProduceSync(ctx, shopChanges(t)...).FirstErr())
+
+	// Every change applied: 1 to customers and 4 to orders (the tombstone only ends the key).
+	waitProcessed(t, addr, map[string]int{"customers": 1, "orders": 4}, stderr)
+
+	out, err := exec.CommandContext(ctx, bin, "-healthcheck", "-listen", addr).CombinedOutput()
+	assert.NoError(t, err, "-healthcheck: %s", out)
+	for _, table := range []string{"customers", "orders"} {
+		meta, err := filepath.Glob(filepath.Join(dir, "warehouse", "shop*", table, "metadata", "*.metadata.json"))
+		require.NoError(t, err)
+		assert.NotEmpty(t, meta, "Iceberg table shop.%s in the warehouse", table)
+	}
+}
+
+// writeComposeSources writes the compose stack's sources.yaml into dir with the warehouse moved
+// under dir and /metrics on a free loopback port, which it returns.
+func writeComposeSources(t *testing.T, dir string) (addr string) {
+	t.Helper()
 	yaml := readFile(t, "cdc/config/sources.yaml")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	addr := ln.Addr().String()
+	addr = ln.Addr().String()
 	require.NoError(t, ln.Close())
 	for old, repl := range map[string]string{
 		"warehouse: /var/lib/etlwatch/warehouse": "warehouse: " + filepath.Join(dir, "warehouse"),
@@ -111,17 +140,21 @@ func TestConsumerWithComposeSources(t *testing.T) {
 		yaml = strings.Replace(yaml, old, repl, 1)
 	}
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "sources.yaml"), []byte(yaml), 0o644))
+	return addr
+}
 
-	bin := buildProgram(t, "cdc")
-	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
-	defer cancel()
+// startConsumer starts the consumer bin on dir's sources.yaml and brokers, and waits until it
+// serves /metrics on addr. stop sends SIGTERM and checks that it exits 0; stderr is its error
+// output.
+func startConsumer(ctx context.Context, t *testing.T, bin, dir string, brokers []string, addr string) (stderr *strings.Builder, stop func()) {
+	t.Helper()
 	cmd := exec.CommandContext(ctx, bin, "--source", "compose_shop", "--config-dir", dir,
-		"--brokers", strings.Join(cluster.ListenAddrs(), ","))
+		"--brokers", strings.Join(brokers, ","))
 	cmd.Env = append(os.Environ(), "POSTGRES_PASSWORD=etl")
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
+	stderr = &strings.Builder{}
+	cmd.Stderr = stderr
 	require.NoError(t, cmd.Start())
 	exited := make(chan error, 1)
 	serving := make(chan struct{})
@@ -144,14 +177,16 @@ func TestConsumerWithComposeSources(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("the consumer did not start serving")
 	}
-	defer func() {
+	return stderr, func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		assert.NoError(t, <-exited, "stopped by SIGTERM: exit 0\n%s", stderr.String())
-	}()
+	}
+}
 
-	prod, err := kgo.NewClient(kgo.SeedBrokers(cluster.ListenAddrs()...))
-	require.NoError(t, err)
-	defer prod.Close()
+// shopChanges are the changes Debezium would write for the seeded tables: a customer and two
+// orders created, the first order updated, the second deleted and its tombstone.
+func shopChanges(t *testing.T) []*kgo.Record {
+	t.Helper()
 	ts := time.Now().UTC().Format(time.RFC3339Nano)
 	customer := map[string]any{"id": 1, "name": "customer 1", "email": "customer1@example.com", "created_at": ts}
 	order := map[string]any{"id": 1, "customer_id": 1, "amount": decimal(1234), "status": "new", "created_at": ts, "updated_at": ts}
@@ -166,10 +201,13 @@ func TestConsumerWithComposeSources(t *testing.T) {
 	}
 	tomb := change(t, "orders", orderFields, "d", 2, nil, nil, 0)
 	tomb.Value = nil // the tombstone after a delete
-	recs = append(recs, tomb)
-	require.NoError(t, prod.ProduceSync(ctx, recs...).FirstErr())
+	return append(recs, tomb)
+}
 
-	// Every change applied: 1 to customers and 4 to orders (the tombstone only ends the key).
+// waitProcessed waits until the consumer's /metrics on addr counts want changes per table in
+// cdc_events_processed_total.
+func waitProcessed(t *testing.T, addr string, want map[string]int, stderr *strings.Builder) {
+	t.Helper()
 	processed := regexp.MustCompile(`(?m)^cdc_events_processed_total\{[^}]*table="(\w+)"[^}]*\} (\d+)`)
 	var got map[string]int
 	require.Eventually(t, func() bool {
@@ -184,16 +222,13 @@ func TestConsumerWithComposeSources(t *testing.T) {
 			n, _ := strconv.Atoi(m[2])
 			got[m[1]] += n
 		}
-		return got["customers"] == 1 && got["orders"] == 4
-	}, 2*time.Minute, 200*time.Millisecond, "cdc_events_processed_total by table: %v\n%s", got, &stderr)
-
-	out, err := exec.CommandContext(ctx, bin, "-healthcheck", "-listen", addr).CombinedOutput()
-	assert.NoError(t, err, "-healthcheck: %s", out)
-	for _, table := range []string{"customers", "orders"} {
-		meta, err := filepath.Glob(filepath.Join(dir, "warehouse", "shop*", table, "metadata", "*.metadata.json"))
-		require.NoError(t, err)
-		assert.NotEmpty(t, meta, "Iceberg table shop.%s in the warehouse", table)
-	}
+		for table, n := range want {
+			if got[table] != n {
+				return false
+			}
+		}
+		return true
+	}, 2*time.Minute, 200*time.Millisecond, "cdc_events_processed_total by table: %v\n%s", got, stderr)
 }
 
 // buildProgram builds examples/name as the Dockerfile does (CGO_ENABLED=0, tag timetzdata).
