@@ -62,6 +62,9 @@ type TableHealth struct {
 	// rows before merge-on-read deletes).
 	DataFiles, DeleteFiles int64
 	Bytes, Records         int64
+	// EqualityDeletes is the number of keys the equality-delete files hold (Iceberg's
+	// total-equality-deletes).
+	EqualityDeletes int64
 }
 
 // ScanHealth is what a scan of a table would read ([TableManager.ScanHealth]).
@@ -98,6 +101,7 @@ func (m *TableManager) Health(ctx context.Context, tbl *table.Table) (TableHealt
 		n := func(key string) int64 { v, _ := strconv.ParseInt(s.Summary.Properties[key], 10, 64); return v }
 		h.DataFiles, h.DeleteFiles = n("total-data-files"), n("total-delete-files")
 		h.Bytes, h.Records = n("total-files-size"), n("total-records")
+		h.EqualityDeletes = n("total-equality-deletes")
 	}
 	fs, err := tbl.FS(ctx)
 	if err != nil {
