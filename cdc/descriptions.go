@@ -7,7 +7,7 @@ package cdc
 var Descriptions = map[string]string{
 	"cdc_batch_processed":                 "Batches applied to Iceberg and committed to Kafka.",
 	"cdc_batch_processing_time":           "Time to decode, collapse, apply and commit one batch.",
-	"cdc_compactions":                     "Compactions of a table by the consumer's maintenance.",
+	"cdc_compactions":                     "Compactions of a table by the consumer's maintenance, by kind: merge (the deletes merged, the newest files rewritten) or full (the table rewritten).",
 	"cdc_events_failed":                   "Change events sent to the dead-letter topic, by reason.",
 	"cdc_events_processed":                "Change events applied to a table.",
 	"cdc_events_skipped":                  "Change events skipped because the bulk load's snapshot already held them.",

@@ -115,13 +115,17 @@
 //
 // Maintenance is on by default ([Maintenance], [WithMaintenance], cdc.maintenance): after each
 // commit the consumer reads the table's health from its metadata ([iceberg.TableManager.Health])
-// and, past a limit, compacts it ([iceberg.TableManager.Compact]: data files rewritten with their
-// equality deletes applied; scans slow down as delete files pile up), expires snapshots by count
+// and, past a limit, compacts it: at [Maintenance.MaxDeleteFiles] delete files it merges the
+// deletes ([iceberg.TableManager.MergeDeletes]: the files written since the last compaction
+// rewritten with their deletes applied, the delete files made one; scans slow down as delete
+// files pile up), and it rewrites the whole table ([iceberg.TableManager.Compact]) when its data
+// files are small, its deletes hold over a tenth of its rows or the merge would rewrite too
+// much. It expires snapshots by count
 // and age with the files only they used, keeps a bounded number of metadata.json versions, and
 // removes orphan files, within a timeout. The compaction's snapshot, and every commit's, carry the
 // offsets and the bulk-load position, so expiry loses neither. Each round writes a
 // cdc_maintenance event (its reason, files and snapshots before and after) and counts
-// cdc_compactions; a failed step counts cdc_maintenance_failures{step} and is retried later,
+// cdc_compactions{kind="merge"|"full"}; a failed step counts cdc_maintenance_failures{step} and is retried later,
 // never stopping the consumer. Table-health gauges follow every commit: cdc_table_snapshots,
 // cdc_table_metadata_files, cdc_table_metadata_bytes, cdc_table_data_files,
 // cdc_table_delete_files, cdc_table_bytes, cdc_table_avg_data_file_bytes,

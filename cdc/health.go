@@ -2,6 +2,7 @@ package cdc
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"maps"
 	"slices"
@@ -41,8 +42,13 @@ type Maintenance struct {
 	// Disabled turns maintenance off: tables then grow a snapshot, a metadata.json and a
 	// delete file with every commit.
 	Disabled bool
-	// MaxDeleteFiles compacts a table once its snapshot holds this many delete files (each
-	// commit that updates or deletes rows adds one, and every scan reads them all). Default 16.
+	// MaxDeleteFiles merges a table's deletes once its snapshot holds this many delete files
+	// (each commit that updates or deletes rows adds one, and every scan applies them all): the
+	// files written since the last compaction are rewritten with their deletes applied and
+	// the delete files become one ([iceberg.TableManager.MergeDeletes]); the files before are
+	// not read. A full compaction runs instead when the deletes hold more keys than a tenth of
+	// the table's rows, or the rewritten files would pass a quarter of TargetFileSize.
+	// Default 4.
 	MaxDeleteFiles int
 	// MaxSmallFiles compacts a table once it has this many data files averaging under a quarter
 	// of TargetFileSize. Default 32.
@@ -101,7 +107,7 @@ func (m Maintenance) withDefaults() Maintenance {
 			*v = d
 		}
 	}
-	def(&m.MaxDeleteFiles, 16)
+	def(&m.MaxDeleteFiles, 4)
 	def(&m.MaxSmallFiles, 32)
 	def(&m.MaxSnapshots, 100)
 	def(&m.RetainSnapshots, 10)
@@ -207,7 +213,7 @@ func (c *Consumer) maintainTable(ctx context.Context, st *tableState, round bool
 	details := monitoring.Details{"table": st.name, "reason": strings.Join(why, ","),
 		"snapshots_before": h.Snapshots, "metadata_bytes_before": h.MetadataBytes}
 	if compact {
-		if err := c.compactTable(ctx, st, details); err != nil {
+		if err := c.compactTable(ctx, st, h, why, details); err != nil {
 			fail(stepCompaction, err)
 			return nil
 		}
@@ -284,24 +290,44 @@ func (c *Consumer) needs(st *tableState, h iceberg.TableHealth, now time.Time, r
 	return why, compact
 }
 
-// compactTable compacts st's table, its snapshot carrying the table's offsets and the bulk
-// load's position, and adds the files before and after to details.
-func (c *Consumer) compactTable(ctx context.Context, st *tableState, details monitoring.Details) error {
+// compactTable compacts st's table, whose health is h, its snapshot carrying the table's
+// offsets and the bulk load's position, and adds the files before and after to details. When
+// only its delete files asked for it (why), and its deletes are a small share of its rows, it
+// merges the deletes instead of rewriting the table (see [Maintenance.MaxDeleteFiles]).
+func (c *Consumer) compactTable(ctx context.Context, st *tableState, h iceberg.TableHealth, why []string, details monitoring.Details) error {
 	props := map[string]string{PropOffsets: st.offsets.String()}
 	st.carry(props)
-	res, err := c.tm.Compact(ctx, st.tbl, c.cfg.maint.TargetFileSize, props)
+	kind := "merge"
+	if slices.Contains(why, "small_files") || slices.Contains(why, "every_batches") || h.EqualityDeletes*fullCompactionShare > h.Records {
+		kind = "full"
+	}
+	var res iceberg.CompactResult
+	var err error
+	if kind == "merge" {
+		res, err = c.tm.MergeDeletes(ctx, st.tbl, c.cfg.maint.TargetFileSize/4, maps.Clone(props))
+		if errors.Is(err, iceberg.ErrNeedsCompaction) {
+			kind, details["merge_refused"] = "full", err.Error()
+		}
+	}
+	if kind == "full" {
+		res, err = c.tm.Compact(ctx, st.tbl, c.cfg.maint.TargetFileSize, props)
+	}
 	if err != nil {
 		return err
 	}
 	st.tbl = res.Table
-	maps.Copy(details, monitoring.Details{"data_files_before": res.DataFilesBefore, "data_files_after": res.DataFilesAfter,
+	maps.Copy(details, monitoring.Details{"compaction": kind, "data_files_before": res.DataFilesBefore, "data_files_after": res.DataFilesAfter,
 		"delete_files_before": res.DeleteFilesBefore, "delete_files_after": res.DeleteFilesAfter})
-	c.count(ctx, "cdc_compactions", 1, monitoring.Dimensions{"namespace": c.namespace(), "table": st.name})
+	c.count(ctx, "cdc_compactions", 1, monitoring.Dimensions{"namespace": c.namespace(), "table": st.name, "kind": kind})
 	if sh, err := c.tm.ScanHealth(ctx, st.tbl); err == nil {
 		st.health.avgDataFile = sh.AvgDataFileBytes()
 	}
 	return nil
 }
+
+// fullCompactionShare: a table whose equality deletes hold more keys than 1/fullCompactionShare
+// of its rows is compacted in full rather than merged (every scan checks each row against them).
+const fullCompactionShare = 10
 
 // publishHealth emits st's table-health gauges: known, or what the table's metadata says now.
 func (c *Consumer) publishHealth(ctx context.Context, st *tableState, known *iceberg.TableHealth) {

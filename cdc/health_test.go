@@ -5,6 +5,7 @@ package cdc_test
 
 import (
 	"context"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -90,6 +91,81 @@ func TestTableHealthStaysBounded(t *testing.T) {
 	_, ok = sink.Value("cdc_table_since_maintenance_seconds", dims)
 	assert.True(t, ok)
 	assert.Positive(t, sink.Total("cdc_compactions", dims))
+}
+
+// A table much larger than its stream of changes: the consumer merges its deletes instead of
+// rewriting it (the base file stays), its scan plan never holds more than MaxDeleteFiles delete
+// files, and its rows stay exact through updates, deletes and re-inserts of the same keys. Once
+// the deletes hold more keys than a tenth of the rows, the table is compacted in full.
+func TestDeletesMerged(t *testing.T) {
+	r := newRig(t)
+	r.src.CDC.BatchSize = 2000
+	want := map[int64]int32{}
+	var seed []*kgo.Record
+	for id := int64(1); id <= 2000; id++ {
+		want[id] = 0
+		seed = append(seed, change(topic, keyOf("orders", id), envelope(t, "orders", "r", nil, &order{ID: id, Qty: i32(0)}, 1)))
+	}
+	r.produce(seed...)
+	r.run()
+	base := r.loadOrdersTable()
+	baseFiles := dataFiles(t, base)
+
+	r.src.CDC.BatchSize = 10
+	rng := rand.New(rand.NewPCG(3, 4))
+	var recs []*kgo.Record
+	for i := range 150 {
+		id := rng.Int64N(60) + 1 // few keys: each is updated, deleted and re-inserted often
+		q := int32(i + 1)
+		if _, ok := want[id]; ok && rng.IntN(4) == 0 {
+			delete(want, id)
+			recs = append(recs, change(topic, keyOf("orders", id), envelope(t, "orders", "d", &order{ID: id}, nil, 2)))
+			continue
+		}
+		want[id] = q
+		recs = append(recs, change(topic, keyOf("orders", id), envelope(t, "orders", "u", nil, &order{ID: id, Qty: &q}, 2)))
+	}
+	r.produce(recs...)
+	metrics, sink := metricsRig(t)
+	logs := monitoringtest.NewLogCapture()
+	m := cdc.Maintenance{MaxDeleteFiles: 3}
+	r.run(cdc.WithMaintenance(m), cdc.WithMetrics(metrics), cdc.WithLogger(monitoring.NewStructuredLogger("cdc", "pg", logs.Option())))
+
+	assert.Equal(t, want, r.rows())
+	tbl := r.loadOrdersTable()
+	assert.Subset(t, dataFiles(t, tbl), baseFiles, "the base file was not rewritten")
+	sh, err := r.tm.ScanHealth(t.Context(), tbl)
+	require.NoError(t, err)
+	assert.LessOrEqual(t, sh.DeleteFiles, m.MaxDeleteFiles)
+	require.NoError(t, metrics.ForceFlush(context.Background()))
+	merges := sink.Total("cdc_compactions", monitoring.Dimensions{"table": "orders", "kind": "merge"})
+	assert.GreaterOrEqual(t, merges, 3.0, "merges")
+	assert.Zero(t, sink.Total("cdc_compactions", monitoring.Dimensions{"table": "orders", "kind": "full"}))
+
+	// Deletes of over a tenth of the rows: a full compaction.
+	recs = recs[:0]
+	for id := int64(100); id < 400; id++ {
+		delete(want, id)
+		recs = append(recs, change(topic, keyOf("orders", id), envelope(t, "orders", "d", &order{ID: id}, nil, 3)))
+	}
+	r.produce(recs...)
+	r.src.CDC.BatchSize = 100
+	r.run(cdc.WithMaintenance(m), cdc.WithMetrics(metrics))
+	assert.Equal(t, want, r.rows())
+	require.NoError(t, metrics.ForceFlush(context.Background()))
+	assert.Positive(t, sink.Total("cdc_compactions", monitoring.Dimensions{"table": "orders", "kind": "full"}))
+}
+
+// dataFiles lists the data files of tbl's scan plan.
+func dataFiles(t *testing.T, tbl *table.Table) []string {
+	t.Helper()
+	tasks, err := tbl.Scan().PlanFiles(t.Context())
+	require.NoError(t, err)
+	var out []string
+	for _, task := range tasks {
+		out = append(out, task.File.FilePath())
+	}
+	return out
 }
 
 // Orphan files (what a writer that crashed between writing and committing left) older than

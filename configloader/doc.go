@@ -55,7 +55,7 @@
 //	      dead_letter_topic: etl.dlq     # not in topics, not under topic_prefix (it would be read back)
 //	      maintenance:                   # on by default, driven by each table's health
 //	        enabled: true                # false turns it off
-//	        max_delete_files: 16         # compact a table once it has this many delete files
+//	        max_delete_files: 4          # merge a table's deletes once it has this many delete files
 //	        max_snapshots: 100           # expire the oldest snapshots beyond this many
 //	        expire_older_than: 1h        # and those older than this
 //	        retain_snapshots: 10         # the newest snapshots always kept, >= 1

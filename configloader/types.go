@@ -152,7 +152,7 @@ func (c CDC) DeadLetterLoop() string {
 type CDCMaintenance struct {
 	Disabled         bool          // enabled: false turns maintenance off
 	EveryBatches     int           // every_batches: also a round every so many batches, >= 1
-	MaxDeleteFiles   int           // max_delete_files: compact a table with this many delete files
+	MaxDeleteFiles   int           // max_delete_files: merge a table's deletes once it has this many delete files
 	MaxSnapshots     int           // max_snapshots: expire the oldest beyond this many snapshots
 	ExpireOlderThan  time.Duration // expire_older_than: snapshots older than this are expired
 	RetainSnapshots  int           // retain_snapshots: the newest snapshots always kept, >= 1
