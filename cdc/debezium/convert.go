@@ -109,52 +109,91 @@ func (d *Decoder) convert(data []byte, t token, ct *ColumnType) (Value, *DecodeE
 	}
 	switch ct.Logical {
 	case LogicalNone:
-		switch ct.Type {
-		case "int8", "int16", "int32", "int64":
-			i, ok := intOf(data, t)
-			if !ok {
-				return Value{}, convError(data, t, ct.Type, nil)
-			}
-			return IntValue(i), nil
-		case "float", "double", "float32", "float64":
-			switch t.kind {
-			case tokNumber:
-				f, err := strconv.ParseFloat(bstr(data[t.start:t.end]), 64)
-				if err != nil {
-					return Value{}, convError(data, t, ct.Type, nil)
-				}
-				return FloatValue(f), nil
-			case tokString:
-				switch string(data[t.start:t.end]) {
-				case "NaN":
-					return FloatValue(math.NaN()), nil
-				case "Infinity":
-					return FloatValue(math.Inf(1)), nil
-				case "-Infinity":
-					return FloatValue(math.Inf(-1)), nil
-				}
-			}
-			return Value{}, convError(data, t, ct.Type, nil)
-		case "boolean":
-			switch t.kind {
-			case tokTrue:
-				return BoolValue(true), nil
-			case tokFalse:
-				return BoolValue(false), nil
-			}
-			return Value{}, convError(data, t, "boolean", nil)
-		case "string":
-			if t.kind != tokString {
-				return Value{}, convError(data, t, "string", nil)
-			}
-			return Value{kind: KindString, str: d.ar.text(data, t)}, nil
-		case "struct", "array", "map":
-			if t.kind != tokObject && t.kind != tokArray {
-				return Value{}, convError(data, t, ct.Type, nil)
-			}
+		return d.convertPlain(data, t, ct)
+	case LogicalDecimal, LogicalVariableScaleDecimal:
+		return d.convertDecimal(data, t, ct)
+	case LogicalDate, LogicalTime, LogicalMicroTime, LogicalNanoTime, LogicalTimestamp, LogicalMicroTimestamp,
+		LogicalNanoTimestamp, LogicalZonedTimestamp, LogicalZonedTime:
+		return d.convertTemporal(data, t, ct)
+	case LogicalJSON:
+		switch t.kind {
+		case tokString:
+			return Value{kind: KindJSON, str: d.ar.text(data, t)}, nil
+		case tokObject, tokArray:
 			return Value{kind: KindJSON, str: d.ar.str(data[t.start:t.end])}, nil
 		}
-		return d.generic(data, t)
+		return Value{}, convError(data, t, "Json", nil)
+	case LogicalUUID:
+		if t.kind != tokString {
+			return Value{}, convError(data, t, "Uuid", nil)
+		}
+		return Value{kind: KindString, str: d.ar.text(data, t)}, nil
+	case LogicalBytes:
+		if t.kind != tokString {
+			return Value{}, convError(data, t, "bytes (base64)", nil)
+		}
+		b, err := d.ar.base64(d.scratchBytes(data, t))
+		if err != nil {
+			return Value{}, convError(data, t, "bytes (base64)", err)
+		}
+		return Value{kind: KindBytes, str: bstring(b)}, nil
+	}
+	return d.generic(data, t)
+}
+
+// convertPlain reads t as a column of a Kafka Connect type without a logical name.
+func (d *Decoder) convertPlain(data []byte, t token, ct *ColumnType) (Value, *DecodeError) {
+	switch ct.Type {
+	case "int8", "int16", "int32", "int64":
+		i, ok := intOf(data, t)
+		if !ok {
+			return Value{}, convError(data, t, ct.Type, nil)
+		}
+		return IntValue(i), nil
+	case "float", "double", "float32", "float64":
+		switch t.kind {
+		case tokNumber:
+			f, err := strconv.ParseFloat(bstr(data[t.start:t.end]), 64)
+			if err != nil {
+				return Value{}, convError(data, t, ct.Type, nil)
+			}
+			return FloatValue(f), nil
+		case tokString:
+			switch string(data[t.start:t.end]) {
+			case "NaN":
+				return FloatValue(math.NaN()), nil
+			case "Infinity":
+				return FloatValue(math.Inf(1)), nil
+			case "-Infinity":
+				return FloatValue(math.Inf(-1)), nil
+			}
+		}
+		return Value{}, convError(data, t, ct.Type, nil)
+	case "boolean":
+		switch t.kind {
+		case tokTrue:
+			return BoolValue(true), nil
+		case tokFalse:
+			return BoolValue(false), nil
+		}
+		return Value{}, convError(data, t, "boolean", nil)
+	case "string":
+		if t.kind != tokString {
+			return Value{}, convError(data, t, "string", nil)
+		}
+		return Value{kind: KindString, str: d.ar.text(data, t)}, nil
+	case "struct", "array", "map":
+		if t.kind != tokObject && t.kind != tokArray {
+			return Value{}, convError(data, t, ct.Type, nil)
+		}
+		return Value{kind: KindJSON, str: d.ar.str(data[t.start:t.end])}, nil
+	}
+	return d.generic(data, t)
+}
+
+// convertDecimal reads t as a Decimal or VariableScaleDecimal column.
+func (d *Decoder) convertDecimal(data []byte, t token, ct *ColumnType) (Value, *DecodeError) {
+	switch ct.Logical {
 	case LogicalDecimal:
 		switch t.kind {
 		case tokString:
@@ -177,6 +216,13 @@ func (d *Decoder) convert(data []byte, t token, ct *ColumnType) (Value, *DecodeE
 			return d.generic(data, t)
 		}
 		return Value{}, convError(data, t, "VariableScaleDecimal", nil)
+	}
+	return d.generic(data, t)
+}
+
+// convertTemporal reads t as a date, time or timestamp column.
+func (d *Decoder) convertTemporal(data []byte, t token, ct *ColumnType) (Value, *DecodeError) {
+	switch ct.Logical {
 	case LogicalDate:
 		i, ok := intOf(data, t)
 		if !ok || i != int64(int32(i)) {
@@ -234,28 +280,6 @@ func (d *Decoder) convert(data []byte, t token, ct *ColumnType) (Value, *DecodeE
 		tm = tm.UTC()
 		sec := int64(tm.Hour()*3600 + tm.Minute()*60 + tm.Second())
 		return Value{kind: KindTime, num: sec*1e6 + int64(tm.Nanosecond()/1000), aux: int32(tm.Nanosecond() % 1000)}, nil
-	case LogicalJSON:
-		switch t.kind {
-		case tokString:
-			return Value{kind: KindJSON, str: d.ar.text(data, t)}, nil
-		case tokObject, tokArray:
-			return Value{kind: KindJSON, str: d.ar.str(data[t.start:t.end])}, nil
-		}
-		return Value{}, convError(data, t, "Json", nil)
-	case LogicalUUID:
-		if t.kind != tokString {
-			return Value{}, convError(data, t, "Uuid", nil)
-		}
-		return Value{kind: KindString, str: d.ar.text(data, t)}, nil
-	case LogicalBytes:
-		if t.kind != tokString {
-			return Value{}, convError(data, t, "bytes (base64)", nil)
-		}
-		b, err := d.ar.base64(d.scratchBytes(data, t))
-		if err != nil {
-			return Value{}, convError(data, t, "bytes (base64)", err)
-		}
-		return Value{kind: KindBytes, str: bstring(b)}, nil
 	}
 	return d.generic(data, t)
 }

@@ -29,23 +29,23 @@ func rowOf(t testing.TB, r Row) []string {
 	return r.Columns().Names()
 }
 
-// TestTestdata decodes every message of ../shared/testdata/debezium (placeholders filled, see
-// testdata/README.md) and checks the op, the rows value by value, the source block and the
-// envelope timestamps.
-func TestTestdata(t *testing.T) {
+// testdataCase is one message of TestTestdata and what it decodes to.
+type testdataCase struct {
+	file    string
+	key     []byte
+	op      Op
+	schemas bool
+	before  map[string]Value // nil: absent
+	after   map[string]Value
+	cols    []string // after (or before) column order
+	check   func(t *testing.T, ev *Event)
+}
+
+// postgresTestdata are the PostgreSQL messages of TestTestdata.
+func postgresTestdata(t *testing.T) []testdataCase {
 	pgKey := readTestdata(t, "06-postgres-key-with-schema.json")
 	customers := []string{"id", "first_name", "last_name", "email"}
-	oraCustomers := []string{"ID", "FIRST_NAME", "LAST_NAME", "EMAIL"}
-	tests := []struct {
-		file    string
-		key     []byte
-		op      Op
-		schemas bool
-		before  map[string]Value // nil: absent
-		after   map[string]Value
-		cols    []string // after (or before) column order
-		check   func(t *testing.T, ev *Event)
-	}{
+	return []testdataCase{
 		{
 			file: "01-postgres-create-value-with-schema.json", key: pgKey, op: OpCreate, schemas: true,
 			cols: customers,
@@ -84,6 +84,29 @@ func TestTestdata(t *testing.T) {
 			},
 		},
 		{
+			file: "07-real-postgres-snapshot-read-with-schema.json", op: OpRead, schemas: true,
+			cols: []string{"id", "name", "description", "weight"},
+			after: map[string]Value{"id": IntValue(101), "name": StringValue("scooter"),
+				"description": StringValue("Small 2-wheel scooter"), "weight": FloatValue(3.14)},
+			check: func(t *testing.T, ev *Event) {
+				assert.Equal(t, SnapshotTrue, ev.Source.Snapshot)
+				assert.True(t, ev.Source.Snapshot.IsSnapshot())
+				assert.Equal(t, TableID{"postgres", "inventory", "products"}, ev.Source.TableID())
+				assert.Equal(t, "601", ev.Source.TxID)
+				assert.Equal(t, int64(34078720), ev.Source.LSN)
+				assert.Equal(t, "1.2.1.Final", ev.Source.Version)
+				assert.Equal(t, int64(1596001099434), ev.TsMs)
+				assert.Zero(t, ev.TsUs)
+			},
+		},
+	}
+}
+
+// oracleTestdata are the Oracle messages of TestTestdata.
+func oracleTestdata() []testdataCase {
+	oraCustomers := []string{"ID", "FIRST_NAME", "LAST_NAME", "EMAIL"}
+	return []testdataCase{
+		{
 			file: "04-oracle-create-value-with-schema.json", op: OpCreate, schemas: true, cols: oraCustomers,
 			after: map[string]Value{"ID": IntValue(1004), "FIRST_NAME": StringValue("Anne"),
 				"LAST_NAME": StringValue("Kretchmar"), "EMAIL": StringValue("annek@noanswer.org")},
@@ -104,22 +127,6 @@ func TestTestdata(t *testing.T) {
 					CommitTsMs: 1638974538971}, ev.Source)
 				assert.Equal(t, int64(1638974558961987251), ev.TsNs)
 				assert.Equal(t, Transaction{}, ev.Transaction)
-			},
-		},
-		{
-			file: "07-real-postgres-snapshot-read-with-schema.json", op: OpRead, schemas: true,
-			cols: []string{"id", "name", "description", "weight"},
-			after: map[string]Value{"id": IntValue(101), "name": StringValue("scooter"),
-				"description": StringValue("Small 2-wheel scooter"), "weight": FloatValue(3.14)},
-			check: func(t *testing.T, ev *Event) {
-				assert.Equal(t, SnapshotTrue, ev.Source.Snapshot)
-				assert.True(t, ev.Source.Snapshot.IsSnapshot())
-				assert.Equal(t, TableID{"postgres", "inventory", "products"}, ev.Source.TableID())
-				assert.Equal(t, "601", ev.Source.TxID)
-				assert.Equal(t, int64(34078720), ev.Source.LSN)
-				assert.Equal(t, "1.2.1.Final", ev.Source.Version)
-				assert.Equal(t, int64(1596001099434), ev.TsMs)
-				assert.Zero(t, ev.TsUs)
 			},
 		},
 		{
@@ -146,6 +153,13 @@ func TestTestdata(t *testing.T) {
 			},
 		},
 	}
+}
+
+// TestTestdata decodes every message of ../shared/testdata/debezium (placeholders filled, see
+// testdata/README.md) and checks the op, the rows value by value, the source block and the
+// envelope timestamps.
+func TestTestdata(t *testing.T) {
+	tests := append(postgresTestdata(t), oracleTestdata()...)
 	d := newDecoder(t)
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {
