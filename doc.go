@@ -41,23 +41,35 @@
 //   - [github.com/etlwatch/etlwatch/extractors]: database extractors (PostgreSQL, MySQL/MariaDB, SQLite,
 //     Oracle) that stream consistent snapshots as Arrow batches.
 //   - [github.com/etlwatch/etlwatch/iceberg]: the Iceberg table manager (catalogs, tables from Arrow
-//     schemas, streamed writes with one commit each, schema evolution, snapshot properties).
+//     schemas, streamed writes with one commit each, fenced merge-on-read upserts and deletes,
+//     schema evolution, snapshot properties, compaction, delete merging, snapshot expiry, table
+//     health).
+//   - [github.com/etlwatch/etlwatch/cdc]: the CDC consumer, Kafka change events applied to Iceberg
+//     exactly once, with replication-lag tracking, dead letters and table maintenance; its change
+//     formats are [github.com/etlwatch/etlwatch/cdc/debezium] (Debezium JSON, the default) and
+//     [github.com/etlwatch/etlwatch/cdc/jsonupsert] (a plain JSON upsert/delete topic).
+//   - [github.com/etlwatch/etlwatch/dataquality/anomaly] and
+//     [github.com/etlwatch/etlwatch/dataquality/cdcmonitor]: monitors that learn a table's normal
+//     volume, freshness and schema from its history ([github.com/etlwatch/etlwatch/dataquality/sqlhistory])
+//     and flag a load or a stream that leaves it; [github.com/etlwatch/etlwatch/dataquality/arrowdataset]
+//     makes Arrow record batches a dataset the checks run on.
 //   - [github.com/etlwatch/etlwatch/lineage]: OpenLineage run events (Marquez over HTTP, a file, a
 //     writer; Kafka in [github.com/etlwatch/etlwatch/lineage/kafka]) that [New] wires from the
 //     source's lineage: section and the OPENLINEAGE_* variables: the job's run starts at New and
 //     ends at [Pipeline.Shutdown], with the results of its Checker; the CDC consumer reports as a
 //     STREAMING run through [github.com/etlwatch/etlwatch/lineage/cdclineage].
-//   - [github.com/etlwatch/etlwatch/cdc]: the CDC consumer, change events from Kafka applied to
-//     Iceberg tables exactly once; [github.com/etlwatch/etlwatch/cdc/debezium] decodes Debezium's
-//     JSON, [github.com/etlwatch/etlwatch/cdc/jsonupsert] plain JSON upserts.
-//   - [github.com/etlwatch/etlwatch/dataquality/arrowdataset]: Arrow record batches as a
-//     dataquality dataset; dataquality/anomaly, dataquality/cdcmonitor and dataquality/sqlhistory
-//     hold the anomaly monitors, their CDC observer and their history.
 //   - deploy/...: what runs beside the SDK, checked against what it exposes: the Prometheus alert
 //     rules, Grafana and Dynatrace dashboards, and the Compose stack.
 //   - examples/...: programs that wire the SDK together: examples/quickstart (a SQLite sample loaded
-//     into a local Iceberg warehouse, with checks and /metrics: nothing to install) and
-//     examples/bulkload (the reference bulk load from any configured source).
+//     into a local Iceberg warehouse, with checks and /metrics: nothing to install),
+//     examples/bulkload (the reference bulk load from any configured source), examples/cdc (the
+//     CDC consumer; --demo runs it on an in-process Kafka), examples/simulator (an ETL simulator
+//     with Prometheus metrics) and examples/logexporter (Prometheus metrics from a job's JSON log
+//     file, for jobs that cannot link the SDK).
+//
+// Every package can be used without a sources.yaml: each has its own small Config or options
+// (cdc.New, iceberg.NewCatalog, postgres.New, ...), and a FromSource or Open beside it
+// translates a sources.yaml source.
 //
 // # How to add a sink
 //

@@ -97,7 +97,7 @@ func BenchmarkApply(b *testing.B) {
 			// The observer says when every event is committed: polling the catalog would take
 			// CPU from the consumer on a small machine.
 			all := &appliedAll{n: n, done: make(chan struct{})}
-			c, err := cdc.New(src, tm, append(benchMaintenance(), cdc.WithObserver(all))...)
+			c, err := cdc.Open(src, tm, append(benchMaintenance(), cdc.WithObserver(all))...)
 			require.NoError(b, err)
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan error, 1)
@@ -151,7 +151,7 @@ func BenchmarkLagUnderLoad(b *testing.B) {
 		require.NoError(b, err)
 		tm := iceberg.NewTableManager(cat, "raw")
 		src := &configloader.Source{Name: "pg", CDC: configloader.CDC{Brokers: cluster.ListenAddrs(), Topics: []string{topic}, GroupID: "lag", BatchSize: 10_000}}
-		c, err := cdc.New(src, tm)
+		c, err := cdc.Open(src, tm)
 		require.NoError(b, err)
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)

@@ -25,7 +25,7 @@ func TestUnreachableBrokers(t *testing.T) {
 			defer cat.(interface{ Close() error }).Close()
 			// From sources.yaml, as a program would configure it.
 			src := &configloader.Source{Name: "pg", CDC: configloader.CDC{Brokers: []string{broker}, Topics: []string{topic}, GroupID: "etl", ConnectTimeout: time.Second}}
-			c, err := cdc.New(src, iceberg.NewTableManager(cat, "raw"))
+			c, err := cdc.Open(src, iceberg.NewTableManager(cat, "raw"))
 			require.NoError(t, err)
 			defer c.Close()
 			done := make(chan error, 1)
@@ -48,7 +48,7 @@ func TestStopBeforeBrokersAnswer(t *testing.T) {
 	require.NoError(t, err)
 	defer cat.(interface{ Close() error }).Close()
 	src := &configloader.Source{Name: "pg", CDC: configloader.CDC{Brokers: []string{blackhole.Silent(t)}, Topics: []string{topic}, GroupID: "etl"}}
-	c, err := cdc.New(src, iceberg.NewTableManager(cat, "raw"))
+	c, err := cdc.Open(src, iceberg.NewTableManager(cat, "raw"))
 	require.NoError(t, err)
 	defer c.Close()
 	ctx, cancel := context.WithCancel(t.Context())

@@ -108,7 +108,7 @@ func WithNamespace(ns string) Option { return func(c *config) { c.namespace = ns
 // goroutine: [Consumer.Run], then [Consumer.Close].
 type Consumer struct {
 	cfg     config
-	src     *configloader.Source
+	conf    Config
 	tm      *iceberg.TableManager
 	client  *kgo.Client
 	format  Format   // formats[0]
@@ -145,41 +145,29 @@ type Consumer struct {
 	gaps map[string][]string
 }
 
-// New returns a consumer of the Debezium topics src.CDC names (topics, or every topic whose name
-// starts with topic_prefix) in the consumer group group_id, applying them to the tables of tm's
-// namespace. It does not connect until [Consumer.Run].
-func New(src *configloader.Source, tm *iceberg.TableManager, opts ...Option) (*Consumer, error) {
-	if src == nil || tm == nil {
-		return nil, errors.New("cdc: source and table manager are required")
+// New returns a consumer of the Debezium topics cfg names (Topics, or every topic whose name
+// starts with TopicPrefix) in the consumer group GroupID, applying them to the tables of tm's
+// namespace. It does not connect until [Consumer.Run]. [Open] is New for a sources.yaml source.
+func New(cfg Config, tm *iceberg.TableManager, opts ...Option) (*Consumer, error) {
+	if tm == nil {
+		return nil, errors.New("cdc: a table manager is required")
 	}
-	c := &Consumer{src: src, tm: tm, tables: map[string]*tableState{}, topics: map[string]string{}, topicHints: map[string]string{}, touched: map[string]bool{}, gaps: map[string][]string{}}
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	c := &Consumer{conf: cfg, tm: tm, tables: map[string]*tableState{}, topics: map[string]string{}, topicHints: map[string]string{}, touched: map[string]bool{}, gaps: map[string][]string{}}
 	c.cfg.now, c.cfg.naming = time.Now, TableOnly
 	for _, o := range opts {
 		o(&c.cfg)
 	}
 	c.started = c.cfg.now()
-	cc := src.CDC
-	switch {
-	case len(cc.Brokers) == 0:
-		return nil, fmt.Errorf("cdc: source %q: cdc.brokers is empty", src.Name)
-	case len(cc.Topics) == 0 && cc.TopicPrefix == "":
-		return nil, fmt.Errorf("cdc: source %q: cdc.topics or cdc.topic_prefix is required", src.Name)
-	case cc.GroupID == "":
-		return nil, fmt.Errorf("cdc: source %q: cdc.group_id is required", src.Name)
-	}
-	switch cc.DeadLetterLoop() {
-	case configloader.DeadLetterInTopics:
-		return nil, fmt.Errorf("cdc: source %q: cdc.dead_letter_topic %q is also in cdc.topics: the consumer would read its own dead letters back; use a topic it does not read", src.Name, cc.DeadLetterTopic)
-	case configloader.DeadLetterUnderPrefix:
-		return nil, fmt.Errorf("cdc: source %q: cdc.dead_letter_topic %q starts with cdc.topic_prefix %q: the consumer would read its own dead letters back; use a name without that prefix", src.Name, cc.DeadLetterTopic, cc.TopicPrefix)
-	}
-	c.batch = cmp.Or(cc.BatchSize, DefaultBatchSize)
-	c.interval = cmp.Or(c.cfg.interval, cc.CommitInterval, DefaultCommitInterval)
+	c.batch = cmp.Or(cfg.BatchSize, DefaultBatchSize)
+	c.interval = cmp.Or(c.cfg.interval, cfg.CommitInterval, DefaultCommitInterval)
 	if !c.cfg.maintSet {
-		c.cfg.maint = maintenanceOf(cc.Maintenance)
+		c.cfg.maint = cfg.Maintenance
 	}
 	c.cfg.maint = c.cfg.maint.withDefaults()
-	c.dlq = cc.DeadLetterTopic
+	c.dlq = cfg.DeadLetterTopic
 	newFormat := c.cfg.format
 	if newFormat == nil {
 		newFormat = DebeziumJSON
@@ -188,6 +176,7 @@ func New(src *configloader.Source, tm *iceberg.TableManager, opts ...Option) (*C
 		return nil, fmt.Errorf("cdc: format: %w", err)
 	}
 
+	cc := cfg
 	kopts := []kgo.Opt{
 		kgo.SeedBrokers(cc.Brokers...),
 		kgo.ConsumerGroup(cc.GroupID),
@@ -222,6 +211,14 @@ func New(src *configloader.Source, tm *iceberg.TableManager, opts ...Option) (*C
 	return c, nil
 }
 
+// Open is [New] for the source src of a sources.yaml: [FromSource] translates it.
+func Open(src *configloader.Source, tm *iceberg.TableManager, opts ...Option) (*Consumer, error) {
+	if src == nil {
+		return nil, errors.New("cdc: a source is required")
+	}
+	return New(FromSource(src), tm, opts...)
+}
+
 // Close leaves the consumer group and closes the Kafka client.
 func (c *Consumer) Close() { c.client.Close() }
 
@@ -239,8 +236,8 @@ func (c *Consumer) Run(ctx context.Context) (err error) {
 		return err
 	}
 	if len(c.cfg.observers) > 0 {
-		cc := c.src.CDC
-		info := StartInfo{Source: c.src.Name, DatabaseType: c.src.DatabaseType, Brokers: cc.Brokers, Topics: cc.Topics,
+		cc := c.conf
+		info := StartInfo{Source: cc.Source, DatabaseType: cc.DatabaseType, Brokers: cc.Brokers, Topics: cc.Topics,
 			TopicPrefix: cc.TopicPrefix, GroupID: cc.GroupID, Namespace: c.namespace(), StartedAt: c.cfg.now()}
 		for _, o := range c.cfg.observers {
 			o.Started(ctx, info)
@@ -327,7 +324,7 @@ var ErrPartitionTaken = errors.New("cdc: another consumer has applied this parti
 var ErrBulkLoadReplaced = errors.New("cdc: a bulk load replaced the table while the consumer ran; restart the consumer")
 
 func (c *Consumer) namespace() string {
-	return cmp.Or(c.cfg.namespace, c.src.BulkLoad.Namespace, c.src.Iceberg.Namespace, c.src.Name)
+	return cmp.Or(c.cfg.namespace, c.conf.Namespace, c.conf.Source)
 }
 
 func (c *Consumer) count(ctx context.Context, name string, v float64, dims monitoring.Dimensions) {

@@ -72,7 +72,7 @@ func (r *rig) run(opts ...cdc.Option) { r.runTable("orders", opts...) }
 // runTable runs a consumer until table records every produced offset, then stops it.
 func (r *rig) runTable(table string, opts ...cdc.Option) {
 	r.t.Helper()
-	c, err := cdc.New(r.src, r.tm, opts...)
+	c, err := cdc.Open(r.src, r.tm, opts...)
 	require.NoError(r.t, err)
 	ctx, cancel := context.WithCancel(r.t.Context())
 	done := make(chan error, 1)
@@ -343,7 +343,7 @@ func TestTwoConsumersRebalance(t *testing.T) {
 	}
 	start := func() *member {
 		m := &member{done: make(chan error, 1), logs: monitoringtest.NewLogCapture()}
-		m.c, err = cdc.New(src, tm, cdc.WithLogger(monitoring.NewStructuredLogger("cdc", "pg", m.logs.Option())))
+		m.c, err = cdc.Open(src, tm, cdc.WithLogger(monitoring.NewStructuredLogger("cdc", "pg", m.logs.Option())))
 		require.NoError(t, err)
 		var ctx context.Context
 		ctx, m.cancel = context.WithCancel(t.Context())

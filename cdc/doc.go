@@ -23,7 +23,7 @@
 //     schemas, its first row), with the key's columns as identifier fields; new source columns
 //     evolve the table.
 //
-//     c, err := cdc.New(src, iceberg.NewTableManager(cat, "raw"),
+//     c, err := cdc.Open(src, iceberg.NewTableManager(cat, "raw"),
 //     cdc.WithMetrics(p.Metrics), cdc.WithLogger(p.Logger))
 //     if err != nil { ... }
 //     defer c.Close()

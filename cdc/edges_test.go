@@ -164,7 +164,7 @@ func TestItem3RetentionGap(t *testing.T) {
 	require.Zero(t, resp.Topics[0].Partitions[0].ErrorCode)
 
 	m, sink := metricsRig(t)
-	c, err := cdc.New(r.src, r.tm, cdc.WithMetrics(m))
+	c, err := cdc.Open(r.src, r.tm, cdc.WithMetrics(m))
 	require.NoError(t, err)
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
@@ -464,7 +464,7 @@ func TestItem10InvalidTableNameAndScale(t *testing.T) {
 	require.NoError(t, err)
 	_, err = r.prod.ProduceSync(t.Context(), change(prices, keyOf("prices", 1), env)).First()
 	require.NoError(t, err)
-	c, err := cdc.New(r.src, r.tm)
+	c, err := cdc.Open(r.src, r.tm)
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
@@ -488,14 +488,14 @@ func TestItem11DeadLetterTopicReadBack(t *testing.T) {
 	r := newRig(t)
 	src := *r.src
 	src.CDC.Topics, src.CDC.TopicPrefix, src.CDC.DeadLetterTopic = nil, "pg.", "pg.dlq"
-	_, err := cdc.New(&src, r.tm)
+	_, err := cdc.Open(&src, r.tm)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "cdc.dead_letter_topic")
 	src.CDC.Topics, src.CDC.TopicPrefix, src.CDC.DeadLetterTopic = []string{topic, "dlq"}, "", "dlq"
-	_, err = cdc.New(&src, r.tm)
+	_, err = cdc.Open(&src, r.tm)
 	require.Error(t, err)
 	src.CDC.Topics = []string{topic}
-	c, err := cdc.New(&src, r.tm)
+	c, err := cdc.Open(&src, r.tm)
 	require.NoError(t, err)
 	c.Close()
 }

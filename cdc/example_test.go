@@ -73,7 +73,7 @@ func ExampleWithObserver() {
 
 	src := &configloader.Source{Name: "shop", DatabaseType: "postgres",
 		CDC: configloader.CDC{Brokers: cluster.ListenAddrs(), Topics: []string{"pg.public.orders"}, GroupID: "etl", CommitInterval: 100 * time.Millisecond}}
-	c, err := cdc.New(src, iceberg.NewTableManager(cat, "shop"), cdc.WithObserver(&printer{stop: cancel}))
+	c, err := cdc.Open(src, iceberg.NewTableManager(cat, "shop"), cdc.WithObserver(&printer{stop: cancel}))
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -206,7 +206,7 @@ func TestCommitCadence(t *testing.T) {
 	r := newRig(t)
 	r.src.CDC.BatchSize = 30
 	logs := monitoringtest.NewLogCapture()
-	c, err := cdc.New(r.src, r.tm, cdc.WithCommitInterval(time.Hour), cdc.WithLogger(monitoring.NewStructuredLogger("cdc", "pg", logs.Option())))
+	c, err := cdc.Open(r.src, r.tm, cdc.WithCommitInterval(time.Hour), cdc.WithLogger(monitoring.NewStructuredLogger("cdc", "pg", logs.Option())))
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)

@@ -65,7 +65,7 @@ func TestKilledConsumerChild(t *testing.T) {
 	if id := os.Getenv("ETLWATCH_CDC_INSTANCE"); id != "" {
 		kopts = []kgo.Opt{kgo.InstanceID(id), kgo.SessionTimeout(6 * time.Second), kgo.RebalanceTimeout(6 * time.Second)}
 	}
-	c, err := cdc.New(src, iceberg.NewTableManager(cat, "raw"), cdc.WithKafkaOptions(kopts...))
+	c, err := cdc.Open(src, iceberg.NewTableManager(cat, "raw"), cdc.WithKafkaOptions(kopts...))
 	require.NoError(t, err)
 	if err := c.Run(context.Background()); err != nil {
 		fmt.Printf("consumer stopped: %v\n", err)
@@ -248,7 +248,7 @@ func TestZombieConsumer(t *testing.T) {
 	k.st.produce(t, k.prod, 300)
 	src := &configloader.Source{Name: "pg", DatabaseType: "postgres",
 		CDC: configloader.CDC{Brokers: k.cluster.ListenAddrs(), Topics: []string{topic, mirrorTopic}, GroupID: "etl", BatchSize: 60, CommitInterval: 100 * time.Millisecond}}
-	c, err := cdc.New(src, k.tm, cdc.WithKafkaOptions(kgo.SessionTimeout(6*time.Second), kgo.RebalanceTimeout(6*time.Second)))
+	c, err := cdc.Open(src, k.tm, cdc.WithKafkaOptions(kgo.SessionTimeout(6*time.Second), kgo.RebalanceTimeout(6*time.Second)))
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)

@@ -196,7 +196,7 @@ func (c *Consumer) Applied(ctx context.Context) (Offsets, error) {
 		return nil, err
 	}
 	req := kmsg.NewPtrOffsetFetchRequest()
-	req.Group = c.src.CDC.GroupID
+	req.Group = c.conf.GroupID
 	req.Topics = nil // every topic the group committed
 	resp, err := req.RequestWith(ctx, c.client)
 	if err != nil {

@@ -107,10 +107,10 @@ func (c *Consumer) reachBrokers(ctx context.Context) error {
 		return nil // a stop before the brokers answered is a clean stop
 	}
 	return fmt.Errorf("cdc: no Kafka broker of %s answered within %s (raise cdc.connect_timeout in sources.yaml, or cdc.WithConnectTimeout): %w",
-		strings.Join(c.src.CDC.Brokers, ","), d, err)
+		strings.Join(c.conf.Brokers, ","), d, err)
 }
 
 // connectTimeout is WithConnectTimeout, else cdc.connect_timeout, else the default.
 func (c *Consumer) connectTimeout() time.Duration {
-	return cmp.Or(c.cfg.connect, c.src.CDC.ConnectTimeout, DefaultConnectTimeout)
+	return cmp.Or(c.cfg.connect, c.conf.ConnectTimeout, DefaultConnectTimeout)
 }

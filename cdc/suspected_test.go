@@ -111,7 +111,7 @@ func TestSuspectedReloadRefreshesLoadSnapshot(t *testing.T) {
 	}
 	r.produce(change(topic, keyOf("orders", 1), ev("c", 1, 1, 500)), change(topic, keyOf("orders", 2), ev("c", 2, 2, 501)))
 
-	c, err := cdc.New(r.src, r.tm)
+	c, err := cdc.Open(r.src, r.tm)
 	require.NoError(t, err)
 	done := make(chan error, 1)
 	go func() { done <- c.Run(t.Context()) }()

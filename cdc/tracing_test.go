@@ -33,7 +33,7 @@ func TestConsumerTracing(t *testing.T) {
 	defer prod.Close()
 	require.NoError(t, prod.ProduceSync(t.Context(), change(topic, keyOf("orders", 1), envelope(t, "orders", "c", nil, &order{ID: 1, Qty: i32(1)}, 1))).FirstErr())
 	logs := monitoringtest.NewLogCapture()
-	c, err := cdc.New(r.src, r.tm, cdc.WithTracing(tp, prop), cdc.WithLogger(monitoring.NewStructuredLogger("cdc", "pg", logs.Option())))
+	c, err := cdc.Open(r.src, r.tm, cdc.WithTracing(tp, prop), cdc.WithLogger(monitoring.NewStructuredLogger("cdc", "pg", logs.Option())))
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)

@@ -25,13 +25,37 @@ import (
 	"github.com/etlwatch/etlwatch/internal/redact"
 )
 
-// DefaultWarehouse is the warehouse directory used when [configloader.Iceberg.Warehouse] is empty.
+// DefaultWarehouse is the warehouse directory used when [CatalogConfig.Warehouse] is empty.
 const DefaultWarehouse = "./warehouse"
 
 // catalogName is the name the SQL catalog records in its tables.
 const catalogName = "etlwatch"
 
-// OpenCatalog opens the catalog cfg describes:
+// CatalogConfig is the catalog [NewCatalog] opens, for a program without a sources.yaml (its
+// fields are iceberg.catalog, iceberg.uri and iceberg.warehouse there; [OpenCatalog] takes
+// those). It prints with the credentials URI may hold masked.
+type CatalogConfig struct {
+	// Catalog is sql (default), rest or glue.
+	Catalog string
+	// URI is the REST catalog's URL, or the SQL catalog's PostgreSQL database URL (empty: SQLite
+	// in the warehouse).
+	URI string
+	// Warehouse is the SQL catalog's local warehouse directory or file:// URL (default
+	// [DefaultWarehouse]), or the REST catalog's warehouse location.
+	Warehouse string
+}
+
+// String prints c with the credentials of URI masked.
+func (c CatalogConfig) String() string {
+	return fmt.Sprintf("{Catalog:%s URI:%s Warehouse:%s}", c.Catalog, redact.URI(c.URI), c.Warehouse)
+}
+
+// OpenCatalog is [NewCatalog] for the iceberg: block of a sources.yaml.
+func OpenCatalog(ctx context.Context, cfg configloader.Iceberg, opts ...CatalogOption) (catalog.Catalog, error) {
+	return NewCatalog(ctx, CatalogConfig{Catalog: cfg.Catalog, URI: cfg.URI, Warehouse: cfg.Warehouse}, opts...)
+}
+
+// NewCatalog opens the catalog cfg describes:
 //
 //   - catalog "sql" (or empty): an iceberg-go SQL catalog. When cfg.URI starts with postgres://
 //     or postgresql:// the catalog tables live in that PostgreSQL database (driver pgx);
@@ -52,7 +76,7 @@ const catalogName = "etlwatch"
 // [*extract.ConnectTimeoutError] naming host:port, instead of hanging.
 //
 // [*extract.ConnectTimeoutError]: https://pkg.go.dev/github.com/etlwatch/etlwatch/extractors/extract#ConnectTimeoutError
-func OpenCatalog(ctx context.Context, cfg configloader.Iceberg, opts ...CatalogOption) (catalog.Catalog, error) {
+func NewCatalog(ctx context.Context, cfg CatalogConfig, opts ...CatalogOption) (catalog.Catalog, error) {
 	var o catalogOptions
 	for _, opt := range opts {
 		opt(&o)
@@ -77,7 +101,7 @@ func OpenCatalog(ctx context.Context, cfg configloader.Iceberg, opts ...CatalogO
 	}
 }
 
-func openSQLCatalog(ctx context.Context, cfg configloader.Iceberg, o catalogOptions) (catalog.Catalog, error) {
+func openSQLCatalog(ctx context.Context, cfg CatalogConfig, o catalogOptions) (catalog.Catalog, error) {
 	warehouseDir, warehouseURL, err := localWarehouse(cfg.Warehouse)
 	if err != nil {
 		return nil, err

@@ -80,7 +80,7 @@ func openPostgresCatalogDB(dsn, uri string, o catalogOptions) (*sql.DB, error) {
 
 // openRESTCatalog opens a REST catalog whose dial, TLS handshake and first request (GET
 // /v1/config) are bounded by the connect timeout.
-func openRESTCatalog(ctx context.Context, cfg configloader.Iceberg, o catalogOptions) (catalog.Catalog, error) {
+func openRESTCatalog(ctx context.Context, cfg CatalogConfig, o catalogOptions) (catalog.Catalog, error) {
 	if cfg.URI == "" {
 		return nil, fmt.Errorf("iceberg: iceberg.uri is required when iceberg.catalog is %q", "rest")
 	}

@@ -26,7 +26,7 @@ func Example() {
 	}
 	defer os.RemoveAll(dir)
 
-	cat, err := iceberg.OpenCatalog(ctx, configloader.Iceberg{Catalog: "sql", Warehouse: dir})
+	cat, err := iceberg.NewCatalog(ctx, iceberg.CatalogConfig{Catalog: "sql", Warehouse: dir})
 	if err != nil {
 		log.Fatal(err)
 	}

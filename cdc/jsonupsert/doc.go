@@ -13,7 +13,7 @@
 // There is no source position or commit time: within a batch a key's changes keep their Kafka
 // order (one key is always on one partition), and cdc_lag_seconds is not reported.
 //
-//	consumer, err := cdc.New(src, tables, cdc.WithFormat(jsonupsert.New()))
+//	consumer, err := cdc.Open(src, tables, cdc.WithFormat(jsonupsert.New()))
 //
 // Exactly once holds as for Debezium: each table's commit records the Kafka offsets it covers.
 // A key or value that is not a JSON object, or a record without a key, goes to the dead-letter

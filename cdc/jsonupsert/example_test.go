@@ -71,7 +71,7 @@ func ExampleNew() {
 
 	src := &configloader.Source{Name: "app", CDC: configloader.CDC{Brokers: cluster.ListenAddrs(),
 		Topics: []string{"app.orders"}, GroupID: "etl", BatchSize: 4, CommitInterval: time.Second}}
-	c, err := cdc.New(src, iceberg.NewTableManager(cat, "raw"), cdc.WithFormat(jsonupsert.New()), cdc.WithObserver(counter{cancel}))
+	c, err := cdc.Open(src, iceberg.NewTableManager(cat, "raw"), cdc.WithFormat(jsonupsert.New()), cdc.WithObserver(counter{cancel}))
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -84,7 +84,7 @@ func (r *rig) stream(rng *rand.Rand, n int) {
 
 // run runs a consumer of the JSON upsert format until it applied every produced record.
 func (r *rig) run() {
-	c, err := cdc.New(r.src, r.tm, cdc.WithFormat(jsonupsert.New()))
+	c, err := cdc.Open(r.src, r.tm, cdc.WithFormat(jsonupsert.New()))
 	require.NoError(r.t, err)
 	ctx, cancel := context.WithCancel(r.t.Context())
 	done := make(chan error, 1)

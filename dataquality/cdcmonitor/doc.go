@@ -6,7 +6,7 @@
 //
 //	monitor, _ := dataquality.NewMonitor(checker, history, src.DataQuality.Monitors)
 //	obs, _ := cdcmonitor.New(monitor, cdcmonitor.WithTables("orders", "customers"))
-//	consumer, _ := cdc.New(src, tables, cdc.WithObserver(obs))
+//	consumer, _ := cdc.Open(src, tables, cdc.WithObserver(obs))
 //
 // A consumer that stops stops the timer: its tables then turn stale in the metrics alone, since
 // the dq_last_write_timestamp_seconds gauge stops moving while time() does (the

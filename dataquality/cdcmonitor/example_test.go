@@ -11,7 +11,7 @@ import (
 	"github.com/etlwatch/etlwatch/dataquality/cdcmonitor"
 )
 
-// The observer a consumer calls after each commit (cdc.New(src, tables, cdc.WithObserver(obs))),
+// The observer a consumer calls after each commit (cdc.Open(src, tables, cdc.WithObserver(obs))),
 // fed here by hand: a day of commits every 10 minutes, then none for two hours.
 func ExampleNew() {
 	ctx := context.Background()

@@ -69,7 +69,7 @@ func TestObserverOnARealConsumer(t *testing.T) {
 
 	src := &configloader.Source{Name: "shop", DatabaseType: "postgres",
 		CDC: configloader.CDC{Brokers: cluster.ListenAddrs(), Topics: []string{"pg.public.orders"}, GroupID: "etl", CommitInterval: 100 * time.Millisecond}}
-	c, err := cdc.New(src, iceberg.NewTableManager(cat, "shop"), cdc.WithObserver(obs), cdc.WithObserver(&stopAfterFirstCommit{stop: cancel}))
+	c, err := cdc.Open(src, iceberg.NewTableManager(cat, "shop"), cdc.WithObserver(obs), cdc.WithObserver(&stopAfterFirstCommit{stop: cancel}))
 	require.NoError(t, err)
 	defer c.Close()
 	require.NoError(t, c.Run(ctx))

@@ -84,7 +84,7 @@ func openConsumer(ctx context.Context, src *configloader.Source, configDir strin
 		}
 		opts = append(opts, cdc.WithObserver(mon))
 	}
-	j.c, err = cdc.New(src, j.tm, opts...)
+	j.c, err = cdc.Open(src, j.tm, opts...)
 	if err != nil {
 		j.shutdown(nil)
 		return nil, err

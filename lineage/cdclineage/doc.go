@@ -5,7 +5,7 @@
 //
 //	p, err := etlwatch.New(ctx, "cdc", src, etlwatch.WithStreamingLineage())
 //	obs, err := cdclineage.ForPipeline(p, src)
-//	consumer, err := cdc.New(src, tables, cdc.WithObserver(obs))
+//	consumer, err := cdc.Open(src, tables, cdc.WithObserver(obs))
 //
 // The output statistics of a run's events add up to what the consumer committed.
 package cdclineage

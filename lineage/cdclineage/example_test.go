@@ -44,7 +44,7 @@ func ExampleForPipeline() {
 	if err != nil {
 		panic(err)
 	}
-	_ = obs // cdc.New(src, tables, cdc.WithObserver(obs)), then consumer.Run(ctx)
+	_ = obs // cdc.Open(src, tables, cdc.WithObserver(obs)), then consumer.Run(ctx)
 	fmt.Println(p.StreamingLineage().Run().JobName())
 	_ = p.Shutdown(context.Background())
 	// Output: shop.cdc

@@ -81,7 +81,7 @@ func TestRealConsumer(t *testing.T) {
 	require.NoError(t, err)
 	obs, err := cdclineage.ForPipeline(p, src)
 	require.NoError(t, err)
-	c, err := cdc.New(src, iceberg.NewTableManager(cat, "shop"), cdc.WithObserver(obs), cdc.WithObserver(&stopAfterCommits{n: 1, stop: cancel}))
+	c, err := cdc.Open(src, iceberg.NewTableManager(cat, "shop"), cdc.WithObserver(obs), cdc.WithObserver(&stopAfterCommits{n: 1, stop: cancel}))
 	require.NoError(t, err)
 	require.NoError(t, c.Run(ctx))
 	c.Close()

@@ -64,7 +64,7 @@ func EmitCDC(t testing.TB, m *monitoring.MetricsCollector) {
 		for _, r := range res {
 			end = max(end, r.Record.Offset+1)
 		}
-		c, err := cdc.New(src, tm, cdc.WithMetrics(m), cdc.WithMaintenance(cdc.Maintenance{EveryBatches: 1}))
+		c, err := cdc.Open(src, tm, cdc.WithMetrics(m), cdc.WithMaintenance(cdc.Maintenance{EveryBatches: 1}))
 		require.NoError(t, err)
 		runCtx, cancel := context.WithCancel(ctx)
 		done := make(chan error, 1)
