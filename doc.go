@@ -71,6 +71,15 @@
 // (cdc.New, iceberg.NewCatalog, postgres.New, ...), and a FromSource or Open beside it
 // translates a sources.yaml source.
 //
+// # Options
+//
+// Constructors take what they require, then options: With* functions over the package's
+// unexported configuration, each documenting its default and what it wins over. Outside the
+// monitoring packages an option is a function type (cdc.Option, iceberg.Option, ...). The
+// monitoring packages (monitoring, its sinks, correlation) use small interfaces instead, the way
+// the OpenTelemetry SDK does, because one option there serves several constructors
+// (monitoring.SharedOption sets both the MetricsCollector and the StructuredLogger).
+//
 // # How to add a sink
 //
 // A sink that code adds needs nothing here: pass it with [WithSinks], or to

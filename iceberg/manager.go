@@ -30,19 +30,24 @@ const maxBackoff = 5 * time.Second
 type TableManager struct {
 	cat       catalog.Catalog
 	namespace table.Identifier
-	logger    *slog.Logger
-	retries   int
-	backoff   time.Duration
-	onChange  func(context.Context, SchemaChange)
+	managerConfig
+}
+
+// managerConfig is what the options of [NewTableManager] set.
+type managerConfig struct {
+	logger   *slog.Logger
+	retries  int
+	backoff  time.Duration
+	onChange func(context.Context, SchemaChange)
 }
 
 // Option configures a [TableManager].
-type Option func(*TableManager)
+type Option func(*managerConfig)
 
 // WithLogger sets the logger that reports table creation, schema changes and commit retries.
 // Default: a logger that discards everything.
 func WithLogger(l *slog.Logger) Option {
-	return func(m *TableManager) {
+	return func(m *managerConfig) {
 		if l != nil {
 			m.logger = l
 		}
@@ -53,7 +58,7 @@ func WithLogger(l *slog.Logger) Option {
 // after reloading the table. Default [DefaultCommitRetries]; zero disables retries, a negative
 // value is ignored.
 func WithCommitRetries(n int) Option {
-	return func(m *TableManager) {
+	return func(m *managerConfig) {
 		if n >= 0 {
 			m.retries = n
 		}
@@ -63,7 +68,7 @@ func WithCommitRetries(n int) Option {
 // WithRetryBackoff sets the wait before the first commit retry; it doubles on each further retry,
 // with jitter, up to 5s. Default 50ms; a non-positive value is ignored.
 func WithRetryBackoff(d time.Duration) Option {
-	return func(m *TableManager) {
+	return func(m *managerConfig) {
 		if d > 0 {
 			m.backoff = d
 		}
@@ -73,7 +78,7 @@ func WithRetryBackoff(d time.Duration) Option {
 // WithSchemaChangeHook sets a function that [TableManager.EnsureTable] calls after it evolved a
 // table's schema, for example to emit a schema_change event. Default: none.
 func WithSchemaChangeHook(fn func(ctx context.Context, change SchemaChange)) Option {
-	return func(m *TableManager) { m.onChange = fn }
+	return func(m *managerConfig) { m.onChange = fn }
 }
 
 // NewTableManager returns a manager for the tables of namespace (dotted for nested namespaces,
@@ -82,12 +87,14 @@ func NewTableManager(cat catalog.Catalog, namespace string, opts ...Option) *Tab
 	m := &TableManager{
 		cat:       cat,
 		namespace: catalog.ToIdentifier(namespace),
-		logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
-		retries:   DefaultCommitRetries,
-		backoff:   50 * time.Millisecond,
+		managerConfig: managerConfig{
+			logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
+			retries: DefaultCommitRetries,
+			backoff: 50 * time.Millisecond,
+		},
 	}
 	for _, o := range opts {
-		o(m)
+		o(&m.managerConfig)
 	}
 	return m
 }
