@@ -104,7 +104,24 @@
 //
 // The consumer reads Debezium's JSON converter format by default ([DebeziumJSON]);
 // [WithFormat] selects another [Format], such as [github.com/etlwatch/etlwatch/cdc/jsonupsert]
-// (plain JSON rows keyed by primary key, tombstones as deletes). [Format] says how to add one.
+// (plain JSON rows keyed by primary key, tombstones as deletes).
+//
+// # How to add a change format
+//
+// A new format (Debezium Avro, Maxwell, Canal, ...) is one package beside cdc/debezium; nothing
+// in the consumer changes. Copy cdc/jsonupsert and touch these files:
+//
+//   - cdc/<name>/<name>.go: a constructor with the signature of [NewFormat] and a type whose
+//     Decode turns one Kafka record into a [debezium.Event], its rows built with
+//     [debezium.NewColumns] and [debezium.NewRow] (or a Debezium envelope handed to a
+//     [debezium.Decoder]); input it cannot read is a [*debezium.DecodeError] with a
+//     [debezium.Reason], which the consumer dead-letters;
+//   - cdc/<name>/doc.go: what the format is and its limits (which ops, keys and types);
+//   - cdc/<name>/<name>_test.go: unit tests of Decode, and an end-to-end test on kfake and a
+//     local Iceberg catalog, exactly once through a restart, as cdc/jsonupsert/jsonupsert_test.go;
+//   - cdc/<name>/example_test.go, and the README's CDC section, which lists the formats.
+//
+// Users select it with [WithFormat]. [Format] gives the contract in full.
 //
 // # Cadence, maintenance and tracing
 //
