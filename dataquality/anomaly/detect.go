@@ -41,8 +41,50 @@ func Detect(history []Observation, current Observation, cfg Config) Verdict {
 	if !finite(current.Value) {
 		return Verdict{Skipped: true, Reason: "the value " + strconv.FormatFloat(current.Value, 'g', -1, 64) + " is not a finite number, so it was not judged"}
 	}
-	timed := !current.At.IsZero()
+	p, skipped := gather(history, current, &c)
+	if skipped != nil {
+		return *skipped
+	}
+	m := model{cfg: &c, timed: p.timed, log: p.positive}
+	if p.positive {
+		for i := range p.x {
+			p.x[i] = math.Log(p.x[i])
+		}
+	}
+	curWeekday := 0
+	if p.timed {
+		curWeekday = int(current.At.Weekday())
+	}
+	bl := m.baseline(&p, current)
 
+	// The band and the verdict.
+	value := current.Value
+	v := m.verdict(bl.f, value, curWeekday, p.nonNegative)
+	bl.back = false
+	if bl.newLevel && v.Anomalous {
+		// A value back at the level before is not an anomaly of the new level.
+		if ov := m.verdict(bl.old, value, curWeekday, p.nonNegative); !ov.Anomalous {
+			bl.back = true
+			v = ov
+		}
+	}
+	v.Reason = m.reason(v, bl, current)
+	return v
+}
+
+// points are the history points Detect uses, newest first, with the scratch areas of the fits.
+type points struct {
+	x, age, wd  []float64 // values (logs when positive), ages in seconds, weekdays
+	w           work
+	timed       bool // the observations carry times
+	positive    bool // every value is above 0: the fit is on their logs
+	nonNegative bool
+}
+
+// gather reads the usable points of history (at most the window), newest first, and samples a
+// long window down to maxFitPoints; with too few usable points it returns the Skipped verdict.
+func gather(history []Observation, current Observation, c *Config) (points, *Verdict) {
+	p := points{timed: !current.At.IsZero(), positive: true, nonNegative: true}
 	// The one scratch buffer: values and ages in seconds of every point used (at most the
 	// window), then, for the points the fit uses (all of them up to maxFitPoints), weekdays and
 	// three work areas. Index 0 is the newest point. Values and ages are read in one pass over
@@ -52,15 +94,14 @@ func Detect(history []Observation, current Observation, cfg Config) Verdict {
 	buf := make([]float64, 2*bound+4*fitN)
 	x, age := buf[:bound], buf[bound:2*bound]
 	n, excluded := 0, 0
-	positive, nonNegative := true, true
 	var now int64
-	if timed {
+	if p.timed {
 		now = current.At.UnixNano()
 	}
 	for i := len(history) - 1; i >= 0 && n < bound; i-- {
 		o := &history[i]
 		var at int64
-		if timed {
+		if p.timed {
 			at = o.At.UnixNano()
 			if at >= now {
 				continue // at or after the current observation: never its baseline
@@ -71,9 +112,9 @@ func Detect(history []Observation, current Observation, cfg Config) Verdict {
 			continue
 		}
 		x[n] = o.Value
-		positive = positive && o.Value > 0
-		nonNegative = nonNegative && o.Value >= 0
-		if timed {
+		p.positive = p.positive && o.Value > 0
+		p.nonNegative = p.nonNegative && o.Value >= 0
+		if p.timed {
 			age[n] = float64(now-at) / float64(time.Second)
 		} else {
 			age[n] = float64(n + 1)
@@ -89,7 +130,7 @@ func Detect(history []Observation, current Observation, cfg Config) Verdict {
 		if excluded > 0 {
 			reason += " (" + strconv.Itoa(excluded) + " excluded or invalid)"
 		}
-		return Verdict{Skipped: true, TrainingPoints: n, Reason: reason}
+		return p, &Verdict{Skipped: true, TrainingPoints: n, Reason: reason}
 	}
 	x, age = x[:n], age[:n]
 	fitN = min(n, fitN)
@@ -105,48 +146,51 @@ func Detect(history []Observation, current Observation, cfg Config) Verdict {
 		x, age = x[:j], age[:j]
 	}
 	rest := buf[2*bound:]
-	wd := rest[:fitN]
-	w := work{y: rest[fitN : 2*fitN], res: rest[2*fitN : 3*fitN], tmp: rest[3*fitN : 4*fitN]}
-	n = fitN
-	if timed {
-		for i := range n {
-			wd[i] = float64(current.At.Add(-time.Duration(age[i] * float64(time.Second))).Weekday())
+	p.wd = rest[:fitN]
+	p.w = work{y: rest[fitN : 2*fitN], res: rest[2*fitN : 3*fitN], tmp: rest[3*fitN : 4*fitN]}
+	if p.timed {
+		for i := range fitN {
+			p.wd[i] = float64(current.At.Add(-time.Duration(age[i] * float64(time.Second))).Weekday())
 		}
 	}
-	m := model{cfg: &c, timed: timed, log: positive}
-	if positive {
-		for i := range x {
-			x[i] = math.Log(x[i])
-		}
-	}
-	curWeekday := 0
-	if timed {
-		curWeekday = int(current.At.Weekday())
-	}
+	p.x, p.age = x, age
+	return p, nil
+}
 
-	// The baseline, fitted again without the newest points while they lie outside it on one
-	// side, so that a level that moved is measured against the level before it.
-	f := m.fit(x, age, wd, &w)
-	run, side := m.run(f, x, age, wd)
+// baselined is the baseline Detect judges against: the fit, the fit before a new level, and
+// whether (and since when, over how many points) the level moved.
+type baselined struct {
+	f, old   fit
+	run      int // the newest points outside the band on one side
+	newLevel bool
+	back     bool // the value is back at the level before the new one
+	since    time.Time
+}
+
+// baseline fits p, again without the newest points while they lie outside it on one side, so
+// that a level that moved is measured against the level before it.
+func (m *model) baseline(p *points, current Observation) baselined {
+	c := m.cfg
+	x, age, wd, w := p.x, p.age, p.wd, &p.w
+	n := len(x)
+	f := m.fit(x, age, wd, w)
+	run, _ := m.run(f, x, age, wd)
 	for range 3 {
 		if run == 0 || n-run < c.MinHistory {
 			break
 		}
-		g := m.fit(x[run:], age[run:], wd[run:], &w)
-		r2, s2 := m.run(g, x, age, wd)
+		g := m.fit(x[run:], age[run:], wd[run:], w)
+		r2, _ := m.run(g, x, age, wd)
 		f = g
 		if r2 == run {
 			break
 		}
-		run, side = r2, s2
+		run = r2
 	}
-	_ = side
-	old := f
-	newLevel := run >= c.SettlePoints
-	var since time.Time
-	if newLevel {
+	bl := baselined{old: f, run: run, newLevel: run >= c.SettlePoints}
+	if bl.newLevel {
 		if run >= 14 {
-			f = m.fit(x[:run], age[:run], wd[:run], &w)
+			f = m.fit(x[:run], age[:run], wd[:run], w)
 		} else {
 			// Too few points for a shape of their own: the old shape and relative spread at
 			// the new centre.
@@ -166,36 +210,30 @@ func Detect(history []Observation, current Observation, cfg Config) Verdict {
 			}
 			f.centre, f.slope, f.training = centre, 0, run
 		}
-		if timed {
-			since = current.At.Add(-time.Duration(age[run-1] * float64(time.Second)))
+		if p.timed {
+			bl.since = current.At.Add(-time.Duration(age[run-1] * float64(time.Second)))
 		}
 	}
+	bl.f = f
+	return bl
+}
 
-	// The band and the verdict.
-	value := current.Value
-	v := m.verdict(f, value, curWeekday, nonNegative)
-	back := false
-	if newLevel && v.Anomalous {
-		// A value back at the level before is not an anomaly of the new level.
-		if ov := m.verdict(old, value, curWeekday, nonNegative); !ov.Anomalous {
-			back = true
-			v = ov
-		}
-	}
+// reason says in words why v is what it is.
+func (m *model) reason(v Verdict, bl baselined, current Observation) string {
+	c, value, run := m.cfg, current.Value, bl.run
 	below, above := value < v.Lower, value > v.Upper
-
 	var b strings.Builder
 	switch {
-	case back:
+	case bl.back:
 		b.WriteString("back at the level before the new level of the last " + strconv.Itoa(run) + " points; ")
-	case newLevel:
+	case bl.newLevel:
 		b.WriteString("new level: ")
-		if timed {
-			b.WriteString("since " + since.Format("2006-01-02 15:04") + " ")
+		if m.timed {
+			b.WriteString("since " + bl.since.Format("2006-01-02 15:04") + " ")
 		} else {
 			b.WriteString("for the last " + strconv.Itoa(run) + " points ")
 		}
-		b.WriteString("values settled around " + c.num(m.back(f.centre)) + " (before: " + c.num(m.back(old.centre)) + "); ")
+		b.WriteString("values settled around " + c.num(m.back(bl.f.centre)) + " (before: " + c.num(m.back(bl.old.centre)) + "); ")
 	}
 	b.WriteString(c.num(value) + " is ")
 	switch {
@@ -215,7 +253,7 @@ func Detect(history []Observation, current Observation, cfg Config) Verdict {
 	default:
 		b.WriteString("within the normal range (expected " + c.num(v.Expected))
 	}
-	if f.seasonal && timed {
+	if bl.f.seasonal && m.timed {
 		b.WriteString(" for a " + current.At.Weekday().String())
 	}
 	if below || above {
@@ -226,11 +264,10 @@ func Detect(history []Observation, current Observation, cfg Config) Verdict {
 	} else {
 		b.WriteString(", range " + c.num(v.Lower) + " to " + c.num(v.Upper) + ")")
 	}
-	if !newLevel && run > 0 && (below || above) {
+	if !bl.newLevel && run > 0 && (below || above) {
 		b.WriteString("; the " + strconv.Itoa(run) + " before it " + plural(run, "was", "were") + " outside too, a new level is accepted after " + strconv.Itoa(c.SettlePoints))
 	}
-	v.Reason = b.String()
-	return v
+	return b.String()
 }
 
 // work holds the scratch areas the fits share.
@@ -280,47 +317,7 @@ func (m *model) fit(x, age, wd []float64, w *work) fit {
 	// weekend days of seven.
 	spread := meanAbsDev(res, level)
 	if m.timed && c.Seasonality != SeasonalityNone && n >= 14 && (c.Seasonality == SeasonalityDayOfWeek || n >= 28) {
-		for i := 0; i < n-1; i++ {
-			tmp[i] = age[i+1] - age[i]
-		}
-		gap := median(tmp[:n-1])
-		if gap > 0 && gap <= 2*86400 {
-			// Every weekday with points needs two of them (a table loaded on weekdays only has
-			// no Saturday and Sunday points).
-			var offset [7]float64
-			ok, days := true, 0
-			for d := 0; d < 7 && ok; d++ {
-				cnt := 0
-				for i := range n {
-					if int(wd[i]) == d {
-						tmp[cnt] = res[i] - level
-						cnt++
-					}
-				}
-				switch {
-				case cnt == 0:
-				case cnt < 2:
-					ok = false
-				default:
-					offset[d] = median(tmp[:cnt])
-					days++
-				}
-			}
-			if ok && days >= 2 {
-				for i := range n {
-					res[i] -= offset[int(wd[i])]
-				}
-				copy(tmp, res)
-				l1 := median(tmp)
-				s1 := meanAbsDev(res, l1)
-				if c.Seasonality == SeasonalityDayOfWeek || s1 < 0.7*spread {
-					f.seasonal, f.offset = true, offset
-					for i := range n {
-						y[i] = x[i] - offset[int(wd[i])]
-					}
-				}
-			}
-		}
+		m.weekdayShape(&f, x, age, wd, y, res, tmp, level, spread)
 	}
 	if !f.seasonal {
 		copy(y, x)
@@ -373,6 +370,54 @@ func (m *model) fit(x, age, wd []float64, w *work) fit {
 		f.spread = math.Max(math.Sqrt(ss/float64(cnt-1)), m.floor(centre))
 	}
 	return f
+}
+
+// weekdayShape sets f's day-of-week offsets when the points (res: x without the rough trend, at
+// level and spread) are about daily and the shape explains enough of their spread (or the
+// seasonality is forced), and then y to x without the shape.
+func (m *model) weekdayShape(f *fit, x, age, wd, y, res, tmp []float64, level, spread float64) {
+	c, n := m.cfg, len(x)
+	for i := 0; i < n-1; i++ {
+		tmp[i] = age[i+1] - age[i]
+	}
+	gap := median(tmp[:n-1])
+	if gap > 0 && gap <= 2*86400 {
+		// Every weekday with points needs two of them (a table loaded on weekdays only has
+		// no Saturday and Sunday points).
+		var offset [7]float64
+		ok, days := true, 0
+		for d := 0; d < 7 && ok; d++ {
+			cnt := 0
+			for i := range n {
+				if int(wd[i]) == d {
+					tmp[cnt] = res[i] - level
+					cnt++
+				}
+			}
+			switch {
+			case cnt == 0:
+			case cnt < 2:
+				ok = false
+			default:
+				offset[d] = median(tmp[:cnt])
+				days++
+			}
+		}
+		if ok && days >= 2 {
+			for i := range n {
+				res[i] -= offset[int(wd[i])]
+			}
+			copy(tmp, res)
+			l1 := median(tmp)
+			s1 := meanAbsDev(res, l1)
+			if c.Seasonality == SeasonalityDayOfWeek || s1 < 0.7*spread {
+				f.seasonal, f.offset = true, offset
+				for i := range n {
+					y[i] = x[i] - offset[int(wd[i])]
+				}
+			}
+		}
+	}
 }
 
 // halvesSlope is the slope between the medians of the newer and older halves of x, per second
