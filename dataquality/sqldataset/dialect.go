@@ -250,114 +250,134 @@ func (d Dialect) normaliseType(typ, detail string, precision, scale int64) (data
 	t := strings.ToLower(strings.TrimSpace(typ))
 	switch d {
 	case PostgreSQL:
-		db := t
-		if (t == "numeric" || t == "decimal") && precision >= 0 {
-			db = fmt.Sprintf("%s(%d,%d)", t, precision, max(scale, 0))
-		}
-		switch t {
-		case "smallint", "integer", "bigint":
-			return dataquality.TypeInteger, db
-		case "numeric", "decimal":
-			return dataquality.TypeDecimal, db
-		case "real", "double precision":
-			return dataquality.TypeFloat, db
-		case "boolean":
-			return dataquality.TypeBoolean, db
-		case "character varying", "character", "text", "uuid", "name", "citext":
-			return dataquality.TypeString, db
-		case "bytea":
-			return dataquality.TypeBytes, db
-		case "timestamp without time zone", "timestamp with time zone":
-			return dataquality.TypeTimestamp, db
-		case "date":
-			return dataquality.TypeDate, db
-		case "time without time zone":
-			return dataquality.TypeTime, db
-		case "user-defined":
-			if strings.EqualFold(detail, "citext") {
-				return dataquality.TypeString, detail
-			}
-			return dataquality.TypeUnknown, detail
-		}
-		return dataquality.TypeUnknown, db
+		return postgresType(t, detail, precision, scale)
 	case MySQL:
-		db := strings.ToLower(detail)
-		if db == "" {
-			db = t
-		}
-		if strings.HasPrefix(db, "tinyint(1)") {
-			return dataquality.TypeBoolean, db
-		}
-		switch t {
-		case "tinyint", "smallint", "mediumint", "int", "integer", "bigint", "year":
-			return dataquality.TypeInteger, db
-		case "decimal", "numeric":
-			return dataquality.TypeDecimal, db
-		case "float", "double", "real":
-			return dataquality.TypeFloat, db
-		case "bool", "boolean":
-			return dataquality.TypeBoolean, db
-		case "char", "varchar", "tinytext", "text", "mediumtext", "longtext", "enum", "set":
-			return dataquality.TypeString, db
-		case "binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob", "bit":
-			return dataquality.TypeBytes, db
-		case "datetime", "timestamp":
-			return dataquality.TypeTimestamp, db
-		case "date":
-			return dataquality.TypeDate, db
-		case "time":
-			return dataquality.TypeTime, db
-		}
-		return dataquality.TypeUnknown, db
+		return mysqlType(t, detail)
 	case SQLite:
-		// The rules of SQLite's type affinity (sqlite.org/datatype3.html), after the names the
-		// driver reads as dates and booleans.
-		u := strings.ToUpper(t)
-		switch {
-		case strings.Contains(u, "BOOL"):
-			return dataquality.TypeBoolean, t
-		case strings.Contains(u, "DATETIME"), strings.Contains(u, "TIMESTAMP"):
-			return dataquality.TypeTimestamp, t
-		case u == "DATE":
-			return dataquality.TypeDate, t
-		case u == "TIME":
-			return dataquality.TypeTime, t
-		case strings.Contains(u, "INT"):
-			return dataquality.TypeInteger, t
-		case strings.Contains(u, "CHAR"), strings.Contains(u, "CLOB"), strings.Contains(u, "TEXT"):
-			return dataquality.TypeString, t
-		case strings.Contains(u, "BLOB"):
-			return dataquality.TypeBytes, t
-		case strings.Contains(u, "REAL"), strings.Contains(u, "FLOA"), strings.Contains(u, "DOUB"):
-			return dataquality.TypeFloat, t
-		case strings.Contains(u, "DEC"), strings.Contains(u, "NUMERIC"):
-			return dataquality.TypeDecimal, t
-		}
-		return dataquality.TypeUnknown, t
+		return sqliteType(t)
 	case Oracle:
-		u := strings.ToUpper(t)
-		db := u
-		switch {
-		case u == "NUMBER":
-			if precision >= 0 {
-				db = fmt.Sprintf("NUMBER(%d,%d)", precision, max(scale, 0))
-			}
-			if scale == 0 && precision >= 0 && precision <= 18 {
-				return dataquality.TypeInteger, db
-			}
-			return dataquality.TypeDecimal, db
-		case u == "INTEGER":
-			return dataquality.TypeInteger, db
-		case u == "FLOAT", u == "BINARY_FLOAT", u == "BINARY_DOUBLE":
-			return dataquality.TypeFloat, db
-		case u == "VARCHAR2", u == "NVARCHAR2", u == "CHAR", u == "NCHAR", u == "CLOB", u == "NCLOB", u == "LONG":
-			return dataquality.TypeString, db
-		case u == "RAW", u == "BLOB", u == "LONG RAW":
-			return dataquality.TypeBytes, db
-		case u == "DATE", strings.HasPrefix(u, "TIMESTAMP"):
-			return dataquality.TypeTimestamp, db
-		}
-		return dataquality.TypeUnknown, db
+		return oracleType(t, precision, scale)
 	}
 	return dataquality.TypeUnknown, t
+}
+
+// postgresType is normaliseType for PostgreSQL; t is the lower-case data type.
+func postgresType(t, detail string, precision, scale int64) (dataquality.Type, string) {
+	db := t
+	if (t == "numeric" || t == "decimal") && precision >= 0 {
+		db = fmt.Sprintf("%s(%d,%d)", t, precision, max(scale, 0))
+	}
+	switch t {
+	case "smallint", "integer", "bigint":
+		return dataquality.TypeInteger, db
+	case "numeric", "decimal":
+		return dataquality.TypeDecimal, db
+	case "real", "double precision":
+		return dataquality.TypeFloat, db
+	case "boolean":
+		return dataquality.TypeBoolean, db
+	case "character varying", "character", "text", "uuid", "name", "citext":
+		return dataquality.TypeString, db
+	case "bytea":
+		return dataquality.TypeBytes, db
+	case "timestamp without time zone", "timestamp with time zone":
+		return dataquality.TypeTimestamp, db
+	case "date":
+		return dataquality.TypeDate, db
+	case "time without time zone":
+		return dataquality.TypeTime, db
+	case "user-defined":
+		if strings.EqualFold(detail, "citext") {
+			return dataquality.TypeString, detail
+		}
+		return dataquality.TypeUnknown, detail
+	}
+	return dataquality.TypeUnknown, db
+}
+
+// mysqlType is normaliseType for MySQL and MariaDB; t is the lower-case data type.
+func mysqlType(t, detail string) (dataquality.Type, string) {
+	db := strings.ToLower(detail)
+	if db == "" {
+		db = t
+	}
+	if strings.HasPrefix(db, "tinyint(1)") {
+		return dataquality.TypeBoolean, db
+	}
+	switch t {
+	case "tinyint", "smallint", "mediumint", "int", "integer", "bigint", "year":
+		return dataquality.TypeInteger, db
+	case "decimal", "numeric":
+		return dataquality.TypeDecimal, db
+	case "float", "double", "real":
+		return dataquality.TypeFloat, db
+	case "bool", "boolean":
+		return dataquality.TypeBoolean, db
+	case "char", "varchar", "tinytext", "text", "mediumtext", "longtext", "enum", "set":
+		return dataquality.TypeString, db
+	case "binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob", "bit":
+		return dataquality.TypeBytes, db
+	case "datetime", "timestamp":
+		return dataquality.TypeTimestamp, db
+	case "date":
+		return dataquality.TypeDate, db
+	case "time":
+		return dataquality.TypeTime, db
+	}
+	return dataquality.TypeUnknown, db
+}
+
+// sqliteType is normaliseType for SQLite; t is the lower-case declared type.
+func sqliteType(t string) (dataquality.Type, string) {
+	// The rules of SQLite's type affinity (sqlite.org/datatype3.html), after the names the
+	// driver reads as dates and booleans.
+	u := strings.ToUpper(t)
+	switch {
+	case strings.Contains(u, "BOOL"):
+		return dataquality.TypeBoolean, t
+	case strings.Contains(u, "DATETIME"), strings.Contains(u, "TIMESTAMP"):
+		return dataquality.TypeTimestamp, t
+	case u == "DATE":
+		return dataquality.TypeDate, t
+	case u == "TIME":
+		return dataquality.TypeTime, t
+	case strings.Contains(u, "INT"):
+		return dataquality.TypeInteger, t
+	case strings.Contains(u, "CHAR"), strings.Contains(u, "CLOB"), strings.Contains(u, "TEXT"):
+		return dataquality.TypeString, t
+	case strings.Contains(u, "BLOB"):
+		return dataquality.TypeBytes, t
+	case strings.Contains(u, "REAL"), strings.Contains(u, "FLOA"), strings.Contains(u, "DOUB"):
+		return dataquality.TypeFloat, t
+	case strings.Contains(u, "DEC"), strings.Contains(u, "NUMERIC"):
+		return dataquality.TypeDecimal, t
+	}
+	return dataquality.TypeUnknown, t
+}
+
+// oracleType is normaliseType for Oracle; t is the lower-case data type.
+func oracleType(t string, precision, scale int64) (dataquality.Type, string) {
+	u := strings.ToUpper(t)
+	db := u
+	switch {
+	case u == "NUMBER":
+		if precision >= 0 {
+			db = fmt.Sprintf("NUMBER(%d,%d)", precision, max(scale, 0))
+		}
+		if scale == 0 && precision >= 0 && precision <= 18 {
+			return dataquality.TypeInteger, db
+		}
+		return dataquality.TypeDecimal, db
+	case u == "INTEGER":
+		return dataquality.TypeInteger, db
+	case u == "FLOAT", u == "BINARY_FLOAT", u == "BINARY_DOUBLE":
+		return dataquality.TypeFloat, db
+	case u == "VARCHAR2", u == "NVARCHAR2", u == "CHAR", u == "NCHAR", u == "CLOB", u == "NCLOB", u == "LONG":
+		return dataquality.TypeString, db
+	case u == "RAW", u == "BLOB", u == "LONG RAW":
+		return dataquality.TypeBytes, db
+	case u == "DATE", strings.HasPrefix(u, "TIMESTAMP"):
+		return dataquality.TypeTimestamp, db
+	}
+	return dataquality.TypeUnknown, db
 }
