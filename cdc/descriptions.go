@@ -26,6 +26,6 @@ var Descriptions = map[string]string{
 	"cdc_table_metadata_files":            "metadata.json versions a table's metadata log names.",
 	"cdc_table_since_maintenance_seconds": "Seconds since a table's last finished maintenance.",
 	"cdc_table_snapshots":                 "Snapshots a table's metadata holds.",
-	"cdc_throughput_records_per_sec":      "Change events applied per second of the last batch.",
+	"cdc_throughput_records_per_second":   "Change events applied per second of the last batch.",
 	"cdc_truncates_out_of_order":          "TRUNCATEs that arrived after changes made after them were applied.",
 }

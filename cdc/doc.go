@@ -93,7 +93,7 @@
 //
 // Metrics, with namespace and table dimensions where they apply: cdc_events_processed,
 // cdc_events_skipped, cdc_events_failed, cdc_new_tables, cdc_batch_processed, cdc_lag_seconds
-// (now - source.ts_ms, the largest of the batch), cdc_throughput_records_per_sec,
+// (now - source.ts_ms, the largest of the batch), cdc_throughput_records_per_second,
 // cdc_batch_processing_time, cdc_kafka_offset_lag{topic,partition} (high watermark minus the
 // next offset) and cdc_messages (logical messages, counted, not applied). Each batch ends with a
 // cdc_batch_complete event (batch_id, events_processed, events_skipped, new_tables,

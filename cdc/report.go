@@ -33,7 +33,7 @@ func (c *Consumer) report(ctx context.Context, fetches kgo.Fetches, res BatchRes
 	if m := c.cfg.metrics; m != nil {
 		m.EmitCounter(ctx, "cdc_batch_processed", 1, nil)
 		m.EmitDuration(ctx, "cdc_batch_processing_time", res.Duration, nil)
-		m.EmitGauge(ctx, "cdc_throughput_records_per_sec", throughput, monitoring.UnitNone, nil)
+		m.EmitGauge(ctx, "cdc_throughput_records_per_second", throughput, monitoring.UnitNone, nil)
 		fetches.EachPartition(func(p kgo.FetchTopicPartition) {
 			if len(p.Records) == 0 {
 				return
