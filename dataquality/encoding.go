@@ -276,8 +276,53 @@ func appendDecimalText(dst, s []byte) ([]byte, error) {
 	bad := func() ([]byte, error) {
 		return dst[:len(dst)-1], fmt.Errorf("dataquality: %q is not a decimal number", string(s))
 	}
-	neg, intDigits, fracDigits, exp, ok := splitDecimalText(s)
-	if !ok {
+	i := 0
+	neg := false
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		neg = s[i] == '-'
+		i++
+	}
+	intStart := i
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	intDigits := s[intStart:i]
+	var fracDigits []byte
+	if i < len(s) && s[i] == '.' {
+		i++
+		fs := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		fracDigits = s[fs:i]
+	}
+	if len(intDigits)+len(fracDigits) == 0 {
+		return bad()
+	}
+	exp := 0
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		eneg := false
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			eneg = s[i] == '-'
+			i++
+		}
+		es := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			if exp > maxExponent {
+				return bad()
+			}
+			exp = exp*10 + int(s[i]-'0')
+			i++
+		}
+		if i == es {
+			return bad()
+		}
+		if eneg {
+			exp = -exp
+		}
+	}
+	if i != len(s) {
 		return bad()
 	}
 	// The value is 0.D x 10^p, with D the digits and p the position of the point in them.
@@ -355,56 +400,6 @@ func appendDecimalText(dst, s []byte) ([]byte, error) {
 		}
 	}
 	return dst, nil
-}
-
-// splitDecimalText splits the decimal number s ([+-]digits[.digits][e[+-]digits]) into its sign,
-// integer and fraction digits and exponent; ok is false when s is not such a number or its
-// exponent is out of range.
-func splitDecimalText(s []byte) (neg bool, intDigits, fracDigits []byte, exp int, ok bool) {
-	i := 0
-	if i < len(s) && (s[i] == '+' || s[i] == '-') {
-		neg = s[i] == '-'
-		i++
-	}
-	intStart := i
-	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-		i++
-	}
-	intDigits = s[intStart:i]
-	if i < len(s) && s[i] == '.' {
-		i++
-		fs := i
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-		}
-		fracDigits = s[fs:i]
-	}
-	if len(intDigits)+len(fracDigits) == 0 {
-		return false, nil, nil, 0, false
-	}
-	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		i++
-		eneg := false
-		if i < len(s) && (s[i] == '+' || s[i] == '-') {
-			eneg = s[i] == '-'
-			i++
-		}
-		es := i
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			if exp > maxExponent {
-				return false, nil, nil, 0, false
-			}
-			exp = exp*10 + int(s[i]-'0')
-			i++
-		}
-		if i == es {
-			return false, nil, nil, 0, false
-		}
-		if eneg {
-			exp = -exp
-		}
-	}
-	return neg, intDigits, fracDigits, exp, i == len(s)
 }
 
 // specialNumber returns "NaN", "Infinity" or "-Infinity" when s spells one of them (in any
