@@ -325,6 +325,17 @@ func appendDecimalText(dst, s []byte) ([]byte, error) {
 	if i != len(s) {
 		return bad()
 	}
+	out, ok := appendNormalDecimal(dst, neg, intDigits, fracDigits, exp)
+	if !ok {
+		return bad()
+	}
+	return out, nil
+}
+
+// appendNormalDecimal appends the length and normal form of ±intDigits.fracDigits x 10^exp to
+// dst; ok is false, and nothing appended, when the point of the normal form would be more than
+// maxExponent places from its digits.
+func appendNormalDecimal(dst []byte, neg bool, intDigits, fracDigits []byte, exp int) (_ []byte, ok bool) {
 	// The value is 0.D x 10^p, with D the digits and p the position of the point in them.
 	p := len(intDigits) + exp
 	// Leading zeros, across the point.
@@ -339,24 +350,23 @@ func appendDecimalText(dst, s []byte) ([]byte, error) {
 		}
 		lead += f
 	}
-	total := len(intDigits) + len(fracDigits)
 	digit := func(k int) byte { // k-th digit of D
 		if k < len(intDigits) {
 			return intDigits[k]
 		}
 		return fracDigits[k-len(intDigits)]
 	}
-	end := total
+	end := len(intDigits) + len(fracDigits)
 	for end > lead && digit(end-1) == '0' {
 		end--
 	}
 	if end == lead { // zero, whatever its sign and scale
-		return appendLengthPrefixed(dst, []byte{'0'}), nil
+		return appendLengthPrefixed(dst, []byte{'0'}), true
 	}
 	p -= lead
 	n := end - lead // significant digits
 	if p > maxExponent || p < -maxExponent {
-		return bad()
+		return dst, false
 	}
 	// Length of the normal form.
 	length := n
@@ -399,7 +409,7 @@ func appendDecimalText(dst, s []byte) ([]byte, error) {
 			dst = append(dst, digit(k))
 		}
 	}
-	return dst, nil
+	return dst, true
 }
 
 // specialNumber returns "NaN", "Infinity" or "-Infinity" when s spells one of them (in any
