@@ -192,12 +192,20 @@ func ExampleChecksFrom() {
 }
 
 func ExampleChecker_Run() {
-	cfg := configloader.DataQuality{ // as loaded from sources.yaml's data_quality:
-		CheckRowCount:     true,
-		RowCountTolerance: 0.01,
-		RequiredColumns:   map[string][]string{"CUSTOMERS": {"CUSTOMER_ID", "CREATED"}},
-		ChecksumTables:    []string{"CUSTOMERS"},
-		OnFailure:         "fail",
+	cfg, err := configloader.Parse("sources.yaml", []byte(`
+sources:
+  dev_mydb:
+    database_type: postgres
+    data_quality:
+      check_row_count: true
+      row_count_tolerance: 0.01
+      required_columns: {CUSTOMERS: [CUSTOMER_ID, CREATED]}
+      checksum_tables: [CUSTOMERS]
+      on_failure: fail
+`))
+	if err != nil {
+		fmt.Println(err)
+		return
 	}
 	source := exampleCustomers(1000, nil)
 	dest := exampleCustomers(1000, func(id int64, r map[string]any) {
@@ -205,7 +213,8 @@ func ExampleChecker_Run() {
 			r["BALANCE"] = "0.00"
 		}
 	})
-	report := dataquality.NewChecker().Run(context.Background(), "CUSTOMERS", cfg, source, dest)
+	dq := cfg.Sources["dev_mydb"].DataQuality
+	report := dataquality.NewChecker().Run(context.Background(), "CUSTOMERS", dq, source, dest)
 	for _, r := range report.Results {
 		fmt.Println(r)
 	}
