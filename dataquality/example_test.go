@@ -178,6 +178,25 @@ func ExampleChecker_RunChecks() {
 	// false true
 }
 
+// Checks names tables as the load does; RequiredColumns and ChecksumTables match them
+// case-insensitively. Only the checks asked for run.
+func ExampleChecks() {
+	checks := dataquality.Checks{
+		RequiredColumns: map[string][]string{"customers": {"EMAIL"}},
+		OnFailure:       "fail",
+	}
+	source := exampleCustomers(3, nil)
+	dest := exampleCustomers(3, func(id int64, r map[string]any) {
+		if id == 2 {
+			r["EMAIL"] = nil
+		}
+	})
+	report := dataquality.NewChecker().RunChecks(context.Background(), "CUSTOMERS", checks, source, dest)
+	fmt.Println(len(report.Results), report.Err())
+	// Output:
+	// 1 dataquality: CUSTOMERS: 1 check failed: required_columns (Required columns validation FAILED - nulls in EMAIL: 1)
+}
+
 func ExampleChecksFrom() {
 	dq := configloader.DataQuality{ // as loaded from sources.yaml's data_quality:
 		CheckRowCount:     true,
