@@ -97,10 +97,33 @@ func (m *TableManager) MergeDeletes(ctx context.Context, tbl *table.Table, maxTa
 	if err != nil {
 		return res, fmt.Errorf("iceberg: merge deletes of %s: %w", name, err)
 	}
-	written := slices.Clone(merged)
-	fail := func(what string, err error) (CompactResult, error) {
+	written, err := stageMerge(ctx, tbl, tx, tail, live.eqDeletes, merged, seqMax, props)
+	if err != nil {
 		m.removeFiles(ctx, tbl, written)
-		return res, fmt.Errorf("iceberg: merge deletes of %s: %s: %w", name, what, err)
+		return res, fmt.Errorf("iceberg: merge deletes of %s: %w", name, err)
+	}
+	next, err := tx.Commit(ctx)
+	if err != nil {
+		m.removeFiles(ctx, tbl, written)
+		if IsCommitConflict(err) {
+			return res, fmt.Errorf("iceberg: merge deletes of %s: %w: %w", name, ErrStaleTable, err)
+		}
+		return res, fmt.Errorf("iceberg: merge deletes of %s: commit: %w", name, err)
+	}
+	res.Table = next
+	if after, err := next.Scan().PlanFiles(ctx); err == nil {
+		res.DataFilesAfter, res.DeleteFilesAfter = len(after), countDeleteFiles(after)
+	}
+	return res, nil
+}
+
+// stageMerge stages in tx the three snapshots of a merge: the tail rewritten at seqMax, the
+// newest of dels replaced by merged, the other delete files removed. It returns the files it
+// wrote, for the caller to remove when the merge does not commit.
+func stageMerge(ctx context.Context, tbl *table.Table, tx *table.Transaction, tail table.CompactionTaskGroup, dels []seqFile, merged []goiceberg.DataFile, seqMax int64, props map[string]string) ([]goiceberg.DataFile, error) {
+	written := slices.Clone(merged)
+	fail := func(what string, err error) ([]goiceberg.DataFile, error) {
+		return written, fmt.Errorf("%s: %w", what, err)
 	}
 	// Three snapshots, one commit; the table's rows are the same after each. First the tail,
 	// rewritten with its deletes applied, at the newest delete file's sequence number: no
@@ -117,17 +140,17 @@ func (m *TableManager) MergeDeletes(ctx context.Context, tbl *table.Table, maxTa
 	}
 	// Then the newest delete file gives way to the merged one, at its sequence number: both
 	// apply to the base only, where the other delete files already apply.
-	newest := slices.IndexFunc(live.eqDeletes, func(d seqFile) bool { return d.seq == seqMax })
+	newest := slices.IndexFunc(dels, func(d seqFile) bool { return d.seq == seqMax })
 	adds := make([]table.DeleteFileAddition, len(merged))
 	for i, f := range merged {
 		adds[i] = table.DeleteFileAddition{File: f, DataSequenceNumber: seqMax}
 	}
-	if err := tx.ReplaceFilesWithDeleteFiles(ctx, nil, nil, []goiceberg.DataFile{live.eqDeletes[newest].file}, adds, maps.Clone(props)); err != nil {
+	if err := tx.ReplaceFilesWithDeleteFiles(ctx, nil, nil, []goiceberg.DataFile{dels[newest].file}, adds, maps.Clone(props)); err != nil {
 		return fail("replace the newest delete file", err)
 	}
 	// Last, the other delete files go: the merged one holds their keys.
 	var rest []goiceberg.DataFile
-	for i, d := range live.eqDeletes {
+	for i, d := range dels {
 		if i != newest {
 			rest = append(rest, d.file)
 		}
@@ -135,19 +158,7 @@ func (m *TableManager) MergeDeletes(ctx context.Context, tbl *table.Table, maxTa
 	if err := tx.ReplaceFiles(ctx, nil, nil, rest, maps.Clone(props)); err != nil {
 		return fail("remove the merged delete files", err)
 	}
-	next, err := tx.Commit(ctx)
-	if err != nil {
-		m.removeFiles(ctx, tbl, written)
-		if IsCommitConflict(err) {
-			return res, fmt.Errorf("iceberg: merge deletes of %s: %w: %w", name, ErrStaleTable, err)
-		}
-		return res, fmt.Errorf("iceberg: merge deletes of %s: commit: %w", name, err)
-	}
-	res.Table = next
-	if after, err := next.Scan().PlanFiles(ctx); err == nil {
-		res.DataFilesAfter, res.DeleteFilesAfter = len(after), countDeleteFiles(after)
-	}
-	return res, nil
+	return written, nil
 }
 
 // seqFile is a live file of a snapshot with its data sequence number.
