@@ -78,20 +78,7 @@ func queryVariable(name, label, query string) obj {
 }
 
 func (p panel) json(id, x, y int) obj {
-	targets := make([]any, len(p.Targets))
-	for i, t := range p.Targets {
-		tj := obj{
-			"refId": string(rune('A' + i)), "datasource": dsRef, "expr": t.Expr,
-			"legendFormat": t.Legend, "range": !t.Instant, "instant": t.Instant, "editorMode": "code",
-		}
-		if p.Type == "table" || p.Type == "bargauge" || p.Type == "piechart" {
-			tj["format"] = "table"
-			if p.Type != "table" {
-				tj["format"] = "time_series"
-			}
-		}
-		targets[i] = tj
-	}
+	targets := p.targetsJSON()
 	base := p.Base
 	if base == "" {
 		base = "green"
@@ -118,6 +105,47 @@ func (p panel) json(id, x, y int) obj {
 	if p.Decimals != nil {
 		defaults["decimals"] = *p.Decimals
 	}
+	options := p.optionsJSON(defaults)
+	for k, v := range p.Options {
+		options[k] = v
+	}
+	out := obj{
+		"id": id, "type": p.Type, "title": p.Title, "description": p.Description,
+		"datasource": dsRef, "gridPos": obj{"x": x, "y": y, "w": p.W, "h": p.H},
+		"targets": targets, "options": options,
+		"fieldConfig": obj{"defaults": defaults, "overrides": orEmpty(p.Overrides)},
+	}
+	if p.Type == "table" {
+		out["transformations"] = []any{
+			obj{"id": "merge", "options": obj{}},
+			obj{"id": "organize", "options": obj{"excludeByName": obj{"Time": true}}},
+		}
+	}
+	return out
+}
+
+// targetsJSON is the JSON of p's queries.
+func (p panel) targetsJSON() []any {
+	targets := make([]any, len(p.Targets))
+	for i, t := range p.Targets {
+		tj := obj{
+			"refId": string(rune('A' + i)), "datasource": dsRef, "expr": t.Expr,
+			"legendFormat": t.Legend, "range": !t.Instant, "instant": t.Instant, "editorMode": "code",
+		}
+		if p.Type == "table" || p.Type == "bargauge" || p.Type == "piechart" {
+			tj["format"] = "table"
+			if p.Type != "table" {
+				tj["format"] = "time_series"
+			}
+		}
+		targets[i] = tj
+	}
+	return targets
+}
+
+// optionsJSON is the JSON of p's options for its type; for a time series it also sets the
+// custom field defaults.
+func (p panel) optionsJSON(defaults obj) obj {
 	options := obj{}
 	switch p.Type {
 	case "timeseries":
@@ -161,22 +189,7 @@ func (p panel) json(id, x, y int) obj {
 	case "table":
 		options = obj{"showHeader": true, "cellHeight": "sm"}
 	}
-	for k, v := range p.Options {
-		options[k] = v
-	}
-	out := obj{
-		"id": id, "type": p.Type, "title": p.Title, "description": p.Description,
-		"datasource": dsRef, "gridPos": obj{"x": x, "y": y, "w": p.W, "h": p.H},
-		"targets": targets, "options": options,
-		"fieldConfig": obj{"defaults": defaults, "overrides": orEmpty(p.Overrides)},
-	}
-	if p.Type == "table" {
-		out["transformations"] = []any{
-			obj{"id": "merge", "options": obj{}},
-			obj{"id": "organize", "options": obj{"excludeByName": obj{"Time": true}}},
-		}
-	}
-	return out
+	return options
 }
 
 func orEmpty(v []any) []any {

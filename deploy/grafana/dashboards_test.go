@@ -197,144 +197,172 @@ var (
 // outside the grid or overlapping, datasources other than the DS_PROMETHEUS variable, variables
 // used but not defined, and PromQL that names a series or a label nothing exposes.
 func checkDashboard(series map[string]exposed.Family, raw []byte) (grafanaDashboard, []string) {
-	var d grafanaDashboard
-	var problems []string
-	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	c := &dashChecker{series: series, defined: map[string]bool{}, ids: map[int]string{}}
 	dec := json.NewDecoder(bytes.NewReader(raw))
-	if err := dec.Decode(&d); err != nil {
-		add("does not parse: %v", err)
-		return d, problems
+	if err := dec.Decode(&c.d); err != nil {
+		c.add("does not parse: %v", err)
+		return c.d, c.problems
 	}
-	if d.UID == "" || d.Title == "" {
-		add("no uid or no title")
+	if c.d.UID == "" || c.d.Title == "" {
+		c.add("no uid or no title")
 	}
-	if d.SchemaVersion < minSchemaVer {
-		add("schemaVersion %d: want at least %d (Grafana 11)", d.SchemaVersion, minSchemaVer)
+	if c.d.SchemaVersion < minSchemaVer {
+		c.add("schemaVersion %d: want at least %d (Grafana 11)", c.d.SchemaVersion, minSchemaVer)
 	}
-	sameDS := func(where string, ds json.RawMessage) {
-		var b bytes.Buffer
-		if len(ds) == 0 || json.Compact(&b, ds) != nil || b.String() != wantDatasrc {
-			add("%s: datasource %s, want %s", where, ds, wantDatasrc)
-		}
-	}
+	c.variables()
+	c.panels(c.d.Panels)
+	sort.Strings(c.problems)
+	return c.d, c.problems
+}
 
-	// Variables: what they are, and their label_values queries.
-	defined := map[string]bool{}
-	for _, v := range d.Templating.List {
-		defined[v.Name] = true
+// dashChecker is one checkDashboard: the dashboard, what it found wrong, and what it has seen.
+type dashChecker struct {
+	series   map[string]exposed.Family
+	d        grafanaDashboard
+	problems []string
+	defined  map[string]bool // the dashboard's variables
+	ids      map[int]string  // panel id -> title
+	rects    []gridRect      // the grid positions seen
+}
+
+// gridRect is a panel's place on the grid.
+type gridRect struct {
+	title      string
+	x, y, w, h int
+}
+
+func (c *dashChecker) add(format string, args ...any) {
+	c.problems = append(c.problems, fmt.Sprintf(format, args...))
+}
+
+// sameDS checks that ds is the DS_PROMETHEUS variable.
+func (c *dashChecker) sameDS(where string, ds json.RawMessage) {
+	var b bytes.Buffer
+	if len(ds) == 0 || json.Compact(&b, ds) != nil || b.String() != wantDatasrc {
+		c.add("%s: datasource %s, want %s", where, ds, wantDatasrc)
 	}
-	if !defined[dsVariable] {
-		add("no %s datasource variable", dsVariable)
-	}
-	checkExpr := func(where, expr string) map[string]bool {
-		d.Exprs++
-		for _, m := range variableRef.FindAllStringSubmatch(expr, -1) {
-			name := m[1] + m[2]
-			if !grafanaVars[name] && !defined[name] {
-				add("%s uses the variable $%s, which the dashboard does not define", where, name)
-			}
+}
+
+// checkExpr checks the variables and the series expr uses, and returns the labels of its result.
+func (c *dashChecker) checkExpr(where, expr string) map[string]bool {
+	c.d.Exprs++
+	for _, m := range variableRef.FindAllStringSubmatch(expr, -1) {
+		name := m[1] + m[2]
+		if !grafanaVars[name] && !c.defined[name] {
+			c.add("%s uses the variable $%s, which the dashboard does not define", where, name)
 		}
-		labels, ps := exposed.Check(series, exposed.ParseQuery(expr))
-		for _, p := range ps {
-			add("%s %s: %s", where, p, expr)
-		}
-		return labels
 	}
-	for _, v := range d.Templating.List {
+	labels, ps := exposed.Check(c.series, exposed.ParseQuery(expr))
+	for _, p := range ps {
+		c.add("%s %s: %s", where, p, expr)
+	}
+	return labels
+}
+
+// variables checks the dashboard's variables: what they are, and their label_values queries.
+func (c *dashChecker) variables() {
+	for _, v := range c.d.Templating.List {
+		c.defined[v.Name] = true
+	}
+	if !c.defined[dsVariable] {
+		c.add("no %s datasource variable", dsVariable)
+	}
+	for _, v := range c.d.Templating.List {
 		switch v.Type {
 		case "datasource":
 			var query string
 			if json.Unmarshal(v.Query, &query) != nil || query != "prometheus" {
-				add("variable %s: datasource variable of type %s, want prometheus", v.Name, v.Query)
+				c.add("variable %s: datasource variable of type %s, want prometheus", v.Name, v.Query)
 			}
 		case "query":
-			sameDS("variable "+v.Name, v.Datasource)
+			c.sameDS("variable "+v.Name, v.Datasource)
 			var query struct {
 				Query string `json:"query"`
 			}
 			if err := json.Unmarshal(v.Query, &query); err != nil {
-				add("variable %s: query %s: %v", v.Name, v.Query, err)
+				c.add("variable %s: query %s: %v", v.Name, v.Query, err)
 				continue
 			}
 			m := labelValues.FindStringSubmatch(query.Query)
 			if m == nil {
-				add("variable %s: %q is not label_values(selector, label)", v.Name, query.Query)
+				c.add("variable %s: %q is not label_values(selector, label)", v.Name, query.Query)
 				continue
 			}
-			labels := checkExpr("variable "+v.Name+":", m[1])
+			labels := c.checkExpr("variable "+v.Name+":", m[1])
 			if !labels[m[2]] {
-				add("variable %s: label_values(... %s): %s is not a label of %s", v.Name, m[2], m[2], m[1])
+				c.add("variable %s: label_values(... %s): %s is not a label of %s", v.Name, m[2], m[2], m[1])
 			}
 		default:
-			add("variable %s: type %s, want query or datasource", v.Name, v.Type)
+			c.add("variable %s: type %s, want query or datasource", v.Name, v.Type)
 		}
 	}
+}
 
-	// Panels: ids, grid, datasources and expressions.
-	ids := map[int]string{}
-	type rect struct {
-		title      string
-		x, y, w, h int
+// panels checks ps and the panels of its rows: ids, grid, datasources and expressions.
+func (c *dashChecker) panels(ps []gPanel) {
+	for _, p := range ps {
+		where := fmt.Sprintf("panel %q", p.Title)
+		switch {
+		case p.ID == nil || *p.ID <= 0:
+			c.add("%s: no positive id", where)
+		case c.ids[*p.ID] != "":
+			c.add("panel id %d is used twice: %q and %q", *p.ID, c.ids[*p.ID], p.Title)
+		default:
+			c.ids[*p.ID] = p.Title
+		}
+		c.grid(where, p)
+		if p.Type == "row" {
+			c.panels(p.Panels)
+			continue
+		}
+		if p.Title == "" {
+			c.add("panel %v: no title", p.ID)
+		}
+		c.sameDS(where, p.Datasource)
+		c.targets(where, p)
 	}
-	var rects []rect
-	var walk func(ps []gPanel)
-	walk = func(ps []gPanel) {
-		for _, p := range ps {
-			where := fmt.Sprintf("panel %q", p.Title)
-			switch {
-			case p.ID == nil || *p.ID <= 0:
-				add("%s: no positive id", where)
-			case ids[*p.ID] != "":
-				add("panel id %d is used twice: %q and %q", *p.ID, ids[*p.ID], p.Title)
-			default:
-				ids[*p.ID] = p.Title
-			}
-			if g := p.GridPos; g == nil {
-				add("%s: no gridPos", where)
-			} else {
-				if g.X < 0 || g.Y < 0 || g.W < 1 || g.H < 1 || g.X+g.W > gridColumns {
-					add("%s: gridPos %+v is outside the 24-column grid", where, *g)
-				}
-				for _, r := range rects {
-					if g.X < r.x+r.w && r.x < g.X+g.W && g.Y < r.y+r.h && r.y < g.Y+g.H {
-						add("%s: gridPos %+v overlaps panel %q", where, *g, r.title)
-					}
-				}
-				rects = append(rects, rect{p.Title, g.X, g.Y, g.W, g.H})
-			}
-			if p.Type == "row" {
-				walk(p.Panels)
-				continue
-			}
-			if p.Title == "" {
-				add("panel %v: no title", p.ID)
-			}
-			sameDS(where, p.Datasource)
-			if len(p.Targets) == 0 {
-				add("%s: no query", where)
-			}
-			refs := map[string]bool{}
-			for _, tg := range p.Targets {
-				tw := fmt.Sprintf("%s %s", where, tg.RefID)
-				if tg.RefID == "" || refs[tg.RefID] {
-					add("%s: refId empty or used twice", tw)
-				}
-				refs[tg.RefID] = true
-				sameDS(tw, tg.Datasource)
-				if strings.TrimSpace(tg.Expr) == "" {
-					add("%s: no expression", tw)
-					continue
-				}
-				labels := checkExpr(tw+":", tg.Expr)
-				for _, m := range legendLabel.FindAllStringSubmatch(tg.LegendFormat, -1) {
-					if !labels[m[1]] {
-						add("%s: legend shows {{%s}}, which its series do not have", tw, m[1])
-					}
-				}
+}
+
+// grid checks p's grid position: inside the 24 columns and over no other panel.
+func (c *dashChecker) grid(where string, p gPanel) {
+	g := p.GridPos
+	if g == nil {
+		c.add("%s: no gridPos", where)
+		return
+	}
+	if g.X < 0 || g.Y < 0 || g.W < 1 || g.H < 1 || g.X+g.W > gridColumns {
+		c.add("%s: gridPos %+v is outside the 24-column grid", where, *g)
+	}
+	for _, r := range c.rects {
+		if g.X < r.x+r.w && r.x < g.X+g.W && g.Y < r.y+r.h && r.y < g.Y+g.H {
+			c.add("%s: gridPos %+v overlaps panel %q", where, *g, r.title)
+		}
+	}
+	c.rects = append(c.rects, gridRect{p.Title, g.X, g.Y, g.W, g.H})
+}
+
+// targets checks p's queries: refIds, datasources, expressions and legends.
+func (c *dashChecker) targets(where string, p gPanel) {
+	if len(p.Targets) == 0 {
+		c.add("%s: no query", where)
+	}
+	refs := map[string]bool{}
+	for _, tg := range p.Targets {
+		tw := fmt.Sprintf("%s %s", where, tg.RefID)
+		if tg.RefID == "" || refs[tg.RefID] {
+			c.add("%s: refId empty or used twice", tw)
+		}
+		refs[tg.RefID] = true
+		c.sameDS(tw, tg.Datasource)
+		if strings.TrimSpace(tg.Expr) == "" {
+			c.add("%s: no expression", tw)
+			continue
+		}
+		labels := c.checkExpr(tw+":", tg.Expr)
+		for _, m := range legendLabel.FindAllStringSubmatch(tg.LegendFormat, -1) {
+			if !labels[m[1]] {
+				c.add("%s: legend shows {{%s}}, which its series do not have", tw, m[1])
 			}
 		}
 	}
-	walk(d.Panels)
-	sort.Strings(problems)
-	return d, problems
 }
