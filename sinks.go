@@ -137,7 +137,11 @@ func startCloudWatch(ctx context.Context, st *sinkStart) (monitoring.Sink, error
 		}
 		client = awscloudwatch.NewFromConfig(cfg)
 	}
-	return cloudwatch.NewSink(client, st.mon.CloudWatchNamespace)
+	var opts []cloudwatch.Option
+	if d := st.mon.ExportTimeout; d > 0 {
+		opts = append(opts, cloudwatch.WithTimeout(d))
+	}
+	return cloudwatch.NewSink(client, st.mon.CloudWatchNamespace, opts...)
 }
 
 // startOTLP builds the OTLP sink of monitoring.otlp: protocol grpc or http (the default); the
@@ -155,7 +159,7 @@ func startOTLP(ctx context.Context, st *sinkStart) (monitoring.Sink, error) {
 		case ep != "":
 			gopts = append(gopts, otlpmetricgrpc.WithEndpoint(ep))
 		}
-		return otlp.NewGRPCSink(ctx, otlp.WithGRPCOptions(gopts...))
+		return otlp.NewGRPCSink(ctx, append(otlpTimeout(st), otlp.WithGRPCOptions(gopts...))...)
 	case "", "http", "http/protobuf":
 		var hopts []otlpmetrichttp.Option
 		switch {
@@ -171,14 +175,22 @@ func startOTLP(ctx context.Context, st *sinkStart) (monitoring.Sink, error) {
 		case ep != "":
 			hopts = append(hopts, otlpmetrichttp.WithEndpoint(ep))
 		}
-		return otlp.NewHTTPSink(ctx, otlp.WithHTTPOptions(hopts...))
+		return otlp.NewHTTPSink(ctx, append(otlpTimeout(st), otlp.WithHTTPOptions(hopts...))...)
 	}
 	return nil, fmt.Errorf("protocol %q: allowed: grpc, http", cfg.Protocol)
 }
 
 // startDynatrace builds the Dynatrace sink of monitoring.dynatrace.
 func startDynatrace(_ context.Context, st *sinkStart) (monitoring.Sink, error) {
-	return otlp.NewDynatraceSink(st.mon.Dynatrace.Endpoint, st.mon.Dynatrace.APIToken.Reveal())
+	return otlp.NewDynatraceSink(st.mon.Dynatrace.Endpoint, st.mon.Dynatrace.APIToken.Reveal(), otlpTimeout(st)...)
+}
+
+// otlpTimeout is monitoring.export_timeout as an OTLP sink option, when it is set.
+func otlpTimeout(st *sinkStart) []otlp.Option {
+	if d := st.mon.ExportTimeout; d > 0 {
+		return []otlp.Option{otlp.WithTimeout(d)}
+	}
+	return nil
 }
 
 // startPrometheus builds the Prometheus sink on the registry of [WithRegistry] (or a new one) and

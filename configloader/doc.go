@@ -80,6 +80,7 @@
 //	      prometheus:
 //	        listen: ":8083"              # host:port; ":8083" listens on every interface
 //	      export_interval: 60s           # a Go duration: 60s, 1m, 1m30s
+//	      export_timeout: 10s            # each export request of cloudwatch, otlp, dynatrace
 //	      environment: dev
 //	      required_sinks: [cloudwatch]   # these must start; cloudwatch, otlp, dynatrace, prometheus
 //	    data_quality:

@@ -252,6 +252,9 @@ func (mc Monitoring) node() *yaml.Node {
 	if d := mc.ExportInterval; d != 0 {
 		mon.str("export_interval", formatDuration(d))
 	}
+	if d := mc.ExportTimeout; d != 0 {
+		mon.str("export_timeout", formatDuration(d))
+	}
 	mon.str("environment", mc.Environment)
 	mon.list("required_sinks", mc.RequiredSinks)
 	return mon.n

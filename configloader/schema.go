@@ -25,7 +25,7 @@ var (
 	maintenanceKeys = []string{"enabled", "every_batches", "max_delete_files", "max_snapshots", "expire_older_than", "retain_snapshots", "metadata_versions", "orphan_older_than", "timeout"}
 	icebergKeys     = []string{"catalog", "uri", "warehouse", "namespace"}
 	monitoringKeys  = []string{"enable_cloudwatch", "cloudwatch_namespace", "otlp", "dynatrace", "prometheus",
-		"export_interval", "environment", "required_sinks"}
+		"export_interval", "export_timeout", "environment", "required_sinks"}
 	otlpKeys        = []string{"endpoint", "protocol"}
 	dynatraceKeys   = []string{"endpoint", "api_token"}
 	prometheusKeys  = []string{"listen"}
@@ -370,6 +370,8 @@ func (c *checker) monitoring(n *yaml.Node, path string, m *Monitoring) {
 			})
 		case "export_interval":
 			setIf(&m.ExportInterval)(c.duration(v, path))
+		case "export_timeout":
+			setIf(&m.ExportTimeout)(c.duration(v, path))
 		case "environment":
 			setIf(&m.Environment)(c.str(v, path))
 		case "required_sinks":

@@ -204,6 +204,10 @@ type Monitoring struct {
 	Dynatrace           Dynatrace
 	Prometheus          Prometheus
 	ExportInterval      time.Duration // export_interval, such as 60s
+	// ExportTimeout (export_timeout) bounds each export request of the CloudWatch, OTLP and
+	// Dynatrace sinks (dial, handshake, answer); 0 means each sink's default (10s). A backend
+	// that never answers fails the export, not the pipeline.
+	ExportTimeout time.Duration
 	Environment         string
 	// RequiredSinks (required_sinks) names the sinks that must start: cloudwatch, otlp, dynatrace,
 	// prometheus. Others that cannot start are reported and skipped.
