@@ -208,7 +208,7 @@ type Monitoring struct {
 	// Dynatrace sinks (dial, handshake, answer); 0 means each sink's default (10s). A backend
 	// that never answers fails the export, not the pipeline.
 	ExportTimeout time.Duration
-	Environment         string
+	Environment   string
 	// RequiredSinks (required_sinks) names the sinks that must start: cloudwatch, otlp, dynatrace,
 	// prometheus. Others that cannot start are reported and skipped.
 	RequiredSinks []string

@@ -242,11 +242,11 @@ func TestMetricEvents(t *testing.T) {
 		got = append(got, want{parseSelector(e.Value.QueryDefinition.MetricSelector).Keys[0], m.AlertCondition, m.Threshold, m.ViolatingSamples})
 	}
 	assert.Equal(t, []want{
-		{"cdc_lag_seconds", "ABOVE", 60, 5},                 // > 60 s for 5 minutes: warning
-		{"cdc_lag_seconds", "ABOVE", 300, 2},                // > 300 s for 2 minutes: critical
+		{"cdc_lag_seconds", "ABOVE", 60, 5},                    // > 60 s for 5 minutes: warning
+		{"cdc_lag_seconds", "ABOVE", 300, 2},                   // > 300 s for 2 minutes: critical
 		{"cdc_throughput_records_per_second", "BELOW", 10, 10}, // < 10 records/s for 10 minutes
-		{"cdc_batch_processing_time", "ABOVE", 30, 3},       // > 30 s, 3 consecutive
-		{"etlwatch_memory_usage_ratio", "ABOVE", 0.9, 5},    // > 90 %
+		{"cdc_batch_processing_time", "ABOVE", 30, 3},          // > 30 s, 3 consecutive
+		{"etlwatch_memory_usage_ratio", "ABOVE", 0.9, 5},       // > 90 %
 	}, got)
 	assert.Equal(t, "ERROR", events[1].Value.EventTemplate.EventType, "the critical lag alert")
 	doc, err := os.ReadFile("../../docs/runbooks.md")
