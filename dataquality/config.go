@@ -11,7 +11,7 @@ import (
 
 // ChecksFrom translates a source's data_quality: section (check_row_count, row_count_tolerance,
 // required_columns, checksum_tables, on_failure) into [Checks]. The maps and slices are
-// shared, not copied. The monitors: part is [NewMonitor]'s.
+// shared, not copied. The monitors: part is [MonitorsFrom]'s.
 func ChecksFrom(dq configloader.DataQuality) Checks {
 	return Checks{
 		RowCount:          dq.CheckRowCount,
@@ -26,4 +26,16 @@ func ChecksFrom(dq configloader.DataQuality) Checks {
 // asks for: c.RunChecks(ctx, table, [ChecksFrom](cfg), source, dest).
 func (c *Checker) Run(ctx context.Context, table string, cfg configloader.DataQuality, source, dest Dataset) Report {
 	return c.RunChecks(ctx, table, ChecksFrom(cfg), source, dest)
+}
+
+// MonitorsFrom translates a source's data_quality.monitors: section into [Monitors]. The map
+// of NullRate is shared, not copied.
+func MonitorsFrom(m configloader.Monitors) Monitors {
+	out := Monitors{Volume: m.Volume, Freshness: m.Freshness, MaxAge: m.MaxAge, SchemaDrift: m.SchemaDrift,
+		NullRate: m.NullRate, Sensitivity: m.Sensitivity, Seasonality: m.Seasonality, MinHistory: m.MinHistory,
+		OnAnomaly: m.OnAnomaly}
+	for _, r := range m.Exclude {
+		out.Exclude = append(out.Exclude, TimeRange(r))
+	}
+	return out
 }

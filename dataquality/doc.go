@@ -64,7 +64,7 @@
 //
 // A [Monitor] judges each load against the table's own history, with the detector of
 // [github.com/etlwatch/etlwatch/dataquality/anomaly], as data_quality.monitors: in sources.yaml
-// asks ([configloader.Monitors]):
+// asks ([Monitors]; [MonitorsFrom] reads them from sources.yaml):
 //
 //   - volume: the rows a load added ([Monitor.AfterLoad]), or a CDC table's rows per hour
 //     ([Monitor.Committed]);
@@ -76,7 +76,7 @@
 //
 // After a load:
 //
-//	monitor, _ := dataquality.NewMonitor(checker, history, cfg.Sources["dev_mydb"].DataQuality.Monitors)
+//	monitor, _ := dataquality.NewMonitor(checker, history, dataquality.MonitorsFrom(cfg.Sources["dev_mydb"].DataQuality.Monitors))
 //	report := monitor.AfterLoad(ctx, "ORDERS", dataquality.Load{Rows: rows, Dest: dest})
 //	for _, line := range report.Summary() {
 //		fmt.Println(line) // ANOMALY ORDERS volume: 120 rows is 88% below the expected 1010 rows (...)

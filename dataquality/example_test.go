@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log"
 	"time"
 
 	"github.com/etlwatch/etlwatch/configloader"
@@ -210,6 +211,25 @@ func ExampleChecksFrom() {
 	// true 0.05 [CUSTOMERS] warn
 }
 
+func ExampleMonitorsFrom() {
+	cfg, err := configloader.Parse("sources.yaml", []byte(`
+sources:
+  dev_mydb:
+    database_type: postgres
+    data_quality:
+      monitors:
+        volume: true
+        schema_drift: warn
+        exclude: [{from: 2026-03-01, to: 2026-03-02, reason: migration}]
+`))
+	if err != nil {
+		log.Fatal(err)
+	}
+	m := dataquality.MonitorsFrom(cfg.Sources["dev_mydb"].DataQuality.Monitors)
+	fmt.Println(m.Volume, m.SchemaDrift, m.Enabled(), m.Excluded(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)), m.Exclude[0].Reason)
+	// Output: true warn true true migration
+}
+
 func ExampleChecker_Run() {
 	cfg, err := configloader.Parse("sources.yaml", []byte(`
 sources:
@@ -278,7 +298,7 @@ func ExampleNewMonitor() {
 	night := time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC)
 	now := night
 	checker := dataquality.NewChecker(dataquality.WithClock(func() time.Time { return now }))
-	cfg := configloader.Monitors{Volume: true} // data_quality.monitors: {volume: true}
+	cfg := dataquality.Monitors{Volume: true} // data_quality.monitors: {volume: true}
 	monitor, err := dataquality.NewMonitor(checker, dataquality.NewMemoryHistory(), cfg)
 	if err != nil {
 		panic(err)
@@ -302,7 +322,7 @@ func ExampleMonitor_Committed() {
 	start := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
 	now := start
 	checker := dataquality.NewChecker(dataquality.WithClock(func() time.Time { return now }))
-	monitor, _ := dataquality.NewMonitor(checker, dataquality.NewMemoryHistory(), configloader.Monitors{Volume: true, Freshness: true})
+	monitor, _ := dataquality.NewMonitor(checker, dataquality.NewMemoryHistory(), dataquality.Monitors{Volume: true, Freshness: true})
 	// A CDC consumer commits 100 rows to orders every 10 minutes for two days...
 	for i := range 2 * 24 * 6 {
 		now = start.Add(time.Duration(i) * 10 * time.Minute)

@@ -7,7 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/etlwatch/etlwatch/configloader"
 	"github.com/etlwatch/etlwatch/dataquality/anomaly"
 )
 
@@ -88,7 +87,7 @@ func (h *MemoryHistory) History(_ context.Context, table, series string, limit i
 
 // Observations turns records into the detector's observations: failed loads, and loads in one
 // of cfg's exclude windows, are marked Exclude.
-func Observations(records []HistoryRecord, cfg configloader.Monitors) []anomaly.Observation {
+func Observations(records []HistoryRecord, cfg Monitors) []anomaly.Observation {
 	obs := make([]anomaly.Observation, len(records))
 	for i, r := range records {
 		obs[i] = anomaly.Observation{At: r.At, Value: r.Value, Exclude: r.Failed || cfg.Excluded(r.At)}

@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/etlwatch/etlwatch/configloader"
 	"github.com/etlwatch/etlwatch/dataquality/anomaly"
 	"github.com/etlwatch/etlwatch/monitoring"
 )
@@ -60,7 +59,7 @@ const maxEmptyHours = 168
 type Monitor struct {
 	checker *Checker
 	store   HistoryStore
-	cfg     configloader.Monitors
+	cfg     Monitors
 
 	mu     sync.Mutex
 	tables map[string]*tableState
@@ -84,7 +83,7 @@ type tableState struct {
 // would refuse (an unknown schema_drift, seasonality or on_anomaly, a negative sensitivity,
 // min_history or max_age, an exclude range that ends before it starts) is an error wrapping
 // [ErrInvalidInput]; empty strings take their defaults.
-func NewMonitor(checker *Checker, store HistoryStore, cfg configloader.Monitors) (*Monitor, error) {
+func NewMonitor(checker *Checker, store HistoryStore, cfg Monitors) (*Monitor, error) {
 	if store == nil {
 		return nil, ErrNoHistoryStore
 	}
@@ -97,7 +96,7 @@ func NewMonitor(checker *Checker, store HistoryStore, cfg configloader.Monitors)
 	return &Monitor{checker: checker, store: store, cfg: cfg, tables: map[string]*tableState{}}, nil
 }
 
-func validateMonitors(cfg configloader.Monitors) error {
+func validateMonitors(cfg Monitors) error {
 	bad := func(what string, v any, allowed string) error {
 		return fmt.Errorf("%w: monitors %s %v; allowed: %s", ErrInvalidInput, what, v, allowed)
 	}
@@ -135,7 +134,7 @@ func oneOf(v string, allowed ...string) bool {
 func strconvQuote(s string) string { return fmt.Sprintf("%q", s) }
 
 // Config returns the monitors' configuration.
-func (m *Monitor) Config() configloader.Monitors { return m.cfg }
+func (m *Monitor) Config() Monitors { return m.cfg }
 
 // Load is one load of a table, as [Monitor.AfterLoad] judges it.
 type Load struct {

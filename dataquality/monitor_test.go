@@ -12,7 +12,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/etlwatch/etlwatch/configloader"
 	"github.com/etlwatch/etlwatch/dataquality"
 	"github.com/etlwatch/etlwatch/monitoring"
 	"github.com/etlwatch/etlwatch/monitoring/monitoringtest"
@@ -30,7 +29,7 @@ type monitorHarness struct {
 	now     time.Time
 }
 
-func newMonitorHarness(t *testing.T, cfg configloader.Monitors) *monitorHarness {
+func newMonitorHarness(t *testing.T, cfg dataquality.Monitors) *monitorHarness {
 	t.Helper()
 	h := &monitorHarness{sink: monitoringtest.NewSink(), logs: monitoringtest.NewLogCapture(), store: dataquality.NewMemoryHistory(), now: night}
 	var err error
@@ -56,31 +55,31 @@ func (h *monitorHarness) nightly(t *testing.T, table string, n int, rows func(i 
 }
 
 func TestNewMonitorNeedsAStore(t *testing.T) {
-	_, err := dataquality.NewMonitor(nil, nil, configloader.Monitors{Volume: true})
+	_, err := dataquality.NewMonitor(nil, nil, dataquality.Monitors{Volume: true})
 	assert.ErrorIs(t, err, dataquality.ErrNoHistoryStore)
 }
 
 func TestNewMonitorRejectsNonsense(t *testing.T) {
 	store := dataquality.NewMemoryHistory()
-	for _, cfg := range []configloader.Monitors{
+	for _, cfg := range []dataquality.Monitors{
 		{SchemaDrift: "loud"},
 		{Seasonality: "weekly"},
 		{OnAnomaly: "panic"},
 		{Sensitivity: -1},
 		{MinHistory: -3},
 		{MaxAge: -time.Hour},
-		{Exclude: []configloader.TimeRange{{From: night, To: night}}},
+		{Exclude: []dataquality.TimeRange{{From: night, To: night}}},
 	} {
 		_, err := dataquality.NewMonitor(nil, store, cfg)
 		assert.ErrorIs(t, err, dataquality.ErrInvalidInput, "%+v", cfg)
 	}
-	_, err := dataquality.NewMonitor(nil, store, configloader.Monitors{Volume: true, SchemaDrift: "warn", Seasonality: "day_of_week", OnAnomaly: "FAIL"})
+	_, err := dataquality.NewMonitor(nil, store, dataquality.Monitors{Volume: true, SchemaDrift: "warn", Seasonality: "day_of_week", OnAnomaly: "FAIL"})
 	assert.NoError(t, err)
 }
 
 func TestVolumeMonitor(t *testing.T) {
 	ctx := context.Background()
-	h := newMonitorHarness(t, configloader.Monitors{Volume: true})
+	h := newMonitorHarness(t, dataquality.Monitors{Volume: true})
 	rows := func(i int) int64 { return 1_000_000 + int64(i%4)*7_000 }
 
 	first := h.nightly(t, "ORDERS", 1, rows)
@@ -140,7 +139,7 @@ func TestVolumeMonitor(t *testing.T) {
 
 func TestFailedLoadIsStoredButNeverABaseline(t *testing.T) {
 	ctx := context.Background()
-	h := newMonitorHarness(t, configloader.Monitors{Volume: true, Freshness: true})
+	h := newMonitorHarness(t, dataquality.Monitors{Volume: true, Freshness: true})
 	h.nightly(t, "T", 20, func(int) int64 { return 1000 })
 	h.now = night.AddDate(0, 0, 20)
 	rep := h.mon.AfterLoad(ctx, "T", dataquality.Load{Rows: 3, Failed: true})
@@ -148,19 +147,19 @@ func TestFailedLoadIsStoredButNeverABaseline(t *testing.T) {
 	recs, _ := h.store.History(ctx, "T", dataquality.MonitorVolume, 0)
 	require.Len(t, recs, 21)
 	assert.True(t, recs[20].Failed)
-	obs := dataquality.Observations(recs, configloader.Monitors{})
+	obs := dataquality.Observations(recs, dataquality.Monitors{})
 	assert.True(t, obs[20].Exclude)
 	assert.False(t, obs[19].Exclude)
 }
 
 func TestExcludeWindows(t *testing.T) {
-	cfg := configloader.Monitors{Exclude: []configloader.TimeRange{{From: night, To: night.AddDate(0, 0, 2)}}}
+	cfg := dataquality.Monitors{Exclude: []dataquality.TimeRange{{From: night, To: night.AddDate(0, 0, 2)}}}
 	obs := dataquality.Observations([]dataquality.HistoryRecord{{At: night.Add(time.Hour)}, {At: night.AddDate(0, 0, 2)}}, cfg)
 	assert.True(t, obs[0].Exclude)
 	assert.False(t, obs[1].Exclude)
 
 	// A load inside an exclude window is reported, never as an anomaly.
-	h := newMonitorHarness(t, configloader.Monitors{Volume: true, Exclude: []configloader.TimeRange{{From: night.AddDate(0, 0, 30), To: night.AddDate(0, 0, 31)}}})
+	h := newMonitorHarness(t, dataquality.Monitors{Volume: true, Exclude: []dataquality.TimeRange{{From: night.AddDate(0, 0, 30), To: night.AddDate(0, 0, 31)}}})
 	h.nightly(t, "T", 30, func(int) int64 { return 1000 })
 	h.now = night.AddDate(0, 0, 30)
 	rep := h.mon.AfterLoad(context.Background(), "T", dataquality.Load{Rows: 5})
@@ -171,7 +170,7 @@ func TestExcludeWindows(t *testing.T) {
 
 func TestFreshnessMonitor(t *testing.T) {
 	ctx := context.Background()
-	h := newMonitorHarness(t, configloader.Monitors{Freshness: true})
+	h := newMonitorHarness(t, dataquality.Monitors{Freshness: true})
 	h.nightly(t, "CUSTOMERS", 21, func(int) int64 { return 10 })
 	lastLoad := h.now
 
@@ -201,7 +200,7 @@ func TestFreshnessMonitor(t *testing.T) {
 
 func TestFreshnessMaxAge(t *testing.T) {
 	ctx := context.Background()
-	h := newMonitorHarness(t, configloader.Monitors{Freshness: true, MaxAge: 2 * time.Hour})
+	h := newMonitorHarness(t, dataquality.Monitors{Freshness: true, MaxAge: 2 * time.Hour})
 	r := h.mon.CheckFreshness(ctx, "NEW")
 	assert.True(t, r.Passed)
 	assert.Contains(t, r.Details, "SKIPPED - no successful write recorded yet")
@@ -214,7 +213,7 @@ func TestFreshnessMaxAge(t *testing.T) {
 
 func TestCommittedCountsVolumePerHour(t *testing.T) {
 	ctx := context.Background()
-	h := newMonitorHarness(t, configloader.Monitors{Volume: true, Freshness: true})
+	h := newMonitorHarness(t, dataquality.Monitors{Volume: true, Freshness: true})
 	start := night
 	var results []dataquality.Result
 	// Three days of commits every 10 minutes, 100 rows each: 600 rows an hour.
@@ -250,7 +249,7 @@ func TestCommittedCountsVolumePerHour(t *testing.T) {
 
 func TestNullRateMonitor(t *testing.T) {
 	ctx := context.Background()
-	h := newMonitorHarness(t, configloader.Monitors{NullRate: map[string][]string{"CUSTOMERS": {"EMAIL"}}})
+	h := newMonitorHarness(t, dataquality.Monitors{NullRate: map[string][]string{"CUSTOMERS": {"EMAIL"}}})
 	for i := range 20 {
 		h.now = night.AddDate(0, 0, i)
 		ds := exampleCustomers(1000, func(id int64, r map[string]any) {
@@ -279,7 +278,7 @@ func TestNullRateMonitor(t *testing.T) {
 
 func TestSchemaDrift(t *testing.T) {
 	ctx := context.Background()
-	h := newMonitorHarness(t, configloader.Monitors{SchemaDrift: "fail"})
+	h := newMonitorHarness(t, dataquality.Monitors{SchemaDrift: "fail"})
 	cols := []dataquality.SchemaColumn{{Name: "ID", Type: "integer", Required: true}, {Name: "EMAIL", Type: "string"}, {Name: "PHONE", Type: "string"}}
 	rep := h.mon.AfterLoad(ctx, "C", dataquality.Load{Columns: cols})
 	require.Len(t, rep.Results, 1)
@@ -309,7 +308,7 @@ func TestSchemaDrift(t *testing.T) {
 }
 
 func TestSchemaDriftWarn(t *testing.T) {
-	h := newMonitorHarness(t, configloader.Monitors{SchemaDrift: "warn"})
+	h := newMonitorHarness(t, dataquality.Monitors{SchemaDrift: "warn"})
 	h.mon.AfterLoad(context.Background(), "C", dataquality.Load{Columns: []dataquality.SchemaColumn{{Name: "A", Type: "string"}}})
 	rep := h.mon.AfterLoad(context.Background(), "C", dataquality.Load{Columns: []dataquality.SchemaColumn{{Name: "B", Type: "string"}}})
 	assert.True(t, rep.Anomalous())
@@ -337,7 +336,7 @@ func TestMemoryHistoryKeepsTimeOrder(t *testing.T) {
 // (go test -race finds unsynchronised state).
 func TestMonitorConcurrentUse(t *testing.T) {
 	ctx := context.Background()
-	h := newMonitorHarness(t, configloader.Monitors{Volume: true, Freshness: true, SchemaDrift: "warn"})
+	h := newMonitorHarness(t, dataquality.Monitors{Volume: true, Freshness: true, SchemaDrift: "warn"})
 	var wg sync.WaitGroup
 	for g := range 4 {
 		table := fmt.Sprintf("t%d", g)

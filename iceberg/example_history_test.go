@@ -59,7 +59,7 @@ func ExampleNewSnapshotHistory() {
 	}
 	at := load(10)
 
-	monitor, err := dataquality.NewMonitor(nil, iceberg.NewSnapshotHistory(tm, nil), configloader.Monitors{Volume: true})
+	monitor, err := dataquality.NewMonitor(nil, iceberg.NewSnapshotHistory(tm, nil), dataquality.Monitors{Volume: true})
 	if err != nil {
 		log.Fatal(err)
 	}

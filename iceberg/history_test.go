@@ -9,7 +9,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/etlwatch/etlwatch/configloader"
 	"github.com/etlwatch/etlwatch/dataquality"
 	"github.com/etlwatch/etlwatch/iceberg"
 )
@@ -71,7 +70,7 @@ func TestSnapshotHistory(t *testing.T) {
 
 	// The monitor, judging the last load at its snapshot's time: its own snapshot is not part of
 	// its baseline, and nothing else is stored.
-	mon, err := dataquality.NewMonitor(nil, history, configloader.Monitors{Volume: true, SchemaDrift: "warn",
+	mon, err := dataquality.NewMonitor(nil, history, dataquality.Monitors{Volume: true, SchemaDrift: "warn",
 		NullRate: map[string][]string{"orders": {"customer"}}})
 	require.NoError(t, err)
 	rep := mon.AfterLoad(ctx, "orders", dataquality.Load{At: lastAt, Rows: 30, NullRates: map[string]float64{"customer": 0.9},

@@ -4,7 +4,7 @@
 // freshness, the columns for schema drift) and judges every table's freshness on a timer while
 // the consumer runs.
 //
-//	monitor, _ := dataquality.NewMonitor(checker, history, src.DataQuality.Monitors)
+//	monitor, _ := dataquality.NewMonitor(checker, history, dataquality.MonitorsFrom(src.DataQuality.Monitors))
 //	obs, _ := cdcmonitor.New(monitor, cdcmonitor.WithTables("orders", "customers"))
 //	consumer, _ := cdc.Open(src, tables, cdc.WithObserver(obs))
 //

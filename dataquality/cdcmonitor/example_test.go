@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/etlwatch/etlwatch/cdc"
-	"github.com/etlwatch/etlwatch/configloader"
 	"github.com/etlwatch/etlwatch/dataquality"
 	"github.com/etlwatch/etlwatch/dataquality/cdcmonitor"
 )
@@ -18,7 +17,7 @@ func ExampleNew() {
 	start := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
 	now := start
 	checker := dataquality.NewChecker(dataquality.WithClock(func() time.Time { return now }))
-	monitor, _ := dataquality.NewMonitor(checker, dataquality.NewMemoryHistory(), configloader.Monitors{Volume: true, Freshness: true})
+	monitor, _ := dataquality.NewMonitor(checker, dataquality.NewMemoryHistory(), dataquality.Monitors{Volume: true, Freshness: true})
 	obs, _ := cdcmonitor.New(monitor, cdcmonitor.WithTables("orders"))
 	for i := range 24 * 6 {
 		now = start.Add(time.Duration(i) * 10 * time.Minute)

@@ -62,7 +62,7 @@ func TestObserverOnARealConsumer(t *testing.T) {
 	defer metrics.Shutdown(context.Background())
 	history := dataquality.NewMemoryHistory()
 	mon, err := dataquality.NewMonitor(dataquality.NewChecker(dataquality.WithMetrics(metrics)), history,
-		configloader.Monitors{Volume: true, Freshness: true, SchemaDrift: "warn"})
+		dataquality.Monitors{Volume: true, Freshness: true, SchemaDrift: "warn"})
 	require.NoError(t, err)
 	obs, err := cdcmonitor.New(mon, cdcmonitor.WithFreshnessEvery(10*time.Millisecond))
 	require.NoError(t, err)
@@ -104,7 +104,7 @@ func TestNewNeedsAMonitor(t *testing.T) {
 }
 
 func TestStoppedStopsTheTimer(t *testing.T) {
-	mon, err := dataquality.NewMonitor(nil, dataquality.NewMemoryHistory(), configloader.Monitors{Freshness: true})
+	mon, err := dataquality.NewMonitor(nil, dataquality.NewMemoryHistory(), dataquality.Monitors{Freshness: true})
 	require.NoError(t, err)
 	obs, err := cdcmonitor.New(mon, cdcmonitor.WithFreshnessEvery(time.Millisecond))
 	require.NoError(t, err)
@@ -124,7 +124,7 @@ func TestWithTablesJudgesTablesNeverCommittedTo(t *testing.T) {
 	start := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
 	now := start
 	clock := dataquality.WithClock(func() time.Time { return now })
-	first, err := dataquality.NewMonitor(dataquality.NewChecker(clock), history, configloader.Monitors{Freshness: true})
+	first, err := dataquality.NewMonitor(dataquality.NewChecker(clock), history, dataquality.Monitors{Freshness: true})
 	require.NoError(t, err)
 	for i := range 24 * 6 { // the previous run: a commit every 10 minutes for a day
 		now = start.Add(time.Duration(i) * 10 * time.Minute)
@@ -136,7 +136,7 @@ func TestWithTablesJudgesTablesNeverCommittedTo(t *testing.T) {
 	metrics, err := monitoring.NewMetricsCollector("cdc", "shop", monitoring.WithSinks(sink))
 	require.NoError(t, err)
 	defer metrics.Shutdown(context.Background())
-	mon, err := dataquality.NewMonitor(dataquality.NewChecker(clock, dataquality.WithMetrics(metrics)), history, configloader.Monitors{Freshness: true})
+	mon, err := dataquality.NewMonitor(dataquality.NewChecker(clock, dataquality.WithMetrics(metrics)), history, dataquality.Monitors{Freshness: true})
 	require.NoError(t, err)
 	obs, err := cdcmonitor.New(mon, cdcmonitor.WithTables("orders"))
 	require.NoError(t, err)

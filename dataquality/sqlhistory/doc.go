@@ -4,7 +4,7 @@
 //
 //	db, _ := sql.Open("pgx", dsn) // import _ "github.com/jackc/pgx/v5/stdlib"
 //	history, err := sqlhistory.New(ctx, db, sqldataset.PostgreSQL)
-//	monitor, err := dataquality.NewMonitor(checker, history, cfg.DataQuality.Monitors)
+//	monitor, err := dataquality.NewMonitor(checker, history, dataquality.MonitorsFrom(cfg.DataQuality.Monitors))
 //
 // # Table
 //

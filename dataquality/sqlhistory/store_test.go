@@ -16,7 +16,6 @@ import (
 	"github.com/stretchr/testify/require"
 	_ "modernc.org/sqlite"
 
-	"github.com/etlwatch/etlwatch/configloader"
 	"github.com/etlwatch/etlwatch/dataquality"
 	"github.com/etlwatch/etlwatch/dataquality/sqldataset"
 	"github.com/etlwatch/etlwatch/dataquality/sqlhistory"
@@ -132,7 +131,7 @@ func TestMonitorOnSQLHistory(t *testing.T) {
 				require.NoError(t, err)
 				now := night.AddDate(0, 0, i)
 				checker := dataquality.NewChecker(dataquality.WithClock(func() time.Time { return now }))
-				mon, err := dataquality.NewMonitor(checker, s, configloader.Monitors{Volume: true, Freshness: true})
+				mon, err := dataquality.NewMonitor(checker, s, dataquality.Monitors{Volume: true, Freshness: true})
 				require.NoError(t, err)
 				rows := int64(5000 + i%3*50)
 				if i == 21 {

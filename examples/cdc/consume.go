@@ -276,7 +276,7 @@ func (j *consumer) openMonitors(ctx context.Context, src *configloader.Source, c
 	if err != nil {
 		return nil, fmt.Errorf("monitor history %s: %w", path, err)
 	}
-	mon, err := dataquality.NewMonitor(j.p.Checker, history, src.DataQuality.Monitors)
+	mon, err := dataquality.NewMonitor(j.p.Checker, history, dataquality.MonitorsFrom(src.DataQuality.Monitors))
 	if err != nil {
 		return nil, err
 	}

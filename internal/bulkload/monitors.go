@@ -51,7 +51,7 @@ func (j *job) openMonitor(ctx context.Context, history dataquality.HistoryStore,
 		j.historyDB = db
 		history = iceberg.NewSnapshotHistory(j.tm, s)
 	}
-	m, err := dataquality.NewMonitor(j.p.Checker, history, mc)
+	m, err := dataquality.NewMonitor(j.p.Checker, history, dataquality.MonitorsFrom(mc))
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/etlwatch/etlwatch/configloader"
 	"github.com/etlwatch/etlwatch/dataquality"
 	"github.com/etlwatch/etlwatch/monitoring"
 )
@@ -21,7 +20,7 @@ func EmitMonitors(t testing.TB, m *monitoring.MetricsCollector) {
 	night := time.Date(2026, 3, 2, 2, 0, 0, 0, time.UTC)
 	now := night
 	checker := dataquality.NewChecker(dataquality.WithMetrics(m), dataquality.WithClock(func() time.Time { return now }))
-	mon, err := dataquality.NewMonitor(checker, dataquality.NewMemoryHistory(), configloader.Monitors{
+	mon, err := dataquality.NewMonitor(checker, dataquality.NewMemoryHistory(), dataquality.Monitors{
 		Volume: true, Freshness: true, MaxAge: 26 * time.Hour, SchemaDrift: "warn",
 		NullRate: map[string][]string{"orders": {"email"}},
 	})
