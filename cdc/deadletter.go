@@ -31,7 +31,7 @@ func (c *Consumer) deadLetter(ctx context.Context, recs []*kgo.Record, why []err
 	for i, r := range recs {
 		reason := string(debezium.ReasonOf(why[i]))
 		if reason == "" {
-			reason = "invalid"
+			reason = string(debezium.ReasonInvalidEnvelope) // a Format's own error ([Format])
 		}
 		msg := truncateText(why[i].Error(), maxErrorText)
 		c.count(ctx, "cdc_events_failed", 1, monitoring.Dimensions{"namespace": c.namespace(), "topic": r.Topic, "reason": reason})

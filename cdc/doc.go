@@ -58,6 +58,18 @@
 // before the batch's offsets are committed. A dead-letter topic the consumer itself reads (in
 // cdc.topics or under cdc.topic_prefix) is refused by [New].
 //
+// The reasons ([DeadLetterReasons]; typed constants, stable values):
+//
+//   - from the decoder ([debezium.Reason]): invalid_json, invalid_envelope (also any error of a
+//     [Format] that is not a [*debezium.DecodeError]), missing_op, unknown_op, missing_source,
+//     invalid_schema, schema_mismatch, invalid_value, number_too_long;
+//   - from the consumer: missing_table (the event names no table), invalid_table_name (a name no
+//     Iceberg table may have), table_name_collision (another source table already owns the
+//     name), missing_key (a keyed op without a key), key_not_in_row (the key's columns are not in
+//     the row), missing_after (an insert or update without an after image), value_does_not_fit
+//     (a value the column cannot hold), key_does_not_fit (a delete's key the key column cannot
+//     hold), invalid_columns (columns no Iceberg table can have).
+//
 // # Policies at the edges
 //
 //   - Order: a batch's changes are applied in the source's order (PostgreSQL LSN, MySQL binlog

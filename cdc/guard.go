@@ -24,6 +24,15 @@ const (
 	ReasonInvalidColumns   debezium.Reason = "invalid_columns"    // columns no Iceberg table can have
 )
 
+// DeadLetterReasons returns every reason the consumer gives for a dead letter: the decoder's
+// ([debezium.Reasons]), then the consumer's own (Reason* above). They are the values of the
+// reason dimension of cdc_events_failed and of the etlwatch.error.reason header; cdc/doc.go and
+// the CdcEventsFailed runbook list them, and tests check that they list every one.
+func DeadLetterReasons() []debezium.Reason {
+	return append(debezium.Reasons(), ReasonMissingTable, ReasonInvalidTableName, ReasonTableCollision, ReasonMissingKey,
+		ReasonKeyNotInRow, ReasonMissingAfter, ReasonValueDoesNotFit, ReasonKeyDoesNotFit, ReasonInvalidColumns)
+}
+
 // TableNaming names the Iceberg table that receives a source table's changes ([WithTableNaming]).
 type TableNaming func(debezium.TableID) string
 

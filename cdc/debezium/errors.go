@@ -36,6 +36,12 @@ const (
 	ReasonNumberTooLong Reason = "number_too_long"
 )
 
+// Reasons returns every reason a [DecodeError] carries, in the order above.
+func Reasons() []Reason {
+	return []Reason{ReasonInvalidJSON, ReasonInvalidEnvelope, ReasonMissingOp, ReasonUnknownOp, ReasonMissingSource,
+		ReasonInvalidSchema, ReasonSchemaMismatch, ReasonInvalidValue, ReasonNumberTooLong}
+}
+
 // DecodeError is the error of [Decoder.Decode] for a message that cannot be decoded. It says why
 // ([DecodeError.Reason]), where (Path and Offset) and what was found (Detail).
 type DecodeError struct {
