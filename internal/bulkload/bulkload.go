@@ -24,6 +24,7 @@ import (
 	"github.com/etlwatch/etlwatch/extractors"
 	"github.com/etlwatch/etlwatch/extractors/extract"
 	"github.com/etlwatch/etlwatch/iceberg"
+	"github.com/etlwatch/etlwatch/internal/terminal"
 	"github.com/etlwatch/etlwatch/monitoring"
 )
 
@@ -101,7 +102,7 @@ func RunConfig(ctx context.Context, f Config, stdout, stderr io.Writer) int {
 	prog := newProgress(f.Progress, stdout, progressEvery)
 	defer prog.Close()
 	stdout = prog.Writer()
-	events, eventsPath, closeEvents, err := openEvents(f.Events, prog.mode == ProgressBars, filepath.Dir(cfg.Path), stdout)
+	events, eventsPath, closeEvents, err := terminal.OpenEvents(f.Events, prog.mode == ProgressBars, filepath.Join(filepath.Dir(cfg.Path), DefaultEventsFile), "--events", stdout)
 	if err != nil {
 		fmt.Fprintln(stderr, "bulkload:", err)
 		return 2

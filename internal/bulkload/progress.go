@@ -4,11 +4,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/etlwatch/etlwatch/internal/terminal"
 )
 
 // Progress modes of [Config.Progress].
@@ -36,21 +37,11 @@ type progress struct {
 	done  chan struct{}
 }
 
-// isTerminal reports whether w is a character device, such as a terminal.
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
-}
-
 // newProgress returns the progress display of mode over out; ProgressAuto picks by out.
 func newProgress(mode string, out io.Writer, logEvery time.Duration) *progress {
 	if mode == ProgressAuto || mode == "" {
 		mode = ProgressLog
-		if isTerminal(out) {
+		if terminal.Is(out) {
 			mode = ProgressBars
 		}
 	}

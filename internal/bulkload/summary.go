@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -59,19 +58,3 @@ func cutLine(s string, n int) string {
 // DefaultEventsFile is the file, next to sources.yaml, where the JSON events go when stdout is
 // a terminal and --events is not given.
 const DefaultEventsFile = "bulkload-events.jsonl"
-
-// openEvents returns where the events go: path ("-" is stdout; "" is stdout, or
-// DefaultEventsFile in dir on a terminal), the file's name ("" for stdout) and how to close it.
-func openEvents(path string, terminal bool, dir string, stdout io.Writer) (io.Writer, string, func(), error) {
-	if path == "" && terminal {
-		path = filepath.Join(dir, DefaultEventsFile)
-	}
-	if path == "" || path == "-" {
-		return stdout, "", func() {}, nil
-	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-	if err != nil {
-		return nil, "", nil, fmt.Errorf("--events: %w", err)
-	}
-	return f, path, func() { _ = f.Close() }, nil
-}
