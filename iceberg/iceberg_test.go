@@ -33,7 +33,7 @@ import (
 
 const postgresURL = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
 
-func openSQLite(t *testing.T) catalog.Catalog {
+func openSQLite(t testing.TB) catalog.Catalog {
 	t.Helper()
 	cat, err := iceberg.OpenCatalog(t.Context(), configloader.Iceberg{Warehouse: t.TempDir()})
 	require.NoError(t, err)
@@ -41,7 +41,7 @@ func openSQLite(t *testing.T) catalog.Catalog {
 	return cat
 }
 
-func closeCatalog(t *testing.T, cat catalog.Catalog) {
+func closeCatalog(t testing.TB, cat catalog.Catalog) {
 	if c, ok := cat.(catalog.Closer); ok {
 		assert.NoError(t, c.Close())
 	}
