@@ -73,7 +73,7 @@ func scanCPU(b *testing.B, tbl *table.Table) float64 {
 		require.NoError(b, err)
 		at.Release()
 	}
-	return float64((processCPU()-start).Microseconds()) / 1000 / n
+	return float64((processCPU() - start).Microseconds()) / 1000 / n
 }
 
 // processCPU is the user and system CPU time the process has used.
