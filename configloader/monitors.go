@@ -66,29 +66,16 @@ type Monitors struct {
 	OnAnomaly string
 }
 
-// Enabled reports whether any monitor is on.
-func (m Monitors) Enabled() bool {
-	return m.Volume || m.Freshness || m.SchemaDrift == "warn" || m.SchemaDrift == "fail" || len(m.NullRate) > 0
-}
-
-// Excluded reports whether t falls in one of the Exclude ranges.
-func (m Monitors) Excluded(t time.Time) bool {
-	for _, r := range m.Exclude {
-		if r.Contains(t) {
-			return true
-		}
-	}
-	return false
-}
-
-// TimeRange is a range of time [From, To) with an optional reason (exclude: entries).
+// TimeRange is a range of time [From, To) with an optional reason (exclude: entries). Which
+// monitors are on and whether a time is excluded are dataquality.Monitors' Enabled and Excluded,
+// of [dataquality.MonitorsFrom](m): the rules have one owner.
+//
+// [dataquality.MonitorsFrom]: https://pkg.go.dev/github.com/etlwatch/etlwatch/dataquality#MonitorsFrom
 type TimeRange struct {
 	From, To time.Time
 	Reason   string
 }
 
-// Contains reports whether t is in [From, To).
-func (r TimeRange) Contains(t time.Time) bool { return !t.Before(r.From) && t.Before(r.To) }
 
 const (
 	allowedTime    = `a time in RFC 3339 form, such as "2026-03-01T00:00:00Z", or a date, such as "2026-03-01"`

@@ -76,7 +76,7 @@ func openConsumer(ctx context.Context, src *configloader.Source, configDir strin
 		return nil, err
 	}
 	opts := []cdc.Option{cdc.WithMetrics(p.Metrics), cdc.WithLogger(p.Logger), cdc.WithNamespace(ns), cdc.WithObserver(lin)}
-	if src.DataQuality.Monitors.Enabled() {
+	if dataquality.MonitorsFrom(src.DataQuality.Monitors).Enabled() {
 		mon, err := j.openMonitors(ctx, src, configDir)
 		if err != nil {
 			j.shutdown(nil)

@@ -31,7 +31,7 @@ const HistoryFile = "etlwatch-history.db"
 // loaded before the monitors were turned on has a history at once) with the SQLite file
 // [HistoryFile] in configDir for the rest.
 func (j *job) openMonitor(ctx context.Context, history dataquality.HistoryStore, configDir string) error {
-	mc := j.src.DataQuality.Monitors
+	mc := dataquality.MonitorsFrom(j.src.DataQuality.Monitors)
 	if !mc.Enabled() {
 		return nil
 	}
@@ -51,7 +51,7 @@ func (j *job) openMonitor(ctx context.Context, history dataquality.HistoryStore,
 		j.historyDB = db
 		history = iceberg.NewSnapshotHistory(j.tm, s)
 	}
-	m, err := dataquality.NewMonitor(j.p.Checker, history, dataquality.MonitorsFrom(mc))
+	m, err := dataquality.NewMonitor(j.p.Checker, history, mc)
 	if err != nil {
 		return err
 	}
