@@ -76,7 +76,6 @@ type TimeRange struct {
 	Reason   string
 }
 
-
 const (
 	allowedTime    = `a time in RFC 3339 form, such as "2026-03-01T00:00:00Z", or a date, such as "2026-03-01"`
 	allowedExclude = `a list of time ranges, such as [{from: "2026-03-01", to: "2026-03-03", reason: "source outage"}]`
