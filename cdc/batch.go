@@ -174,9 +174,9 @@ func (tb *tableBatch) saw(r *kgo.Record) {
 	}
 }
 
-// processBatch decodes, collapses and applies one batch of records, then commits their offsets.
-func (c *Consumer) processBatch(ctx context.Context, fetches kgo.Fetches) error {
-	recs := fetches.Records()
+// processBatch collapses and applies one batch of records, recs (fetches' records in order),
+// decoded as evs, then commits their offsets.
+func (c *Consumer) processBatch(ctx context.Context, fetches kgo.Fetches, recs []*kgo.Record, evs []decoded) error {
 	if len(recs) == 0 {
 		return nil
 	}
@@ -186,7 +186,7 @@ func (c *Consumer) processBatch(ctx context.Context, fetches kgo.Fetches) error 
 	defer b.release()
 	b.corrID = correlationOf(recs)
 	b.ctx = correlation.ContextWithID(ctx, b.corrID)
-	if err := b.collectAll(recs); err != nil {
+	if err := b.collectAll(recs, evs); err != nil {
 		return err
 	}
 	b.checkOrder()
@@ -265,10 +265,9 @@ func (b *batch) setAside(r *kgo.Record, reason debezium.Reason, path string, err
 
 // collectAll collects every record; with tracing, each in its process span, and each table's
 // commit span will be a child of its first record's span, linked to the others'.
-func (b *batch) collectAll(recs []*kgo.Record) error {
+func (b *batch) collectAll(recs []*kgo.Record, evs []decoded) error {
 	c := b.c
 	var batchSpan trace.SpanContext // the first record's process span: the batch's trace
-	evs := b.decodeAll(recs)
 	for i, r := range recs {
 		var span trace.Span
 		if c.kt != nil {

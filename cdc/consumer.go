@@ -111,7 +111,6 @@ type Consumer struct {
 	conf    Config
 	tm      *iceberg.TableManager
 	client  *kgo.Client
-	format  Format   // formats[0]
 	formats []Format // one per decoding goroutine (decode.go)
 	dlq     string
 	batch   int
@@ -255,6 +254,8 @@ func (c *Consumer) Run(ctx context.Context) (err error) {
 	var held kgo.Fetches
 	var heldN int
 	var since time.Time // when the first held record was polled
+	dec := c.newDecoder()
+	defer dec.close()
 	for {
 		pctx, cancel := ctx, context.CancelFunc(func() {})
 		if heldN > 0 {
@@ -286,6 +287,7 @@ func (c *Consumer) Run(ctx context.Context) (err error) {
 				since = c.cfg.now()
 			}
 			held, heldN = append(held, fetches...), heldN+n
+			dec.add(ctx, fetches.Records())
 		}
 		if heldN == 0 {
 			c.client.AllowRebalance()
@@ -297,7 +299,8 @@ func (c *Consumer) Run(ctx context.Context) (err error) {
 		// A batch that started is finished even when ctx ends meanwhile (a graceful stop), within
 		// batchGrace; its offsets are then committed like any other's.
 		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), batchGrace)
-		err := c.processBatch(bctx, held)
+		recs, evs := dec.take()
+		err := c.processBatch(bctx, held, recs, evs)
 		cancel()
 		held, heldN = nil, 0
 		c.client.AllowRebalance()

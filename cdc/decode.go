@@ -1,6 +1,7 @@
 package cdc
 
 import (
+	"context"
 	"runtime"
 	"sync"
 
@@ -9,13 +10,15 @@ import (
 	"github.com/etlwatch/etlwatch/cdc/debezium"
 )
 
-// Decoding is most of a batch's CPU time (JSON), and each record decodes on its own: a batch's
-// records are decoded by up to maxDecoders goroutines, each with its own Format, before they are
-// collected in order. Collecting, collapsing and committing stay on Run's goroutine.
+// Decoding is most of a batch's CPU time (JSON), and each record decodes on its own. A batch's
+// records are decoded as they are polled, by up to maxDecoders goroutines, each with its own
+// Format, while Run waits for the rest of the batch (decoding overlaps Kafka's fetches); the
+// batch then collects them in poll order. Collecting, collapsing and committing stay on Run's
+// goroutine.
 const (
 	maxDecoders = 4
-	// parallelFrom is the smallest batch worth splitting.
-	parallelFrom = 512
+	// decodeChunk is how many records one decoding job holds.
+	decodeChunk = 256
 )
 
 // decoded is a record's decoded change event, or why it could not be decoded.
@@ -35,49 +38,100 @@ func (c *Consumer) newFormats(newFormat NewFormat) error {
 		}
 		c.formats = append(c.formats, f)
 	}
-	c.format = c.formats[0]
 	return nil
 }
 
-// decodeAll decodes recs, in parallel when they are many. The tables their topics are known to
-// feed are loaded first, so that schemaless values are typed by the tables' columns from the
+// decodeJob is a run of records to decode into out (same length).
+type decodeJob struct {
+	recs []*kgo.Record
+	out  []decoded
+}
+
+// decoder decodes the records of the batch Run is holding, in the background, one goroutine per
+// format. Only Run's goroutine calls its methods; the formats are touched by the decoding
+// goroutines alone while jobs are in flight (add waits for them before a table is loaded, which
+// resets the formats' hints).
+type decoder struct {
+	c     *Consumer
+	jobs  chan decodeJob
+	wg    sync.WaitGroup // jobs in flight
+	stop  sync.WaitGroup // decoding goroutines
+	recs  []*kgo.Record
+	parts [][]decoded // one per add, in order; together as long as recs
+}
+
+// newDecoder starts the consumer's decoding goroutines; close stops them.
+func (c *Consumer) newDecoder() *decoder {
+	d := &decoder{c: c, jobs: make(chan decodeJob, 64)}
+	for _, f := range c.formats {
+		d.stop.Add(1)
+		go func() {
+			defer d.stop.Done()
+			for j := range d.jobs {
+				for i, r := range j.recs {
+					j.out[i].ev, j.out[i].err = f.Decode(r.Topic, r.Key, r.Value)
+				}
+				d.wg.Done()
+			}
+		}()
+	}
+	return d
+}
+
+// add starts decoding recs, polled for the batch being held. The tables their topics are known
+// to feed are loaded first, so that schemaless values are typed by the tables' columns from the
 // first record on (before, a restarted consumer decoded its first record of a topic before it
-// had loaded the table: a schemaless timestamp then arrived as a number that did not fit).
-func (b *batch) decodeAll(recs []*kgo.Record) []decoded {
-	c := b.c
-	out := make([]decoded, len(recs))
-	seen := map[string]bool{}
+// had loaded the table: a schemaless timestamp then arrived as a number that did not fit). A
+// catalog that cannot answer fails the batch's collect later.
+func (d *decoder) add(ctx context.Context, recs []*kgo.Record) {
+	c := d.c
+	var seen map[string]bool
 	for _, r := range recs {
 		if seen[r.Topic] {
 			continue
 		}
+		if seen == nil {
+			seen = map[string]bool{}
+		}
 		seen[r.Topic] = true
-		if name, ok := c.topicTable(r.Topic); ok {
-			_, _ = b.table(name) // a catalog that cannot answer fails the collect later
+		if name, ok := c.topicTable(r.Topic); ok && !c.loaded(name) {
+			d.wg.Wait() // loading a table resets the hints of formats that may be decoding
+			_, _ = c.state(ctx, name)
 		}
 	}
-	workers := len(c.formats)
-	if len(recs) < parallelFrom || workers < 2 {
-		for i, r := range recs {
-			out[i].ev, out[i].err = c.format.Decode(r.Topic, r.Key, r.Value)
-		}
-		return out
+	out := make([]decoded, len(recs))
+	d.recs, d.parts = append(d.recs, recs...), append(d.parts, out)
+	for lo := 0; lo < len(recs); lo += decodeChunk {
+		hi := min(lo+decodeChunk, len(recs))
+		d.wg.Add(1)
+		d.jobs <- decodeJob{recs[lo:hi], out[lo:hi]}
 	}
-	var wg sync.WaitGroup
-	chunk := (len(recs) + workers - 1) / workers
-	for w := range workers {
-		lo, hi := w*chunk, min((w+1)*chunk, len(recs))
-		if lo >= hi {
-			break
-		}
-		wg.Add(1)
-		go func(f Format, part []*kgo.Record, dst []decoded) {
-			defer wg.Done()
-			for i, r := range part {
-				dst[i].ev, dst[i].err = f.Decode(r.Topic, r.Key, r.Value)
-			}
-		}(c.formats[w], recs[lo:hi], out[lo:hi])
+}
+
+// take waits for the held batch's records to be decoded and returns them with what each decoded
+// to, in poll order; the decoder is then empty for the next batch.
+func (d *decoder) take() ([]*kgo.Record, []decoded) {
+	d.wg.Wait()
+	all := make([]decoded, 0, len(d.recs))
+	for _, p := range d.parts {
+		all = append(all, p...)
 	}
-	wg.Wait()
-	return out
+	recs := d.recs
+	d.recs, d.parts = nil, nil
+	return recs, all
+}
+
+// close waits for the jobs in flight and stops the decoding goroutines.
+func (d *decoder) close() {
+	d.wg.Wait()
+	close(d.jobs)
+	d.stop.Wait()
+}
+
+// loaded reports whether the table's state is loaded.
+func (c *Consumer) loaded(name string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.tables[name]
+	return ok
 }
