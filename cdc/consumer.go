@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"regexp"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -123,6 +124,11 @@ type Consumer struct {
 	// topicHints maps a topic to the table whose recorded offsets name it (hintTopics).
 	topicHints map[string]string
 
+	// hintsStale: a table was loaded or changed since the formats' hints were reset (decode.go).
+	hintsStale atomic.Bool
+	// rebalance: the group waits to rebalance (kgo.OnPartitionsCallbackBlocked).
+	rebalance atomic.Bool
+
 	touched    map[string]bool // tables written since the last every_batches round
 	sinceMaint int             // batches since the last every_batches round
 	interval   time.Duration   // the longest a polled record waits for its batch's commit
@@ -186,6 +192,7 @@ func New(cfg Config, tm *iceberg.TableManager, opts ...Option) (*Consumer, error
 		// longer holds is an error (a retention gap), not a silent jump to the log start.
 		kgo.ConsumeResetOffset(kgo.NoResetOffset().AtStart()),
 		kgo.AdjustFetchOffsetsFn(c.adjustOffsets),
+		kgo.OnPartitionsCallbackBlocked(func(context.Context, *kgo.Client) { c.rebalance.Store(true) }),
 		kgo.DialTimeout(c.connectTimeout()),
 	}
 	if c.cfg.tp != nil {
@@ -249,23 +256,25 @@ func (c *Consumer) Run(ctx context.Context) (err error) {
 	}
 	// Records are held over several polls until the batch holds batch_size records or its first
 	// record has waited the commit interval: a trickle of events does not make one commit per
-	// poll. Rebalances wait meanwhile (BlockRebalanceOnPoll), so a held batch keeps its
-	// partitions; on a stop, held records are dropped, uncommitted, and read again on restart.
-	var held kgo.Fetches
-	var heldN int
-	var since time.Time // when the first held record was polled
-	dec := c.newDecoder()
-	defer dec.close()
+	// poll. A full batch is committed on its own goroutine (one at a time, in order) while Run
+	// polls and decodes the next. Rebalances wait meanwhile (BlockRebalanceOnPoll), so held and
+	// committing batches keep their partitions: Run lets a rebalance through once nothing is held
+	// or committing, and stops polling ahead when the group asks for one
+	// (OnPartitionsCallbackBlocked) or has waited a commit interval. On a stop, the batch being
+	// committed is finished and held records are dropped, uncommitted, and read again on restart.
+	p := pipeline{c: c, dec: c.newDecoder(), allowed: c.cfg.now()}
+	defer p.dec.close()
 	for {
-		pctx, cancel := ctx, context.CancelFunc(func() {})
-		if heldN > 0 {
-			pctx, cancel = context.WithDeadline(ctx, since.Add(c.interval))
+		// drain: finish what is held and committing, then let the group rebalance.
+		drain := p.inflight != nil && (c.rebalance.Load() || c.cfg.now().Sub(p.allowed) >= c.interval)
+		var fetches kgo.Fetches
+		if !drain {
+			fetches = p.poll(ctx)
 		}
-		fetches := c.client.PollRecords(pctx, c.batch-heldN)
-		cancel()
 		if ctx.Err() != nil {
-			c.client.AllowRebalance()
-			return nil
+			err := p.join(ctx)
+			p.allow()
+			return err
 		}
 		if errs := fetches.Errors(); len(errs) > 0 {
 			for _, fe := range errs {
@@ -273,8 +282,12 @@ func (c *Consumer) Run(ctx context.Context) (err error) {
 					continue
 				}
 				if errors.Is(fe.Err, kerr.OffsetOutOfRange) {
-					if err := c.retentionGap(ctx, fe.Topic, fe.Partition); err != nil {
-						c.client.AllowRebalance()
+					err := p.join(ctx)
+					if err == nil {
+						err = c.retentionGap(ctx, fe.Topic, fe.Partition)
+					}
+					if err != nil {
+						p.allow()
 						return err
 					}
 					continue
@@ -283,31 +296,114 @@ func (c *Consumer) Run(ctx context.Context) (err error) {
 			}
 		}
 		if n := fetches.NumRecords(); n > 0 {
-			if heldN == 0 {
-				since = c.cfg.now()
+			if p.heldN == 0 {
+				p.since = c.cfg.now()
 			}
-			held, heldN = append(held, fetches...), heldN+n
-			dec.add(ctx, fetches.Records())
+			p.held, p.heldN = append(p.held, fetches...), p.heldN+n
+			p.dec.add(ctx, fetches.Records(), p.inflight == nil)
 		}
-		if heldN == 0 {
-			c.client.AllowRebalance()
+		if p.inflight != nil && (drain || p.inflight.over()) {
+			if err := p.join(ctx); err != nil {
+				p.allow()
+				return err
+			}
+		}
+		if p.heldN == 0 {
+			if p.inflight == nil {
+				p.allow()
+			}
 			continue
 		}
-		if heldN < c.batch && c.cfg.now().Sub(since) < c.interval {
+		if !drain && p.heldN < c.batch && c.cfg.now().Sub(p.since) < c.interval {
 			continue
 		}
-		// A batch that started is finished even when ctx ends meanwhile (a graceful stop), within
-		// batchGrace; its offsets are then committed like any other's.
-		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), batchGrace)
-		recs, evs := dec.take()
-		err := c.processBatch(bctx, held, recs, evs)
-		cancel()
-		held, heldN = nil, 0
-		c.client.AllowRebalance()
-		if err != nil {
+		if err := p.join(ctx); err != nil { // the previous batch first
+			p.allow()
 			return err
 		}
+		p.start(ctx)
 	}
+}
+
+// pipeline is Run's state: the records held for the next batch, the decoder decoding them, and
+// the batch being committed.
+type pipeline struct {
+	c        *Consumer
+	dec      *decoder
+	held     kgo.Fetches
+	heldN    int
+	since    time.Time   // when the first held record was polled
+	inflight *committing // the batch being committed, nil when none
+	allowed  time.Time   // when Run last let the group rebalance
+}
+
+// committing is a batch being committed on its own goroutine; ctx ends when it is over.
+type committing struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	err    error
+}
+
+// over reports whether the batch's commit is over.
+func (b *committing) over() bool { return b.ctx.Err() != nil }
+
+// poll polls for the held batch, until its first record has waited the commit interval, and no
+// longer than the batch being committed takes.
+func (p *pipeline) poll(ctx context.Context) kgo.Fetches {
+	c := p.c
+	pctx, cancel := ctx, context.CancelFunc(func() {})
+	if p.heldN > 0 {
+		pctx, cancel = context.WithDeadline(ctx, p.since.Add(c.interval))
+	}
+	defer cancel()
+	if p.inflight != nil {
+		var wake context.CancelFunc
+		pctx, wake = context.WithCancel(pctx)
+		defer context.AfterFunc(p.inflight.ctx, wake)()
+		defer wake()
+	}
+	return c.client.PollRecords(pctx, c.batch-p.heldN)
+}
+
+// start commits the held batch on its own goroutine.
+func (p *pipeline) start(ctx context.Context) {
+	recs, evs := p.dec.take()
+	held := p.held
+	p.held, p.heldN = nil, 0
+	b := &committing{}
+	b.ctx, b.cancel = context.WithCancel(context.Background())
+	p.inflight = b
+	go func() {
+		defer b.cancel()
+		// A batch that started is finished even when ctx ends meanwhile (a graceful stop),
+		// within batchGrace; its offsets are then committed like any other's.
+		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), batchGrace)
+		defer cancel()
+		b.err = p.c.processBatch(bctx, held, recs, evs)
+	}()
+}
+
+// join waits for the batch being committed, if any, and returns its error; the records held
+// meanwhile are then decoded again if the batch loaded or changed a table.
+func (p *pipeline) join(ctx context.Context) error {
+	b := p.inflight
+	if b == nil {
+		return nil
+	}
+	<-b.ctx.Done()
+	p.inflight = nil
+	if b.err != nil {
+		return b.err
+	}
+	p.dec.refresh(ctx)
+	return nil
+}
+
+// allow lets the group rebalance.
+func (p *pipeline) allow() {
+	p.c.client.AllowRebalance()
+	p.c.rebalance.Store(false)
+	p.allowed = p.c.cfg.now()
 }
 
 // batchGrace bounds how long a batch may still run after Run's context ended.

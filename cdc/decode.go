@@ -48,16 +48,15 @@ type decodeJob struct {
 }
 
 // decoder decodes the records of the batch Run is holding, in the background, one goroutine per
-// format. Only Run's goroutine calls its methods; the formats are touched by the decoding
-// goroutines alone while jobs are in flight (add waits for them before a table is loaded, which
-// resets the formats' hints).
+// format. Only Run's goroutine calls its methods. The formats' hints are reset (resetFormats) only
+// while no job is in flight; records decoded before a table was loaded or changed are decoded
+// again (refresh).
 type decoder struct {
-	c     *Consumer
-	jobs  chan decodeJob
-	wg    sync.WaitGroup // jobs in flight
-	stop  sync.WaitGroup // decoding goroutines
-	recs  []*kgo.Record
-	parts [][]decoded // one per add, in order; together as long as recs
+	c    *Consumer
+	jobs chan decodeJob
+	wg   sync.WaitGroup // jobs in flight
+	stop sync.WaitGroup // decoding goroutines
+	segs []decodeJob    // one per add, in poll order
 }
 
 // newDecoder starts the consumer's decoding goroutines; close stops them.
@@ -78,12 +77,33 @@ func (c *Consumer) newDecoder() *decoder {
 	return d
 }
 
-// add starts decoding recs, polled for the batch being held. The tables their topics are known
-// to feed are loaded first, so that schemaless values are typed by the tables' columns from the
-// first record on (before, a restarted consumer decoded its first record of a topic before it
-// had loaded the table: a schemaless timestamp then arrived as a number that did not fit). A
-// catalog that cannot answer fails the batch's collect later.
-func (d *decoder) add(ctx context.Context, recs []*kgo.Record) {
+// add starts decoding recs, polled for the batch being held. With preload (no batch is being
+// committed meanwhile), the tables their topics are known to feed are loaded first, so that
+// schemaless values are typed by the tables' columns from the first record on (before, a
+// restarted consumer decoded its first record of a topic before it had loaded the table: a
+// schemaless timestamp then arrived as a number that did not fit); a catalog that cannot answer
+// fails the batch's collect later. Without, refresh does it once the commit is over.
+func (d *decoder) add(ctx context.Context, recs []*kgo.Record, preload bool) {
+	if preload {
+		d.preload(ctx, recs)
+		d.renew()
+	}
+	seg := decodeJob{recs, make([]decoded, len(recs))}
+	d.segs = append(d.segs, seg)
+	d.dispatch(seg)
+}
+
+// refresh is called when no batch is being committed: it loads the tables the held records' topics
+// feed, and decodes the held records again when a table was loaded or changed since they were.
+func (d *decoder) refresh(ctx context.Context) {
+	for _, s := range d.segs {
+		d.preload(ctx, s.recs)
+	}
+	d.renew()
+}
+
+// preload loads the tables recs' topics are known to feed, when not loaded yet.
+func (d *decoder) preload(ctx context.Context, recs []*kgo.Record) {
 	c := d.c
 	var seen map[string]bool
 	for _, r := range recs {
@@ -95,16 +115,31 @@ func (d *decoder) add(ctx context.Context, recs []*kgo.Record) {
 		}
 		seen[r.Topic] = true
 		if name, ok := c.topicTable(r.Topic); ok && !c.loaded(name) {
-			d.wg.Wait() // loading a table resets the hints of formats that may be decoding
 			_, _ = c.state(ctx, name)
 		}
 	}
-	out := make([]decoded, len(recs))
-	d.recs, d.parts = append(d.recs, recs...), append(d.parts, out)
-	for lo := 0; lo < len(recs); lo += decodeChunk {
-		hi := min(lo+decodeChunk, len(recs))
+}
+
+// renew resets the formats' hints when a table was loaded or changed, and decodes again what
+// was decoded with the old ones.
+func (d *decoder) renew() {
+	if !d.c.hintsStale.Load() {
+		return
+	}
+	d.wg.Wait()
+	d.c.hintsStale.Store(false)
+	d.c.resetFormats()
+	for _, s := range d.segs {
+		d.dispatch(s)
+	}
+}
+
+// dispatch queues seg's records for decoding, in jobs of decodeChunk.
+func (d *decoder) dispatch(seg decodeJob) {
+	for lo := 0; lo < len(seg.recs); lo += decodeChunk {
+		hi := min(lo+decodeChunk, len(seg.recs))
 		d.wg.Add(1)
-		d.jobs <- decodeJob{recs[lo:hi], out[lo:hi]}
+		d.jobs <- decodeJob{seg.recs[lo:hi], seg.out[lo:hi]}
 	}
 }
 
@@ -112,12 +147,12 @@ func (d *decoder) add(ctx context.Context, recs []*kgo.Record) {
 // to, in poll order; the decoder is then empty for the next batch.
 func (d *decoder) take() ([]*kgo.Record, []decoded) {
 	d.wg.Wait()
-	all := make([]decoded, 0, len(d.recs))
-	for _, p := range d.parts {
-		all = append(all, p...)
+	var recs []*kgo.Record
+	var all []decoded
+	for _, s := range d.segs {
+		recs, all = append(recs, s.recs...), append(all, s.out...)
 	}
-	recs := d.recs
-	d.recs, d.parts = nil, nil
+	d.segs = nil
 	return recs, all
 }
 

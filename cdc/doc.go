@@ -3,7 +3,8 @@
 //
 // A [Consumer] reads the Debezium topics of a sources.yaml source (cdc.topics, or every topic
 // starting with cdc.topic_prefix) in a franz-go consumer group, decodes each record with
-// [github.com/etlwatch/etlwatch/cdc/debezium], and applies each poll's records as one batch:
+// [github.com/etlwatch/etlwatch/cdc/debezium], and applies its records in batches (cdc.batch_size
+// records, or what came within cdc.commit_interval of a batch's first record):
 //
 //   - per table, the events are collapsed to the last state of each key (an insert or update
 //     keeps the after image, a delete the key; a truncate discards what came before it), since
@@ -21,7 +22,16 @@
 //
 //   - a table the events name and Iceberg lacks is created from the event's schema (or, without
 //     schemas, its first row), with the key's columns as identifier fields; new source columns
-//     evolve the table.
+//     evolve the table;
+//
+//   - records are decoded as they are polled, on up to four goroutines, and a full batch is
+//     committed on its own goroutine while the consumer polls and decodes the next one; batches
+//     still commit one at a time, in order. Records decoded while the batch before them created
+//     or changed their table are decoded again before they are applied. Rebalances wait for the
+//     records held and the batch committing (BlockRebalanceOnPoll); when the group asks for one
+//     (kgo's OnPartitionsCallbackBlocked), or at the latest a commit interval after the last one
+//     was let through, the consumer stops polling ahead, finishes both and lets it through. A
+//     [WithKafkaOptions] that sets its own OnPartitionsCallbackBlocked leaves only that bound.
 //
 //     c, err := cdc.Open(src, iceberg.NewTableManager(cat, "raw"),
 //     cdc.WithMetrics(p.Metrics), cdc.WithLogger(p.Logger))

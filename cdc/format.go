@@ -54,8 +54,13 @@ func (d debeziumJSON) Decode(_ string, key, value []byte) (*debezium.Event, erro
 	return d.Decoder.Decode(key, value)
 }
 
-// resetHints tells the formats that a table's schema changed, when they care.
-func (c *Consumer) resetHints() {
+// resetHints notes that a table was loaded or its schema changed: the decoder resets the formats'
+// hints (resetFormats) once none is decoding, and decodes again what it decoded before.
+func (c *Consumer) resetHints() { c.hintsStale.Store(true) }
+
+// resetFormats tells the formats that a table's schema changed, when they care. Only while none
+// is decoding.
+func (c *Consumer) resetFormats() {
 	for _, f := range c.formats {
 		if r, ok := f.(interface{ ResetHints() }); ok {
 			r.ResetHints()

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -34,6 +35,9 @@ type tableState struct {
 	health   tableHealth // what maintenance knows of it (health.go)
 	// lastCommit is how long the last commit took, files written included.
 	lastCommit time.Duration
+	// hintSchema is schema for the decoding goroutines (hint), which may run while a batch
+	// commits and changes schema.
+	hintSchema atomic.Pointer[arrow.Schema]
 }
 
 // tableName returns the Iceberg table of the source table id (WithTableNaming), id as text
@@ -87,6 +91,7 @@ func (st *tableState) load(tbl *table.Table) error {
 		return err
 	}
 	st.tbl, st.schema, st.offsets = tbl, sc, offs
+	st.hintSchema.Store(sc)
 	// What the bulk load recorded is read again with every reload, so that a table loaded again
 	// (after the consumer was stopped) is judged by its new snapshot, not the one cached.
 	st.pgsnap, st.pgraw, st.pgerr, st.position, st.scn = nil, "", nil, "", 0
@@ -136,10 +141,14 @@ func (c *Consumer) hint(id debezium.TableID, column string) (debezium.Hint, bool
 	c.mu.Lock()
 	st, ok := c.tables[id.Table]
 	c.mu.Unlock()
-	if !ok || st.schema == nil {
+	if !ok {
 		return debezium.Hint{}, false
 	}
-	fs, ok := st.schema.FieldsByName(column)
+	sc := st.hintSchema.Load()
+	if sc == nil {
+		return debezium.Hint{}, false
+	}
+	fs, ok := sc.FieldsByName(column)
 	if !ok || len(fs) != 1 {
 		return debezium.Hint{}, false
 	}
