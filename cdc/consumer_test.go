@@ -42,17 +42,10 @@ func newRig(t *testing.T) *rig {
 	prod, err := kgo.NewClient(kgo.SeedBrokers(cluster.ListenAddrs()...))
 	require.NoError(t, err)
 	t.Cleanup(prod.Close)
-	cat, err := iceberg.OpenCatalog(t.Context(), configloader.Iceberg{Warehouse: t.TempDir()})
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		if c, ok := cat.(interface{ Close() error }); ok {
-			_ = c.Close()
-		}
-	})
 	src := &configloader.Source{Name: "pg", DatabaseType: "postgres",
 		CDC:      configloader.CDC{Brokers: cluster.ListenAddrs(), Topics: []string{topic}, GroupID: "etl", BatchSize: 40, CommitInterval: 50 * time.Millisecond, DeadLetterTopic: "dlq"},
 		BulkLoad: configloader.BulkLoad{Namespace: "raw"}}
-	return &rig{t: t, cluster: cluster, prod: prod, tm: iceberg.NewTableManager(cat, "raw"), src: src, end: map[int32]int64{}}
+	return &rig{t: t, cluster: cluster, prod: prod, tm: localTables(t), src: src, end: map[int32]int64{}}
 }
 
 func (r *rig) produce(recs ...*kgo.Record) {
@@ -319,68 +312,21 @@ func TestConsumerResumesFromIceberg(t *testing.T) {
 // Two consumers in one group split the partitions; one joins mid-stream and the other leaves
 // mid-stream (two rebalances); both commit to the same table; nothing is lost or duplicated.
 func TestTwoConsumersRebalance(t *testing.T) {
-	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(4, topic))
-	require.NoError(t, err)
-	defer cluster.Close()
-	prod, err := kgo.NewClient(kgo.SeedBrokers(cluster.ListenAddrs()...))
-	require.NoError(t, err)
-	defer prod.Close()
-	cat, err := iceberg.OpenCatalog(t.Context(), configloader.Iceberg{Warehouse: t.TempDir()})
-	require.NoError(t, err)
-	defer func() {
-		if c, ok := cat.(interface{ Close() error }); ok {
-			_ = c.Close()
-		}
-	}()
-	tm := iceberg.NewTableManager(cat, "raw")
-	src := &configloader.Source{Name: "pg", CDC: configloader.CDC{Brokers: cluster.ListenAddrs(), Topics: []string{topic}, GroupID: "etl", BatchSize: 100, CommitInterval: 50 * time.Millisecond}}
-
-	type member struct {
-		c      *cdc.Consumer
-		cancel context.CancelFunc
-		done   chan error
-		logs   *monitoringtest.LogCapture
-	}
-	start := func() *member {
-		m := &member{done: make(chan error, 1), logs: monitoringtest.NewLogCapture()}
-		m.c, err = cdc.Open(src, tm, cdc.WithLogger(monitoring.NewStructuredLogger("cdc", "pg", m.logs.Option())))
-		require.NoError(t, err)
-		var ctx context.Context
-		ctx, m.cancel = context.WithCancel(t.Context())
-		go func() { m.done <- m.c.Run(ctx) }()
-		return m
-	}
-	stop := func(m *member) {
-		m.cancel()
-		require.NoError(t, <-m.done)
-		m.c.Close()
-	}
-	applied := func(m *member) (n float64) {
-		for _, e := range m.logs.EventsOfType(cdc.EventBatchComplete) {
-			n += e.Details["events_processed"].(float64)
-		}
-		return n
-	}
+	brokers, prod, tm := groupRig(t)
+	src := &configloader.Source{Name: "pg", CDC: configloader.CDC{Brokers: brokers, Topics: []string{topic}, GroupID: "etl", BatchSize: 100, CommitInterval: 50 * time.Millisecond}}
 
 	st := produceStream(t, prod, 4000)
-	a := start()
-	require.Eventually(t, func() bool { return applied(a) > 0 }, 10*time.Second, 10*time.Millisecond)
-	b := start() // joins: the partitions are split
-	require.Eventually(t, func() bool { return applied(b) > 0 }, 15*time.Second, 10*time.Millisecond)
-	stop(a) // leaves: b takes every partition
+	a := startMember(t, src, tm)
+	require.Eventually(t, func() bool { return a.applied() > 0 }, 10*time.Second, 10*time.Millisecond)
+	b := startMember(t, src, tm) // joins: the partitions are split
+	require.Eventually(t, func() bool { return b.applied() > 0 }, 15*time.Second, 10*time.Millisecond)
+	a.stop(t) // leaves: b takes every partition
 	<-st.done
 	require.Eventually(t, func() bool { return caughtUp(tm, st) }, 30*time.Second, 20*time.Millisecond)
-	stop(b)
+	b.stop(t)
 
-	r := &rig{t: t, tm: tm}
-	got := r.rows() // fails on a duplicated id
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	assert.Equal(t, len(st.want), len(got))
-	for id, q := range st.want {
-		assert.Equal(t, q, got[id], "qty of %d", id)
-	}
-	t.Logf("applied by a: %.0f events, by b: %.0f", applied(a), applied(b))
+	assertStreamApplied(t, tm, st)
+	t.Logf("applied by a: %.0f events, by b: %.0f", a.applied(), b.applied())
 }
 
 // withExtra is rowSchema plus an int column "extra".

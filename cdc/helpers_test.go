@@ -12,13 +12,17 @@ import (
 	"time"
 
 	"github.com/apache/iceberg-go/catalog"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"go.uber.org/goleak"
 
 	"github.com/etlwatch/etlwatch/cdc"
 	"github.com/etlwatch/etlwatch/configloader"
 	"github.com/etlwatch/etlwatch/iceberg"
+	"github.com/etlwatch/etlwatch/monitoring"
+	"github.com/etlwatch/etlwatch/monitoring/monitoringtest"
 )
 
 func TestMain(m *testing.M) {
@@ -251,4 +255,80 @@ func openCatalog(t *testing.T, warehouse string) catalog.Catalog {
 		}
 	})
 	return cat
+}
+
+// member is a consumer of a group test, running until stop.
+type member struct {
+	c      *cdc.Consumer
+	cancel context.CancelFunc
+	done   chan error
+	logs   *monitoringtest.LogCapture
+}
+
+// startMember opens a consumer of src on tm, logging to a capture, and runs it.
+func startMember(t *testing.T, src *configloader.Source, tm *iceberg.TableManager) *member {
+	t.Helper()
+	m := &member{done: make(chan error, 1), logs: monitoringtest.NewLogCapture()}
+	c, err := cdc.Open(src, tm, cdc.WithLogger(monitoring.NewStructuredLogger("cdc", "pg", m.logs.Option())))
+	require.NoError(t, err)
+	m.c = c
+	var ctx context.Context
+	ctx, m.cancel = context.WithCancel(t.Context())
+	go func() { m.done <- m.c.Run(ctx) }()
+	return m
+}
+
+// stop stops the member and checks that it stopped cleanly.
+func (m *member) stop(t *testing.T) {
+	t.Helper()
+	m.cancel()
+	require.NoError(t, <-m.done)
+	m.c.Close()
+}
+
+// applied is how many events the member's batches processed.
+func (m *member) applied() (n float64) {
+	for _, e := range m.logs.EventsOfType(cdc.EventBatchComplete) {
+		n += e.Details["events_processed"].(float64)
+	}
+	return n
+}
+
+// groupRig is a kfake cluster with topic in 4 partitions, a producer and a table manager on a
+// local catalog, for tests of a consumer group.
+func groupRig(t *testing.T) (brokers []string, prod *kgo.Client, tm *iceberg.TableManager) {
+	t.Helper()
+	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(4, topic))
+	require.NoError(t, err)
+	t.Cleanup(cluster.Close)
+	prod, err = kgo.NewClient(kgo.SeedBrokers(cluster.ListenAddrs()...))
+	require.NoError(t, err)
+	t.Cleanup(prod.Close)
+	return cluster.ListenAddrs(), prod, localTables(t)
+}
+
+// assertStreamApplied checks that the orders table holds exactly the rows st produced, each once.
+func assertStreamApplied(t *testing.T, tm *iceberg.TableManager, st *stream) {
+	t.Helper()
+	r := &rig{t: t, tm: tm}
+	got := r.rows() // fails on a duplicated id
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	assert.Equal(t, len(st.want), len(got))
+	for id, q := range st.want {
+		assert.Equal(t, q, got[id], "qty of %d", id)
+	}
+}
+
+// localTables is a table manager of namespace raw on a local catalog, closed when t ends.
+func localTables(t *testing.T) *iceberg.TableManager {
+	t.Helper()
+	cat, err := iceberg.OpenCatalog(t.Context(), configloader.Iceberg{Warehouse: t.TempDir()})
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		if c, ok := cat.(interface{ Close() error }); ok {
+			_ = c.Close()
+		}
+	})
+	return iceberg.NewTableManager(cat, "raw")
 }
