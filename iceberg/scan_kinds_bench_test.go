@@ -1,0 +1,80 @@
+//go:build unix
+
+package iceberg_test
+
+import (
+	"context"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	gi "github.com/apache/iceberg-go"
+	"github.com/apache/iceberg-go/table"
+	"github.com/stretchr/testify/require"
+
+	"github.com/etlwatch/etlwatch/iceberg"
+)
+
+// BenchmarkScanDeleteKinds is what each kind of change costs a scan of a 100,000-row table,
+// against the same table before it: one more small data file (an append of 20 rows); an upsert
+// of 20 or 2,000 existing keys (a data file and an equality-delete file, as the CDC consumer
+// writes); and 20 rows removed by position deletes (iceberg-go's merge-on-read Delete). It
+// reports the mean process CPU time of a scan of each as a ratio to the table before. Run with
+// -benchtime 1x; it says which delete form a streaming writer should leave behind.
+func BenchmarkScanDeleteKinds(b *testing.B) {
+	for b.Loop() {
+		ctx := context.Background()
+		m := iceberg.NewTableManager(openSQLite(b), "raw")
+		sc := ordersSchema()
+		table100k := func(name string) *table.Table {
+			tbl, err := m.EnsureTable(ctx, name, sc)
+			require.NoError(b, err)
+			rs := batch(sc, 0, 100_000)
+			res, err := m.Write(ctx, tbl, sc, iceberg.Batches(rs), nil)
+			rs.Release()
+			require.NoError(b, err)
+			return res.Table
+		}
+		rng := rand.New(rand.NewPCG(3, 4))
+		upsert := func(name string, n int) *table.Table {
+			tbl := table100k(name)
+			var ups [][2]int64
+			for range n {
+				ups = append(ups, [2]int64{rng.Int64N(100_000), 7})
+			}
+			u := rows(sc, ups...)
+			defer u.Release()
+			res, err := m.Apply(ctx, tbl, sc, iceberg.Change{Upserts: []arrow.RecordBatch{u}}, nil)
+			require.NoError(b, err)
+			return res.Table
+		}
+		base := scanCPU(b, table100k("base"))
+
+		app := table100k("append")
+		extra := batch(sc, 200_000, 20)
+		res, err := m.Write(ctx, app, sc, iceberg.Batches(extra), nil)
+		extra.Release()
+		require.NoError(b, err)
+		b.ReportMetric(scanCPU(b, res.Table)/base, "append_20/base")
+
+		b.ReportMetric(scanCPU(b, upsert("eq20", 20))/base, "eq_delete_20/base")
+		b.ReportMetric(scanCPU(b, upsert("eq2000", 2000))/base, "eq_delete_2000/base")
+
+		pos := table100k("pos")
+		tx := pos.NewTransaction()
+		require.NoError(b, tx.SetProperties(gi.Properties{table.WriteDeleteModeKey: table.WriteModeMergeOnRead}))
+		var ids []int64
+		for range 20 {
+			ids = append(ids, rng.Int64N(100_000))
+		}
+		require.NoError(b, tx.Delete(ctx, gi.IsIn(gi.Reference("id"), ids...), nil))
+		pos, err = tx.Commit(ctx)
+		require.NoError(b, err)
+		plan, err := pos.Scan().PlanFiles(ctx)
+		require.NoError(b, err)
+		require.NotEmpty(b, plan[0].DeleteFiles, "position deletes written")
+		b.ReportMetric(scanCPU(b, pos)/base, "pos_delete_20/base")
+		b.ReportMetric(base, "base_cpu_ms")
+		b.ReportMetric(0, "ns/op")
+	}
+}
