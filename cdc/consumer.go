@@ -395,7 +395,9 @@ func (p *pipeline) join(ctx context.Context) error {
 	if b.err != nil {
 		return b.err
 	}
-	p.dec.refresh(ctx)
+	if ctx.Err() == nil { // on a stop, what is held is dropped: no need to decode it again
+		p.dec.refresh(ctx)
+	}
 	return nil
 }
 

@@ -13,8 +13,7 @@ import (
 // Decoding is most of a batch's CPU time (JSON), and each record decodes on its own. A batch's
 // records are decoded as they are polled, by up to maxDecoders goroutines, each with its own
 // Format, while Run waits for the rest of the batch (decoding overlaps Kafka's fetches); the
-// batch then collects them in poll order. Collecting, collapsing and committing stay on Run's
-// goroutine.
+// batch then collects them in poll order, on the goroutine that commits it (consumer.go).
 const (
 	maxDecoders = 4
 	// decodeChunk is how many records one decoding job holds.
@@ -102,7 +101,7 @@ func (d *decoder) refresh(ctx context.Context) {
 	d.renew()
 }
 
-// preload loads the tables recs' topics are known to feed, when not loaded yet.
+// preload loads the tables recs' topics are known to feed, when not loaded yet ([Consumer.state]).
 func (d *decoder) preload(ctx context.Context, recs []*kgo.Record) {
 	c := d.c
 	var seen map[string]bool
@@ -114,7 +113,7 @@ func (d *decoder) preload(ctx context.Context, recs []*kgo.Record) {
 			seen = map[string]bool{}
 		}
 		seen[r.Topic] = true
-		if name, ok := c.topicTable(r.Topic); ok && !c.loaded(name) {
+		if name, ok := c.topicTable(r.Topic); ok {
 			_, _ = c.state(ctx, name)
 		}
 	}
@@ -161,12 +160,4 @@ func (d *decoder) close() {
 	d.wg.Wait()
 	close(d.jobs)
 	d.stop.Wait()
-}
-
-// loaded reports whether the table's state is loaded.
-func (c *Consumer) loaded(name string) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	_, ok := c.tables[name]
-	return ok
 }

@@ -27,16 +27,7 @@ func BenchmarkMergeDeletesScan(b *testing.B) {
 		ctx := context.Background()
 		m := iceberg.NewTableManager(openSQLite(b), "raw")
 		sc := ordersSchema()
-		table100k := func(name string) *table.Table {
-			tbl, err := m.EnsureTable(ctx, name, sc)
-			require.NoError(b, err)
-			rows := batch(sc, 0, 100_000)
-			res, err := m.Write(ctx, tbl, sc, iceberg.Batches(rows), nil)
-			rows.Release()
-			require.NoError(b, err)
-			return res.Table
-		}
-		compacted, changed := table100k("compacted"), table100k("changed")
+		compacted, changed := table100k(b, m, "compacted"), table100k(b, m, "changed")
 		rng := rand.New(rand.NewPCG(1, 2))
 		for range 16 {
 			var ups [][2]int64
@@ -61,6 +52,18 @@ func BenchmarkMergeDeletesScan(b *testing.B) {
 		b.ReportMetric(merged/base, "merged/compacted")
 		b.ReportMetric(0, "ns/op")
 	}
+}
+
+// table100k creates the table name of ordersSchema holding rows 0..99,999 in one file.
+func table100k(b *testing.B, m *iceberg.TableManager, name string) *table.Table {
+	sc := ordersSchema()
+	tbl, err := m.EnsureTable(context.Background(), name, sc)
+	require.NoError(b, err)
+	rs := batch(sc, 0, 100_000)
+	defer rs.Release()
+	res, err := m.Write(context.Background(), tbl, sc, iceberg.Batches(rs), nil)
+	require.NoError(b, err)
+	return res.Table
 }
 
 // scanCPU is the mean process CPU time of one full scan of tbl, over 40, in milliseconds.

@@ -26,18 +26,10 @@ func BenchmarkScanDeleteKinds(b *testing.B) {
 		ctx := context.Background()
 		m := iceberg.NewTableManager(openSQLite(b), "raw")
 		sc := ordersSchema()
-		table100k := func(name string) *table.Table {
-			tbl, err := m.EnsureTable(ctx, name, sc)
-			require.NoError(b, err)
-			rs := batch(sc, 0, 100_000)
-			res, err := m.Write(ctx, tbl, sc, iceberg.Batches(rs), nil)
-			rs.Release()
-			require.NoError(b, err)
-			return res.Table
-		}
+		fresh := func(name string) *table.Table { return table100k(b, m, name) }
 		rng := rand.New(rand.NewPCG(3, 4))
 		upsert := func(name string, n int) *table.Table {
-			tbl := table100k(name)
+			tbl := fresh(name)
 			var ups [][2]int64
 			for range n {
 				ups = append(ups, [2]int64{rng.Int64N(100_000), 7})
@@ -48,9 +40,9 @@ func BenchmarkScanDeleteKinds(b *testing.B) {
 			require.NoError(b, err)
 			return res.Table
 		}
-		base := scanCPU(b, table100k("base"))
+		base := scanCPU(b, fresh("base"))
 
-		app := table100k("append")
+		app := fresh("append")
 		extra := batch(sc, 200_000, 20)
 		res, err := m.Write(ctx, app, sc, iceberg.Batches(extra), nil)
 		extra.Release()
@@ -60,7 +52,7 @@ func BenchmarkScanDeleteKinds(b *testing.B) {
 		b.ReportMetric(scanCPU(b, upsert("eq20", 20))/base, "eq_delete_20/base")
 		b.ReportMetric(scanCPU(b, upsert("eq2000", 2000))/base, "eq_delete_2000/base")
 
-		pos := table100k("pos")
+		pos := fresh("pos")
 		tx := pos.NewTransaction()
 		require.NoError(b, tx.SetProperties(gi.Properties{table.WriteDeleteModeKey: table.WriteModeMergeOnRead}))
 		var ids []int64
