@@ -99,7 +99,10 @@ func TestTableHealthStaysBounded(t *testing.T) {
 // the deletes hold more keys than a tenth of the rows, the table is compacted in full.
 func TestDeletesMerged(t *testing.T) {
 	r := newRig(t)
-	r.src.CDC.BatchSize = 2000
+	// The base: one batch of 2,000 inserts, one data file, no deletes. Its commit waits for
+	// the whole batch: with the rig's 50 ms interval a loaded machine commits the seed in
+	// several batches, whose deletes make the table due for a full compaction from the start.
+	r.src.CDC.BatchSize, r.src.CDC.CommitInterval = 2000, time.Minute
 	want := map[int64]int32{}
 	var seed []*kgo.Record
 	for id := int64(1); id <= 2000; id++ {
@@ -110,8 +113,9 @@ func TestDeletesMerged(t *testing.T) {
 	r.run()
 	base := r.loadOrdersTable()
 	baseFiles := dataFiles(t, base)
+	require.Len(t, baseFiles, 1, "the seed is one batch")
 
-	r.src.CDC.BatchSize = 10
+	r.src.CDC.BatchSize, r.src.CDC.CommitInterval = 10, 50*time.Millisecond
 	rng := rand.New(rand.NewPCG(3, 4))
 	var recs []*kgo.Record
 	for i := range 150 {
