@@ -103,6 +103,7 @@ func (c *Consumer) ensureShapes(ctx context.Context, tb *tableBatch) (created bo
 
 // split returns the upserted rows and the deleted keys of tb's collapsed changes.
 func (tb *tableBatch) split() (ups, dels []debezium.Row) {
+	ups = make([]debezium.Row, 0, len(tb.order))
 	for _, k := range tb.order {
 		p := tb.rows[k]
 		if p.del {
@@ -247,12 +248,13 @@ func keyOnly(sc *arrow.Schema, key []string) *arrow.Schema {
 func buildRecord(sc *arrow.Schema, rows []debezium.Row) (arrow.RecordBatch, error) {
 	b := array.NewRecordBuilder(memory.DefaultAllocator, sc)
 	defer b.Release()
-	idx := make([]int, sc.NumFields())
+	fields := sc.Fields() // once: Fields copies the slice
+	idx := make([]int, len(fields))
 	var last *debezium.Columns
 	for _, row := range rows {
 		if row.Columns() != last {
 			last = row.Columns()
-			for i, f := range sc.Fields() {
+			for i, f := range fields {
 				j, ok := last.Index(f.Name)
 				if !ok {
 					j = -1
@@ -260,7 +262,7 @@ func buildRecord(sc *arrow.Schema, rows []debezium.Row) (arrow.RecordBatch, erro
 				idx[i] = j
 			}
 		}
-		for i, f := range sc.Fields() {
+		for i, f := range fields {
 			v := debezium.NullValue()
 			if idx[i] >= 0 {
 				v = row.Value(idx[i])

@@ -42,6 +42,7 @@ type tableBatch struct {
 	shapes    []debezium.Row // one upserted row per column set seen: what the table must hold
 	keyIdx    []int
 	keyCols   *debezium.Columns
+	keyBuf    []byte               // see keyString
 	scratch   *array.RecordBuilder // see check
 	keyScr    *array.RecordBuilder // see checkKey
 	parent    trace.SpanContext    // with WithTracing: the first record's process span
@@ -121,12 +122,22 @@ func checkRow(b **array.RecordBuilder, sc *arrow.Schema, row debezium.Row, widen
 				continue
 			}
 		}
-		if err := appendValue((*b).Field(i), f, row.Value(j)); err != nil {
+		v := row.Value(j)
+		if f.Type.ID() == arrow.STRING && !v.IsNull() {
+			continue // any value fits a string column (appendValue formats it): no need to copy it
+		}
+		if err := appendValue((*b).Field(i), f, v); err != nil {
 			return err
 		}
 	}
-	if (*b).Field(0).Len() >= 4096 {
-		(*b).NewRecordBatch().Release()
+	// The scratch columns only grow (a string column not at all): empty them now and then.
+	for _, fb := range (*b).Fields() {
+		if fb.Len() >= 4096 {
+			for _, fb := range (*b).Fields() {
+				fb.NewArray().Release()
+			}
+			break
+		}
 	}
 	return nil
 }
@@ -182,7 +193,7 @@ func (c *Consumer) processBatch(ctx context.Context, fetches kgo.Fetches, recs [
 	}
 	start := c.cfg.now()
 	c.batchID++
-	b := &batch{c: c, tables: map[string]*tableBatch{}, res: BatchResult{BatchID: c.batchID, Records: len(recs)}}
+	b := &batch{c: c, nowMs: start.UnixMilli(), tables: map[string]*tableBatch{}, res: BatchResult{BatchID: c.batchID, Records: len(recs)}}
 	defer b.release()
 	b.corrID = correlationOf(recs)
 	b.ctx = correlation.ContextWithID(ctx, b.corrID)
@@ -206,6 +217,7 @@ func (c *Consumer) processBatch(ctx context.Context, fetches kgo.Fetches, recs [
 // counts its offset, so that the table's next commit records it.
 type batch struct {
 	c       *Consumer
+	nowMs   int64           // when collecting began, in Unix ms: what each change's lag is measured at
 	ctx     context.Context // carries the batch's correlation ID, then its trace
 	corrID  string
 	tables  map[string]*tableBatch
@@ -374,9 +386,11 @@ func (b *batch) add(r *kgo.Record, tb *tableBatch, ev *debezium.Event) error {
 			return b.setAside(r, ReasonInvalidColumns, "payload.after", err)
 		}
 	}
-	tb.changes = append(tb.changes, change{pos: pos, key: keyString(ev.Key, seq(ev.Key.Len())), p: p})
+	var key string
+	key, tb.keyBuf = keyString(tb.keyBuf, ev.Key)
+	tb.changes = append(tb.changes, change{pos: pos, key: key, p: p})
 	tb.processed++
-	if lag := b.c.cfg.now().UnixMilli() - ev.Source.TsMs; ev.Source.TsMs > 0 && lag > tb.maxLagMs {
+	if lag := b.nowMs - ev.Source.TsMs; ev.Source.TsMs > 0 && lag > tb.maxLagMs {
 		tb.maxLagMs = lag
 	}
 	return nil
@@ -455,14 +469,6 @@ func (b *batch) committed() []*tableState {
 		if tb := b.tables[name]; !tb.committedAt.IsZero() {
 			out = append(out, tb.state)
 		}
-	}
-	return out
-}
-
-func seq(n int) []int {
-	out := make([]int, n)
-	for i := range out {
-		out[i] = i
 	}
 	return out
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"slices"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -59,6 +60,7 @@ func BenchmarkApply(b *testing.B) {
 
 	b.Run("consume_decode", func(b *testing.B) {
 		var events int
+		var cpu time.Duration
 		for b.Loop() {
 			cl, err := kgo.NewClient(kgo.SeedBrokers(cluster.ListenAddrs()...), kgo.ConsumeTopics(topic),
 				kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.FetchMaxBytes(4<<20))
@@ -67,6 +69,7 @@ func BenchmarkApply(b *testing.B) {
 			require.NoError(b, err)
 			var ev debezium.Event
 			got := 0
+			cpu0 := cpuTime()
 			for got < n {
 				fs := cl.PollRecords(context.Background(), 10_000)
 				require.NoError(b, fs.Err0())
@@ -77,15 +80,17 @@ func BenchmarkApply(b *testing.B) {
 					got++
 				})
 			}
+			cpu += cpuTime() - cpu0
 			cl.Close()
 			events += got
 		}
 		b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
-		b.ReportMetric(0, "ns/op")
+		reportCPU(b, cpu, events)
 	})
 
 	b.Run("apply_to_iceberg", func(b *testing.B) {
 		var events int
+		var cpu time.Duration
 		for b.Loop() {
 			b.StopTimer()
 			group++
@@ -102,8 +107,10 @@ func BenchmarkApply(b *testing.B) {
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan error, 1)
 			b.StartTimer()
+			cpu0 := cpuTime()
 			go func() { done <- c.Run(ctx) }()
 			<-all.done
+			cpu += cpuTime() - cpu0
 			b.StopTimer()
 			require.True(b, offsetsReach(tm, n))
 			cancel()
@@ -116,8 +123,26 @@ func BenchmarkApply(b *testing.B) {
 			b.StartTimer()
 		}
 		b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
-		b.ReportMetric(0, "ns/op")
+		reportCPU(b, cpu, events)
 	})
+}
+
+// cpuTime is the CPU time the process has used so far, user and system.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// reportCPU reports the CPU time (of the whole process: the in-process Kafka broker's too) the
+// timed part used per million events, and how many cores it kept busy on average: steadier than
+// the rates on a shared machine, and it shows whether a rate is bound by CPU or by waiting.
+func reportCPU(b *testing.B, cpu time.Duration, events int) {
+	b.ReportMetric(cpu.Seconds()/float64(events)*1e6, "cpu_s/Mevents")
+	b.ReportMetric(cpu.Seconds()/b.Elapsed().Seconds(), "cores")
+	b.ReportMetric(0, "ns/op")
 }
 
 // offsetsReach reports whether the orders table records n consumed offsets in all.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -251,16 +252,24 @@ func toDecimal(v debezium.Value, dt *arrow.Decimal128Type) (decimal128.Num, erro
 	return n, nil
 }
 
-// keyString is the collapse key of a row's key columns: their kinds and values, NUL-separated.
-func keyString(row debezium.Row, idx []int) string {
-	var sb strings.Builder
-	for _, i := range idx {
+// keyString is the collapse key of a row's key columns: their kinds and values, NUL-separated,
+// built in buf (returned for reuse) with one allocation for the string.
+func keyString(buf []byte, row debezium.Row) (string, []byte) {
+	buf = buf[:0]
+	for i := range row.Len() {
 		v := row.Value(i)
-		sb.WriteByte(byte(v.Kind()))
-		sb.WriteString(v.String())
-		sb.WriteByte(0)
+		buf = append(buf, byte(v.Kind()))
+		switch v.Kind() {
+		case debezium.KindInt:
+			buf = strconv.AppendInt(buf, v.Int(), 10)
+		case debezium.KindString:
+			buf = strconv.AppendQuote(buf, v.Str())
+		default:
+			buf = append(buf, v.String()...)
+		}
+		buf = append(buf, 0)
 	}
-	return sb.String()
+	return string(buf), buf
 }
 
 // rescale changes n's scale from "from" to "to" exactly: digits that would be lost are an error.

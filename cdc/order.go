@@ -79,7 +79,7 @@ func (tb *tableBatch) collapse() (truncPos position) {
 	if sorted {
 		slices.SortStableFunc(tb.changes, func(a, b change) int { return a.pos.compare(b.pos) })
 	}
-	tb.rows, tb.order = map[string]pending{}, nil
+	tb.rows, tb.order = make(map[string]pending, len(tb.changes)), make([]string, 0, len(tb.changes))
 	for _, ch := range tb.changes {
 		if ch.truncate {
 			tb.truncate, tb.rows, tb.order = true, map[string]pending{}, nil

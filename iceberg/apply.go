@@ -105,18 +105,25 @@ func (m *TableManager) Apply(ctx context.Context, tbl *table.Table, sc *arrow.Sc
 			}
 		}
 	}
+	// The delete file is written while the data files are: the two are independent, and a
+	// stream's commit waits for both.
 	var delFiles []goiceberg.DataFile
-	if len(keyBatches) > 0 && tbl.CurrentSnapshot() != nil {
-		var err error
-		delFiles, err = tbl.NewTransaction().WriteEqualityDeletes(ctx, keyIDs, Batches(keyBatches...))
-		if err != nil {
-			return WriteResult{}, fmt.Errorf("iceberg: apply to %s: write equality deletes: %w", name, err)
+	var delErr error
+	delDone := make(chan struct{})
+	go func() {
+		defer close(delDone)
+		if len(keyBatches) > 0 && tbl.CurrentSnapshot() != nil {
+			delFiles, delErr = tbl.NewTransaction().WriteEqualityDeletes(ctx, keyIDs, Batches(keyBatches...))
 		}
-	}
+	}()
 	dataFiles, rows, err := m.writeData(ctx, tbl, sc, Batches(ch.Upserts...))
-	if err != nil {
-		m.removeFiles(ctx, tbl, delFiles)
-		return WriteResult{}, err
+	<-delDone
+	if err != nil || delErr != nil {
+		m.removeFiles(ctx, tbl, append(slices.Clone(dataFiles), delFiles...))
+		if err != nil {
+			return WriteResult{}, err
+		}
+		return WriteResult{}, fmt.Errorf("iceberg: apply to %s: write equality deletes: %w", name, delErr)
 	}
 	written := append(slices.Clone(dataFiles), delFiles...)
 	failpoint.At(failpoint.AfterFilesWritten)
