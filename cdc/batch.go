@@ -248,7 +248,11 @@ func (b *batch) release() {
 
 // table returns name's share of the batch, loading the table's state on first use.
 func (b *batch) table(name string) (*tableBatch, error) {
-	return b.c.tableBatch(b.ctx, b.tables, name)
+	tb, err := b.c.tableBatch(b.ctx, b.tables, name)
+	if err == nil && cap(tb.changes) == 0 && len(b.tables) == 1 {
+		tb.changes = make([]change, 0, b.res.Records) // most batches feed one table
+	}
+	return tb, err
 }
 
 // passed counts r, a record that changes no table, in the offsets of the table its topic feeds.
