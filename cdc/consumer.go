@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -264,6 +265,9 @@ func (c *Consumer) Run(ctx context.Context) (err error) {
 	// committed is finished and held records are dropped, uncommitted, and read again on restart.
 	p := pipeline{c: c, dec: c.newDecoder(), allowed: c.cfg.now()}
 	defer p.dec.close()
+	// However Run ends (a commit's panic raised again included), the group may rebalance:
+	// Close waits for that before it leaves the group.
+	defer c.client.AllowRebalance()
 	for {
 		// drain: finish what is held and committing, then let the group rebalance.
 		drain := p.inflight != nil && (c.rebalance.Load() || c.cfg.now().Sub(p.allowed) >= c.interval)
@@ -339,9 +343,31 @@ type pipeline struct {
 
 // committing is a batch being committed on its own goroutine; ctx ends when it is over.
 type committing struct {
-	ctx    context.Context
-	cancel context.CancelFunc
-	err    error
+	ctx      context.Context
+	cancel   context.CancelFunc
+	err      error
+	panicked *CommitPanic // what the commit panicked with, raised again on Run's goroutine
+}
+
+// CommitPanic is what [Consumer.Run] panics with when committing a batch panicked (a batch is
+// committed on its own goroutine, so the panic is raised again on Run's, where a caller can
+// recover it): the original value and the stack of the goroutine that panicked. Nothing of the
+// batch past the panic was committed; a restarted consumer applies it again from the offsets
+// Iceberg records.
+type CommitPanic struct {
+	Value any
+	Stack []byte
+}
+
+// Error describes the panic, with its stack.
+func (p *CommitPanic) Error() string {
+	return fmt.Sprintf("cdc: committing a batch panicked: %v\n\n%s", p.Value, p.Stack)
+}
+
+// Unwrap returns the panic's value when it is an error.
+func (p *CommitPanic) Unwrap() error {
+	err, _ := p.Value.(error)
+	return err
 }
 
 // over reports whether the batch's commit is over.
@@ -375,6 +401,11 @@ func (p *pipeline) start(ctx context.Context) {
 	p.inflight = b
 	go func() {
 		defer b.cancel()
+		defer func() {
+			if v := recover(); v != nil {
+				b.panicked = &CommitPanic{Value: v, Stack: debug.Stack()}
+			}
+		}()
 		// A batch that started is finished even when ctx ends meanwhile (a graceful stop),
 		// within batchGrace; its offsets are then committed like any other's.
 		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), batchGrace)
@@ -392,6 +423,9 @@ func (p *pipeline) join(ctx context.Context) error {
 	}
 	<-b.ctx.Done()
 	p.inflight = nil
+	if b.panicked != nil {
+		panic(b.panicked)
+	}
 	if b.err != nil {
 		return b.err
 	}

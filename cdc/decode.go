@@ -2,6 +2,7 @@ package cdc
 
 import (
 	"context"
+	"fmt"
 	"runtime"
 	"sync"
 
@@ -67,13 +68,24 @@ func (c *Consumer) newDecoder() *decoder {
 			defer d.stop.Done()
 			for j := range d.jobs {
 				for i, r := range j.recs {
-					j.out[i].ev, j.out[i].err = f.Decode(r.Topic, r.Key, r.Value)
+					j.out[i].ev, j.out[i].err = decodeRecord(f, r)
 				}
 				d.wg.Done()
 			}
 		}()
 	}
 	return d
+}
+
+// decodeRecord decodes r with f. A format that panics (one a user wrote, say) sets the record
+// aside like any other it cannot decode, instead of taking the process down.
+func decodeRecord(f Format, r *kgo.Record) (ev *debezium.Event, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			ev, err = nil, fmt.Errorf("the format panicked decoding the record: %v", v)
+		}
+	}()
+	return f.Decode(r.Topic, r.Key, r.Value)
 }
 
 // add starts decoding recs, polled for the batch being held. With preload (no batch is being

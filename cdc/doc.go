@@ -32,6 +32,8 @@
 //     (kgo's OnPartitionsCallbackBlocked), or at the latest a commit interval after the last one
 //     was let through, the consumer stops polling ahead, finishes both and lets it through. A
 //     [WithKafkaOptions] that sets its own OnPartitionsCallbackBlocked leaves only that bound.
+//     A panic while a batch commits is raised again by Run on its caller's goroutine, as a
+//     [*CommitPanic]; a [Format] that panics on a record has that record set aside.
 //
 //     c, err := cdc.Open(src, iceberg.NewTableManager(cat, "raw"),
 //     cdc.WithMetrics(p.Metrics), cdc.WithLogger(p.Logger))

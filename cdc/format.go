@@ -13,7 +13,8 @@ import (
 //
 // An error from Decode sends the record to the dead-letter topic; a [*debezium.DecodeError]
 // gives its reason code (the etlwatch.error.reason header and the reason of
-// cdc_events_failed), any other error the reason invalid_envelope. A Format is used by one
+// cdc_events_failed), any other error the reason invalid_envelope; so does a panic in Decode,
+// whose record is set aside instead of taking the process down. A Format is used by one
 // goroutine at a time; the hints function it is given is safe for concurrent use. A format whose decoded types depend on the target tables' columns (a
 // schemaless message, whose JSON numbers are typed by the column they fill) may also implement
 // ResetHints() (as [debezium.Decoder] does): the consumer calls it when a table's schema changed.

@@ -1,6 +1,7 @@
 package cdc_test
 
 import (
+	"bytes"
 	"context"
 	"sync/atomic"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/etlwatch/etlwatch/cdc"
+	"github.com/etlwatch/etlwatch/cdc/debezium"
 	"github.com/etlwatch/etlwatch/configloader"
 	"github.com/etlwatch/etlwatch/monitoring"
 )
@@ -80,4 +82,76 @@ func TestRecordsDecodedDuringACommitAreDecodedAgain(t *testing.T) {
 	assert.Zero(t, sink.Total("cdc_events_failed", monitoring.Dimensions{}), "none set aside")
 	assert.GreaterOrEqual(t, hits.Load(), int32(2), "a commit per record")
 	assert.Equal(t, map[int64]int32{1: 30}, r.rows())
+}
+
+// A panic while a batch commits (here at the failpoint before its Iceberg commit) happens on the
+// goroutine that commits the batch; Run raises it again on its caller's goroutine, where it can
+// be recovered, as a *cdc.CommitPanic with the value and the stack. Nothing of the batch was
+// committed: a restarted consumer applies every change once.
+func TestCommitPanicReachesRunsCaller(t *testing.T) {
+	r := newRig(t)
+	var hits atomic.Int32
+	cdc.SetFailpointHook(func(name string) {
+		if name == cdc.FailBeforeIcebergCommit && hits.Add(1) == 1 {
+			panic("boom")
+		}
+	})
+	t.Cleanup(func() { cdc.SetFailpointHook(nil) })
+	r.produce(change(topic, keyOf("orders", 1), envelope(t, "orders", "c", nil, &order{ID: 1, Qty: i32(1)}, 1)),
+		change(topic, keyOf("orders", 2), envelope(t, "orders", "c", nil, &order{ID: 2, Qty: i32(2)}, 1)))
+	c, err := cdc.Open(r.src, r.tm)
+	require.NoError(t, err)
+	recovered := make(chan any, 1)
+	go func() {
+		defer func() { recovered <- recover() }()
+		_ = c.Run(t.Context())
+	}()
+	var v any
+	select {
+	case v = <-recovered:
+	case <-time.After(30 * time.Second):
+		t.Fatal("Run neither panicked nor returned within 30 s")
+	}
+	c.Close()
+	require.IsType(t, &cdc.CommitPanic{}, v, "Run's caller recovers the commit's panic")
+	p := v.(*cdc.CommitPanic)
+	assert.Equal(t, "boom", p.Value)
+	assert.Contains(t, string(p.Stack), "processBatch", "the stack of the goroutine that panicked")
+	assert.Contains(t, p.Error(), "boom")
+
+	cdc.SetFailpointHook(nil)
+	r.run()
+	assert.Equal(t, map[int64]int32{1: 1, 2: 2}, r.rows())
+}
+
+// panicky is the default format, except that it panics on the record of orders key 2.
+type panicky struct{ cdc.Format }
+
+func (p panicky) Decode(topic string, key, value []byte) (*debezium.Event, error) {
+	if bytes.Equal(key, keyOf("orders", 2)) {
+		panic("a format's bug")
+	}
+	return p.Format.Decode(topic, key, value)
+}
+
+// A format that panics on a record (a user's, say) has that record set aside to the dead-letter
+// topic like any record it cannot decode; the others are applied and the consumer keeps running.
+func TestPanickingFormatSetsRecordAside(t *testing.T) {
+	r := newRig(t)
+	for id := int64(1); id <= 3; id++ {
+		r.produce(change(topic, keyOf("orders", id), envelope(t, "orders", "c", nil, &order{ID: id, Qty: i32(int32(id))}, 1)))
+	}
+	format := func(h debezium.HintFunc) (cdc.Format, error) {
+		f, err := cdc.DebeziumJSON(h)
+		return panicky{f}, err
+	}
+	metrics, sink := metricsRig(t)
+	r.run(cdc.WithFormat(format), cdc.WithMetrics(metrics))
+	assert.Equal(t, map[int64]int32{1: 1, 3: 3}, r.rows())
+	dl := r.deadLetters(1)["invalid_envelope"]
+	require.Len(t, dl, 1)
+	assert.Equal(t, keyOf("orders", 2), dl[0].Key)
+	assert.Contains(t, header(dl[0], "etlwatch.error.message"), "a format's bug")
+	require.NoError(t, metrics.ForceFlush(context.Background()))
+	assert.Equal(t, 1.0, sink.Total("cdc_events_failed", monitoring.Dimensions{}))
 }
