@@ -46,10 +46,15 @@ type Maintenance struct {
 	// (each commit that updates or deletes rows adds one, and every scan applies them all): the
 	// files written since the last compaction are rewritten with their deletes applied and
 	// the delete files become one ([iceberg.TableManager.MergeDeletes]); the files before are
-	// not read. A full compaction runs instead when the deletes hold more keys than a tenth of
-	// the table's rows, or the rewritten files would pass a quarter of TargetFileSize.
-	// Default 4.
+	// not read. A full compaction runs instead when the deletes hold more keys than
+	// MaxDeleteShare of the table's rows, or the rewritten files would pass a quarter of
+	// TargetFileSize. Default 4.
 	MaxDeleteFiles int
+	// MaxDeleteShare is the share of a table's rows its equality deletes may hold before the
+	// table is compacted in full instead of having its deletes merged: every scan checks each
+	// row against them, so a lower share keeps scans cheaper at the cost of more full
+	// compactions. Above 0, at most 1 (more counts as 1); default 0.1.
+	MaxDeleteShare float64
 	// MaxSmallFiles compacts a table once it has this many data files averaging under a quarter
 	// of TargetFileSize. Default 32.
 	MaxSmallFiles int
@@ -90,7 +95,7 @@ func WithMaintenance(m Maintenance) Option {
 
 // maintenanceOf is sources.yaml's cdc.maintenance as a Maintenance.
 func maintenanceOf(m configloader.CDCMaintenance) Maintenance {
-	return Maintenance{Disabled: m.Disabled, EveryBatches: m.EveryBatches, MaxDeleteFiles: m.MaxDeleteFiles,
+	return Maintenance{Disabled: m.Disabled, EveryBatches: m.EveryBatches, MaxDeleteFiles: m.MaxDeleteFiles, MaxDeleteShare: m.MaxDeleteShare,
 		MaxSnapshots: m.MaxSnapshots, ExpireOlderThan: m.ExpireOlderThan, RetainSnapshots: m.RetainSnapshots,
 		MetadataVersions: m.MetadataVersions, OrphanOlderThan: m.OrphanOlderThan, Timeout: m.Timeout}
 }
@@ -108,6 +113,10 @@ func (m Maintenance) withDefaults() Maintenance {
 		}
 	}
 	def(&m.MaxDeleteFiles, 4)
+	if m.MaxDeleteShare <= 0 {
+		m.MaxDeleteShare = 0.1
+	}
+	m.MaxDeleteShare = min(m.MaxDeleteShare, 1)
 	def(&m.MaxSmallFiles, 32)
 	def(&m.MaxSnapshots, 100)
 	def(&m.RetainSnapshots, 10)
@@ -298,7 +307,7 @@ func (c *Consumer) compactTable(ctx context.Context, st *tableState, h iceberg.T
 	props := map[string]string{PropOffsets: st.offsets.String()}
 	st.carry(props)
 	kind := "merge"
-	if slices.Contains(why, "small_files") || slices.Contains(why, "every_batches") || h.EqualityDeletes*fullCompactionShare > h.Records {
+	if slices.Contains(why, "small_files") || slices.Contains(why, "every_batches") || float64(h.EqualityDeletes) > c.cfg.maint.MaxDeleteShare*float64(h.Records) {
 		kind = "full"
 	}
 	var res iceberg.CompactResult
@@ -324,10 +333,6 @@ func (c *Consumer) compactTable(ctx context.Context, st *tableState, h iceberg.T
 	}
 	return nil
 }
-
-// fullCompactionShare: a table whose equality deletes hold more keys than 1/fullCompactionShare
-// of its rows is compacted in full rather than merged (every scan checks each row against them).
-const fullCompactionShare = 10
 
 // publishHealth emits st's table-health gauges: known, or what the table's metadata says now.
 func (c *Consumer) publishHealth(ctx context.Context, st *tableState, known *iceberg.TableHealth) {

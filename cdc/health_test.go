@@ -260,3 +260,41 @@ func TestSmallFilesCompacted(t *testing.T) {
 	assert.LessOrEqual(t, len(tasks), m.MaxSmallFiles+1, "data files in the scan plan")
 	assert.Len(t, r.rows(), 200)
 }
+
+// Maintenance.MaxDeleteShare decides between merging a table's deletes and compacting it in
+// full: the same 300 deletes of a 2,000-row table (15% of its rows) are merged under a share
+// of 0.5 and compacted in full under 0.05; the rows are right either way.
+func TestMaxDeleteShare(t *testing.T) {
+	for _, tt := range []struct {
+		share float64
+		kind  string
+	}{{0.5, "merge"}, {0.05, "full"}} {
+		t.Run(tt.kind, func(t *testing.T) {
+			r := newRig(t)
+			r.src.CDC.BatchSize, r.src.CDC.CommitInterval = 2000, time.Minute // the base: one batch
+			want := map[int64]int32{}
+			var recs []*kgo.Record
+			for id := int64(1); id <= 2000; id++ {
+				want[id] = 0
+				recs = append(recs, change(topic, keyOf("orders", id), envelope(t, "orders", "r", nil, &order{ID: id, Qty: i32(0)}, 1)))
+			}
+			r.produce(recs...)
+			r.run()
+
+			recs = recs[:0]
+			for id := int64(100); id < 400; id++ {
+				delete(want, id)
+				recs = append(recs, change(topic, keyOf("orders", id), envelope(t, "orders", "d", &order{ID: id}, nil, 2)))
+			}
+			r.produce(recs...)
+			r.src.CDC.BatchSize = 100 // 3 batches, 3 delete files: maintenance at the third
+			metrics, sink := metricsRig(t)
+			r.run(cdc.WithMaintenance(cdc.Maintenance{MaxDeleteFiles: 3, MaxDeleteShare: tt.share}), cdc.WithMetrics(metrics))
+			assert.Equal(t, want, r.rows())
+			require.NoError(t, metrics.ForceFlush(context.Background()))
+			other := map[string]string{"merge": "full", "full": "merge"}[tt.kind]
+			assert.Positive(t, sink.Total("cdc_compactions", monitoring.Dimensions{"table": "orders", "kind": tt.kind}), tt.kind)
+			assert.Zero(t, sink.Total("cdc_compactions", monitoring.Dimensions{"table": "orders", "kind": other}), other)
+		})
+	}
+}

@@ -202,7 +202,7 @@ func BenchmarkSoak(b *testing.B) {
 
 		src.CDC.BatchSize = perCommit
 		c, err := cdc.Open(src, tm, cdc.WithObserver(obs), cdc.WithCommitInterval(time.Hour),
-			cdc.WithMaintenance(cdc.Maintenance{ExpireOlderThan: 30 * time.Second, MaxDeleteFiles: soakMaxDeletes()}))
+			cdc.WithMaintenance(cdc.Maintenance{ExpireOlderThan: 30 * time.Second, MaxDeleteFiles: soakMaxDeletes(), MaxDeleteShare: soakMaxDeleteShare()}))
 		require.NoError(b, err)
 
 		// The stream, produced ahead in chunks so that the consumer never waits for it.
@@ -264,6 +264,12 @@ func BenchmarkSoak(b *testing.B) {
 			_ = cl.Close()
 		}
 	}
+}
+
+// soakMaxDeleteShare is ETLWATCH_SOAK_MAX_DELETE_SHARE, else 0 (the default).
+func soakMaxDeleteShare() float64 {
+	v, _ := strconv.ParseFloat(os.Getenv("ETLWATCH_SOAK_MAX_DELETE_SHARE"), 64)
+	return v
 }
 
 // soakMaxDeletes is ETLWATCH_SOAK_MAX_DELETE_FILES, else 0 (the default).

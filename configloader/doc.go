@@ -56,6 +56,7 @@
 //	      maintenance:                   # on by default, driven by each table's health
 //	        enabled: true                # false turns it off
 //	        max_delete_files: 4          # merge a table's deletes once it has this many delete files
+//	        max_delete_share: 0.1        # but compact it in full once they hold this share of its rows
 //	        max_snapshots: 100           # expire the oldest snapshots beyond this many
 //	        expire_older_than: 1h        # and those older than this
 //	        retain_snapshots: 10         # the newest snapshots always kept, >= 1

@@ -208,6 +208,9 @@ func (mt CDCMaintenance) node() *yaml.Node {
 	}
 	maint.int("every_batches", mt.EveryBatches, false)
 	maint.int("max_delete_files", mt.MaxDeleteFiles, false)
+	if s := mt.MaxDeleteShare; s != 0 {
+		maint.add("max_delete_share", &yaml.Node{Kind: yaml.ScalarNode, Value: strconv.FormatFloat(s, 'g', -1, 64)})
+	}
 	maint.int("max_snapshots", mt.MaxSnapshots, false)
 	if d := mt.ExpireOlderThan; d != 0 {
 		maint.str("expire_older_than", formatDuration(d))

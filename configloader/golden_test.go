@@ -105,7 +105,7 @@ func TestGoldenCoverage(t *testing.T) {
 			"row_count_tolerance: 0.01", "CUSTOMERS: [CUSTOMER_ID, CREATED]", "parallel_workers: 4", "on_failure: warn"}},
 		{"full", []string{"# loads without error", "password: '[REDACTED]'", "api_token: '[REDACTED]'",
 			"dsn: '[REDACTED]'", "port: 1522", "costs $5 and $HOME stays", "max_retries: 0", "export_interval: 1m30s",
-			"connect_timeout: 15s"}},
+			"connect_timeout: 15s", "max_delete_share: 0.25"}},
 		{"many_mistakes", []string{
 			`many_mistakes.yaml:4:20: sources.dev_mydb.database_type: found "postgresql" (did you mean "postgres"?)`,
 			`many_mistakes.yaml:18:28: sources.dev_mydb.data_quality.row_count_tolerance: found 1.5; allowed: a number from 0 to 1`,
@@ -114,6 +114,7 @@ func TestGoldenCoverage(t *testing.T) {
 		{"unknown_key", []string{`unknown key "databse_type" (did you mean "database_type"?)`, `(did you mean "sources"?)`}},
 		{"wrong_types", []string{"password: found a list", `found the string "four"`, "found a mapping"}},
 		{"out_of_range", []string{"found 70000; allowed: an integer from 1 to 65535", "found -0.1; allowed: a number from 0 to 1",
+			"maintenance.max_delete_share: found 1.5; allowed: a number greater than 0 and at most 1, such as 0.1",
 			`sources.other.connection.connect_timeout: found 10 (did you mean "10s"?)`}},
 		{"unset_var", []string{"found ${ETLWATCH_TEST_UNSET}, and ETLWATCH_TEST_UNSET is not set"}},
 		{"bad_enum", []string{`found "hive"; allowed: sql, rest or glue`, `found "Oracle" (did you mean "oracle"?)`}},

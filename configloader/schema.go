@@ -22,7 +22,7 @@ var (
 	connectionKeys  = []string{"host", "port", "database", "service_name", "schema", "username", "password", "dsn", "connect_timeout", "first_row_timeout", "options"}
 	bulkLoadKeys    = []string{"parallel_workers", "parallel_partitions", "max_retries", "tables", "table_filter", "namespace"}
 	cdcKeys         = []string{"brokers", "topics", "topic_prefix", "group_id", "batch_size", "commit_interval", "connect_timeout", "dead_letter_topic", "maintenance"}
-	maintenanceKeys = []string{"enabled", "every_batches", "max_delete_files", "max_snapshots", "expire_older_than", "retain_snapshots", "metadata_versions", "orphan_older_than", "timeout"}
+	maintenanceKeys = []string{"enabled", "every_batches", "max_delete_files", "max_delete_share", "max_snapshots", "expire_older_than", "retain_snapshots", "metadata_versions", "orphan_older_than", "timeout"}
 	icebergKeys     = []string{"catalog", "uri", "warehouse", "namespace"}
 	monitoringKeys  = []string{"enable_cloudwatch", "cloudwatch_namespace", "otlp", "dynatrace", "prometheus",
 		"export_interval", "export_timeout", "environment", "required_sinks"}
@@ -271,6 +271,8 @@ func (c *checker) cdc(n *yaml.Node, path string, d *CDC) {
 					setIf(&d.Maintenance.EveryBatches)(c.integer(v, path, 1, math.MaxInt32, "an integer >= 1"))
 				case "max_delete_files":
 					setIf(&d.Maintenance.MaxDeleteFiles)(c.integer(v, path, 1, math.MaxInt32, "an integer >= 1"))
+				case "max_delete_share":
+					setIf(&d.Maintenance.MaxDeleteShare)(c.number(v, path, math.SmallestNonzeroFloat64, 1, "a number greater than 0 and at most 1, such as 0.1"))
 				case "max_snapshots":
 					setIf(&d.Maintenance.MaxSnapshots)(c.integer(v, path, 1, math.MaxInt32, "an integer >= 1"))
 				case "metadata_versions":

@@ -153,6 +153,7 @@ type CDCMaintenance struct {
 	Disabled         bool          // enabled: false turns maintenance off
 	EveryBatches     int           // every_batches: also a round every so many batches, >= 1
 	MaxDeleteFiles   int           // max_delete_files: merge a table's deletes once it has this many delete files
+	MaxDeleteShare   float64       // max_delete_share: compact in full, not merge, once deletes hold this share of the rows
 	MaxSnapshots     int           // max_snapshots: expire the oldest beyond this many snapshots
 	ExpireOlderThan  time.Duration // expire_older_than: snapshots older than this are expired
 	RetainSnapshots  int           // retain_snapshots: the newest snapshots always kept, >= 1

@@ -109,7 +109,7 @@ func cdcBatchRow() row {
 func cdcTableHealthRow() row {
 	return row{Title: "Table health", Panels: []panel{
 		{Type: "timeseries", Title: "Delete files per table", W: 8, H: 8, Unit: "short", Min: f64(0),
-			Description: "cdc_table_delete_files: equality-delete files in the table's snapshot; every scan reads them all. The consumer compacts a table at 16 (cdc.maintenance.max_delete_files). Alert CdcTableDeleteFilesHigh above 64 for 30 minutes.",
+			Description: "cdc_table_delete_files: equality-delete files in the table's snapshot; every scan reads them all. The consumer merges its deletes or compacts it at 4 (cdc.maintenance.max_delete_files). Alert CdcTableDeleteFilesHigh above 64 for 30 minutes.",
 			Targets: []target{
 				{Expr: q(`max by (namespace, table) (cdc_table_delete_files{` + cdcSel + `})`), Legend: "{{namespace}}.{{table}}"},
 			},
