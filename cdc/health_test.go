@@ -99,20 +99,8 @@ func TestTableHealthStaysBounded(t *testing.T) {
 // the deletes hold more keys than a tenth of the rows, the table is compacted in full.
 func TestDeletesMerged(t *testing.T) {
 	r := newRig(t)
-	// The base: one batch of 2,000 inserts, one data file, no deletes. Its commit waits for
-	// the whole batch: with the rig's 50 ms interval a loaded machine commits the seed in
-	// several batches, whose deletes make the table due for a full compaction from the start.
-	r.src.CDC.BatchSize, r.src.CDC.CommitInterval = 2000, time.Minute
-	want := map[int64]int32{}
-	var seed []*kgo.Record
-	for id := int64(1); id <= 2000; id++ {
-		want[id] = 0
-		seed = append(seed, change(topic, keyOf("orders", id), envelope(t, "orders", "r", nil, &order{ID: id, Qty: i32(0)}, 1)))
-	}
-	r.produce(seed...)
-	r.run()
-	base := r.loadOrdersTable()
-	baseFiles := dataFiles(t, base)
+	want := seedBase(t, r)
+	baseFiles := dataFiles(t, r.loadOrdersTable())
 	require.Len(t, baseFiles, 1, "the seed is one batch")
 
 	r.src.CDC.BatchSize, r.src.CDC.CommitInterval = 10, 50*time.Millisecond
@@ -158,6 +146,25 @@ func TestDeletesMerged(t *testing.T) {
 	assert.Equal(t, want, r.rows())
 	require.NoError(t, metrics.ForceFlush(context.Background()))
 	assert.Positive(t, sink.Total("cdc_compactions", monitoring.Dimensions{"table": "orders", "kind": "full"}))
+}
+
+// seedBase gives r's orders table its base, 2,000 rows of qty 0 in one batch (one data file, no
+// deletes), and returns them. The batch's commit waits for all of them: with the rig's 50 ms
+// interval a loaded machine commits them in several batches, whose deletes make the table due
+// for a full compaction from the start. The rig keeps batch_size 2,000 and the one-minute
+// interval.
+func seedBase(t *testing.T, r *rig) map[int64]int32 {
+	t.Helper()
+	r.src.CDC.BatchSize, r.src.CDC.CommitInterval = 2000, time.Minute
+	want := map[int64]int32{}
+	var seed []*kgo.Record
+	for id := int64(1); id <= 2000; id++ {
+		want[id] = 0
+		seed = append(seed, change(topic, keyOf("orders", id), envelope(t, "orders", "r", nil, &order{ID: id, Qty: i32(0)}, 1)))
+	}
+	r.produce(seed...)
+	r.run()
+	return want
 }
 
 // dataFiles lists the data files of tbl's scan plan.
@@ -271,17 +278,8 @@ func TestMaxDeleteShare(t *testing.T) {
 	}{{0.5, "merge"}, {0.05, "full"}} {
 		t.Run(tt.kind, func(t *testing.T) {
 			r := newRig(t)
-			r.src.CDC.BatchSize, r.src.CDC.CommitInterval = 2000, time.Minute // the base: one batch
-			want := map[int64]int32{}
+			want := seedBase(t, r)
 			var recs []*kgo.Record
-			for id := int64(1); id <= 2000; id++ {
-				want[id] = 0
-				recs = append(recs, change(topic, keyOf("orders", id), envelope(t, "orders", "r", nil, &order{ID: id, Qty: i32(0)}, 1)))
-			}
-			r.produce(recs...)
-			r.run()
-
-			recs = recs[:0]
 			for id := int64(100); id < 400; id++ {
 				delete(want, id)
 				recs = append(recs, change(topic, keyOf("orders", id), envelope(t, "orders", "d", &order{ID: id}, nil, 2)))
