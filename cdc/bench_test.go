@@ -7,7 +7,6 @@ import (
 	"os"
 	"slices"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -69,7 +68,7 @@ func BenchmarkApply(b *testing.B) {
 			require.NoError(b, err)
 			var ev debezium.Event
 			got := 0
-			cpu0 := cpuTime()
+			cpu0 := processCPU()
 			for got < n {
 				fs := cl.PollRecords(context.Background(), 10_000)
 				require.NoError(b, fs.Err0())
@@ -80,7 +79,7 @@ func BenchmarkApply(b *testing.B) {
 					got++
 				})
 			}
-			cpu += cpuTime() - cpu0
+			cpu += processCPU() - cpu0
 			cl.Close()
 			events += got
 		}
@@ -107,10 +106,10 @@ func BenchmarkApply(b *testing.B) {
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan error, 1)
 			b.StartTimer()
-			cpu0 := cpuTime()
+			cpu0 := processCPU()
 			go func() { done <- c.Run(ctx) }()
 			<-all.done
-			cpu += cpuTime() - cpu0
+			cpu += processCPU() - cpu0
 			b.StopTimer()
 			require.True(b, offsetsReach(tm, n))
 			cancel()
@@ -125,15 +124,6 @@ func BenchmarkApply(b *testing.B) {
 		b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
 		reportCPU(b, cpu, events)
 	})
-}
-
-// cpuTime is the CPU time the process has used so far, user and system.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // reportCPU reports the CPU time (of the whole process: the in-process Kafka broker's too) the

@@ -265,8 +265,8 @@ func (c *Consumer) Run(ctx context.Context) (err error) {
 	// committed is finished and held records are dropped, uncommitted, and read again on restart.
 	p := pipeline{c: c, dec: c.newDecoder(), allowed: c.cfg.now()}
 	defer p.dec.close()
-	// However Run ends (a commit's panic raised again included), the group may rebalance:
-	// Close waits for that before it leaves the group.
+	// However Run ends (an error, a stop, a commit's panic raised again), the group may
+	// rebalance: Close waits for that before it leaves the group.
 	defer c.client.AllowRebalance()
 	for {
 		// drain: finish what is held and committing, then let the group rebalance.
@@ -276,9 +276,7 @@ func (c *Consumer) Run(ctx context.Context) (err error) {
 			fetches = p.poll(ctx)
 		}
 		if ctx.Err() != nil {
-			err := p.join(ctx)
-			p.allow()
-			return err
+			return p.join(ctx)
 		}
 		if errs := fetches.Errors(); len(errs) > 0 {
 			for _, fe := range errs {
@@ -291,7 +289,6 @@ func (c *Consumer) Run(ctx context.Context) (err error) {
 						err = c.retentionGap(ctx, fe.Topic, fe.Partition)
 					}
 					if err != nil {
-						p.allow()
 						return err
 					}
 					continue
@@ -308,7 +305,6 @@ func (c *Consumer) Run(ctx context.Context) (err error) {
 		}
 		if p.inflight != nil && (drain || p.inflight.over()) {
 			if err := p.join(ctx); err != nil {
-				p.allow()
 				return err
 			}
 		}
@@ -322,7 +318,6 @@ func (c *Consumer) Run(ctx context.Context) (err error) {
 			continue
 		}
 		if err := p.join(ctx); err != nil { // the previous batch first
-			p.allow()
 			return err
 		}
 		p.start(ctx)

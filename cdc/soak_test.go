@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -132,13 +131,6 @@ func timeScans(b *testing.B, x, y *table.Table) (float64, float64) {
 	slices.Sort(tx[:])
 	slices.Sort(ty[:])
 	return float64(tx[n/2].Microseconds()) / 1000, float64(ty[n/2].Microseconds()) / 1000
-}
-
-// processCPU is the user and system CPU time the process has used.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // array2Batches yields the record batches of t.
