@@ -19,6 +19,7 @@ import (
 	"github.com/etlwatch/etlwatch/cdc/debezium"
 	"github.com/etlwatch/etlwatch/configloader"
 	"github.com/etlwatch/etlwatch/iceberg"
+	"github.com/etlwatch/etlwatch/internal/testenv"
 )
 
 // benchEvents builds n Debezium envelopes (schemas on) of inserts and updates over keys ids.
@@ -68,7 +69,7 @@ func BenchmarkApply(b *testing.B) {
 			require.NoError(b, err)
 			var ev debezium.Event
 			got := 0
-			cpu0 := processCPU()
+			cpu0 := testenv.ProcessCPU()
 			for got < n {
 				fs := cl.PollRecords(context.Background(), 10_000)
 				require.NoError(b, fs.Err0())
@@ -79,7 +80,7 @@ func BenchmarkApply(b *testing.B) {
 					got++
 				})
 			}
-			cpu += processCPU() - cpu0
+			cpu += testenv.ProcessCPU() - cpu0
 			cl.Close()
 			events += got
 		}
@@ -106,10 +107,10 @@ func BenchmarkApply(b *testing.B) {
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan error, 1)
 			b.StartTimer()
-			cpu0 := processCPU()
+			cpu0 := testenv.ProcessCPU()
 			go func() { done <- c.Run(ctx) }()
 			<-all.done
-			cpu += processCPU() - cpu0
+			cpu += testenv.ProcessCPU() - cpu0
 			b.StopTimer()
 			require.True(b, offsetsReach(tm, n))
 			cancel()

@@ -22,6 +22,7 @@ import (
 	"github.com/etlwatch/etlwatch/cdc"
 	"github.com/etlwatch/etlwatch/configloader"
 	"github.com/etlwatch/etlwatch/iceberg"
+	"github.com/etlwatch/etlwatch/internal/testenv"
 )
 
 // soakWindow is what the soak benchmark measured over one window of commits.
@@ -118,9 +119,9 @@ func timeScans(b *testing.B, x, y *table.Table) (float64, float64) {
 	var tx, ty [n]time.Duration
 	scan := func(t *table.Table) time.Duration {
 		runtime.GC()
-		start := processCPU()
+		start := testenv.ProcessCPU()
 		rows, err := t.Scan().ToArrowTable(context.Background())
-		took := processCPU() - start
+		took := testenv.ProcessCPU() - start
 		require.NoError(b, err)
 		rows.Release()
 		return took

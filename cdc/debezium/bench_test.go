@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"testing"
+
+	"github.com/etlwatch/etlwatch/internal/testenv"
 )
 
 // The benchmark envelope: an insert into a PostgreSQL table of 11 columns (bigint, int, text,
@@ -37,10 +39,10 @@ func benchInputs(tb testing.TB) (cases []struct {
 // latter is the rate of one core, GC included, however busy the machine is). Call it before the
 // loop and call the returned function after it.
 func rate(b *testing.B) func() {
-	cpu0 := processCPU()
+	cpu0 := testenv.ProcessCPU()
 	return func() {
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "envelopes/s")
-		if cpu := processCPU() - cpu0; cpu > 0 {
+		if cpu := testenv.ProcessCPU() - cpu0; cpu > 0 {
 			b.ReportMetric(float64(b.N)/cpu.Seconds(), "envelopes/cpu-s")
 		}
 	}
