@@ -61,7 +61,7 @@ func (c *Consumer) apply(ctx context.Context, tb *tableBatch, corrID string) (cr
 		return false, err
 	}
 	tb.committedAt = c.cfg.now()
-	tb.commitTook = tb.committedAt.Sub(began)
+	tb.commitTook = tb.committedAt.Sub(began) - tb.upkeepWait
 	st.lastCommit = tb.commitTook
 	if len(c.cfg.observers) > 0 {
 		tb.commit = &CommitInfo{Namespace: c.namespace(), Table: st.name, Location: st.tbl.Location(), SourceTable: st.source,
@@ -89,6 +89,7 @@ func (c *Consumer) ensureShapes(ctx context.Context, tb *tableBatch) (created bo
 			key = st.key
 		}
 		created = created || st.tbl == nil
+		tb.upkeepWait += c.awaitUpkeep() // no schema change while the table is maintained
 		tbl, err := c.tm.EnsureTable(ctx, st.name, schemaOf(shape, key))
 		if err != nil {
 			return false, err
@@ -187,7 +188,7 @@ func (c *Consumer) commitTable(ctx context.Context, tb *tableBatch, corrID strin
 		return p, nil
 	}
 	c.failpoint(FailBeforeIcebergCommit)
-	res, err := c.tm.Apply(ctx, st.tbl, st.schema, ch, props, iceberg.RetryOnConflict(50, decide))
+	res, err := c.tm.Apply(ctx, st.tbl, st.schema, ch, props, iceberg.RetryOnConflict(50, decide), c.beforeCommit(tb))
 	if err != nil {
 		return err
 	}

@@ -51,6 +51,8 @@ type tableBatch struct {
 	// committedAt and commitTook: when apply committed and how long it took; zero when nothing
 	committedAt time.Time
 	commitTook  time.Duration
+	// upkeepWait is how long its commit waited for the table's maintenance (not in commitTook).
+	upkeepWait time.Duration
 }
 
 // addShape remembers row's column set, once, after checking that a table can have those columns

@@ -131,6 +131,7 @@ type Consumer struct {
 	rebalance atomic.Bool
 
 	touched    map[string]bool // tables written since the last every_batches round
+	upkeep     *upkeeps        // the maintenance running beside the batch, nil when none (tend)
 	sinceMaint int             // batches since the last every_batches round
 	interval   time.Duration   // the longest a polled record waits for its batch's commit
 	started    time.Time       // when the consumer was made: "never maintained" counts from it
@@ -268,6 +269,21 @@ func (c *Consumer) Run(ctx context.Context) (err error) {
 	// However Run ends (an error, a stop, a commit's panic raised again), the group may
 	// rebalance: Close waits for that before it leaves the group.
 	defer c.client.AllowRebalance()
+	// Nor does a table's maintenance outlive Run (see tend).
+	defer func() {
+		if b := p.inflight; b != nil {
+			<-b.ctx.Done()
+		}
+		if c.upkeep == nil {
+			return
+		}
+		if v := recover(); v != nil {
+			<-c.upkeep.ctx.Done()
+			c.upkeep = nil
+			panic(v)
+		}
+		c.awaitUpkeep()
+	}()
 	for {
 		// drain: finish what is held and committing, then let the group rebalance.
 		drain := p.inflight != nil && (c.rebalance.Load() || c.cfg.now().Sub(p.allowed) >= c.interval)
@@ -369,7 +385,7 @@ func (p *CommitPanic) Unwrap() error {
 func (b *committing) over() bool { return b.ctx.Err() != nil }
 
 // poll polls for the held batch, until its first record has waited the commit interval, and no
-// longer than the batch being committed takes.
+// longer than the batch being committed (or, when none is, the tables' maintenance) takes.
 func (p *pipeline) poll(ctx context.Context) kgo.Fetches {
 	c := p.c
 	pctx, cancel := ctx, context.CancelFunc(func() {})
@@ -377,10 +393,18 @@ func (p *pipeline) poll(ctx context.Context) kgo.Fetches {
 		pctx, cancel = context.WithDeadline(ctx, p.since.Add(c.interval))
 	}
 	defer cancel()
+	// Woken when the batch being committed is over, or, when none is, the tables' maintenance:
+	// a rebalance waits for either.
+	var over context.Context
 	if p.inflight != nil {
+		over = p.inflight.ctx
+	} else if c.upkeepRunning() {
+		over = c.upkeep.ctx
+	}
+	if over != nil {
 		var wake context.CancelFunc
 		pctx, wake = context.WithCancel(pctx)
-		defer context.AfterFunc(p.inflight.ctx, wake)()
+		defer context.AfterFunc(over, wake)()
 		defer wake()
 	}
 	return c.client.PollRecords(pctx, c.batch-p.heldN)
@@ -398,7 +422,11 @@ func (p *pipeline) start(ctx context.Context) {
 		defer b.cancel()
 		defer func() {
 			if v := recover(); v != nil {
-				b.panicked = &CommitPanic{Value: v, Stack: debug.Stack()}
+				if cp, ok := v.(*CommitPanic); ok { // the maintenance's, raised when awaited
+					b.panicked = cp
+				} else {
+					b.panicked = &CommitPanic{Value: v, Stack: debug.Stack()}
+				}
 			}
 		}()
 		// A batch that started is finished even when ctx ends meanwhile (a graceful stop),
@@ -430,8 +458,14 @@ func (p *pipeline) join(ctx context.Context) error {
 	return nil
 }
 
-// allow lets the group rebalance.
+// allow lets the group rebalance, unless a table's maintenance still runs and the group is not
+// asking for a rebalance: then it waits for the next call. When the group asks, it waits for
+// the maintenance, so that no maintenance commits to a table another consumer now writes.
 func (p *pipeline) allow() {
+	if p.c.upkeepRunning() && !p.c.rebalance.Load() {
+		return
+	}
+	p.c.awaitUpkeep()
 	p.c.client.AllowRebalance()
 	p.c.rebalance.Store(false)
 	p.allowed = p.c.cfg.now()

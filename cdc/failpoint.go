@@ -16,6 +16,10 @@ const (
 	// FailAfterFilesWritten is inside a table's commit, after its Parquet data and delete files
 	// are written, before the Iceberg commit that would reference them.
 	FailAfterFilesWritten = failpoint.AfterFilesWritten
+	// FailAfterMaintenanceCommit is inside a table's maintenance, which runs beside the next
+	// batch: after its compaction is committed, before its snapshots are expired. The next batch
+	// may be writing its files meanwhile; its commit waits for the maintenance.
+	FailAfterMaintenanceCommit = "after-maintenance-commit"
 )
 
 func (c *Consumer) failpoint(name string) { failpoint.At(name) }

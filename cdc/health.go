@@ -5,10 +5,12 @@ import (
 	"errors"
 	"log/slog"
 	"maps"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/apache/iceberg-go/table"
 	"github.com/etlwatch/etlwatch/configloader"
 	"github.com/etlwatch/etlwatch/iceberg"
 	"github.com/etlwatch/etlwatch/monitoring"
@@ -156,10 +158,34 @@ const (
 // maintenanceBackoff is how long a table whose maintenance failed waits before the next try.
 const maintenanceBackoff = 10 * time.Second
 
+// upkeep is one table's maintenance after a batch. It runs beside the next batch (see tend), on
+// copies of what it needs of the table's state; the goroutine that commits takes its result
+// (awaitUpkeep) before it next commits, so that the two never change the state at once.
+type upkeep struct {
+	st         *tableState // whose result this is; not read or written by the maintenance
+	name       string
+	tbl        *table.Table // the table before; after, once done (nil when reload failed)
+	health     tableHealth
+	lastCommit time.Duration
+	props      map[string]string // what a compaction's snapshot carries: offsets, the load's position
+	reload     bool              // a step failed: tbl was loaded again from the catalog
+}
+
+// upkeeps is a batch's maintenance, running on its own goroutine; ctx ends when it does.
+type upkeeps struct {
+	ctx      context.Context
+	finish   context.CancelFunc
+	tables   []*upkeep
+	panicked *CommitPanic
+}
+
 // tend checks the health of each table a batch committed to, maintains those past a limit and
-// publishes their health metrics. Nothing here stops the consumer: failures are logged,
-// counted and retried later.
+// publishes their health metrics, on its own goroutine: the next batch collects, builds and
+// writes its files meanwhile, and waits for it before it commits (awaitUpkeep), so maintenance
+// costs the stream little more than its catalog commit. Nothing here stops the consumer:
+// failures are logged, counted and retried later.
 func (c *Consumer) tend(ctx context.Context, tables []*tableState) {
+	c.awaitUpkeep()
 	m := c.cfg.maint
 	round := false
 	if m.EveryBatches > 0 && !m.Disabled {
@@ -173,84 +199,150 @@ func (c *Consumer) tend(ctx context.Context, tables []*tableState) {
 			clear(c.touched)
 		}
 	}
+	job := &upkeeps{}
 	for _, st := range tables {
 		if st.tbl == nil {
 			continue
 		}
-		var known *iceberg.TableHealth
-		if !m.Disabled {
-			known = c.maintainTable(ctx, st, round)
-		}
-		c.publishHealth(ctx, st, known)
+		props := map[string]string{PropOffsets: st.offsets.String()}
+		st.carry(props)
+		job.tables = append(job.tables, &upkeep{st: st, name: st.name, tbl: st.tbl, health: st.health, lastCommit: st.lastCommit, props: props})
 	}
+	if len(job.tables) == 0 {
+		return
+	}
+	job.ctx, job.finish = context.WithCancel(context.Background())
+	c.upkeep = job
+	// Not the batch's context, which ends with the batch: maintenance is bounded by its Timeout.
+	ctx = context.WithoutCancel(ctx)
+	go func() {
+		defer job.finish()
+		defer func() {
+			if v := recover(); v != nil {
+				job.panicked = &CommitPanic{Value: v, Stack: debug.Stack()}
+			}
+		}()
+		for _, u := range job.tables {
+			var known *iceberg.TableHealth
+			if !m.Disabled {
+				known = c.maintainTable(ctx, u, round)
+			}
+			c.publishHealth(ctx, u, known)
+		}
+	}()
 }
 
-// maintainTable maintains st when its health asks for it (or round says so), within m.Timeout.
-// When it read the table's health and had nothing to do, it returns that health.
-func (c *Consumer) maintainTable(ctx context.Context, st *tableState, round bool) (unchanged *iceberg.TableHealth) {
+// awaitUpkeep waits for the maintenance running beside this batch, if any, takes its result
+// into the tables' state and returns how long it waited. A panic of the maintenance is raised
+// again here. Only the goroutine that commits calls it (or Run's, when none commits).
+func (c *Consumer) awaitUpkeep() time.Duration {
+	job := c.upkeep
+	if job == nil {
+		return 0
+	}
+	start := c.cfg.now()
+	<-job.ctx.Done()
+	waited := c.cfg.now().Sub(start)
+	c.upkeep = nil
+	if job.panicked != nil {
+		panic(job.panicked)
+	}
+	for _, u := range job.tables {
+		u.st.health = u.health
+		switch {
+		case u.reload && u.tbl != nil:
+			_ = u.st.load(u.tbl)
+		case !u.reload:
+			u.st.tbl = u.tbl
+		}
+	}
+	return waited
+}
+
+// upkeepRunning reports whether the maintenance beside the batch still runs.
+func (c *Consumer) upkeepRunning() bool {
+	return c.upkeep != nil && c.upkeep.ctx.Err() == nil
+}
+
+// beforeCommit is the iceberg.BeforeCommit of tb's commit: it waits for the maintenance
+// running beside the batch, adds the wait to tb's, and returns the table to commit on.
+func (c *Consumer) beforeCommit(tb *tableBatch) iceberg.ApplyOption {
+	return iceberg.BeforeCommit(func(context.Context) (*table.Table, error) {
+		tb.upkeepWait += c.awaitUpkeep()
+		return tb.state.tbl, nil
+	})
+}
+
+// maintainTable maintains u's table when its health asks for it (or round says so), within
+// m.Timeout. When it read the table's health and had nothing to do, it returns that health.
+func (c *Consumer) maintainTable(ctx context.Context, u *upkeep, round bool) (unchanged *iceberg.TableHealth) {
 	m := c.cfg.maint
 	now := c.cfg.now()
-	if !st.health.failedAt.IsZero() && now.Sub(st.health.failedAt) < maintenanceBackoff {
+	if !u.health.failedAt.IsZero() && now.Sub(u.health.failedAt) < maintenanceBackoff {
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, m.Timeout)
 	defer cancel()
 	fail := func(step string, err error) {
-		st.health.failedAt = c.cfg.now()
-		c.count(ctx, "cdc_maintenance_failures", 1, monitoring.Dimensions{"namespace": c.namespace(), "table": st.name, "step": step})
-		c.log(ctx, slog.LevelWarn, st.name+": "+step+" failed; retried later", "error", err.Error())
-		if tbl, lerr := c.tm.Catalog().LoadTable(ctx, c.tm.Identifier(st.name)); lerr == nil {
-			_ = st.load(tbl)
+		u.health.failedAt = c.cfg.now()
+		c.count(ctx, "cdc_maintenance_failures", 1, monitoring.Dimensions{"namespace": c.namespace(), "table": u.name, "step": step})
+		c.log(ctx, slog.LevelWarn, u.name+": "+step+" failed; retried later", "error", err.Error())
+		u.reload = true
+		tbl, lerr := c.tm.Catalog().LoadTable(ctx, c.tm.Identifier(u.name))
+		if lerr != nil {
+			tbl = nil
 		}
+		u.tbl = tbl
 	}
-	if !st.health.bounded {
-		if err := c.firstMaintenance(ctx, st); err != nil {
+	if !u.health.bounded {
+		if err := c.firstMaintenance(ctx, u); err != nil {
 			fail(stepBound, err)
 			return nil
 		}
 	}
-	h, err := c.tm.Health(ctx, st.tbl)
+	h, err := c.tm.Health(ctx, u.tbl)
 	if err != nil {
 		fail(stepHealth, err)
 		return nil
 	}
-	why, compact := c.needs(st, h, now, round)
+	why, compact := c.needs(u, h, now, round)
 	if len(why) == 0 {
 		return &h // nothing done: the health read is current
 	}
 	start := c.cfg.now()
-	details := monitoring.Details{"table": st.name, "reason": strings.Join(why, ","),
+	details := monitoring.Details{"table": u.name, "reason": strings.Join(why, ","),
 		"snapshots_before": h.Snapshots, "metadata_bytes_before": h.MetadataBytes}
 	if compact {
-		if err := c.compactTable(ctx, st, h, why, details); err != nil {
+		if err := c.compactTable(ctx, u, h, why, details); err != nil {
 			fail(stepCompaction, err)
 			return nil
 		}
+		c.failpoint(FailAfterMaintenanceCommit)
 	}
 	if slices.Contains(why, "snapshots") || compact {
 		older := m.ExpireOlderThan
 		if h.Snapshots > m.MaxSnapshots {
 			older = time.Nanosecond // beyond the count limit: all but the newest RetainSnapshots
 		}
-		before := len(st.tbl.Metadata().Snapshots())
-		tbl, err := c.tm.ExpireSnapshots(ctx, st.tbl, older, m.RetainSnapshots)
+		before := len(u.tbl.Metadata().Snapshots())
+		tbl, err := c.tm.ExpireSnapshots(ctx, u.tbl, older, m.RetainSnapshots)
 		if err != nil {
 			fail(stepExpiry, err)
 			return nil
 		}
-		st.tbl = tbl
+		u.tbl = tbl
 		details["snapshots_expired"] = before - len(tbl.Metadata().Snapshots())
 	}
 	if slices.Contains(why, "orphan_files") {
-		res, err := c.tm.RemoveOrphanFiles(ctx, st.tbl, m.OrphanOlderThan)
+		res, err := c.tm.RemoveOrphanFiles(ctx, u.tbl, m.OrphanOlderThan)
 		if err != nil {
 			fail(stepOrphans, err)
 			return nil
 		}
-		st.health.orphansAt = c.cfg.now()
+		u.health.orphansAt = c.cfg.now()
 		details["orphan_files_removed"], details["orphan_bytes_removed"] = res.Files, res.Bytes
 	}
-	st.health.maintainedAt, st.health.failedAt = c.cfg.now(), time.Time{}
+	u.health.maintainedAt, u.health.failedAt = c.cfg.now(), time.Time{}
 	details["duration_seconds"] = c.cfg.now().Sub(start).Seconds()
 	if c.cfg.logger != nil {
 		c.cfg.logger.LogEvent(ctx, EventMaintenance, details)
@@ -261,24 +353,24 @@ func (c *Consumer) maintainTable(ctx context.Context, st *tableState, round bool
 // firstMaintenance prepares a table the consumer maintains for the first time: its failure
 // counters start at 0 (so that increase() sees the first failure), its metadata versions are
 // bounded, and its average data file size is read.
-func (c *Consumer) firstMaintenance(ctx context.Context, st *tableState) error {
+func (c *Consumer) firstMaintenance(ctx context.Context, u *upkeep) error {
 	for _, step := range maintenanceSteps {
-		c.count(ctx, "cdc_maintenance_failures", 0, monitoring.Dimensions{"namespace": c.namespace(), "table": st.name, "step": step})
+		c.count(ctx, "cdc_maintenance_failures", 0, monitoring.Dimensions{"namespace": c.namespace(), "table": u.name, "step": step})
 	}
-	tbl, err := c.tm.BoundMetadata(ctx, st.tbl, c.cfg.maint.MetadataVersions)
+	tbl, err := c.tm.BoundMetadata(ctx, u.tbl, c.cfg.maint.MetadataVersions)
 	if err != nil {
 		return err
 	}
-	st.tbl, st.health.bounded = tbl, true
-	if sh, err := c.tm.ScanHealth(ctx, st.tbl); err == nil {
-		st.health.avgDataFile = sh.AvgDataFileBytes()
+	u.tbl, u.health.bounded = tbl, true
+	if sh, err := c.tm.ScanHealth(ctx, u.tbl); err == nil {
+		u.health.avgDataFile = sh.AvgDataFileBytes()
 	}
 	return nil
 }
 
-// needs returns why st, whose health is h, needs maintenance now (empty: it does not), and
-// whether that includes a compaction.
-func (c *Consumer) needs(st *tableState, h iceberg.TableHealth, now time.Time, round bool) (why []string, compact bool) {
+// needs returns why u's table, whose health is h, needs maintenance now (empty: it does not),
+// and whether that includes a compaction.
+func (c *Consumer) needs(u *upkeep, h iceberg.TableHealth, now time.Time, round bool) (why []string, compact bool) {
 	m := c.cfg.maint
 	if round {
 		why = append(why, "every_batches")
@@ -293,19 +385,18 @@ func (c *Consumer) needs(st *tableState, h iceberg.TableHealth, now time.Time, r
 	if h.Snapshots > m.MaxSnapshots || (h.Snapshots > m.RetainSnapshots && now.Sub(h.OldestSnapshot) > m.ExpireOlderThan) || round {
 		why = append(why, "snapshots")
 	}
-	if st.health.orphansAt.IsZero() || now.Sub(st.health.orphansAt) >= m.OrphanOlderThan/4 {
+	if u.health.orphansAt.IsZero() || now.Sub(u.health.orphansAt) >= m.OrphanOlderThan/4 {
 		why = append(why, "orphan_files")
 	}
 	return why, compact
 }
 
-// compactTable compacts st's table, whose health is h, its snapshot carrying the table's
-// offsets and the bulk load's position, and adds the files before and after to details. When
-// only its delete files asked for it (why), and its deletes are a small share of its rows, it
-// merges the deletes instead of rewriting the table (see [Maintenance.MaxDeleteFiles]).
-func (c *Consumer) compactTable(ctx context.Context, st *tableState, h iceberg.TableHealth, why []string, details monitoring.Details) error {
-	props := map[string]string{PropOffsets: st.offsets.String()}
-	st.carry(props)
+// compactTable compacts u's table, whose health is h, its snapshot carrying the table's
+// offsets and the bulk load's position (u.props), and adds the files before and after to
+// details. When only its delete files asked for it (why), and its deletes are a small share of
+// its rows, it merges the deletes instead of rewriting the table (see [Maintenance.MaxDeleteFiles]).
+func (c *Consumer) compactTable(ctx context.Context, u *upkeep, h iceberg.TableHealth, why []string, details monitoring.Details) error {
+	props := u.props
 	kind := "merge"
 	if slices.Contains(why, "small_files") || slices.Contains(why, "every_batches") || float64(h.EqualityDeletes) > c.cfg.maint.MaxDeleteShare*float64(h.Records) {
 		kind = "full"
@@ -313,43 +404,46 @@ func (c *Consumer) compactTable(ctx context.Context, st *tableState, h iceberg.T
 	var res iceberg.CompactResult
 	var err error
 	if kind == "merge" {
-		res, err = c.tm.MergeDeletes(ctx, st.tbl, c.cfg.maint.TargetFileSize/4, maps.Clone(props))
+		res, err = c.tm.MergeDeletes(ctx, u.tbl, c.cfg.maint.TargetFileSize/4, maps.Clone(props))
 		if errors.Is(err, iceberg.ErrNeedsCompaction) {
 			kind, details["merge_refused"] = "full", err.Error()
 		}
 	}
 	if kind == "full" {
-		res, err = c.tm.Compact(ctx, st.tbl, c.cfg.maint.TargetFileSize, props)
+		res, err = c.tm.Compact(ctx, u.tbl, c.cfg.maint.TargetFileSize, maps.Clone(props))
 	}
 	if err != nil {
 		return err
 	}
-	st.tbl = res.Table
+	u.tbl = res.Table
 	maps.Copy(details, monitoring.Details{"compaction": kind, "data_files_before": res.DataFilesBefore, "data_files_after": res.DataFilesAfter,
 		"delete_files_before": res.DeleteFilesBefore, "delete_files_after": res.DeleteFilesAfter})
-	c.count(ctx, "cdc_compactions", 1, monitoring.Dimensions{"namespace": c.namespace(), "table": st.name, "kind": kind})
-	if sh, err := c.tm.ScanHealth(ctx, st.tbl); err == nil {
-		st.health.avgDataFile = sh.AvgDataFileBytes()
+	c.count(ctx, "cdc_compactions", 1, monitoring.Dimensions{"namespace": c.namespace(), "table": u.name, "kind": kind})
+	if sh, err := c.tm.ScanHealth(ctx, u.tbl); err == nil {
+		u.health.avgDataFile = sh.AvgDataFileBytes()
 	}
 	return nil
 }
 
-// publishHealth emits st's table-health gauges: known, or what the table's metadata says now.
-func (c *Consumer) publishHealth(ctx context.Context, st *tableState, known *iceberg.TableHealth) {
+// publishHealth emits u's table-health gauges: known, or what the table's metadata says now.
+func (c *Consumer) publishHealth(ctx context.Context, u *upkeep, known *iceberg.TableHealth) {
 	mc := c.cfg.metrics
 	if mc == nil {
 		return
 	}
 	if known == nil {
-		h, err := c.tm.Health(ctx, st.tbl)
+		if u.tbl == nil {
+			return
+		}
+		h, err := c.tm.Health(ctx, u.tbl)
 		if err != nil {
 			return
 		}
 		known = &h
 	}
 	h := *known
-	dims := monitoring.Dimensions{"namespace": c.namespace(), "table": st.name}
-	since := st.health.maintainedAt
+	dims := monitoring.Dimensions{"namespace": c.namespace(), "table": u.name}
+	since := u.health.maintainedAt
 	if since.IsZero() {
 		since = c.started
 	}
@@ -364,8 +458,8 @@ func (c *Consumer) publishHealth(ctx context.Context, st *tableState, known *ice
 		{"cdc_table_data_files", float64(h.DataFiles), monitoring.UnitNone},
 		{"cdc_table_delete_files", float64(h.DeleteFiles), monitoring.UnitNone},
 		{"cdc_table_bytes", float64(h.Bytes), monitoring.UnitBytes},
-		{"cdc_table_avg_data_file_bytes", float64(st.health.avgDataFile), monitoring.UnitBytes},
-		{"cdc_table_last_commit_seconds", st.lastCommit.Seconds(), monitoring.UnitSeconds},
+		{"cdc_table_avg_data_file_bytes", float64(u.health.avgDataFile), monitoring.UnitBytes},
+		{"cdc_table_last_commit_seconds", u.lastCommit.Seconds(), monitoring.UnitSeconds},
 		{"cdc_table_since_maintenance_seconds", c.cfg.now().Sub(since).Seconds(), monitoring.UnitSeconds},
 	} {
 		mc.EmitGauge(ctx, g.name, g.v, g.unit, dims)

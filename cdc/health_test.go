@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -146,6 +147,65 @@ func TestDeletesMerged(t *testing.T) {
 	assert.Equal(t, want, r.rows())
 	require.NoError(t, metrics.ForceFlush(context.Background()))
 	assert.Positive(t, sink.Total("cdc_compactions", monitoring.Dimensions{"table": "orders", "kind": "full"}))
+}
+
+// A table's maintenance runs beside the next batch: here the first maintenance (a merge of the
+// deletes) is held up, just after its commit, until a batch after the one it maintains has
+// written its files; that batch then commits on the maintained table. If the maintenance still
+// held up the batches, none could write its files before it ended (the wait would time out).
+// Every change is applied exactly once.
+func TestMaintenanceBesideNextBatch(t *testing.T) {
+	r := newRig(t)
+	want := seedBase(t, r)
+	r.src.CDC.BatchSize, r.src.CDC.CommitInterval = 20, 50*time.Millisecond
+	rng := rand.New(rand.NewPCG(5, 6))
+	var recs []*kgo.Record
+	for i := range 400 {
+		id := rng.Int64N(2000) + 1
+		q := int32(i + 1)
+		want[id] = q
+		recs = append(recs, change(topic, keyOf("orders", id), envelope(t, "orders", "u", nil, &order{ID: id, Qty: &q}, 2)))
+	}
+	r.produce(recs...) // a backlog: the next batch is ready while the maintenance runs
+	obs := &writesSeen{}
+	var held, overlapped atomic.Bool
+	cdc.SetFailpointHook(func(name string) {
+		switch name {
+		case cdc.FailAfterFilesWritten:
+			obs.writes.Add(1)
+		case cdc.FailAfterMaintenanceCommit:
+			if held.CompareAndSwap(false, true) {
+				// The last commit observed is the maintained batch's: its files were written
+				// before it. Wait for the next batch's.
+				deadline := time.Now().Add(20 * time.Second)
+				for time.Now().Before(deadline) && obs.writes.Load() <= obs.atCommit.Load() {
+					time.Sleep(5 * time.Millisecond)
+				}
+				overlapped.Store(obs.writes.Load() > obs.atCommit.Load())
+			}
+		}
+	})
+	t.Cleanup(func() { cdc.SetFailpointHook(nil) })
+	metrics, sink := metricsRig(t)
+	r.run(cdc.WithMaintenance(cdc.Maintenance{MaxDeleteFiles: 3}), cdc.WithMetrics(metrics), cdc.WithObserver(obs))
+	cdc.SetFailpointHook(nil)
+
+	require.True(t, held.Load(), "a maintenance ran")
+	assert.True(t, overlapped.Load(), "the next batch wrote its files while the maintenance ran")
+	assert.Equal(t, want, r.rows())
+	require.NoError(t, metrics.ForceFlush(context.Background()))
+	assert.Positive(t, sink.Total("cdc_compactions", monitoring.Dimensions{"table": "orders"}))
+	assert.Zero(t, sink.Total("cdc_maintenance_failures", monitoring.Dimensions{"table": "orders"}))
+}
+
+// writesSeen counts the batches' file writes (by a failpoint hook) and keeps the count at the
+// last commit observed.
+type writesSeen struct{ writes, atCommit atomic.Int64 }
+
+func (w *writesSeen) Started(context.Context, cdc.StartInfo) {}
+func (w *writesSeen) Stopped(context.Context, error)         {}
+func (w *writesSeen) Committed(context.Context, cdc.CommitInfo) {
+	w.atCommit.Store(w.writes.Load())
 }
 
 // seedBase gives r's orders table its base, 2,000 rows of qty 0 in one batch (one data file, no

@@ -178,9 +178,10 @@ func (k *killRig) verify() {
 // The consumer process is killed with SIGKILL at named points, each at least three times, while
 // the producer goes on (the consumer lags), and restarted each time: after the Iceberg commit and
 // before the Kafka commit, between the two tables of a batch, after a table's Parquet data and
-// delete files are written and before the commit that would reference them, and before a table's
-// batch is written and committed. At the end both tables hold exactly the expected rows, row by
-// row: none lost, none duplicated.
+// delete files are written and before the commit that would reference them, before a table's
+// batch is written and committed, and in a table's maintenance (which runs beside the next
+// batch) after its compaction is committed, the next batch's files perhaps written. At the end
+// both tables hold exactly the expected rows, row by row: none lost, none duplicated.
 func TestKilledConsumer(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills and restarts consumer processes for a while")
@@ -193,7 +194,8 @@ func TestKilledConsumer(t *testing.T) {
 	k := newKillRig(t)
 	k.st.produce(t, k.prod, 300) // a backlog, so the consumer lags from the start
 	k.produce(400)
-	points := []string{cdc.FailBeforeKafkaCommit, cdc.FailBetweenTables, cdc.FailAfterFilesWritten, cdc.FailBeforeIcebergCommit}
+	points := []string{cdc.FailBeforeKafkaCommit, cdc.FailBetweenTables, cdc.FailAfterFilesWritten, cdc.FailBeforeIcebergCommit,
+		cdc.FailAfterMaintenanceCommit}
 	for round := range 3 {
 		for i, point := range points {
 			var out bytes.Buffer

@@ -73,7 +73,7 @@ type CommitInfo struct {
 	SnapshotID                int64
 	Created                   bool // the commit created the table
 	CommittedAt               time.Time
-	Duration                  time.Duration // of the commit, files written included
+	Duration                  time.Duration // of the commit, files written included, not a wait for the table's maintenance
 	Columns                   []Column      // the table's schema after the commit
 	Offsets                   Offsets       // the offsets the table records after the commit
 }

@@ -42,6 +42,18 @@ type ApplyOption func(*applyOptions)
 type applyOptions struct {
 	attempts int
 	decide   func(fresh *table.Table) (map[string]string, error)
+	before   func(ctx context.Context) (*table.Table, error)
+}
+
+// BeforeCommit has [TableManager.Apply] call wait once its files are written, just before it
+// commits, and commit on the table wait returns (nil: the tbl given to Apply). It lets a caller
+// write a change's files while something else it runs commits to the same table (a
+// compaction, say) and commit once that is done. A table other than the one given to Apply is
+// handled as a conflict would be: with [RetryOnConflict], its decide says the properties to
+// commit with; without, Apply fails with [ErrStaleTable]. When wait fails, the files are
+// removed and its error returned.
+func BeforeCommit(wait func(ctx context.Context) (*table.Table, error)) ApplyOption {
+	return func(o *applyOptions) { o.before = wait }
 }
 
 // RetryOnConflict lets [TableManager.Apply] commit again, up to attempts more times with a short
@@ -133,6 +145,24 @@ func (m *TableManager) Apply(ctx context.Context, tbl *table.Table, sc *arrow.Sc
 	}
 
 	cur := tbl
+	if ao.before != nil {
+		fresh, err := ao.before(ctx)
+		if err != nil {
+			m.removeFiles(ctx, tbl, written)
+			return WriteResult{}, fmt.Errorf("iceberg: apply to %s: %w", name, err)
+		}
+		if fresh != nil && fresh != tbl {
+			if ao.decide == nil {
+				m.removeFiles(ctx, tbl, written)
+				return WriteResult{}, fmt.Errorf("iceberg: apply to %s: %w: it moved on while the files were written", name, ErrStaleTable)
+			}
+			if props, err = ao.decide(fresh); err != nil {
+				m.removeFiles(ctx, tbl, written)
+				return WriteResult{}, fmt.Errorf("iceberg: apply to %s: %w", name, err)
+			}
+			cur = fresh
+		}
+	}
 	for attempt := 0; ; attempt++ {
 		res.Attempts = attempt + 1
 		next, err := commitChange(ctx, cur, ch.Truncate, dataFiles, delFiles, props)

@@ -1,11 +1,17 @@
 package iceberg_test
 
 import (
+	"context"
+	"errors"
+	"io/fs"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/iceberg-go/table"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -157,4 +163,94 @@ func TestCompactAndExpire(t *testing.T) {
 	assert.Len(t, expired.Metadata().Snapshots(), 2, "of %d", snaps)
 	ids, _ = readIDs(t, expired)
 	assert.Equal(t, wantIDs, ids)
+}
+
+// TestApplyBeforeCommit: the hook runs after the change's files are written and before the
+// commit, and the commit lands on the table it returns. Here the hook compacts the table (the
+// CDC consumer's maintenance, running beside the next batch): the change commits on the
+// compacted table, in one attempt, with the properties decide gives for it, and its upsert and
+// delete apply to the compacted rows. A hook that fails, or a moved table with no decide, leaves
+// no file behind.
+func TestApplyBeforeCommit(t *testing.T) {
+	ctx := t.Context()
+	m := iceberg.NewTableManager(openSQLite(t), "raw")
+	sc := ordersSchema()
+	tbl, err := m.EnsureTable(ctx, "orders", sc)
+	require.NoError(t, err)
+	first := batch(sc, 0, 10)
+	res, err := m.Write(ctx, tbl, sc, iceberg.Batches(first), nil)
+	first.Release()
+	require.NoError(t, err)
+	seed := rows(sc, [2]int64{1, -1}, [2]int64{2, -2})
+	res, err = m.Apply(ctx, res.Table, sc, iceberg.Change{Upserts: []arrow.RecordBatch{seed}}, nil)
+	seed.Release()
+	require.NoError(t, err)
+	loaded := res.Table
+
+	up := rows(sc, [2]int64{1, 111}, [2]int64{30, 300})
+	defer up.Release()
+	del := keys(2)
+	defer del.Release()
+	ch := iceberg.Change{Upserts: []arrow.RecordBatch{up}, Deletes: []arrow.RecordBatch{del}}
+	var compacted, decided *table.Table
+	hook := iceberg.BeforeCommit(func(ctx context.Context) (*table.Table, error) {
+		files := tableFiles(t, loaded)
+		assert.Greater(t, files, 0)
+		cr, err := m.Compact(ctx, loaded, 0, map[string]string{"etlwatch.kafka_offsets": "t/0:5"})
+		if err != nil {
+			return nil, err
+		}
+		compacted = cr.Table
+		return cr.Table, nil
+	})
+	decide := iceberg.RetryOnConflict(3, func(fresh *table.Table) (map[string]string, error) {
+		decided = fresh
+		return map[string]string{"etlwatch.kafka_offsets": "t/0:6"}, nil
+	})
+	res, err = m.Apply(ctx, loaded, sc, ch, map[string]string{"etlwatch.kafka_offsets": "stale"}, hook, decide)
+	require.NoError(t, err)
+	require.NotNil(t, compacted)
+	assert.Same(t, compacted, decided, "decide judged the table the hook returned")
+	assert.Equal(t, 1, res.Attempts, "no conflict: the commit was fenced on the compacted snapshot")
+	assert.Equal(t, compacted.CurrentSnapshot().SnapshotID, *res.Table.CurrentSnapshot().ParentSnapshotID)
+	assert.Equal(t, "t/0:6", iceberg.SnapshotProperties(res.Table)["etlwatch.kafka_offsets"])
+	ids, qty := readIDs(t, res.Table)
+	assert.Equal(t, []int64{0, 1, 3, 4, 5, 6, 7, 8, 9, 30}, ids, "the delete and the upsert applied to the compacted rows")
+	assert.EqualValues(t, 111, qty[1])
+
+	// A hook that fails: nothing committed, the change's files removed.
+	before, files := res.Table.CurrentSnapshot().SnapshotID, tableFiles(t, res.Table)
+	boom := errors.New("maintenance went wrong")
+	_, err = m.Apply(ctx, res.Table, sc, ch, nil, iceberg.BeforeCommit(func(context.Context) (*table.Table, error) {
+		assert.Greater(t, tableFiles(t, res.Table), files, "the files are written before the hook")
+		return nil, boom
+	}))
+	require.ErrorIs(t, err, boom)
+	assert.Equal(t, files, tableFiles(t, res.Table), "the change's files are removed")
+	now, err := m.Catalog().LoadTable(ctx, res.Table.Identifier())
+	require.NoError(t, err)
+	assert.Equal(t, before, now.CurrentSnapshot().SnapshotID)
+
+	// A table that moved on, and no decide to judge it: stale, files removed.
+	moved, err := m.Compact(ctx, res.Table, 0, nil)
+	require.NoError(t, err)
+	files = tableFiles(t, moved.Table)
+	_, err = m.Apply(ctx, res.Table, sc, ch, nil, iceberg.BeforeCommit(func(context.Context) (*table.Table, error) {
+		return moved.Table, nil
+	}))
+	require.ErrorIs(t, err, iceberg.ErrStaleTable)
+	assert.Equal(t, files, tableFiles(t, moved.Table))
+}
+
+// tableFiles counts the files under tbl's location.
+func tableFiles(t *testing.T, tbl *table.Table) int {
+	t.Helper()
+	n := 0
+	require.NoError(t, filepath.WalkDir(strings.TrimPrefix(tbl.Location(), "file://"), func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(d.Name(), ".parquet") {
+			n++
+		}
+		return err
+	}))
+	return n
 }
