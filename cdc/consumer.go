@@ -410,9 +410,10 @@ func (p *pipeline) poll(ctx context.Context) kgo.Fetches {
 	return c.client.PollRecords(pctx, c.batch-p.heldN)
 }
 
-// start commits the held batch on its own goroutine.
+// start commits the held batch on its own goroutine, which waits for the batch's decoding
+// first.
 func (p *pipeline) start(ctx context.Context) {
-	recs, evs := p.dec.take()
+	recs, decodedOf := p.dec.take()
 	held := p.held
 	p.held, p.heldN = nil, 0
 	b := &committing{}
@@ -433,7 +434,7 @@ func (p *pipeline) start(ctx context.Context) {
 		// within batchGrace; its offsets are then committed like any other's.
 		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), batchGrace)
 		defer cancel()
-		b.err = p.c.processBatch(bctx, held, recs, evs)
+		b.err = p.c.processBatch(bctx, held, recs, decodedOf())
 	}()
 }
 

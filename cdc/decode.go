@@ -41,10 +41,11 @@ func (c *Consumer) newFormats(newFormat NewFormat) error {
 	return nil
 }
 
-// decodeJob is a run of records to decode into out (same length).
+// decodeJob is a run of records to decode into out (same length); done counts it for its batch.
 type decodeJob struct {
 	recs []*kgo.Record
 	out  []decoded
+	done *sync.WaitGroup
 }
 
 // decoder decodes the records of the batch Run is holding, in the background, one goroutine per
@@ -54,14 +55,15 @@ type decodeJob struct {
 type decoder struct {
 	c    *Consumer
 	jobs chan decodeJob
-	wg   sync.WaitGroup // jobs in flight
-	stop sync.WaitGroup // decoding goroutines
-	segs []decodeJob    // one per add, in poll order
+	wg    sync.WaitGroup  // jobs in flight
+	stop  sync.WaitGroup  // decoding goroutines
+	segs  []decodeJob     // one per add, in poll order
+	batch *sync.WaitGroup // the held batch's jobs in flight
 }
 
 // newDecoder starts the consumer's decoding goroutines; close stops them.
 func (c *Consumer) newDecoder() *decoder {
-	d := &decoder{c: c, jobs: make(chan decodeJob, 64)}
+	d := &decoder{c: c, jobs: make(chan decodeJob, 64), batch: new(sync.WaitGroup)}
 	for _, f := range c.formats {
 		d.stop.Add(1)
 		go func() {
@@ -70,6 +72,7 @@ func (c *Consumer) newDecoder() *decoder {
 				for i, r := range j.recs {
 					j.out[i].ev, j.out[i].err = decodeRecord(f, r)
 				}
+				j.done.Done()
 				d.wg.Done()
 			}
 		}()
@@ -99,7 +102,7 @@ func (d *decoder) add(ctx context.Context, recs []*kgo.Record, preload bool) {
 		d.preload(ctx, recs)
 		d.renew()
 	}
-	seg := decodeJob{recs, make([]decoded, len(recs))}
+	seg := decodeJob{recs: recs, out: make([]decoded, len(recs))}
 	d.segs = append(d.segs, seg)
 	d.dispatch(seg)
 }
@@ -150,21 +153,30 @@ func (d *decoder) dispatch(seg decodeJob) {
 	for lo := 0; lo < len(seg.recs); lo += decodeChunk {
 		hi := min(lo+decodeChunk, len(seg.recs))
 		d.wg.Add(1)
-		d.jobs <- decodeJob{seg.recs[lo:hi], seg.out[lo:hi]}
+		d.batch.Add(1)
+		d.jobs <- decodeJob{seg.recs[lo:hi], seg.out[lo:hi], d.batch}
 	}
 }
 
-// take waits for the held batch's records to be decoded and returns them with what each decoded
-// to, in poll order; the decoder is then empty for the next batch.
-func (d *decoder) take() ([]*kgo.Record, []decoded) {
-	d.wg.Wait()
+// take hands over the held batch: its records, in poll order, and a function that waits for
+// them to be decoded and returns what each decoded to. The decoder is then empty for the next
+// batch, which Run polls and decodes while the batch taken waits for its decoding (on the
+// goroutine that commits it): Kafka's fetches go on meanwhile.
+func (d *decoder) take() ([]*kgo.Record, func() []decoded) {
+	segs, wg := d.segs, d.batch
+	d.segs, d.batch = nil, new(sync.WaitGroup)
 	var recs []*kgo.Record
-	var all []decoded
-	for _, s := range d.segs {
-		recs, all = append(recs, s.recs...), append(all, s.out...)
+	for _, s := range segs {
+		recs = append(recs, s.recs...)
 	}
-	d.segs = nil
-	return recs, all
+	return recs, func() []decoded {
+		wg.Wait()
+		all := make([]decoded, 0, len(recs))
+		for _, s := range segs {
+			all = append(all, s.out...)
+		}
+		return all
+	}
 }
 
 // close waits for the jobs in flight and stops the decoding goroutines.
