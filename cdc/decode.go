@@ -53,8 +53,8 @@ type decodeJob struct {
 // while no job is in flight; records decoded before a table was loaded or changed are decoded
 // again (refresh).
 type decoder struct {
-	c    *Consumer
-	jobs chan decodeJob
+	c     *Consumer
+	jobs  chan decodeJob
 	wg    sync.WaitGroup  // jobs in flight
 	stop  sync.WaitGroup  // decoding goroutines
 	segs  []decodeJob     // one per add, in poll order

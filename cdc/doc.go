@@ -163,7 +163,10 @@
 // files are small, its deletes hold over a tenth of its rows or the merge would rewrite too
 // much. It expires snapshots by count
 // and age with the files only they used, keeps a bounded number of metadata.json versions, and
-// removes orphan files, within a timeout. The compaction's snapshot, and every commit's, carry the
+// removes orphan files, within a timeout. A batch's maintenance runs beside the next batch, which
+// collects, builds and writes its files meanwhile and waits for it only to commit (on the
+// maintained table, [iceberg.BeforeCommit]); no schema change, rebalance or stop overtakes it.
+// The compaction's snapshot, and every commit's, carry the
 // offsets and the bulk-load position, so expiry loses neither. Each round writes a
 // cdc_maintenance event (its reason, files and snapshots before and after) and counts
 // cdc_compactions{kind="merge"|"full"}; a failed step counts cdc_maintenance_failures{step} and is retried later,

@@ -36,10 +36,11 @@ func WithCommitInterval(d time.Duration) Option {
 
 // Maintenance configures how the consumer keeps the tables it writes healthy
 // ([WithMaintenance], cdc.maintenance in sources.yaml). After each commit it reads the table's
-// health from its metadata and, when a limit is passed, maintains that table at once, within
-// Timeout: compaction (data files rewritten with their deletes applied, dead equality deletes
-// dropped), snapshot expiry (which deletes the files only expired snapshots used), and, now and
-// then, removal of orphan files. The zero value is the defaults.
+// health from its metadata and, when a limit is passed, maintains that table, within Timeout,
+// beside the next batch (which writes its files meanwhile and commits once it is done):
+// compaction (data files rewritten with their deletes applied, dead equality deletes dropped),
+// snapshot expiry (which deletes the files only expired snapshots used), and, now and then,
+// removal of orphan files. The zero value is the defaults.
 type Maintenance struct {
 	// Disabled turns maintenance off: tables then grow a snapshot, a metadata.json and a
 	// delete file with every commit.
@@ -78,7 +79,8 @@ type Maintenance struct {
 	// OrphanOlderThan removes files under a table's location that nothing references and that
 	// are older than this (what a crashed writer left), checked when the consumer first
 	// commits to the table and then four times per OrphanOlderThan. Default 24 hours; it must
-	// exceed the longest time any writer of the table takes from writing a file to committing.
+	// exceed the longest time any writer of the table takes from writing a file to committing
+	// (for this consumer: a batch's commit plus Timeout, which it may wait for maintenance).
 	OrphanOlderThan time.Duration
 	// Timeout bounds one table's maintenance; what did not finish is retried later. Default
 	// 30 seconds.
