@@ -18,7 +18,8 @@ import (
 // BenchmarkScanDeleteKinds is what each kind of change costs a scan of a 100,000-row table,
 // against the same table before it: one more small data file (an append of 20 rows); an upsert
 // of 20 or 2,000 existing keys (a data file and an equality-delete file, as the CDC consumer
-// writes); and 20 rows removed by position deletes (iceberg-go's merge-on-read Delete). It
+// writes); and 20 rows removed by position deletes (iceberg-go's merge-on-read Delete), or by a
+// deletion vector (the same Delete on the table upgraded to format version 3). It
 // reports the mean process CPU time of a scan of each as a ratio to the table before. Run with
 // -benchtime 1x; it says which delete form a streaming writer should leave behind.
 func BenchmarkScanDeleteKinds(b *testing.B) {
@@ -66,6 +67,22 @@ func BenchmarkScanDeleteKinds(b *testing.B) {
 		require.NoError(b, err)
 		require.NotEmpty(b, plan[0].DeleteFiles, "position deletes written")
 		b.ReportMetric(scanCPU(b, pos)/base, "pos_delete_20/base")
+
+		// The same 20 rows removed by a deletion vector (format version 3).
+		dv := fresh("dv")
+		tx = dv.NewTransaction()
+		require.NoError(b, tx.UpgradeFormatVersion(3))
+		require.NoError(b, tx.SetProperties(gi.Properties{table.WriteDeleteModeKey: table.WriteModeMergeOnRead}))
+		dv, err = tx.Commit(ctx)
+		require.NoError(b, err)
+		tx = dv.NewTransaction()
+		require.NoError(b, tx.Delete(ctx, gi.IsIn(gi.Reference("id"), ids...), nil))
+		dv, err = tx.Commit(ctx)
+		require.NoError(b, err)
+		plan, err = dv.Scan().PlanFiles(ctx)
+		require.NoError(b, err)
+		require.NotEmpty(b, plan[0].DeletionVectorFiles, "a deletion vector written")
+		b.ReportMetric(scanCPU(b, dv)/base, "dv_delete_20/base")
 		b.ReportMetric(base, "base_cpu_ms")
 		b.ReportMetric(0, "ns/op")
 	}
