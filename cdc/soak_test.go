@@ -40,6 +40,8 @@ type soakWindow struct {
 	compactScanMs  float64 // the same rows in one file, no deletes
 	dataFiles      int     // in the scan plan
 	deleteFiles    int     // in the scan plan
+	goroutines     int     // of the whole process
+	heapBytes      uint64  // live heap after a collection
 }
 
 // soakObserver measures each commit and, every window commits, the table.
@@ -89,6 +91,10 @@ func (o *soakObserver) Committed(ctx context.Context, ci cdc.CommitInfo) {
 		}
 		return nil
 	}))
+	runtime.GC()
+	var mem runtime.MemStats
+	runtime.ReadMemStats(&mem)
+	w.goroutines, w.heapBytes = runtime.NumGoroutine(), mem.HeapAlloc
 	sh, err := o.tm.ScanHealth(ctx, tbl)
 	require.NoError(o.b, err)
 	w.dataFiles, w.deleteFiles = sh.DataFiles, sh.DeleteFiles
@@ -157,7 +163,8 @@ func array2Batches(t arrow.Table) func(func(arrow.RecordBatch, error) bool) {
 // commit time, the table's snapshots, metadata.json files and newest size, files and bytes on
 // disk, delete files in the scan plan, and the scan time against the same rows compacted into one
 // file (the median CPU time of 7 scans of each, in turn); the commit time as the window's mean,
-// median and 99th percentile (the mean of one window swings by a third on a shared machine).
+// median and 99th percentile (the mean of one window swings by a third on a shared machine);
+// and the process's goroutines and live heap (after a collection), which must not grow.
 // Run with -benchtime=1x.
 func BenchmarkSoak(b *testing.B) {
 	commits := 2000
@@ -232,11 +239,11 @@ func BenchmarkSoak(b *testing.B) {
 
 		// To stdout: the benchmark log keeps only its first lines.
 		fmt.Printf("%d commits of %d events in %s\n", obs.n, perCommit, took.Round(time.Second))
-		fmt.Printf("%8s %9s %7s %7s %9s %8s %10s %7s %10s %5s %7s %8s %8s", "commits", "commit_ms", "p50_ms", "p99_ms", "snapshots", "md_files", "md_newestB", "files", "bytes", "data", "deletes", "scan_ms", "cmpct_ms")
+		fmt.Printf("%8s %9s %7s %7s %9s %8s %10s %7s %10s %5s %7s %8s %8s %6s %7s", "commits", "commit_ms", "p50_ms", "p99_ms", "snapshots", "md_files", "md_newestB", "files", "bytes", "data", "deletes", "scan_ms", "cmpct_ms", "gorout", "heap_MB")
 		fmt.Println()
 		for _, w := range obs.windows {
-			fmt.Printf("%8d %9.1f %7.1f %7.1f %9d %8d %10d %7d %10d %5d %7d %8.1f %8.1f", w.commits, w.commitMs, w.commitP50Ms, w.commitP99Ms, w.snapshots, w.metadataFiles, w.metadataBytes,
-				w.tableFiles, w.warehouseBytes, w.dataFiles, w.deleteFiles, w.scanMs, w.compactScanMs)
+			fmt.Printf("%8d %9.1f %7.1f %7.1f %9d %8d %10d %7d %10d %5d %7d %8.1f %8.1f %6d %7.1f", w.commits, w.commitMs, w.commitP50Ms, w.commitP99Ms, w.snapshots, w.metadataFiles, w.metadataBytes,
+				w.tableFiles, w.warehouseBytes, w.dataFiles, w.deleteFiles, w.scanMs, w.compactScanMs, w.goroutines, float64(w.heapBytes)/(1<<20))
 			fmt.Println()
 		}
 		first, last := obs.windows[0], obs.windows[len(obs.windows)-1]
@@ -252,6 +259,8 @@ func BenchmarkSoak(b *testing.B) {
 		b.ReportMetric(float64(last.tableFiles), "files_end")
 		b.ReportMetric(worstScan, "worst_scan/compacted")
 		b.ReportMetric(float64(obs.n)/took.Seconds(), "commits/s")
+		b.ReportMetric(float64(last.heapBytes)/float64(first.heapBytes), "heap_end/start")
+		b.ReportMetric(float64(last.goroutines-first.goroutines), "goroutines_end-start")
 		b.ReportMetric(0, "ns/op")
 		if cl, ok := cat.(interface{ Close() error }); ok {
 			_ = cl.Close()
