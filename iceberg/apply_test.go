@@ -124,15 +124,9 @@ func TestApplyNeedsKey(t *testing.T) {
 // snapshots, keeping the newest.
 func TestCompactAndExpire(t *testing.T) {
 	ctx := t.Context()
-	m := iceberg.NewTableManager(openSQLite(t), "raw")
-	sc := ordersSchema()
-	tbl, err := m.EnsureTable(ctx, "orders", sc)
-	require.NoError(t, err)
-	first := batch(sc, 0, 50)
-	res, err := m.Write(ctx, tbl, sc, iceberg.Batches(first), nil)
-	first.Release()
-	require.NoError(t, err)
-	tbl = res.Table
+	m, sc, tbl := seeded(t, 50)
+	var res iceberg.WriteResult
+	var err error
 	for i := int64(0); i < 20; i++ { // 20 commits: one update and one delete each
 		up := rows(sc, [2]int64{i, 1000 + i})
 		del := keys(49 - i)
@@ -173,16 +167,9 @@ func TestCompactAndExpire(t *testing.T) {
 // no file behind.
 func TestApplyBeforeCommit(t *testing.T) {
 	ctx := t.Context()
-	m := iceberg.NewTableManager(openSQLite(t), "raw")
-	sc := ordersSchema()
-	tbl, err := m.EnsureTable(ctx, "orders", sc)
-	require.NoError(t, err)
-	first := batch(sc, 0, 10)
-	res, err := m.Write(ctx, tbl, sc, iceberg.Batches(first), nil)
-	first.Release()
-	require.NoError(t, err)
+	m, sc, tbl := seeded(t, 10)
 	seed := rows(sc, [2]int64{1, -1}, [2]int64{2, -2})
-	res, err = m.Apply(ctx, res.Table, sc, iceberg.Change{Upserts: []arrow.RecordBatch{seed}}, nil)
+	res, err := m.Apply(ctx, tbl, sc, iceberg.Change{Upserts: []arrow.RecordBatch{seed}}, nil)
 	seed.Release()
 	require.NoError(t, err)
 	loaded := res.Table

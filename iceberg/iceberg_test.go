@@ -58,6 +58,21 @@ func ordersSchema(extra ...arrow.Field) *arrow.Schema {
 	return arrow.NewSchema(append(fields, extra...), &md)
 }
 
+// seeded makes a manager and its orders table (ordersSchema) holding rows 0..n-1 (batch), in
+// one commit.
+func seeded(t *testing.T, n int) (*iceberg.TableManager, *arrow.Schema, *table.Table) {
+	t.Helper()
+	m := iceberg.NewTableManager(openSQLite(t), "raw")
+	sc := ordersSchema()
+	tbl, err := m.EnsureTable(t.Context(), "orders", sc)
+	require.NoError(t, err)
+	rec := batch(sc, 0, n)
+	defer rec.Release()
+	res, err := m.Write(t.Context(), tbl, sc, iceberg.Batches(rec), nil)
+	require.NoError(t, err)
+	return m, sc, res.Table
+}
+
 // batch builds rows first..first+n-1 of ordersSchema; every third customer is NULL.
 func batch(sc *arrow.Schema, first, n int) arrow.RecordBatch {
 	b := array.NewRecordBuilder(memory.DefaultAllocator, sc)

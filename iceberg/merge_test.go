@@ -114,15 +114,7 @@ func TestMergeDeletes(t *testing.T) {
 // commit: a table changed since it was loaded is not merged.
 func TestMergeDeletesLimits(t *testing.T) {
 	ctx := t.Context()
-	m := iceberg.NewTableManager(openSQLite(t), "raw")
-	sc := ordersSchema()
-	tbl, err := m.EnsureTable(ctx, "orders", sc)
-	require.NoError(t, err)
-	base := batch(sc, 0, 10)
-	res, err := m.Write(ctx, tbl, sc, iceberg.Batches(base), nil)
-	base.Release()
-	require.NoError(t, err)
-	tbl = res.Table
+	m, sc, tbl := seeded(t, 10)
 	var stale *table.Table
 	for i := range 3 {
 		u := rows(sc, [2]int64{int64(i), 1}, [2]int64{int64(20 + i), 2})
@@ -131,7 +123,7 @@ func TestMergeDeletesLimits(t *testing.T) {
 		require.NoError(t, err)
 		stale, tbl = tbl, res.Table
 	}
-	_, err = m.MergeDeletes(ctx, tbl, 1, nil)
+	_, err := m.MergeDeletes(ctx, tbl, 1, nil)
 	assert.True(t, errors.Is(err, iceberg.ErrNeedsCompaction), "%v", err)
 
 	_, err = m.MergeDeletes(ctx, stale, 0, nil)
