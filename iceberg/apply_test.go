@@ -241,3 +241,25 @@ func tableFiles(t *testing.T, tbl *table.Table) int {
 	}))
 	return n
 }
+
+// When the equality-delete file cannot be written (here a deleted key is text that is not a
+// number, for a long key column), the data files written beside it are removed too and nothing
+// is committed.
+func TestApplyDeleteWriteFails(t *testing.T) {
+	ctx := t.Context()
+	m, sc, tbl := seeded(t, 10)
+	files := tableFiles(t, tbl)
+	up := rows(sc, [2]int64{1, 11}, [2]int64{30, 300})
+	defer up.Release()
+	b := array.NewRecordBuilder(memory.DefaultAllocator, arrow.NewSchema([]arrow.Field{{Name: "id", Type: arrow.BinaryTypes.String}}, nil))
+	b.Field(0).(*array.StringBuilder).Append("not a number")
+	del := b.NewRecordBatch()
+	b.Release()
+	defer del.Release()
+	_, err := m.Apply(ctx, tbl, sc, iceberg.Change{Upserts: []arrow.RecordBatch{up}, Deletes: []arrow.RecordBatch{del}}, nil)
+	require.ErrorContains(t, err, "write equality deletes")
+	assert.Equal(t, files, tableFiles(t, tbl), "the data files written beside the failed delete file are removed")
+	now, err := m.Catalog().LoadTable(ctx, tbl.Identifier())
+	require.NoError(t, err)
+	assert.Equal(t, tbl.CurrentSnapshot().SnapshotID, now.CurrentSnapshot().SnapshotID, "nothing committed")
+}
