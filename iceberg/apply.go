@@ -144,20 +144,25 @@ func (m *TableManager) Apply(ctx context.Context, tbl *table.Table, sc *arrow.Sc
 		return res, nil
 	}
 
+	// Files written and not committed are removed however Apply ends, unless a commit may have
+	// landed (an error other than a conflict says nothing about that).
+	keep := false
+	defer func() {
+		if !keep {
+			m.removeFiles(ctx, tbl, written)
+		}
+	}()
 	cur := tbl
 	if ao.before != nil {
 		fresh, err := ao.before(ctx)
 		if err != nil {
-			m.removeFiles(ctx, tbl, written)
 			return WriteResult{}, fmt.Errorf("iceberg: apply to %s: %w", name, err)
 		}
 		if fresh != nil && fresh != tbl {
 			if ao.decide == nil {
-				m.removeFiles(ctx, tbl, written)
 				return WriteResult{}, fmt.Errorf("iceberg: apply to %s: %w: it moved on while the files were written", name, ErrStaleTable)
 			}
 			if props, err = ao.decide(fresh); err != nil {
-				m.removeFiles(ctx, tbl, written)
 				return WriteResult{}, fmt.Errorf("iceberg: apply to %s: %w", name, err)
 			}
 			cur = fresh
@@ -167,6 +172,7 @@ func (m *TableManager) Apply(ctx context.Context, tbl *table.Table, sc *arrow.Sc
 		res.Attempts = attempt + 1
 		next, err := commitChange(ctx, cur, ch.Truncate, dataFiles, delFiles, props)
 		if err == nil {
+			keep = true
 			res.Table = next
 			if s := next.CurrentSnapshot(); s != nil {
 				res.SnapshotID = s.SnapshotID
@@ -174,22 +180,19 @@ func (m *TableManager) Apply(ctx context.Context, tbl *table.Table, sc *arrow.Sc
 			return res, nil
 		}
 		if !IsCommitConflict(err) {
+			keep = true
 			return WriteResult{}, fmt.Errorf("iceberg: apply to %s: commit: %w", name, err)
 		}
 		if ao.decide == nil || attempt >= ao.attempts {
-			m.removeFiles(ctx, tbl, written)
 			return WriteResult{}, fmt.Errorf("iceberg: apply to %s (attempts: %d): %w: %w", name, res.Attempts, ErrStaleTable, err)
 		}
 		if err := sleep(ctx, time.Duration(1+rand.IntN(5<<min(attempt, 5)))*time.Millisecond); err != nil {
-			m.removeFiles(ctx, tbl, written)
 			return WriteResult{}, err
 		}
 		if cur, err = m.cat.LoadTable(ctx, tbl.Identifier()); err != nil {
-			m.removeFiles(ctx, tbl, written)
 			return WriteResult{}, fmt.Errorf("iceberg: apply to %s: reload: %w", name, err)
 		}
 		if props, err = ao.decide(cur); err != nil {
-			m.removeFiles(ctx, tbl, written)
 			return WriteResult{}, fmt.Errorf("iceberg: apply to %s: %w", name, err)
 		}
 	}
