@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/etlwatch/etlwatch/cdc"
 	"github.com/etlwatch/etlwatch/cdc/debezium"
@@ -122,6 +123,52 @@ func TestCommitPanicReachesRunsCaller(t *testing.T) {
 	cdc.SetFailpointHook(nil)
 	r.run()
 	assert.Equal(t, map[int64]int32{1: 1, 2: 2}, r.rows())
+}
+
+// A panic in a table's maintenance, which runs on its own goroutine beside the next batch,
+// reaches Run's caller too, as a *cdc.CommitPanic with the maintenance's stack. The compaction
+// had committed before it; a restarted consumer applies every change once.
+func TestMaintenancePanicReachesRunsCaller(t *testing.T) {
+	r := newRig(t)
+	want := seedBase(t, r)
+	r.src.CDC.BatchSize, r.src.CDC.CommitInterval = 20, 50*time.Millisecond
+	var recs []*kgo.Record
+	for i := range 200 {
+		id := int64(i%100) + 1
+		q := int32(i + 1)
+		want[id] = q
+		recs = append(recs, change(topic, keyOf("orders", id), envelope(t, "orders", "u", nil, &order{ID: id, Qty: &q}, 2)))
+	}
+	r.produce(recs...)
+	var hits atomic.Int32
+	cdc.SetFailpointHook(func(name string) {
+		if name == cdc.FailAfterMaintenanceCommit && hits.Add(1) == 1 {
+			panic("maintenance boom")
+		}
+	})
+	t.Cleanup(func() { cdc.SetFailpointHook(nil) })
+	c, err := cdc.Open(r.src, r.tm, cdc.WithMaintenance(cdc.Maintenance{MaxDeleteFiles: 2}))
+	require.NoError(t, err)
+	recovered := make(chan any, 1)
+	go func() {
+		defer func() { recovered <- recover() }()
+		_ = c.Run(t.Context())
+	}()
+	var v any
+	select {
+	case v = <-recovered:
+	case <-time.After(60 * time.Second):
+		t.Fatal("Run neither panicked nor returned within 60 s")
+	}
+	c.Close()
+	require.IsType(t, &cdc.CommitPanic{}, v, "Run's caller recovers the maintenance's panic")
+	p := v.(*cdc.CommitPanic)
+	assert.Equal(t, "maintenance boom", p.Value)
+	assert.Contains(t, string(p.Stack), "maintainTable", "the stack of the maintenance's goroutine")
+
+	cdc.SetFailpointHook(nil)
+	r.run()
+	assert.Equal(t, want, r.rows())
 }
 
 // panicky is the default format, except that it panics on the record of orders key 2.
