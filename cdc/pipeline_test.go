@@ -100,22 +100,7 @@ func TestCommitPanicReachesRunsCaller(t *testing.T) {
 	t.Cleanup(func() { cdc.SetFailpointHook(nil) })
 	r.produce(change(topic, keyOf("orders", 1), envelope(t, "orders", "c", nil, &order{ID: 1, Qty: i32(1)}, 1)),
 		change(topic, keyOf("orders", 2), envelope(t, "orders", "c", nil, &order{ID: 2, Qty: i32(2)}, 1)))
-	c, err := cdc.Open(r.src, r.tm)
-	require.NoError(t, err)
-	recovered := make(chan any, 1)
-	go func() {
-		defer func() { recovered <- recover() }()
-		_ = c.Run(t.Context())
-	}()
-	var v any
-	select {
-	case v = <-recovered:
-	case <-time.After(30 * time.Second):
-		t.Fatal("Run neither panicked nor returned within 30 s")
-	}
-	c.Close()
-	require.IsType(t, &cdc.CommitPanic{}, v, "Run's caller recovers the commit's panic")
-	p := v.(*cdc.CommitPanic)
+	p := runUntilPanic(t, r)
 	assert.Equal(t, "boom", p.Value)
 	assert.Contains(t, string(p.Stack), "processBatch", "the stack of the goroutine that panicked")
 	assert.Contains(t, p.Error(), "boom")
@@ -147,7 +132,20 @@ func TestMaintenancePanicReachesRunsCaller(t *testing.T) {
 		}
 	})
 	t.Cleanup(func() { cdc.SetFailpointHook(nil) })
-	c, err := cdc.Open(r.src, r.tm, cdc.WithMaintenance(cdc.Maintenance{MaxDeleteFiles: 2}))
+	p := runUntilPanic(t, r, cdc.WithMaintenance(cdc.Maintenance{MaxDeleteFiles: 2}))
+	assert.Equal(t, "maintenance boom", p.Value)
+	assert.Contains(t, string(p.Stack), "maintainTable", "the stack of the maintenance's goroutine")
+
+	cdc.SetFailpointHook(nil)
+	r.run()
+	assert.Equal(t, want, r.rows())
+}
+
+// runUntilPanic runs a consumer of r with opts until Run panics, within 60 s, and returns what
+// its caller recovered: a *cdc.CommitPanic.
+func runUntilPanic(t *testing.T, r *rig, opts ...cdc.Option) *cdc.CommitPanic {
+	t.Helper()
+	c, err := cdc.Open(r.src, r.tm, opts...)
 	require.NoError(t, err)
 	recovered := make(chan any, 1)
 	go func() {
@@ -161,14 +159,8 @@ func TestMaintenancePanicReachesRunsCaller(t *testing.T) {
 		t.Fatal("Run neither panicked nor returned within 60 s")
 	}
 	c.Close()
-	require.IsType(t, &cdc.CommitPanic{}, v, "Run's caller recovers the maintenance's panic")
-	p := v.(*cdc.CommitPanic)
-	assert.Equal(t, "maintenance boom", p.Value)
-	assert.Contains(t, string(p.Stack), "maintainTable", "the stack of the maintenance's goroutine")
-
-	cdc.SetFailpointHook(nil)
-	r.run()
-	assert.Equal(t, want, r.rows())
+	require.IsType(t, &cdc.CommitPanic{}, v, "Run's caller recovers the panic")
+	return v.(*cdc.CommitPanic)
 }
 
 // panicky is the default format, except that it panics on the record of orders key 2.
