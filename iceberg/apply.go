@@ -43,6 +43,21 @@ type applyOptions struct {
 	attempts int
 	decide   func(fresh *table.Table) (map[string]string, error)
 	before   func(ctx context.Context) (*table.Table, error)
+	index    *KeyIndex
+}
+
+// DeleteByPosition has [TableManager.Apply] delete the rows a change replaces or deletes by
+// their position, as deletion vectors (one per data file, merged with the one it had), instead
+// of equality deletes: a scan then skips those rows by position instead of matching every row's
+// key against the deleted keys, which is what keeps a table that a stream changes every second
+// as fast to read as its compacted form. idx finds the positions: it keeps each data file's keys,
+// read once per file. The table must be of format version 3
+// ([TableManager.EnableDeletionVectors]); its readers must read that version. A change that
+// touches a data file idx cannot hold (more rows than its bound), or whose key type it cannot
+// index, is written with equality deletes, as without this option
+// ([WriteResult.EqualityDeletes] says so).
+func DeleteByPosition(idx *KeyIndex) ApplyOption {
+	return func(o *applyOptions) { o.index = idx }
 }
 
 // BeforeCommit has [TableManager.Apply] call wait once its files are written, just before it
@@ -119,12 +134,23 @@ func (m *TableManager) Apply(ctx context.Context, tbl *table.Table, sc *arrow.Sc
 	}
 	// The delete file is written while the data files are: the two are independent, and a
 	// stream's commit waits for both.
+	var keys []string
+	byPosition := ao.index != nil && len(keyBatches) > 0 && tbl.CurrentSnapshot() != nil
+	if byPosition {
+		if !supportsVectors(tbl) {
+			return WriteResult{}, fmt.Errorf("iceberg: apply to %s: deletion vectors need format version 3, the table is version %d (TableManager.EnableDeletionVectors upgrades it)", name, tbl.Metadata().Version())
+		}
+		var err error
+		if keys, err = changeKeys(keyBatches); err != nil {
+			byPosition = false // a key type the index cannot hold: equality deletes
+		}
+	}
 	var delFiles []goiceberg.DataFile
 	var delErr error
 	delDone := make(chan struct{})
 	go func() {
 		defer close(delDone)
-		if len(keyBatches) > 0 && tbl.CurrentSnapshot() != nil {
+		if len(keyBatches) > 0 && tbl.CurrentSnapshot() != nil && !byPosition {
 			delFiles, delErr = tbl.NewTransaction().WriteEqualityDeletes(ctx, keyIDs, Batches(keyBatches...))
 		}
 	}()
@@ -139,17 +165,18 @@ func (m *TableManager) Apply(ctx context.Context, tbl *table.Table, sc *arrow.Sc
 	}
 	written := append(slices.Clone(dataFiles), delFiles...)
 	failpoint.At(failpoint.AfterFilesWritten)
-	res := WriteResult{Table: tbl, Rows: rows, DataFiles: len(dataFiles)}
-	if len(written) == 0 && (!ch.Truncate || tbl.CurrentSnapshot() == nil) {
+	res := WriteResult{Table: tbl, Rows: rows, DataFiles: len(dataFiles), EqualityDeletes: len(delFiles) > 0}
+	if len(written) == 0 && (!ch.Truncate || tbl.CurrentSnapshot() == nil) && !byPosition {
 		return res, nil
 	}
 
 	// Files written and not committed are removed however Apply ends, unless a commit may have
 	// landed (an error other than a conflict says nothing about that).
 	keep := false
+	var vectors, replaced []goiceberg.DataFile // this attempt's deletion vectors, and those they replace
 	defer func() {
 		if !keep {
-			m.removeFiles(ctx, tbl, written)
+			m.removeFiles(ctx, tbl, append(written, vectors...))
 		}
 	}()
 	cur := tbl
@@ -170,7 +197,26 @@ func (m *TableManager) Apply(ctx context.Context, tbl *table.Table, sc *arrow.Sc
 	}
 	for attempt := 0; ; attempt++ {
 		res.Attempts = attempt + 1
-		next, err := commitChange(ctx, cur, ch.Truncate, dataFiles, delFiles, props)
+		if byPosition {
+			// The positions are those of the table this attempt commits on.
+			m.removeFiles(ctx, tbl, vectors)
+			var err error
+			vectors, replaced, res.DeletedByPosition, err = m.positionDeletes(ctx, cur, ao.index, keyIDs, keyNames, keys)
+			if errors.Is(err, errIndexBound) {
+				byPosition, vectors, replaced, res.DeletedByPosition = false, nil, nil, 0
+				if delFiles, err = cur.NewTransaction().WriteEqualityDeletes(ctx, keyIDs, Batches(keyBatches...)); err != nil {
+					m.removeFiles(ctx, tbl, delFiles)
+					return WriteResult{}, fmt.Errorf("iceberg: apply to %s: write equality deletes: %w", name, err)
+				}
+				written, res.EqualityDeletes = append(written, delFiles...), len(delFiles) > 0
+			} else if err != nil {
+				return WriteResult{}, fmt.Errorf("iceberg: apply to %s: deletion vectors: %w", name, err)
+			}
+			if len(written)+len(vectors) == 0 && !ch.Truncate {
+				return res, nil // nothing to delete, nothing to add
+			}
+		}
+		next, err := commitChange(ctx, cur, ch.Truncate, dataFiles, append(slices.Clone(delFiles), vectors...), replaced, props)
 		if err == nil {
 			keep = true
 			res.Table = next
@@ -200,7 +246,7 @@ func (m *TableManager) Apply(ctx context.Context, tbl *table.Table, sc *arrow.Sc
 
 // commitChange commits, fenced on cur's snapshot: a truncate, then the files as a row delta, or,
 // with no files, nothing else (Apply does not call it with nothing to change).
-func commitChange(ctx context.Context, cur *table.Table, truncate bool, dataFiles, delFiles []goiceberg.DataFile, props map[string]string) (*table.Table, error) {
+func commitChange(ctx context.Context, cur *table.Table, truncate bool, dataFiles, delFiles, replaced []goiceberg.DataFile, props map[string]string) (*table.Table, error) {
 	tx := cur.NewTransaction()
 	if err := tx.AssertRefSnapshotID(table.MainBranch); err != nil {
 		return nil, err
@@ -214,6 +260,7 @@ func commitChange(ctx context.Context, cur *table.Table, truncate bool, dataFile
 		rd := tx.NewRowDelta(props)
 		rd.AddRows(dataFiles...)
 		rd.AddDeletes(delFiles...)
+		rd.RemoveDeletes(replaced...)
 		if err := rd.Commit(ctx); err != nil {
 			return nil, err
 		}

@@ -27,6 +27,11 @@ type WriteResult struct {
 	DataFiles int
 	// Attempts is the number of commits tried: 1 unless the write lost races with other writers.
 	Attempts int
+	// DeletedByPosition is the number of rows an [TableManager.Apply] with [DeleteByPosition]
+	// deleted by deletion vectors; EqualityDeletes says it wrote equality deletes instead (or
+	// without that option).
+	DeletedByPosition int64
+	EqualityDeletes   bool
 }
 
 // Batches turns record batches held in memory into the sequence [TableManager.Write] reads.
