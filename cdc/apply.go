@@ -43,6 +43,14 @@ func (c *Consumer) apply(ctx context.Context, tb *tableBatch, corrID string) (cr
 		// Without a table, only deletes or a truncate: nothing to change.
 		return false, err
 	}
+	if c.index != nil && st.tbl.Metadata().Version() < 3 {
+		tb.upkeepWait += c.awaitUpkeep() // no upgrade while the table is maintained
+		tbl, err := c.tm.EnableDeletionVectors(ctx, st.tbl)
+		if err != nil {
+			return false, err
+		}
+		st.tbl = tbl
+	}
 	ups, dels := tb.split()
 	if len(ups) == 0 && len(dels) == 0 && !tb.truncate {
 		// Nothing to write (tombstones, skipped or dead-lettered events): no commit. A commit
@@ -188,7 +196,11 @@ func (c *Consumer) commitTable(ctx context.Context, tb *tableBatch, corrID strin
 		return p, nil
 	}
 	c.failpoint(FailBeforeIcebergCommit)
-	res, err := c.tm.Apply(ctx, st.tbl, st.schema, ch, props, iceberg.RetryOnConflict(50, decide), c.beforeCommit(tb))
+	opts := []iceberg.ApplyOption{iceberg.RetryOnConflict(50, decide), c.beforeCommit(tb)}
+	if c.index != nil {
+		opts = append(opts, iceberg.DeleteByPosition(c.index))
+	}
+	res, err := c.tm.Apply(ctx, st.tbl, st.schema, ch, props, opts...)
 	if err != nil {
 		return err
 	}

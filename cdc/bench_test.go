@@ -50,7 +50,8 @@ func benchCluster(b *testing.B, partitions int32) (*kfake.Cluster, *kgo.Client) 
 // (inserts and updates over 50k keys, ~1.5 KB each with their schema) already in 4 partitions are
 // consumed, decoded, collapsed and committed to Iceberg (SQL catalog on SQLite, local warehouse)
 // with their offsets, batches of 10,000. Next to it, the limit: the same events consumed and
-// decoded by a bare franz-go client, nothing written. Both report events/s.
+// decoded by a bare franz-go client, nothing written. Both report events/s; apply_to_iceberg_vectors
+// is the consumer writing deletion vectors (cdc.deletes: vectors).
 func BenchmarkApply(b *testing.B) {
 	const n = 200_000
 	cluster, prod := benchCluster(b, 4)
@@ -88,43 +89,52 @@ func BenchmarkApply(b *testing.B) {
 		reportCPU(b, cpu, events)
 	})
 
-	b.Run("apply_to_iceberg", func(b *testing.B) {
-		var events int
-		var cpu time.Duration
-		for b.Loop() {
-			b.StopTimer()
-			group++
-			cat, err := iceberg.OpenCatalog(context.Background(), configloader.Iceberg{Warehouse: b.TempDir()})
-			require.NoError(b, err)
-			tm := iceberg.NewTableManager(cat, "raw")
-			src := &configloader.Source{Name: "pg", CDC: configloader.CDC{Brokers: cluster.ListenAddrs(), Topics: []string{topic},
-				GroupID: fmt.Sprintf("bench-%d", group), BatchSize: 10_000, CommitInterval: 200 * time.Millisecond}}
-			// The observer says when every event is committed: polling the catalog would take
-			// CPU from the consumer on a small machine.
-			all := &appliedAll{n: n, done: make(chan struct{})}
-			c, err := cdc.Open(src, tm, append(benchMaintenance(), cdc.WithObserver(all))...)
-			require.NoError(b, err)
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan error, 1)
-			b.StartTimer()
-			cpu0 := testenv.ProcessCPU()
-			go func() { done <- c.Run(ctx) }()
-			<-all.done
-			cpu += testenv.ProcessCPU() - cpu0
-			b.StopTimer()
-			require.True(b, offsetsReach(tm, n))
-			cancel()
-			require.NoError(b, <-done)
-			c.Close()
-			if cl, ok := cat.(interface{ Close() error }); ok {
-				_ = cl.Close()
-			}
-			events += n
-			b.StartTimer()
+	for _, deletes := range configloader.CDCDeletes() {
+		name := "apply_to_iceberg"
+		if deletes == configloader.DeletesVectors {
+			name += "_vectors"
 		}
-		b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
-		reportCPU(b, cpu, events)
-	})
+		b.Run(name, func(b *testing.B) { benchApply(b, cluster, &group, deletes, n) })
+	}
+}
+
+// benchApply is BenchmarkApply's consumer of n events into Iceberg, with cdc.deletes deletes.
+func benchApply(b *testing.B, cluster *kfake.Cluster, group *int, deletes string, n int64) {
+	var events int
+	var cpu time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		*group++
+		cat, err := iceberg.OpenCatalog(context.Background(), configloader.Iceberg{Warehouse: b.TempDir()})
+		require.NoError(b, err)
+		tm := iceberg.NewTableManager(cat, "raw")
+		src := &configloader.Source{Name: "pg", CDC: configloader.CDC{Brokers: cluster.ListenAddrs(), Topics: []string{topic},
+			GroupID: fmt.Sprintf("bench-%d", *group), BatchSize: 10_000, CommitInterval: 200 * time.Millisecond, Deletes: deletes}}
+		// The observer says when every event is committed: polling the catalog would take
+		// CPU from the consumer on a small machine.
+		all := &appliedAll{n: n, done: make(chan struct{})}
+		c, err := cdc.Open(src, tm, append(benchMaintenance(), cdc.WithObserver(all))...)
+		require.NoError(b, err)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		b.StartTimer()
+		cpu0 := testenv.ProcessCPU()
+		go func() { done <- c.Run(ctx) }()
+		<-all.done
+		cpu += testenv.ProcessCPU() - cpu0
+		b.StopTimer()
+		require.True(b, offsetsReach(tm, n))
+		cancel()
+		require.NoError(b, <-done)
+		c.Close()
+		if cl, ok := cat.(interface{ Close() error }); ok {
+			_ = cl.Close()
+		}
+		events += int(n)
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(events)/b.Elapsed().Seconds(), "events/s")
+	reportCPU(b, cpu, events)
 }
 
 // reportCPU reports the CPU time (of the whole process: the in-process Kafka broker's too) the

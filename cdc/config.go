@@ -3,6 +3,8 @@ package cdc
 import (
 	"cmp"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/etlwatch/etlwatch/configloader"
@@ -43,7 +45,19 @@ type Config struct {
 	// Maintenance tunes the upkeep of the tables; zero fields take the defaults.
 	// [WithMaintenance] wins over it.
 	Maintenance Maintenance
+	// Deletes is how a commit removes the rows its changes replace or delete:
+	// configloader.DeletesEquality (the default when empty) writes equality deletes, which any
+	// Iceberg v2 reader reads, and which every scan matches against every older row;
+	// configloader.DeletesVectors writes deletion vectors ([iceberg.DeleteByPosition]): scans
+	// stay close to the compacted table's speed, the consumer keeps the keys of each data file it
+	// changes in memory (about 50 bytes a row, [KeyIndexRows] at most), and each table is
+	// upgraded to Iceberg format version 3, which its readers must read.
+	Deletes string
 }
+
+// KeyIndexRows is the most rows whose keys a consumer with deletion vectors (Config.Deletes)
+// keeps in memory. A change touching a data file of more rows is written with equality deletes.
+const KeyIndexRows = 10_000_000
 
 // FromSource is src's cdc: block (and its name, database type and namespace) as a Config: the
 // one translation of sources.yaml for this package.
@@ -54,7 +68,7 @@ func FromSource(src *configloader.Source) Config {
 		Namespace: cmp.Or(src.BulkLoad.Namespace, src.Iceberg.Namespace),
 		Brokers:   cc.Brokers, Topics: cc.Topics, TopicPrefix: cc.TopicPrefix, GroupID: cc.GroupID,
 		BatchSize: cc.BatchSize, CommitInterval: cc.CommitInterval, ConnectTimeout: cc.ConnectTimeout,
-		DeadLetterTopic: cc.DeadLetterTopic, Maintenance: maintenanceOf(cc.Maintenance),
+		DeadLetterTopic: cc.DeadLetterTopic, Maintenance: maintenanceOf(cc.Maintenance), Deletes: cc.Deletes,
 	}
 }
 
@@ -67,6 +81,9 @@ func (cfg Config) validate() error {
 		return fmt.Errorf("cdc: source %q: cdc.topics or cdc.topic_prefix is required", cfg.Source)
 	case cfg.GroupID == "":
 		return fmt.Errorf("cdc: source %q: cdc.group_id is required", cfg.Source)
+	}
+	if cfg.Deletes != "" && !slices.Contains(configloader.CDCDeletes(), cfg.Deletes) {
+		return fmt.Errorf("cdc: source %q: cdc.deletes %q: allowed: %s", cfg.Source, cfg.Deletes, strings.Join(configloader.CDCDeletes(), " or "))
 	}
 	// One rule with the loader's: configloader.CDC.DeadLetterLoop.
 	switch (configloader.CDC{Topics: cfg.Topics, TopicPrefix: cfg.TopicPrefix, DeadLetterTopic: cfg.DeadLetterTopic}).DeadLetterLoop() {

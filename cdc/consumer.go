@@ -115,6 +115,7 @@ type Consumer struct {
 	client  *kgo.Client
 	formats []Format // one per decoding goroutine (decode.go)
 	dlq     string
+	index   *iceberg.KeyIndex // the data files' keys, with deletion vectors (Config.Deletes); else nil
 	batch   int
 	batchID int64
 	kt      *kotel.Tracer // nil without WithTracing
@@ -175,6 +176,9 @@ func New(cfg Config, tm *iceberg.TableManager, opts ...Option) (*Consumer, error
 	}
 	c.cfg.maint = c.cfg.maint.withDefaults()
 	c.dlq = cfg.DeadLetterTopic
+	if cfg.Deletes == configloader.DeletesVectors {
+		c.index = iceberg.NewKeyIndex(KeyIndexRows)
+	}
 	newFormat := c.cfg.format
 	if newFormat == nil {
 		newFormat = DebeziumJSON

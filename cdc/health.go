@@ -144,6 +144,10 @@ type tableHealth struct {
 	orphansAt    time.Time // the last orphan sweep; zero: never
 	failedAt     time.Time // the last maintenance that failed; zero: none since
 	avgDataFile  int64     // the average data file size at the last compaction check
+	// baseFiles is the number of data files the last compaction left before the tail a merge
+	// rewrites (0: not known, taken as 1); with deletion vectors, the files after them are the
+	// tail, which a merge rewrites into one.
+	baseFiles int64
 }
 
 // maintenanceSteps are the steps of a table's maintenance, the step of cdc_maintenance_failures.
@@ -380,6 +384,17 @@ func (c *Consumer) needs(u *upkeep, h iceberg.TableHealth, now time.Time, round 
 	if h.DeleteFiles >= int64(m.MaxDeleteFiles) {
 		why = append(why, "delete_files")
 	}
+	if c.index != nil && h.DataFiles-max(u.health.baseFiles, 1)+h.DeleteFiles >= int64(m.MaxDeleteFiles) {
+		// With deletion vectors a commit adds a data file and seldom a delete file: what a
+		// scan reads besides the base, the data files since the last compaction and the
+		// vectors, is what slows it.
+		why = append(why, "tail_files")
+	}
+	if c.index != nil && float64(h.PositionDeletes) > m.MaxDeleteShare*float64(h.Records) {
+		// Deletes alone add no file with deletion vectors: the rows they remove ask for the
+		// full compaction.
+		why = append(why, "delete_share")
+	}
 	if files := h.DataFiles + h.DeleteFiles; h.DataFiles >= int64(m.MaxSmallFiles) && files > 0 && h.Bytes/files < m.TargetFileSize/4 {
 		why = append(why, "small_files")
 	}
@@ -400,7 +415,7 @@ func (c *Consumer) needs(u *upkeep, h iceberg.TableHealth, now time.Time, round 
 func (c *Consumer) compactTable(ctx context.Context, u *upkeep, h iceberg.TableHealth, why []string, details monitoring.Details) error {
 	props := u.props
 	kind := "merge"
-	if slices.Contains(why, "small_files") || slices.Contains(why, "every_batches") || float64(h.EqualityDeletes) > c.cfg.maint.MaxDeleteShare*float64(h.Records) {
+	if slices.Contains(why, "small_files") || slices.Contains(why, "every_batches") || slices.Contains(why, "delete_share") || float64(h.EqualityDeletes+h.PositionDeletes) > c.cfg.maint.MaxDeleteShare*float64(h.Records) {
 		kind = "full"
 	}
 	var res iceberg.CompactResult
@@ -417,7 +432,7 @@ func (c *Consumer) compactTable(ctx context.Context, u *upkeep, h iceberg.TableH
 	if err != nil {
 		return err
 	}
-	u.tbl = res.Table
+	u.tbl, u.health.baseFiles = res.Table, int64(res.DataFilesAfter-res.TailFiles)
 	maps.Copy(details, monitoring.Details{"compaction": kind, "data_files_before": res.DataFilesBefore, "data_files_after": res.DataFilesAfter,
 		"delete_files_before": res.DeleteFilesBefore, "delete_files_after": res.DeleteFilesAfter})
 	c.count(ctx, "cdc_compactions", 1, monitoring.Dimensions{"namespace": c.namespace(), "table": u.name, "kind": kind})

@@ -19,6 +19,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/etlwatch/etlwatch/cdc"
+	"github.com/etlwatch/etlwatch/configloader"
 	"github.com/etlwatch/etlwatch/monitoring"
 	"github.com/etlwatch/etlwatch/monitoring/monitoringtest"
 )
@@ -97,10 +98,19 @@ func TestTableHealthStaysBounded(t *testing.T) {
 // A table much larger than its stream of changes: the consumer merges its deletes instead of
 // rewriting it (the base file stays), its scan plan never holds more than MaxDeleteFiles delete
 // files, and its rows stay exact through updates, deletes and re-inserts of the same keys. Once
-// the deletes hold more keys than a tenth of the rows, the table is compacted in full.
+// the deletes hold more keys than a tenth of the rows, the table is compacted in full. With
+// deletion vectors (cdc.deletes: vectors) the same holds: the tail of small files is merged, the
+// base keeps its vector, and no equality delete is written.
 func TestDeletesMerged(t *testing.T) {
+	for _, deletes := range configloader.CDCDeletes() {
+		t.Run(deletes, func(t *testing.T) { testDeletesMerged(t, deletes) })
+	}
+}
+
+func testDeletesMerged(t *testing.T, deletes string) {
 	r := newRig(t)
 	want := seedBase(t, r)
+	r.src.CDC.Deletes = deletes
 	baseFiles := dataFiles(t, r.loadOrdersTable())
 	require.Len(t, baseFiles, 1, "the seed is one batch")
 
@@ -134,6 +144,18 @@ func TestDeletesMerged(t *testing.T) {
 	merges := sink.Total("cdc_compactions", monitoring.Dimensions{"table": "orders", "kind": "merge"})
 	assert.GreaterOrEqual(t, merges, 3.0, "merges")
 	assert.Zero(t, sink.Total("cdc_compactions", monitoring.Dimensions{"table": "orders", "kind": "full"}))
+	if deletes == configloader.DeletesVectors {
+		assert.Equal(t, 3, tbl.Metadata().Version())
+		tasks, err := tbl.Scan().PlanFiles(t.Context())
+		require.NoError(t, err)
+		vectors := 0
+		for _, task := range tasks {
+			assert.Empty(t, task.EqualityDeleteFiles, "no equality deletes")
+			vectors += len(task.DeletionVectorFiles)
+		}
+		assert.Positive(t, vectors, "the base's deletion vector")
+		assert.LessOrEqual(t, len(tasks), 1+m.MaxDeleteFiles, "data files: the base and a tail kept short")
+	}
 
 	// Deletes of over a tenth of the rows: a full compaction.
 	recs = recs[:0]

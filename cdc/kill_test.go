@@ -31,7 +31,8 @@ const mirrorTopic = "pg.public.items"
 
 // TestKilledConsumerChild is the consumer process of TestKilledConsumer and TestZombieConsumer:
 // it runs only when they start it. With ETLWATCH_CDC_KILL_AT it sends itself ETLWATCH_CDC_SIGNAL
-// (default SIGKILL) the ETLWATCH_CDC_KILL_AFTER-th time it reaches that point.
+// (default SIGKILL) the ETLWATCH_CDC_KILL_AFTER-th time it reaches that point; ETLWATCH_CDC_DELETES
+// is its cdc.deletes.
 func TestKilledConsumerChild(t *testing.T) {
 	if os.Getenv("ETLWATCH_CDC_CHILD") != "1" {
 		t.Skip("run by TestKilledConsumer and TestZombieConsumer as their consumer process")
@@ -41,7 +42,7 @@ func TestKilledConsumerChild(t *testing.T) {
 	require.NoError(t, err)
 	src := &configloader.Source{Name: "pg", DatabaseType: "postgres",
 		CDC: configloader.CDC{Brokers: strings.Split(os.Getenv("ETLWATCH_CDC_BROKERS"), ","), Topics: []string{topic, mirrorTopic},
-			GroupID: "etl", BatchSize: 60, CommitInterval: 100 * time.Millisecond}}
+			GroupID: "etl", BatchSize: 60, CommitInterval: 100 * time.Millisecond, Deletes: os.Getenv("ETLWATCH_CDC_DELETES")}}
 	after, _ := strconv.Atoi(os.Getenv("ETLWATCH_CDC_KILL_AFTER"))
 	sig := syscall.SIGKILL
 	if os.Getenv("ETLWATCH_CDC_SIGNAL") == "STOP" {
@@ -180,8 +181,11 @@ func (k *killRig) verify() {
 // before the Kafka commit, between the two tables of a batch, after a table's Parquet data and
 // delete files are written and before the commit that would reference them, before a table's
 // batch is written and committed, and in a table's maintenance (which runs beside the next
-// batch) after its compaction is committed, the next batch's files perhaps written. At the end
-// both tables hold exactly the expected rows, row by row: none lost, none duplicated.
+// batch) after its compaction is committed, the next batch's files perhaps written. The first
+// round writes equality deletes, the next two deletion vectors (cdc.deletes: vectors; the
+// tables are upgraded on the way and hold both kinds), where a kill after the files are written
+// leaves a Puffin file of deletion vectors behind too. At the end both tables hold exactly the
+// expected rows, row by row: none lost, none duplicated.
 func TestKilledConsumer(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills and restarts consumer processes for a while")
@@ -199,7 +203,11 @@ func TestKilledConsumer(t *testing.T) {
 	for round := range 3 {
 		for i, point := range points {
 			var out bytes.Buffer
-			cmd := k.start(&out, "ETLWATCH_CDC_KILL_AT="+point, "ETLWATCH_CDC_KILL_AFTER="+strconv.Itoa(1+(round+i)%3))
+			deletes := configloader.DeletesEquality
+			if round > 0 {
+				deletes = configloader.DeletesVectors
+			}
+			cmd := k.start(&out, "ETLWATCH_CDC_KILL_AT="+point, "ETLWATCH_CDC_KILL_AFTER="+strconv.Itoa(1+(round+i)%3), "ETLWATCH_CDC_DELETES="+deletes)
 			done := make(chan error, 1)
 			go func() { done <- cmd.Wait() }()
 			select {
@@ -216,13 +224,23 @@ func TestKilledConsumer(t *testing.T) {
 	}
 	k.finish()
 	var out bytes.Buffer
-	cmd := k.start(&out)
+	cmd := k.start(&out, "ETLWATCH_CDC_DELETES="+configloader.DeletesVectors)
 	defer func() {
 		_ = cmd.Process.Signal(syscall.SIGKILL)
 		_ = cmd.Wait()
 	}()
 	require.Eventually(t, k.caughtUp, 120*time.Second, 50*time.Millisecond, "the restarted consumer did not reach the end of the stream")
 	k.verify()
+	for _, name := range []string{"orders", "items"} {
+		tbl, err := k.tm.Catalog().LoadTable(t.Context(), k.tm.Identifier(name))
+		require.NoError(t, err)
+		assert.Equal(t, 3, tbl.Metadata().Version(), "%s: upgraded for deletion vectors", name)
+		byPosition := false
+		for _, s := range tbl.Metadata().Snapshots() {
+			byPosition = byPosition || (s.Summary != nil && s.Summary.Properties["added-position-deletes"] != "")
+		}
+		assert.True(t, byPosition, "%s: a retained snapshot deleted rows by position", name)
+	}
 	t.Logf("%d kills at %d points, %d events, %d rows", 3*len(points), len(points), k.st.i, len(k.st.want))
 }
 

@@ -40,6 +40,7 @@ type soakWindow struct {
 	compactScanMs  float64 // the same rows in one file, no deletes
 	dataFiles      int     // in the scan plan
 	deleteFiles    int     // in the scan plan
+	manifests      int     // of the current snapshot
 	goroutines     int     // of the whole process
 	heapBytes      uint64  // live heap after a collection
 }
@@ -98,6 +99,11 @@ func (o *soakObserver) Committed(ctx context.Context, ci cdc.CommitInfo) {
 	sh, err := o.tm.ScanHealth(ctx, tbl)
 	require.NoError(o.b, err)
 	w.dataFiles, w.deleteFiles = sh.DataFiles, sh.DeleteFiles
+	fio, err := tbl.FS(ctx)
+	require.NoError(o.b, err)
+	mfs, err := tbl.CurrentSnapshot().Manifests(fio)
+	require.NoError(o.b, err)
+	w.manifests = len(mfs)
 	// The compacted form: the same rows as one file in a table of their own.
 	rows, err := tbl.Scan().ToArrowTable(ctx)
 	require.NoError(o.b, err)
@@ -165,6 +171,7 @@ func array2Batches(t arrow.Table) func(func(arrow.RecordBatch, error) bool) {
 // file (the median CPU time of 7 scans of each, in turn); the commit time as the window's mean,
 // median and 99th percentile (the mean of one window swings by a third on a shared machine);
 // and the process's goroutines and live heap (after a collection), which must not grow.
+// ETLWATCH_SOAK_DELETES=vectors has the consumer write deletion vectors (cdc.deletes).
 // Run with -benchtime=1x.
 func BenchmarkSoak(b *testing.B) {
 	commits := 2000
@@ -178,7 +185,8 @@ func BenchmarkSoak(b *testing.B) {
 		require.NoError(b, err)
 		tm := iceberg.NewTableManager(cat, "raw")
 		obs := &soakObserver{b: b, tm: tm, window: max(commits/10, 1), target: commits, done: make(chan struct{})}
-		src := &configloader.Source{Name: "pg", CDC: configloader.CDC{Brokers: cluster.ListenAddrs(), Topics: []string{topic}, GroupID: "soak", BatchSize: keys}}
+		src := &configloader.Source{Name: "pg", CDC: configloader.CDC{Brokers: cluster.ListenAddrs(), Topics: []string{topic}, GroupID: "soak", BatchSize: keys,
+			Deletes: os.Getenv("ETLWATCH_SOAK_DELETES")}}
 		now := time.Now().UnixMilli()
 
 		// The table's initial rows, as a snapshot (op r) applied in one batch.
@@ -239,11 +247,11 @@ func BenchmarkSoak(b *testing.B) {
 
 		// To stdout: the benchmark log keeps only its first lines.
 		fmt.Printf("%d commits of %d events in %s\n", obs.n, perCommit, took.Round(time.Second))
-		fmt.Printf("%8s %9s %7s %7s %9s %8s %10s %7s %10s %5s %7s %8s %8s %6s %7s", "commits", "commit_ms", "p50_ms", "p99_ms", "snapshots", "md_files", "md_newestB", "files", "bytes", "data", "deletes", "scan_ms", "cmpct_ms", "gorout", "heap_MB")
+		fmt.Printf("%8s %9s %7s %7s %9s %8s %10s %7s %10s %5s %7s %6s %8s %8s %6s %7s", "commits", "commit_ms", "p50_ms", "p99_ms", "snapshots", "md_files", "md_newestB", "files", "bytes", "data", "deletes", "mnfsts", "scan_ms", "cmpct_ms", "gorout", "heap_MB")
 		fmt.Println()
 		for _, w := range obs.windows {
-			fmt.Printf("%8d %9.1f %7.1f %7.1f %9d %8d %10d %7d %10d %5d %7d %8.1f %8.1f %6d %7.1f", w.commits, w.commitMs, w.commitP50Ms, w.commitP99Ms, w.snapshots, w.metadataFiles, w.metadataBytes,
-				w.tableFiles, w.warehouseBytes, w.dataFiles, w.deleteFiles, w.scanMs, w.compactScanMs, w.goroutines, float64(w.heapBytes)/(1<<20))
+			fmt.Printf("%8d %9.1f %7.1f %7.1f %9d %8d %10d %7d %10d %5d %7d %6d %8.1f %8.1f %6d %7.1f", w.commits, w.commitMs, w.commitP50Ms, w.commitP99Ms, w.snapshots, w.metadataFiles, w.metadataBytes,
+				w.tableFiles, w.warehouseBytes, w.dataFiles, w.deleteFiles, w.manifests, w.scanMs, w.compactScanMs, w.goroutines, float64(w.heapBytes)/(1<<20))
 			fmt.Println()
 		}
 		first, last := obs.windows[0], obs.windows[len(obs.windows)-1]

@@ -53,6 +53,7 @@
 //	      commit_interval: 10s           # or when its first record waited this long (default 10s)
 //	      connect_timeout: 10s           # how long the consumer waits for a broker when it starts
 //	      dead_letter_topic: etl.dlq     # not in topics, not under topic_prefix (it would be read back)
+//	      deletes: equality              # or vectors: deletion vectors (Iceberg v3 tables, fast scans)
 //	      maintenance:                   # on by default, driven by each table's health
 //	        enabled: true                # false turns it off
 //	        max_delete_files: 4          # merge a table's deletes once it has this many delete files

@@ -196,6 +196,7 @@ func (c CDC) node() *yaml.Node {
 		cdc.str("connect_timeout", formatDuration(d))
 	}
 	cdc.str("dead_letter_topic", c.DeadLetterTopic)
+	cdc.str("deletes", c.Deletes)
 	cdc.add("maintenance", c.Maintenance.node())
 	return cdc.n
 }

@@ -21,7 +21,7 @@ var (
 	sourceKeys      = []string{"database_type", "connection", "bulk_load", "cdc", "iceberg", "monitoring", "data_quality", "lineage"}
 	connectionKeys  = []string{"host", "port", "database", "service_name", "schema", "username", "password", "dsn", "connect_timeout", "first_row_timeout", "options"}
 	bulkLoadKeys    = []string{"parallel_workers", "parallel_partitions", "max_retries", "tables", "table_filter", "namespace"}
-	cdcKeys         = []string{"brokers", "topics", "topic_prefix", "group_id", "batch_size", "commit_interval", "connect_timeout", "dead_letter_topic", "maintenance"}
+	cdcKeys         = []string{"brokers", "topics", "topic_prefix", "group_id", "batch_size", "commit_interval", "connect_timeout", "dead_letter_topic", "deletes", "maintenance"}
 	maintenanceKeys = []string{"enabled", "every_batches", "max_delete_files", "max_delete_share", "max_snapshots", "expire_older_than", "retain_snapshots", "metadata_versions", "orphan_older_than", "timeout"}
 	icebergKeys     = []string{"catalog", "uri", "warehouse", "namespace"}
 	monitoringKeys  = []string{"enable_cloudwatch", "cloudwatch_namespace", "otlp", "dynatrace", "prometheus",
@@ -33,6 +33,7 @@ var (
 
 	databaseTypes = DatabaseTypes()
 	catalogTypes  = []string{"sql", "rest", "glue"}
+	cdcDeletes    = CDCDeletes()
 	otlpProtocols = []string{"grpc", "http"}
 	sinkNames     = SinkNames()
 	onFailures    = []string{"warn", "fail"}
@@ -260,6 +261,8 @@ func (c *checker) cdc(n *yaml.Node, path string, d *CDC) {
 			if s, ok := c.scalar(v, path, "a string", false); ok {
 				d.DeadLetterTopic, dlq, dlqNode = s.text, s, v
 			}
+		case "deletes":
+			setIf(&d.Deletes)(c.enum(v, path, cdcDeletes))
 		case "maintenance":
 			c.fields(v, path, maintenanceKeys, func(key string, v *yaml.Node, path string) {
 				switch key {

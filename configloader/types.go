@@ -121,10 +121,27 @@ type CDC struct {
 	// when it starts; 0 means the consumer's default (10s).
 	ConnectTimeout  time.Duration
 	DeadLetterTopic string // dead_letter_topic
+	// Deletes (deletes) is how a commit removes the rows its changes replace or delete:
+	// [DeletesEquality] (the default when empty) or [DeletesVectors].
+	Deletes string
 	// Maintenance (maintenance:) tunes how the consumer keeps its tables healthy (compaction,
 	// snapshot expiry, metadata and orphan-file cleanup); zero values mean the defaults.
 	Maintenance CDCMaintenance
 }
+
+// The values of cdc.deletes ([CDC.Deletes]).
+const (
+	// DeletesEquality writes equality deletes: the keys of the rows replaced, matched by readers
+	// against every older row. Any Iceberg v2 reader reads them.
+	DeletesEquality = "equality"
+	// DeletesVectors writes deletion vectors: the positions of the rows replaced. Scans stay as
+	// fast as on the compacted table, the consumer keeps each data file's keys in memory, and the
+	// tables become Iceberg format version 3, which their readers must read.
+	DeletesVectors = "vectors"
+)
+
+// CDCDeletes lists the values cdc.deletes accepts.
+func CDCDeletes() []string { return []string{DeletesEquality, DeletesVectors} }
 
 // The ways a dead-letter topic can loop back into the consumer ([CDC.DeadLetterLoop]).
 const (

@@ -63,8 +63,9 @@ type TableHealth struct {
 	DataFiles, DeleteFiles int64
 	Bytes, Records         int64
 	// EqualityDeletes is the number of keys the equality-delete files hold (Iceberg's
-	// total-equality-deletes).
-	EqualityDeletes int64
+	// total-equality-deletes); PositionDeletes the number of rows position deletes and
+	// deletion vectors remove (total-position-deletes).
+	EqualityDeletes, PositionDeletes int64
 }
 
 // ScanHealth is what a scan of a table would read ([TableManager.ScanHealth]).
@@ -101,7 +102,7 @@ func (m *TableManager) Health(ctx context.Context, tbl *table.Table) (TableHealt
 		n := func(key string) int64 { v, _ := strconv.ParseInt(s.Summary.Properties[key], 10, 64); return v }
 		h.DataFiles, h.DeleteFiles = n("total-data-files"), n("total-delete-files")
 		h.Bytes, h.Records = n("total-files-size"), n("total-records")
-		h.EqualityDeletes = n("total-equality-deletes")
+		h.EqualityDeletes, h.PositionDeletes = n("total-equality-deletes"), n("total-position-deletes")
 	}
 	fs, err := tbl.FS(ctx)
 	if err != nil {

@@ -20,6 +20,9 @@ type CompactResult struct {
 	// DataFilesBefore and DeleteFilesBefore count the live data files and the distinct delete
 	// files they carried before; DataFilesAfter and DeleteFilesAfter after.
 	DataFilesBefore, DeleteFilesBefore, DataFilesAfter, DeleteFilesAfter int
+	// TailFiles is, after [TableManager.MergeDeletes] of a table without equality deletes, the
+	// data files after its base (1 after a merge); 0 otherwise.
+	TailFiles int
 }
 
 // Compact rewrites the data files of tbl that are small or carry delete files (merge-on-read

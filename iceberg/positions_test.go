@@ -136,6 +136,26 @@ func TestApplyByPosition(t *testing.T) {
 	checkModel(t, tbl, model, "after the retry")
 	planKinds(t, tbl)
 
+	// Merging the tail: the files after the base become one, their vectors applied; the base
+	// keeps its vector.
+	data, _, vectors := planKinds(t, tbl)
+	require.Greater(t, data, 2)
+	mres, err := m.MergeDeletes(ctx, tbl, 0, map[string]string{"merged": "yes"})
+	require.NoError(t, err)
+	tbl = mres.Table
+	checkModel(t, tbl, model, "tail merged")
+	data, eq, vectors := planKinds(t, tbl)
+	assert.Equal(t, [3]int{2, 0, 1}, [3]int{data, eq, vectors}, "the base with its vector, and the tail")
+	assert.Equal(t, "yes", iceberg.SnapshotProperties(tbl)["merged"])
+	for range 3 {
+		ch = change()
+		res, err = m.Apply(ctx, tbl, sc, ch, nil, iceberg.DeleteByPosition(idx))
+		release(ch)
+		require.NoError(t, err)
+		tbl = res.Table
+	}
+	checkModel(t, tbl, model, "after the merge")
+
 	// A change with equality deletes, then more by position: both kinds in one table.
 	ch = change()
 	res, err = m.Apply(ctx, tbl, sc, ch, nil)
@@ -160,8 +180,10 @@ func TestApplyByPosition(t *testing.T) {
 	assert.True(t, res.EqualityDeletes)
 	tbl = res.Table
 	checkModel(t, tbl, model, "index too small")
-	_, _, vectors := planKinds(t, tbl)
+	_, _, vectors = planKinds(t, tbl)
 	assert.Positive(t, vectors)
+	_, err = m.MergeDeletes(ctx, tbl, 0, nil)
+	require.ErrorIs(t, err, iceberg.ErrNeedsCompaction, "both kinds of deletes")
 
 	// Compaction of a table with deletion vectors keeps the rows, and the index drops the
 	// rewritten files' keys at the next change.
@@ -169,7 +191,7 @@ func TestApplyByPosition(t *testing.T) {
 	require.NoError(t, err)
 	tbl = cres.Table
 	checkModel(t, tbl, model, "compacted")
-	data, eq, vectors := planKinds(t, tbl)
+	data, eq, vectors = planKinds(t, tbl)
 	assert.Equal(t, [3]int{1, 0, 0}, [3]int{data, eq, vectors})
 	ch = change()
 	res, err = m.Apply(ctx, tbl, sc, ch, nil, iceberg.DeleteByPosition(idx))

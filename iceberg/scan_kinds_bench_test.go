@@ -4,6 +4,7 @@ package iceberg_test
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"testing"
 
@@ -83,6 +84,33 @@ func BenchmarkScanDeleteKinds(b *testing.B) {
 		require.NoError(b, err)
 		require.NotEmpty(b, plan[0].DeletionVectorFiles, "a deletion vector written")
 		b.ReportMetric(scanCPU(b, dv)/base, "dv_delete_20/base")
+
+		// A stream's upserts of 20 keys, 1 and 4 commits of them, as Apply writes them: equality
+		// deletes, or deletion vectors (DeleteByPosition).
+		for _, byPos := range []bool{false, true} {
+			tbl := fresh(map[bool]string{false: "stream_eq", true: "stream_dv"}[byPos])
+			var opts []iceberg.ApplyOption
+			if byPos {
+				tbl, err = m.EnableDeletionVectors(ctx, tbl)
+				require.NoError(b, err)
+				opts = append(opts, iceberg.DeleteByPosition(iceberg.NewKeyIndex(0)))
+			}
+			for i := range 4 {
+				var ups [][2]int64
+				for range 20 {
+					ups = append(ups, [2]int64{rng.Int64N(100_000), 7})
+				}
+				u := rows(sc, ups...)
+				res, err := m.Apply(ctx, tbl, sc, iceberg.Change{Upserts: []arrow.RecordBatch{u}}, nil, opts...)
+				u.Release()
+				require.NoError(b, err)
+				require.Equal(b, !byPos, res.EqualityDeletes)
+				tbl = res.Table
+				if i == 0 || i == 3 {
+					b.ReportMetric(scanCPU(b, tbl)/base, fmt.Sprintf("stream_%s_%d/base", map[bool]string{false: "eq", true: "dv"}[byPos], i+1))
+				}
+			}
+		}
 		b.ReportMetric(base, "base_cpu_ms")
 		b.ReportMetric(0, "ns/op")
 	}
