@@ -200,5 +200,3 @@ func TestApplyByPosition(t *testing.T) {
 	checkModel(t, res.Table, model, "after compaction")
 	assert.LessOrEqual(t, idx.Rows(), int64(260), "the index holds the live files only")
 }
-
-
