@@ -6,7 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"slices"
+	"io"
 	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -190,7 +190,7 @@ func readKeys(ctx context.Context, fs iceio.IO, path string, keyIDs []int, keyNa
 			pos++
 		}
 	}
-	if err := rr.Err(); err != nil && !errors.Is(err, context.Canceled) {
+	if err := rr.Err(); err != nil && !errors.Is(err, io.EOF) {
 		return nil, err
 	}
 	return fk, ctx.Err()
@@ -341,7 +341,7 @@ func (m *TableManager) positionDeletes(ctx context.Context, cur *table.Table, id
 			w.Load(t.File.FilePath(), old, spec, part)
 			replaced = append(replaced, t.DeletionVectorFiles[0])
 		}
-		if err := w.Add(t.File.FilePath(), slices.Clone(pos), spec, part); err != nil {
+		if err := w.Add(t.File.FilePath(), pos, spec, part); err != nil {
 			return nil, nil, 0, err
 		}
 	}

@@ -2,8 +2,10 @@ package iceberg_test
 
 import (
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/iceberg-go/table"
@@ -199,4 +201,46 @@ func TestApplyByPosition(t *testing.T) {
 	require.NoError(t, err)
 	checkModel(t, res.Table, model, "after compaction")
 	assert.LessOrEqual(t, idx.Rows(), int64(260), "the index holds the live files only")
+}
+
+// BenchmarkKeyIndex is what a KeyIndex costs: the heap it holds per row of a 100,000-row data
+// file, and the time to index the file (its key column read once). Run with -benchtime 1x.
+func BenchmarkKeyIndex(b *testing.B) {
+	for b.Loop() {
+		m := iceberg.NewTableManager(openSQLite(b), "raw")
+		sc := ordersSchema()
+		tbl := table100k(b, m, "orders")
+		tbl, err := m.EnableDeletionVectors(b.Context(), tbl)
+		require.NoError(b, err)
+		// The heap the index holds: with it, then once it is dropped.
+		idx := iceberg.NewKeyIndex(0)
+		del := keys(1)
+		start := time.Now()
+		res, err := m.Apply(b.Context(), tbl, sc, iceberg.Change{Deletes: []arrow.RecordBatch{del}}, nil, iceberg.DeleteByPosition(idx))
+		took := time.Since(start)
+		require.NoError(b, err)
+		require.EqualValues(b, 1, res.DeletedByPosition)
+		b.ReportMetric(float64(took.Milliseconds()), "first_apply_ms")
+		start = time.Now()
+		next := keys(2)
+		_, err = m.Apply(b.Context(), res.Table, sc, iceberg.Change{Deletes: []arrow.RecordBatch{next}}, nil, iceberg.DeleteByPosition(idx))
+		next.Release()
+		require.NoError(b, err)
+		b.ReportMetric(float64(time.Since(start).Milliseconds()), "next_apply_ms")
+		with := liveHeap()
+		rows := idx.Rows()
+		idx = nil
+		b.ReportMetric(float64(with-liveHeap())/float64(rows), "heap_bytes/row")
+		del.Release()
+		b.ReportMetric(0, "ns/op")
+	}
+}
+
+// liveHeap is the live heap after a collection.
+func liveHeap() int64 {
+	runtime.GC()
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return int64(ms.HeapAlloc)
 }

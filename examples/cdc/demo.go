@@ -210,6 +210,7 @@ sources:
       batch_size: %d
       commit_interval: %s
       dead_letter_topic: %s
+      deletes: %s
     iceberg:
       catalog: sql
       warehouse: %q
@@ -225,7 +226,7 @@ sources:
         listen: %q
     lineage:
       running_interval: 1s
-`, demoSource, res.db, res.brokers, topicPrefix, demoGroup, o.batchSize, o.interval, deadLetter, res.warehouse, o.listen)
+`, demoSource, res.db, res.brokers, topicPrefix, demoGroup, o.batchSize, o.interval, deadLetter, o.deletes, res.warehouse, o.listen)
 	if err := os.WriteFile(filepath.Join(dir, configloader.FileName), []byte(config), 0o644); err != nil {
 		return fmt.Errorf("write %s: %w", configloader.FileName, err)
 	}

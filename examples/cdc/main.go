@@ -40,11 +40,13 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
 
+	"github.com/etlwatch/etlwatch/configloader"
 	"github.com/etlwatch/etlwatch/internal/cliusage"
 	"github.com/etlwatch/etlwatch/internal/healthcheck"
 	"github.com/etlwatch/etlwatch/internal/terminal"
@@ -73,6 +75,7 @@ type options struct {
 	changes     int
 	batchSize   int
 	interval    time.Duration
+	deletes     string
 	events      string
 	// terminal is whether stdout is a terminal: the demo's events then go to a file.
 	terminal bool
@@ -112,6 +115,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.changes, "changes", 3000, "demo: change events to produce")
 	fs.IntVar(&o.batchSize, "batch-size", 500, "demo: cdc.batch_size, the most records one batch holds")
 	fs.DurationVar(&o.interval, "commit-interval", time.Second, "demo: cdc.commit_interval, the longest a change waits for its batch's commit (the consumer's default is 10s)")
+	fs.StringVar(&o.deletes, "deletes", configloader.DeletesEquality, "demo: cdc.deletes, how a commit removes the rows it replaces: equality or vectors (deletion vectors, Iceberg v3 tables)")
 	fs.StringVar(&o.events, "events", "", "demo: append the JSON events to this file (\"-\": stdout); default stdout, or DIR/"+eventsFile+" on a terminal")
 	fs.BoolVar(&o.healthcheck, "healthcheck", false, "GET the /health of the consumer or demo serving at --listen, exit 0 when healthy, 1 when not")
 	if err := fs.Parse(args); err != nil {
@@ -141,7 +145,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 			return o, err
 		}
 	default:
-		if err := only([]string{"dir", "listen", "keep-serving", "rows", "changes", "batch-size", "commit-interval", "events"}, "with --demo"); err != nil {
+		if err := only([]string{"dir", "listen", "keep-serving", "rows", "changes", "batch-size", "commit-interval", "deletes", "events"}, "with --demo"); err != nil {
 			return o, err
 		}
 		if o.source == "" {
@@ -163,6 +167,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, fmt.Errorf("--batch-size: found %d; allowed: 1 or more", o.batchSize)
 	case o.interval <= 0:
 		return o, fmt.Errorf("--commit-interval: found %s; allowed: a duration greater than zero, such as 1s", o.interval)
+	case !slices.Contains(configloader.CDCDeletes(), o.deletes):
+		return o, fmt.Errorf("--deletes: found %q; allowed: %s", o.deletes, strings.Join(configloader.CDCDeletes(), " or "))
 	}
 	return o, nil
 }

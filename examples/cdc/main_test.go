@@ -215,6 +215,8 @@ func TestBadFlags(t *testing.T) {
 		{"--demo", "extra"},
 		{"--source", "x", "--events", "e.jsonl"},
 		{"--source", "x", "--commit-interval", "2s"},
+		{"--source", "x", "--deletes", "vectors"},
+		{"--demo", "--deletes", "vector"},
 		{"--nonsense"},
 	} {
 		var stdout, stderr bytes.Buffer
@@ -582,14 +584,18 @@ func TestSummaryVerdict(t *testing.T) {
 
 // With OPENLINEAGE_URL set, the demo's consumer reports a STREAMING run: one START, RUNNING
 // events, one COMPLETE, all valid against the OpenLineage schemas, and the rows their output
-// statistics report add up to the rows the consumer's commits added to the Iceberg tables.
+// statistics report add up to the rows the consumer's commits added to the Iceberg tables. This
+// run writes deletion vectors (--deletes vectors): its exit code 0 also says that every table,
+// upgraded to format version 3, reconciled with the sample database row by row.
 func TestDemoLineage(t *testing.T) {
 	rcv := lineagetest.NewReceiver(t)
 	t.Setenv("OPENLINEAGE_URL", rcv.URL())
 	dir := filepath.Join(t.TempDir(), "data")
 	var stdout, stderr syncBuffer
-	code := run(t.Context(), []string{"--demo", "--dir", dir, "--listen", "127.0.0.1:0", "--rows", "600", "--changes", "400", "--batch-size", "60"}, &stdout, &stderr)
+	code := run(t.Context(), []string{"--demo", "--dir", dir, "--listen", "127.0.0.1:0", "--rows", "600", "--changes", "400", "--batch-size", "60",
+		"--deletes", "vectors"}, &stdout, &stderr)
 	require.Equal(t, 0, code, "stderr: %s\nstdout: %s", stderr.String(), stdout.String())
+	assert.Contains(t, stdout.String(), "result:     OK")
 	assert.Empty(t, rcv.Rejected())
 
 	types := map[lineage.EventType]int{}
