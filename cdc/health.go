@@ -148,6 +148,8 @@ type tableHealth struct {
 	// rewrites (0: not known, taken as 1); with deletion vectors, the files after them are the
 	// tail, which a merge rewrites into one.
 	baseFiles int64
+	// commits counts the commits since the last compaction (or the consumer's start).
+	commits int
 }
 
 // maintenanceSteps are the steps of a table's maintenance, the step of cdc_maintenance_failures.
@@ -284,6 +286,7 @@ func (c *Consumer) beforeCommit(tb *tableBatch) iceberg.ApplyOption {
 func (c *Consumer) maintainTable(ctx context.Context, u *upkeep, round bool) (unchanged *iceberg.TableHealth) {
 	m := c.cfg.maint
 	now := c.cfg.now()
+	u.health.commits++
 	if !u.health.failedAt.IsZero() && now.Sub(u.health.failedAt) < maintenanceBackoff {
 		return nil
 	}
@@ -384,16 +387,12 @@ func (c *Consumer) needs(u *upkeep, h iceberg.TableHealth, now time.Time, round 
 	if h.DeleteFiles >= int64(m.MaxDeleteFiles) {
 		why = append(why, "delete_files")
 	}
-	if c.index != nil && h.DataFiles-max(u.health.baseFiles, 1)+h.DeleteFiles >= int64(m.MaxDeleteFiles) {
+	if c.index != nil && (h.DataFiles-max(u.health.baseFiles, 1)+h.DeleteFiles >= int64(m.MaxDeleteFiles) || u.health.commits >= m.MaxDeleteFiles) {
 		// With deletion vectors a commit adds a data file and seldom a delete file: what a
 		// scan reads besides the base, the data files since the last compaction and the
-		// vectors, is what slows it.
+		// vectors, is what slows it; commits that only delete add nothing to it, so their
+		// number counts too (the share of rows deleted then decides on a full compaction).
 		why = append(why, "tail_files")
-	}
-	if c.index != nil && float64(h.PositionDeletes) > m.MaxDeleteShare*float64(h.Records) {
-		// Deletes alone add no file with deletion vectors: the rows they remove ask for the
-		// full compaction.
-		why = append(why, "delete_share")
 	}
 	if files := h.DataFiles + h.DeleteFiles; h.DataFiles >= int64(m.MaxSmallFiles) && files > 0 && h.Bytes/files < m.TargetFileSize/4 {
 		why = append(why, "small_files")
@@ -415,7 +414,7 @@ func (c *Consumer) needs(u *upkeep, h iceberg.TableHealth, now time.Time, round 
 func (c *Consumer) compactTable(ctx context.Context, u *upkeep, h iceberg.TableHealth, why []string, details monitoring.Details) error {
 	props := u.props
 	kind := "merge"
-	if slices.Contains(why, "small_files") || slices.Contains(why, "every_batches") || slices.Contains(why, "delete_share") || float64(h.EqualityDeletes+h.PositionDeletes) > c.cfg.maint.MaxDeleteShare*float64(h.Records) {
+	if slices.Contains(why, "small_files") || slices.Contains(why, "every_batches") || float64(h.EqualityDeletes+h.PositionDeletes) > c.cfg.maint.MaxDeleteShare*float64(h.Records) {
 		kind = "full"
 	}
 	var res iceberg.CompactResult
@@ -432,7 +431,7 @@ func (c *Consumer) compactTable(ctx context.Context, u *upkeep, h iceberg.TableH
 	if err != nil {
 		return err
 	}
-	u.tbl, u.health.baseFiles = res.Table, int64(res.DataFilesAfter-res.TailFiles)
+	u.tbl, u.health.baseFiles, u.health.commits = res.Table, int64(res.DataFilesAfter-res.TailFiles), 0
 	maps.Copy(details, monitoring.Details{"compaction": kind, "data_files_before": res.DataFilesBefore, "data_files_after": res.DataFilesAfter,
 		"delete_files_before": res.DeleteFilesBefore, "delete_files_after": res.DeleteFilesAfter})
 	c.count(ctx, "cdc_compactions", 1, monitoring.Dimensions{"namespace": c.namespace(), "table": u.name, "kind": kind})
