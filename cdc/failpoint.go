@@ -14,7 +14,8 @@ const (
 	// Kafka group offsets are.
 	FailBeforeKafkaCommit = "before-kafka-commit"
 	// FailAfterFilesWritten is inside a table's commit, after its Parquet data and delete files
-	// are written, before the Iceberg commit that would reference them.
+	// (or its deletion vectors, cdc.deletes: vectors) are written, before the Iceberg commit
+	// that would reference them.
 	FailAfterFilesWritten = failpoint.AfterFilesWritten
 	// FailAfterMaintenanceCommit is inside a table's maintenance, which runs beside the next
 	// batch: after its compaction is committed, before its snapshots are expired. The next batch

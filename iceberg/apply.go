@@ -164,7 +164,9 @@ func (m *TableManager) Apply(ctx context.Context, tbl *table.Table, sc *arrow.Sc
 		return WriteResult{}, fmt.Errorf("iceberg: apply to %s: write equality deletes: %w", name, delErr)
 	}
 	written := append(slices.Clone(dataFiles), delFiles...)
-	failpoint.At(failpoint.AfterFilesWritten)
+	if !byPosition {
+		failpoint.At(failpoint.AfterFilesWritten)
+	}
 	res := WriteResult{Table: tbl, Rows: rows, DataFiles: len(dataFiles), EqualityDeletes: len(delFiles) > 0}
 	if len(written) == 0 && (!ch.Truncate || tbl.CurrentSnapshot() == nil) && !byPosition {
 		return res, nil
@@ -211,6 +213,9 @@ func (m *TableManager) Apply(ctx context.Context, tbl *table.Table, sc *arrow.Sc
 				written, res.EqualityDeletes = append(written, delFiles...), len(delFiles) > 0
 			} else if err != nil {
 				return WriteResult{}, fmt.Errorf("iceberg: apply to %s: deletion vectors: %w", name, err)
+			}
+			if attempt == 0 {
+				failpoint.At(failpoint.AfterFilesWritten) // the deletion vectors are written too
 			}
 			if len(written)+len(vectors) == 0 && !ch.Truncate {
 				return res, nil // nothing to delete, nothing to add

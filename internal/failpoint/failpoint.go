@@ -5,8 +5,8 @@ package failpoint
 
 import "sync/atomic"
 
-// AfterFilesWritten is in iceberg's Apply, after a change's data and delete files are written
-// and before the commit that would reference them.
+// AfterFilesWritten is in iceberg's Apply, after a change's data and delete files (or deletion
+// vectors) are written and before the commit that would reference them.
 const AfterFilesWritten = "after-files-written"
 
 var hook atomic.Pointer[func(name string)]
