@@ -37,12 +37,10 @@ func (m *TableManager) Compact(ctx context.Context, tbl *table.Table, targetFile
 	if tbl.CurrentSnapshot() == nil {
 		return res, nil
 	}
-	tasks, err := tbl.Scan().PlanFiles(ctx)
+	tasks, err := plan(ctx, tbl, &res)
 	if err != nil {
-		return res, fmt.Errorf("iceberg: compact %s: plan files: %w", name, err)
+		return res, fmt.Errorf("iceberg: compact %s: %w", name, err)
 	}
-	res.DataFilesBefore, res.DeleteFilesBefore = len(tasks), countDeleteFiles(tasks)
-	res.DataFilesAfter, res.DeleteFilesAfter = res.DataFilesBefore, res.DeleteFilesBefore
 	if targetFileSize <= 0 {
 		targetFileSize = 128 << 20
 	}
@@ -93,6 +91,18 @@ func (m *TableManager) Compact(ctx context.Context, tbl *table.Table, targetFile
 		res.DataFilesAfter, res.DeleteFilesAfter = len(after), countDeleteFiles(after)
 	}
 	return res, nil
+}
+
+// plan plans a scan of tbl and records its data and delete files in res, as the files before and
+// (until a commit changes them) after.
+func plan(ctx context.Context, tbl *table.Table, res *CompactResult) ([]table.FileScanTask, error) {
+	tasks, err := tbl.Scan().PlanFiles(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("plan files: %w", err)
+	}
+	res.DataFilesBefore, res.DeleteFilesBefore = len(tasks), countDeleteFiles(tasks)
+	res.DataFilesAfter, res.DeleteFilesAfter = res.DataFilesBefore, res.DeleteFilesBefore
+	return tasks, nil
 }
 
 func countDeleteFiles(tasks []table.FileScanTask) int {

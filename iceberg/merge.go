@@ -83,12 +83,10 @@ func (m *TableManager) MergeDeletes(ctx context.Context, tbl *table.Table, maxTa
 		}
 		seqMin, seqMax = min(seqMin, d.seq), max(seqMax, d.seq)
 	}
-	tasks, err := tbl.Scan().PlanFiles(ctx)
+	tasks, err := plan(ctx, tbl, &res)
 	if err != nil {
-		return res, fmt.Errorf("iceberg: merge deletes of %s: plan files: %w", name, err)
+		return res, fmt.Errorf("iceberg: merge deletes of %s: %w", name, err)
 	}
-	res.DataFilesBefore, res.DeleteFilesBefore = len(tasks), countDeleteFiles(tasks)
-	res.DataFilesAfter, res.DeleteFilesAfter = res.DataFilesBefore, res.DeleteFilesBefore
 	tail := table.CompactionTaskGroup{PartitionKey: "tail"}
 	for _, t := range tasks {
 		if seq, ok := live.dataSeq[t.File.FilePath()]; ok && seq >= seqMin {
@@ -138,12 +136,10 @@ func (m *TableManager) mergeTail(ctx context.Context, tbl *table.Table, fs iceio
 	if len(live.dataSeq) < 2 {
 		return res, nil
 	}
-	tasks, err := tbl.Scan().PlanFiles(ctx)
+	tasks, err := plan(ctx, tbl, &res)
 	if err != nil {
-		return res, fmt.Errorf("iceberg: merge the tail of %s: plan files: %w", name, err)
+		return res, fmt.Errorf("iceberg: merge the tail of %s: %w", name, err)
 	}
-	res.DataFilesBefore, res.DeleteFilesBefore = len(tasks), countDeleteFiles(tasks)
-	res.DataFilesAfter, res.DeleteFilesAfter = res.DataFilesBefore, res.DeleteFilesBefore
 	// The base: the newest files of at least maxTailBytes and all before them, or without
 	// such files the oldest.
 	baseSeq := slices.Min(slices.Collect(maps.Values(live.dataSeq)))
@@ -335,35 +331,42 @@ func sameTypes(a, b *arrow.Schema) bool {
 }
 
 // readParquet reads the Parquet file at path as record batches.
-func readParquet(ctx context.Context, fs iceio.IO, path string) ([]arrow.RecordBatch, error) {
+func readParquet(ctx context.Context, fs iceio.IO, path string) (out []arrow.RecordBatch, err error) {
+	err = withParquet(fs, path, func(_ *file.Reader, fr *pqarrow.FileReader) error {
+		tbl, err := fr.ReadTable(ctx)
+		if err != nil {
+			return err
+		}
+		defer tbl.Release()
+		tr := array.NewTableReader(tbl, 1<<16)
+		defer tr.Release()
+		for tr.Next() {
+			r := tr.RecordBatch()
+			r.Retain()
+			out = append(out, r)
+		}
+		return tr.Err()
+	})
+	return out, err
+}
+
+// withParquet opens the Parquet file at path and calls fn with it and an Arrow reader of it.
+func withParquet(fs iceio.IO, path string, fn func(*file.Reader, *pqarrow.FileReader) error) error {
 	f, err := fs.Open(path)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer f.Close()
 	pf, err := file.NewParquetReader(f)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer pf.Close()
 	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: 1 << 16}, memory.DefaultAllocator)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	tbl, err := fr.ReadTable(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer tbl.Release()
-	tr := array.NewTableReader(tbl, 1<<16)
-	defer tr.Release()
-	var out []arrow.RecordBatch
-	for tr.Next() {
-		r := tr.RecordBatch()
-		r.Retain()
-		out = append(out, r)
-	}
-	return out, tr.Err()
+	return fn(pf, fr)
 }
 
 // distinctRows returns recs without the rows that repeat an earlier row (a key deleted by

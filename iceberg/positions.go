@@ -11,7 +11,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	goiceberg "github.com/apache/iceberg-go"
@@ -128,17 +127,16 @@ func (x *KeyIndex) drop(el *list.Element) {
 
 // readKeys reads the key columns of the Parquet data file at path (matched by field ID, else by
 // name) and indexes them by position.
-func readKeys(ctx context.Context, fs iceio.IO, path string, keyIDs []int, keyNames []string) (*fileKeys, error) {
-	f, err := fs.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	pf, err := file.NewParquetReader(f)
-	if err != nil {
-		return nil, err
-	}
-	defer pf.Close()
+func readKeys(ctx context.Context, fs iceio.IO, path string, keyIDs []int, keyNames []string) (fk *fileKeys, err error) {
+	err = withParquet(fs, path, func(pf *file.Reader, fr *pqarrow.FileReader) error {
+		fk, err = indexKeys(ctx, pf, fr, keyIDs, keyNames)
+		return err
+	})
+	return fk, err
+}
+
+// indexKeys indexes the key columns of the Parquet file pf (read through fr) by position.
+func indexKeys(ctx context.Context, pf *file.Reader, fr *pqarrow.FileReader, keyIDs []int, keyNames []string) (*fileKeys, error) {
 	sc := pf.MetaData().Schema
 	cols := make([]int, len(keyIDs))
 	for i, id := range keyIDs {
@@ -155,10 +153,6 @@ func readKeys(ctx context.Context, fs iceio.IO, path string, keyIDs []int, keyNa
 		if cols[i] < 0 {
 			return nil, fmt.Errorf("no key column %q", keyNames[i])
 		}
-	}
-	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: 1 << 16}, memory.DefaultAllocator)
-	if err != nil {
-		return nil, err
 	}
 	rr, err := fr.GetRecordReader(ctx, cols, nil)
 	if err != nil {
@@ -207,33 +201,11 @@ func appendKey(buf []byte, cols []arrow.Array, i int) ([]byte, error) {
 		if c.IsNull(i) {
 			return nil, errors.New("a key column holds NULL")
 		}
+		if v, ok := integerAt(c, i); ok {
+			buf = binary.BigEndian.AppendUint64(buf, uint64(v))
+			continue
+		}
 		switch a := c.(type) {
-		case *array.Int64:
-			buf = binary.BigEndian.AppendUint64(buf, uint64(a.Value(i)))
-		case *array.Int32:
-			buf = binary.BigEndian.AppendUint64(buf, uint64(int64(a.Value(i))))
-		case *array.Int16:
-			buf = binary.BigEndian.AppendUint64(buf, uint64(int64(a.Value(i))))
-		case *array.Int8:
-			buf = binary.BigEndian.AppendUint64(buf, uint64(int64(a.Value(i))))
-		case *array.Uint32:
-			buf = binary.BigEndian.AppendUint64(buf, uint64(a.Value(i)))
-		case *array.Uint16:
-			buf = binary.BigEndian.AppendUint64(buf, uint64(a.Value(i)))
-		case *array.Uint8:
-			buf = binary.BigEndian.AppendUint64(buf, uint64(a.Value(i)))
-		case *array.Date32:
-			buf = binary.BigEndian.AppendUint64(buf, uint64(int64(a.Value(i))))
-		case *array.Time64:
-			buf = binary.BigEndian.AppendUint64(buf, uint64(int64(a.Value(i))))
-		case *array.Timestamp:
-			buf = binary.BigEndian.AppendUint64(buf, uint64(int64(a.Value(i))))
-		case *array.Boolean:
-			if a.Value(i) {
-				buf = binary.BigEndian.AppendUint64(buf, 1)
-			} else {
-				buf = binary.BigEndian.AppendUint64(buf, 0)
-			}
 		case *array.String:
 			buf = appendBytes(buf, a.Value(i))
 		case *array.LargeString:
@@ -253,6 +225,39 @@ func appendKey(buf []byte, cols []arrow.Array, i int) ([]byte, error) {
 		}
 	}
 	return buf, nil
+}
+
+// integerAt returns row i of c as an int64 when c holds integers (dates, times and timestamps
+// included) or booleans.
+func integerAt(c arrow.Array, i int) (int64, bool) {
+	switch a := c.(type) {
+	case *array.Int64:
+		return a.Value(i), true
+	case *array.Int32:
+		return int64(a.Value(i)), true
+	case *array.Int16:
+		return int64(a.Value(i)), true
+	case *array.Int8:
+		return int64(a.Value(i)), true
+	case *array.Uint32:
+		return int64(a.Value(i)), true
+	case *array.Uint16:
+		return int64(a.Value(i)), true
+	case *array.Uint8:
+		return int64(a.Value(i)), true
+	case *array.Date32:
+		return int64(a.Value(i)), true
+	case *array.Time64:
+		return int64(a.Value(i)), true
+	case *array.Timestamp:
+		return int64(a.Value(i)), true
+	case *array.Boolean:
+		if a.Value(i) {
+			return 1, true
+		}
+		return 0, true
+	}
+	return 0, false
 }
 
 func appendBytes(buf []byte, s string) []byte {
