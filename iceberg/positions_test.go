@@ -187,8 +187,11 @@ func TestApplyByPosition(t *testing.T) {
 	_, err = m.MergeDeletes(ctx, tbl, 0, nil)
 	require.ErrorIs(t, err, iceberg.ErrNeedsCompaction, "both kinds of deletes")
 
-	// Compaction of a table with deletion vectors keeps the rows, and the index drops the
-	// rewritten files' keys at the next change.
+	// Compaction of a table with deletion vectors keeps the rows. A change written on the table
+	// before it commits after it (a conflict, then a retry): its positions are those of the
+	// compacted file, not of the files the compaction removed. The index drops the rewritten
+	// files' keys.
+	before := tbl
 	cres, err := m.Compact(ctx, tbl, 0, nil)
 	require.NoError(t, err)
 	tbl = cres.Table
@@ -196,10 +199,15 @@ func TestApplyByPosition(t *testing.T) {
 	data, eq, vectors = planKinds(t, tbl)
 	assert.Equal(t, [3]int{1, 0, 0}, [3]int{data, eq, vectors})
 	ch = change()
-	res, err = m.Apply(ctx, tbl, sc, ch, nil, iceberg.DeleteByPosition(idx))
+	res, err = m.Apply(ctx, before, sc, ch, nil, iceberg.DeleteByPosition(idx),
+		iceberg.RetryOnConflict(3, func(*table.Table) (map[string]string, error) { return nil, nil }))
 	release(ch)
 	require.NoError(t, err)
+	assert.Equal(t, 2, res.Attempts)
+	assert.Positive(t, res.DeletedByPosition)
 	checkModel(t, res.Table, model, "after compaction")
+	data, eq, vectors = planKinds(t, res.Table)
+	assert.Equal(t, [3]int{2, 0, 1}, [3]int{data, eq, vectors}, "the compacted file with its vector, and the change's")
 	assert.LessOrEqual(t, idx.Rows(), int64(260), "the index holds the live files only")
 }
 
