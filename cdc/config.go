@@ -49,9 +49,9 @@ type Config struct {
 	// configloader.DeletesEquality (the default when empty) writes equality deletes, which any
 	// Iceberg v2 reader reads, and which every scan matches against every older row;
 	// configloader.DeletesVectors writes deletion vectors ([iceberg.DeleteByPosition]): scans
-	// stay close to the compacted table's speed, the consumer keeps the keys of each data file it
-	// changes in memory (about 50 bytes a row, [KeyIndexRows] at most), and each table is
-	// upgraded to Iceberg format version 3, which its readers must read.
+	// stay close to the compacted table's speed, the consumer keeps the keys of each data file
+	// it changes in memory (about 43 bytes a row of an integer key, [KeyIndexRows] rows at
+	// most), and each table is upgraded to Iceberg format version 3, which its readers must read.
 	Deletes string
 }
 

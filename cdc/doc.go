@@ -180,17 +180,17 @@
 // A commit removes the older versions of the rows it upserts or deletes. By default
 // (cdc.deletes: equality, [Config.Deletes]) it writes their keys as an equality-delete file,
 // which any Iceberg v2 reader reads, but which every scan matches against every older row: a
-// table that a stream changes every second scans 2.5-2.8x slower than its compacted form
+// table that a stream changes every second scans 2.1-2.7x slower than its compacted form
 // between maintenance rounds. With cdc.deletes: vectors it writes deletion vectors instead
 // ([iceberg.DeleteByPosition]): the positions of the rows replaced, one vector per data file,
 // in the same commit as the data and the offsets. Scans then stay within 2x of the compacted
-// form. The consumer keeps the keys of each data file it changes in memory (read once per file,
-// about 50 bytes a row, at most [KeyIndexRows]; a change touching a larger file falls back to
-// equality deletes), and upgrades each table it writes to Iceberg format version 3, which the
-// table's readers must then read. Maintenance then merges the tail (the data files since the
-// last compaction, with their vectors applied) once the tail files and the vectors reach
-// [Maintenance.MaxDeleteFiles], and compacts the table in full once the rows deleted by vector
-// pass [Maintenance.MaxDeleteShare].
+// form. The consumer keeps the keys of each data file it changes in memory (read once per
+// file, about 43 bytes a row of an integer key, at most [KeyIndexRows] rows; a change touching
+// a larger file falls back to equality deletes), and upgrades each table it writes to Iceberg
+// format version 3, which the table's readers must then read. Maintenance then merges the tail
+// (the data files since the last compaction, with their vectors applied) once the tail files
+// and the vectors reach [Maintenance.MaxDeleteFiles], or after that many commits, and compacts
+// the table in full instead when the deleted rows pass [Maintenance.MaxDeleteShare].
 //
 // [WithObserver] sees each start, commit and stop (lineage and data-quality monitors plug in
 // there). [WithTracing] adds franz-go's kotel hooks: a record's publish, receive and process

@@ -218,7 +218,8 @@ func (m *TableManager) Apply(ctx context.Context, tbl *table.Table, sc *arrow.Sc
 				failpoint.At(failpoint.AfterFilesWritten) // the deletion vectors are written too
 			}
 			if len(written)+len(vectors) == 0 && !ch.Truncate {
-				return res, nil // nothing to delete, nothing to add
+				res.Table = cur // nothing to delete, nothing to add: the table as the hook left it
+				return res, nil
 			}
 		}
 		next, err := commitChange(ctx, cur, ch.Truncate, dataFiles, append(slices.Clone(delFiles), vectors...), replaced, props)
