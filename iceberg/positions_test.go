@@ -1,6 +1,7 @@
 package iceberg_test
 
 import (
+	"context"
 	"math/rand/v2"
 	"runtime"
 	"slices"
@@ -208,6 +209,19 @@ func TestApplyByPosition(t *testing.T) {
 	checkModel(t, res.Table, model, "after compaction")
 	data, eq, vectors = planKinds(t, res.Table)
 	assert.Equal(t, [3]int{2, 0, 1}, [3]int{data, eq, vectors}, "the compacted file with its vector, and the change's")
+
+	// A change with nothing to delete or add, on a table a BeforeCommit hook moved: nothing is
+	// committed, and Apply returns the moved table, the one to write on next.
+	moved, err := m.Compact(ctx, res.Table, 0, nil)
+	require.NoError(t, err)
+	absent := keys(10_000)
+	res, err = m.Apply(ctx, res.Table, sc, iceberg.Change{Deletes: []arrow.RecordBatch{absent}}, nil, iceberg.DeleteByPosition(idx),
+		iceberg.BeforeCommit(func(context.Context) (*table.Table, error) { return moved.Table, nil }),
+		iceberg.RetryOnConflict(3, func(*table.Table) (map[string]string, error) { return nil, nil }))
+	absent.Release()
+	require.NoError(t, err)
+	assert.Zero(t, res.SnapshotID)
+	assert.Equal(t, moved.Table.MetadataLocation(), res.Table.MetadataLocation())
 	assert.LessOrEqual(t, idx.Rows(), int64(260), "the index holds the live files only")
 }
 
