@@ -247,7 +247,9 @@ func TestKilledConsumer(t *testing.T) {
 // A zombie: a consumer process is frozen (SIGSTOP) mid-batch, with its records polled and
 // collapsed but not yet written or committed to Iceberg, past its session timeout; another consumer takes the partitions and
 // applies everything; the zombie is thawed and tries to commit its stale batch: it is fenced
-// (ErrPartitionTaken) and stops, and the tables hold exactly the expected rows.
+// (ErrPartitionTaken) and stops, and the tables hold exactly the expected rows. The new owner
+// writes deletion vectors (cdc.deletes: vectors) where the zombie wrote equality deletes: the
+// tables it takes over are upgraded to format version 3 under the zombie's feet.
 func TestZombieConsumer(t *testing.T) {
 	if testing.Short() {
 		t.Skip("freezes a consumer process past its session timeout")
@@ -267,7 +269,8 @@ func TestZombieConsumer(t *testing.T) {
 	// expired, takes every partition and applies everything.
 	k.st.produce(t, k.prod, 300)
 	src := &configloader.Source{Name: "pg", DatabaseType: "postgres",
-		CDC: configloader.CDC{Brokers: k.cluster.ListenAddrs(), Topics: []string{topic, mirrorTopic}, GroupID: "etl", BatchSize: 60, CommitInterval: 100 * time.Millisecond}}
+		CDC: configloader.CDC{Brokers: k.cluster.ListenAddrs(), Topics: []string{topic, mirrorTopic}, GroupID: "etl", BatchSize: 60, CommitInterval: 100 * time.Millisecond,
+			Deletes: configloader.DeletesVectors}}
 	c, err := cdc.Open(src, k.tm, cdc.WithKafkaOptions(kgo.SessionTimeout(6*time.Second), kgo.RebalanceTimeout(6*time.Second)))
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(t.Context())
@@ -294,6 +297,11 @@ func TestZombieConsumer(t *testing.T) {
 	require.NoError(t, <-done)
 	c.Close()
 	k.verify()
+	for _, name := range []string{"orders", "items"} {
+		tbl, err := k.tm.Catalog().LoadTable(t.Context(), k.tm.Identifier(name))
+		require.NoError(t, err)
+		assert.Equal(t, 3, tbl.Metadata().Version(), "%s: upgraded by the new owner", name)
+	}
 }
 
 // processStopped reports whether process pid is stopped (state T in /proc/pid/stat).
