@@ -132,8 +132,7 @@ func (m *TableManager) Apply(ctx context.Context, tbl *table.Table, sc *arrow.Sc
 			}
 		}
 	}
-	// The delete file is written while the data files are: the two are independent, and a
-	// stream's commit waits for both.
+	// With deletion vectors the positions are found at each commit attempt, below.
 	var keys []string
 	byPosition := ao.index != nil && len(keyBatches) > 0 && tbl.CurrentSnapshot() != nil
 	if byPosition {
@@ -145,6 +144,8 @@ func (m *TableManager) Apply(ctx context.Context, tbl *table.Table, sc *arrow.Sc
 			byPosition = false // a key type the index cannot hold: equality deletes
 		}
 	}
+	// The delete file is written while the data files are: the two are independent, and a
+	// stream's commit waits for both.
 	var delFiles []goiceberg.DataFile
 	var delErr error
 	delDone := make(chan struct{})
