@@ -268,7 +268,7 @@ func (c *Consumer) Run(ctx context.Context) (err error) {
 	// or committing, and stops polling ahead when the group asks for one
 	// (OnPartitionsCallbackBlocked) or has waited a commit interval. On a stop, the batch being
 	// committed is finished and held records are dropped, uncommitted, and read again on restart.
-	p := pipeline{c: c, dec: c.newDecoder(), allowed: c.cfg.now()}
+	p := pipeline{c: c, dec: c.newDecoder(ctx), allowed: c.cfg.now()}
 	defer p.dec.close()
 	// However Run ends (an error, a stop, a commit's panic raised again), the group may
 	// rebalance: Close waits for that before it leaves the group.
@@ -424,6 +424,7 @@ func (p *pipeline) start(ctx context.Context) {
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	p.inflight = b
 	go func() {
+		ctx := labelGoroutine(ctx, "batch")
 		defer b.cancel()
 		defer func() {
 			if v := recover(); v != nil {

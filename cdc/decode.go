@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"runtime/pprof"
 	"sync"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -20,6 +21,24 @@ const (
 	// decodeChunk is how many records one decoding job holds.
 	decodeChunk = 256
 )
+
+// ProfileLabel is the pprof label the consumer's goroutines carry (with those of the context
+// given to [Consumer.Run]), so that a CPU or goroutine profile of a program that runs a
+// consumer tells its parts apart: "decode" (decoding the records Run polls), "batch"
+// (collecting, writing and committing a batch, with the goroutines iceberg-go starts for it)
+// and "maintenance" (the tables' maintenance). For example:
+//
+//	go tool pprof -tags prog cpu.prof                          # CPU time by part
+//	go tool pprof -tagfocus etlwatch.cdc=batch -top prog cpu.prof # what a batch spends it on
+const ProfileLabel = "etlwatch.cdc"
+
+// labelGoroutine labels the calling goroutine (and those it starts) for profiles with ctx's
+// labels and ProfileLabel=part, and returns ctx with them.
+func labelGoroutine(ctx context.Context, part string) context.Context {
+	ctx = pprof.WithLabels(ctx, pprof.Labels(ProfileLabel, part))
+	pprof.SetGoroutineLabels(ctx)
+	return ctx
+}
 
 // decoded is a record's decoded change event, or why it could not be decoded.
 type decoded struct {
@@ -61,12 +80,14 @@ type decoder struct {
 	batch *sync.WaitGroup // the held batch's jobs in flight
 }
 
-// newDecoder starts the consumer's decoding goroutines; close stops them.
-func (c *Consumer) newDecoder() *decoder {
+// newDecoder starts the consumer's decoding goroutines (labelled for profiles with ctx's
+// labels and [ProfileLabel]); close stops them.
+func (c *Consumer) newDecoder(ctx context.Context) *decoder {
 	d := &decoder{c: c, jobs: make(chan decodeJob, 64), batch: new(sync.WaitGroup)}
 	for _, f := range c.formats {
 		d.stop.Add(1)
 		go func() {
+			labelGoroutine(ctx, "decode")
 			defer d.stop.Done()
 			for j := range d.jobs {
 				for i, r := range j.recs {

@@ -194,7 +194,9 @@
 //
 // [WithObserver] sees each start, commit and stop (lineage and data-quality monitors plug in
 // there). [WithTracing] adds franz-go's kotel hooks: a record's publish, receive and process
-// spans and the span of the Iceberg commit that applies it share one trace.
+// spans and the span of the Iceberg commit that applies it share one trace. In profiles, the
+// consumer's goroutines carry the labels of Run's context and [ProfileLabel] (decode, batch,
+// maintenance), so a CPU profile of the program splits the consumer's time by part.
 //
 // # Assumptions
 //

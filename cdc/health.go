@@ -224,6 +224,7 @@ func (c *Consumer) tend(ctx context.Context, tables []*tableState) {
 	// Not the batch's context, which ends with the batch: maintenance is bounded by its Timeout.
 	ctx = context.WithoutCancel(ctx)
 	go func() {
+		ctx := labelGoroutine(ctx, "maintenance")
 		defer job.finish()
 		defer func() {
 			if v := recover(); v != nil {
