@@ -266,7 +266,7 @@ func (c *Consumer) Run(ctx context.Context) (err error) {
 	// polls and decodes the next. Rebalances wait meanwhile (BlockRebalanceOnPoll), so held and
 	// committing batches keep their partitions: Run lets a rebalance through once nothing is held
 	// or committing, and stops polling ahead when the group asks for one
-	// (OnPartitionsCallbackBlocked) or has waited a commit interval. On a stop, the batch being
+	// (OnPartitionsCallbackBlocked) or has waited allowEvery. On a stop, the batch being
 	// committed is finished and held records are dropped, uncommitted, and read again on restart.
 	p := pipeline{c: c, dec: c.newDecoder(ctx), allowed: c.cfg.now()}
 	defer p.dec.close()
@@ -290,7 +290,7 @@ func (c *Consumer) Run(ctx context.Context) (err error) {
 	}()
 	for {
 		// drain: finish what is held and committing, then let the group rebalance.
-		drain := p.inflight != nil && (c.rebalance.Load() || c.cfg.now().Sub(p.allowed) >= c.interval)
+		drain := p.inflight != nil && p.allowDue()
 		var fetches kgo.Fetches
 		if !drain {
 			fetches = p.poll(ctx)
@@ -464,17 +464,30 @@ func (p *pipeline) join(ctx context.Context) error {
 	return nil
 }
 
-// allow lets the group rebalance, unless a table's maintenance still runs and the group is not
-// asking for a rebalance: then it waits for the next call. When the group asks, it waits for
-// the maintenance, so that no maintenance commits to a table another consumer now writes.
+// allow lets the group rebalance, unless a table's maintenance still runs and no rebalance is
+// due (allowDue): then it waits for the next call. When one is, it waits for the maintenance,
+// so that no maintenance commits to a table another consumer now writes.
 func (p *pipeline) allow() {
-	if p.c.upkeepRunning() && !p.c.rebalance.Load() {
+	if p.c.upkeepRunning() && !p.allowDue() {
 		return
 	}
 	p.c.awaitUpkeep()
 	p.c.client.AllowRebalance()
 	p.c.rebalance.Store(false)
 	p.allowed = p.c.cfg.now()
+}
+
+// allowEvery is how often, at least, Run lets the group rebalance when the group has not said
+// it asks to (OnPartitionsCallbackBlocked, which a kgo option given to WithKafkaOptions may
+// replace): it then stops polling until what is held and committing is done, and waits for the
+// tables' maintenance, so not more often than this (it did at every commit interval: a stream
+// with a short one then committed one batch at a time, with Kafka's fetches stopped).
+var allowEvery = 10 * time.Second // a variable for the tests
+
+// allowDue reports whether the group must be let rebalance now: it asks to, or Run last let it
+// allowEvery ago.
+func (p *pipeline) allowDue() bool {
+	return p.c.rebalance.Load() || p.c.cfg.now().Sub(p.allowed) >= allowEvery
 }
 
 // batchGrace bounds how long a batch may still run after Run's context ended.

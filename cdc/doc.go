@@ -29,9 +29,10 @@
 //     still commit one at a time, in order. Records decoded while the batch before them created
 //     or changed their table are decoded again before they are applied. Rebalances wait for the
 //     records held and the batch committing (BlockRebalanceOnPoll); when the group asks for one
-//     (kgo's OnPartitionsCallbackBlocked), or at the latest a commit interval after the last one
-//     was let through, the consumer stops polling ahead, finishes both and lets it through. A
-//     [WithKafkaOptions] that sets its own OnPartitionsCallbackBlocked leaves only that bound.
+//     (kgo's OnPartitionsCallbackBlocked), or at the latest 10 seconds after the last one was
+//     let through, the consumer stops polling ahead, finishes both and lets it through. A
+//     [WithKafkaOptions] that sets its own OnPartitionsCallbackBlocked leaves only that bound
+//     (a cooperative rebalance then takes two of them).
 //     A panic while a batch commits is raised again by Run on its caller's goroutine, as a
 //     [*CommitPanic]; a [Format] that panics on a record has that record set aside.
 //

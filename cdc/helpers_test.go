@@ -265,11 +265,11 @@ type member struct {
 	logs   *monitoringtest.LogCapture
 }
 
-// startMember opens a consumer of src on tm, logging to a capture, and runs it.
-func startMember(t *testing.T, src *configloader.Source, tm *iceberg.TableManager) *member {
+// startMember opens a consumer of src on tm with opts, logging to a capture, and runs it.
+func startMember(t *testing.T, src *configloader.Source, tm *iceberg.TableManager, opts ...cdc.Option) *member {
 	t.Helper()
 	m := &member{done: make(chan error, 1), logs: monitoringtest.NewLogCapture()}
-	c, err := cdc.Open(src, tm, cdc.WithLogger(monitoring.NewStructuredLogger("cdc", "pg", m.logs.Option())))
+	c, err := cdc.Open(src, tm, append(opts, cdc.WithLogger(monitoring.NewStructuredLogger("cdc", "pg", m.logs.Option())))...)
 	require.NoError(t, err)
 	m.c = c
 	var ctx context.Context

@@ -21,6 +21,25 @@ import (
 // always holds records: a member that joins must still get its partitions soon, not after the
 // commit interval (30 s here), and no change is lost or applied twice across the handover.
 func TestRebalanceUnderSteadyLoad(t *testing.T) {
+	testRebalanceUnderSteadyLoad(t, 15*time.Second)
+}
+
+// The consumer learns that the group wants to rebalance from kgo's OnPartitionsCallbackBlocked;
+// a kgo option given to WithKafkaOptions may replace that callback. The consumer then still lets
+// the group rebalance every allowEvery (10 s; 1 s here) under a steady stream, whatever its
+// commit interval (30 s here) and though a table's maintenance runs beside nearly every batch:
+// the member that joins gets its partitions, later (a cooperative rebalance takes two rounds).
+// Before, a member that had lost the signal kept its partitions until the group kicked it out.
+func TestRebalanceWithoutTheSignal(t *testing.T) {
+	t.Cleanup(cdc.SetAllowEvery(time.Second))
+	var called atomic.Int32
+	testRebalanceUnderSteadyLoad(t, 15*time.Second, cdc.WithKafkaOptions(kgo.OnPartitionsCallbackBlocked(func(context.Context, *kgo.Client) { called.Add(1) })))
+	assert.Positive(t, called.Load(), "the group waited for the first member, which the option's callback saw")
+}
+
+// testRebalanceUnderSteadyLoad has a second member join a steady stream that a first member,
+// opened with opts, applies; the second must apply a batch within within.
+func testRebalanceUnderSteadyLoad(t *testing.T, within time.Duration, opts ...cdc.Option) {
 	brokers, prod, tm := groupRig(t)
 	src := &configloader.Source{Name: "pg", CDC: configloader.CDC{Brokers: brokers, Topics: []string{topic},
 		GroupID: "etl", BatchSize: 40, CommitInterval: 30 * time.Second}}
@@ -35,11 +54,11 @@ func TestRebalanceUnderSteadyLoad(t *testing.T) {
 			time.Sleep(10 * time.Millisecond)
 		}
 	}()
-	a := startMember(t, src, tm)
+	a := startMember(t, src, tm, opts...)
 	require.Eventually(t, func() bool { return a.applied() > 200 }, 15*time.Second, 10*time.Millisecond)
 	joined := time.Now()
 	b := startMember(t, src, tm)
-	require.Eventually(t, func() bool { return b.applied() > 0 }, 15*time.Second, 10*time.Millisecond,
+	require.Eventually(t, func() bool { return b.applied() > 0 }, within, 10*time.Millisecond,
 		"the joining member never applied a batch: the first one kept the rebalance waiting")
 	took := time.Since(joined)
 	require.Eventually(t, func() bool { return a.applied() > 0 && b.applied() > 100 }, 15*time.Second, 10*time.Millisecond)
