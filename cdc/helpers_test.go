@@ -269,7 +269,7 @@ type member struct {
 func startMember(t *testing.T, src *configloader.Source, tm *iceberg.TableManager, opts ...cdc.Option) *member {
 	t.Helper()
 	m := &member{done: make(chan error, 1), logs: monitoringtest.NewLogCapture()}
-	c, err := cdc.Open(src, tm, append(opts, cdc.WithLogger(monitoring.NewStructuredLogger("cdc", "pg", m.logs.Option())))...)
+	c, err := cdc.Open(src, tm, append([]cdc.Option{cdc.WithLogger(monitoring.NewStructuredLogger("cdc", "pg", m.logs.Option()))}, opts...)...)
 	require.NoError(t, err)
 	m.c = c
 	var ctx context.Context

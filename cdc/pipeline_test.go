@@ -37,6 +37,25 @@ func TestRebalanceWithoutTheSignal(t *testing.T) {
 	assert.Positive(t, called.Load(), "the group waited for the first member, which the option's callback saw")
 }
 
+// As TestRebalanceWithoutTheSignal, with a table maintenance running beside nearly every batch of
+// the first member (a compaction after each, held up 200 ms): once a rebalance is due, the
+// consumer waits for the maintenance and lets the group rebalance, where it used to put the
+// rebalance off for as long as a maintenance ran when it looked.
+func TestRebalanceWithoutTheSignalDuringMaintenance(t *testing.T) {
+	t.Cleanup(cdc.SetAllowEvery(time.Second))
+	cdc.SetFailpointHook(func(name string) {
+		if name == cdc.FailAfterMaintenanceCommit {
+			time.Sleep(200 * time.Millisecond)
+		}
+	})
+	t.Cleanup(func() { cdc.SetFailpointHook(nil) })
+	// 30 s: less than the group's session timeout (45 s), after which it would give up on the
+	// first member and hand its partitions over without it.
+	testRebalanceUnderSteadyLoad(t, 30*time.Second,
+		cdc.WithKafkaOptions(kgo.OnPartitionsCallbackBlocked(func(context.Context, *kgo.Client) {})),
+		cdc.WithMaintenance(cdc.Maintenance{MaxDeleteFiles: 1}))
+}
+
 // testRebalanceUnderSteadyLoad has a second member join a steady stream that a first member,
 // opened with opts, applies; the second must apply a batch within within.
 func testRebalanceUnderSteadyLoad(t *testing.T, within time.Duration, opts ...cdc.Option) {
