@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"runtime/pprof"
+	"runtime/trace"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -118,10 +121,12 @@ func benchApply(b *testing.B, cluster *kfake.Cluster, group *int, deletes string
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
 		b.StartTimer()
+		stopProfile := benchProfile(b)
 		cpu0 := testenv.ProcessCPU()
 		go func() { done <- c.Run(ctx) }()
 		<-all.done
 		cpu += testenv.ProcessCPU() - cpu0
+		stopProfile()
 		b.StopTimer()
 		require.True(b, offsetsReach(tm, n))
 		cancel()
@@ -265,6 +270,40 @@ func benchMaintenance() []cdc.Option {
 	}
 	return nil
 }
+
+// benchProfile starts a CPU profile of the timed part of one round of the consumer when
+// ETLWATCH_BENCH_CPUPROFILE names a file, or an execution trace when that name ends in ".trace"
+// (rounds after the first append ".2", ".3"... to it), so that the profile holds the consumer's
+// work only, not the events' setup or the anchor; the function it returns stops it. Merge the
+// rounds with go tool pprof -proto FILE FILE.2 ... > merged.
+func benchProfile(b *testing.B) func() {
+	path := os.Getenv("ETLWATCH_BENCH_CPUPROFILE")
+	if path == "" {
+		return func() {}
+	}
+	isTrace := strings.HasSuffix(path, ".trace")
+	benchProfiles++
+	if benchProfiles > 1 {
+		path = fmt.Sprintf("%s.%d", path, benchProfiles)
+	}
+	f, err := os.Create(path)
+	require.NoError(b, err)
+	if isTrace {
+		require.NoError(b, trace.Start(f))
+		return func() {
+			trace.Stop()
+			require.NoError(b, f.Close())
+		}
+	}
+	require.NoError(b, pprof.StartCPUProfile(f))
+	return func() {
+		pprof.StopCPUProfile()
+		require.NoError(b, f.Close())
+	}
+}
+
+// benchProfiles counts the profiles benchProfile wrote.
+var benchProfiles int
 
 // appliedAll is an observer that closes done once commits record n offsets in all.
 type appliedAll struct {
