@@ -7,7 +7,9 @@
 // failed table max_retries times with backoff, emits the reference metrics and JSON events, runs
 // the configured data-quality checks after each table and prints the metrics summary. On a terminal
 // each running table has a live progress bar (rows, rows/s, ETA from the source's row count);
-// otherwise its progress is a log line every 10 s (--progress auto|bars|log|off). The load itself
+// otherwise its progress is a log line every 10 s (--progress auto|bars|log|off). On a terminal
+// its JSON events go to a file (--events) and the screen keeps the bars and the summary; piped,
+// stdout carries the JSON events only and the summary goes to stderr. The load itself
 // lives in internal/bulkload, which examples/quickstart shares. With OPENLINEAGE_URL or a lineage:
 // section it also sends OpenLineage events: the job's run and one child run per table, with the
 // source and Iceberg tables, their schemas, the rows loaded, column lineage and the checks'

@@ -23,6 +23,7 @@ import (
 	"github.com/etlwatch/etlwatch/extractors/sqlite"
 	"github.com/etlwatch/etlwatch/iceberg"
 	"github.com/etlwatch/etlwatch/internal/bulkload"
+	"github.com/etlwatch/etlwatch/internal/terminal"
 	"github.com/etlwatch/etlwatch/lineage/cdclineage"
 	"github.com/etlwatch/etlwatch/monitoring"
 )
@@ -160,7 +161,8 @@ func consume(ctx context.Context, o options, stdout, stderr io.Writer) int {
 	}
 	defer j.shutdown(stderr)
 	if m, h := j.urls(); m != "" {
-		fmt.Fprintf(stdout, "cdc: consuming %s from %s; serving %s and %s\n", topicsOf(src.CDC), strings.Join(src.CDC.Brokers, ","), m, h)
+		// The JSON events own stdout; piped, the line a person reads goes to stderr.
+		fmt.Fprintf(terminal.Human(stdout, stderr), "cdc: consuming %s from %s; serving %s and %s\n", topicsOf(src.CDC), strings.Join(src.CDC.Brokers, ","), m, h)
 	}
 	if err := j.run(j.p.Context()); err != nil {
 		fmt.Fprintln(stderr, prefixed(err))

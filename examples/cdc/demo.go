@@ -58,7 +58,10 @@ func demo(ctx context.Context, o options, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "cdc demo:", err)
 		return 1
 	}
-	res, events, cleanup, err := prepareDemo(ctx, o, stdout)
+	// What a person reads goes to the screen; piped, to stderr, and stdout carries the JSON
+	// events only.
+	human := terminal.Human(stdout, stderr)
+	res, events, cleanup, err := prepareDemo(ctx, o, stdout, human)
 	defer cleanup()
 	if err != nil {
 		return fail(err)
@@ -91,7 +94,7 @@ func demo(ctx context.Context, o options, stdout, stderr io.Writer) int {
 	res.metricsURL, res.healthURL = j.urls()
 	res.skipped = j.p.Skipped()
 	if res.metricsURL != "" {
-		fmt.Fprintf(stdout, "cdc demo: serving %s and %s\n", res.metricsURL, res.healthURL)
+		fmt.Fprintf(human, "cdc demo: serving %s and %s\n", res.metricsURL, res.healthURL)
 	}
 
 	runCtx, stopConsumer := context.WithCancel(ctx)
@@ -106,7 +109,7 @@ func demo(ctx context.Context, o options, stdout, stderr io.Writer) int {
 		<-consumed
 		return fail(err)
 	}
-	fmt.Fprintf(stdout, "cdc demo: produced %d change events (%d records); waiting for Iceberg to hold every offset\n",
+	fmt.Fprintf(human, "cdc demo: produced %d change events (%d records); waiting for Iceberg to hold every offset\n",
 		res.produced.Events(), res.produced.Records)
 	waitErr := waitApplied(ctx, j, res.produced.End, consumed)
 	stopConsumer()
@@ -127,7 +130,7 @@ func demo(ctx context.Context, o options, stdout, stderr io.Writer) int {
 	}
 	res.health = tableHealth(ctx, j.tm)
 	res.elapsed = time.Since(start)
-	code := res.print(stdout)
+	code := res.print(human)
 	if j.p.Health != nil {
 		if code == 0 {
 			j.p.Health.ReportSuccess()
@@ -136,16 +139,17 @@ func demo(ctx context.Context, o options, stdout, stderr io.Writer) int {
 		}
 	}
 	if o.keepServing && res.metricsURL != "" {
-		fmt.Fprintf(stdout, "serving %s and %s until SIGINT or SIGTERM\n", res.metricsURL, res.healthURL)
+		fmt.Fprintf(human, "serving %s and %s until SIGINT or SIGTERM\n", res.metricsURL, res.healthURL)
 		<-ctx.Done()
 	}
 	return code
 }
 
-// prepareDemo recreates the data directory, opens where the events go, creates the sample
-// database, starts the Kafka cluster with Debezium's topics and the dead-letter topic, and writes
-// sources.yaml. cleanup stops the cluster and closes the events file; it is never nil.
-func prepareDemo(ctx context.Context, o options, stdout io.Writer) (res *demoResult, events io.Writer, cleanup func(), err error) {
+// prepareDemo recreates the data directory, opens where the events go (stdout or a file, said on
+// human), creates the sample database, starts the Kafka cluster with Debezium's topics and the
+// dead-letter topic, and writes sources.yaml. cleanup stops the cluster and closes the events
+// file; it is never nil.
+func prepareDemo(ctx context.Context, o options, stdout, human io.Writer) (res *demoResult, events io.Writer, cleanup func(), err error) {
 	var undo []func()
 	cleanup = func() {
 		for _, f := range slices.Backward(undo) {
@@ -170,7 +174,7 @@ func prepareDemo(ctx context.Context, o options, stdout io.Writer) (res *demoRes
 	undo = append(undo, closeEvents)
 	res.events = eventsPath
 	if res.events != "" {
-		fmt.Fprintf(stdout, "cdc demo: JSON events go to %s\n", res.events)
+		fmt.Fprintf(human, "cdc demo: JSON events go to %s\n", res.events)
 	}
 	if err := sqlite.CreateSample(ctx, res.db, o.rows); err != nil {
 		return nil, nil, cleanup, fmt.Errorf("create sample database: %w", err)

@@ -6,7 +6,8 @@
 // Debezium topics (cdc.brokers, or --brokers host:port,... which overrides it; cdc.topics or
 // cdc.topic_prefix; cdc.group_id) and the Iceberg catalog of the source's iceberg section,
 // usually the one its bulk load wrote. It runs until SIGINT or SIGTERM (exit 0); a batch that
-// cannot be committed to Iceberg stops it with exit 1.
+// cannot be committed to Iceberg stops it with exit 1. Its JSON events go to stdout; the line
+// that says what it consumes goes to the terminal, or to stderr when stdout is piped.
 //
 //	go run ./examples/cdc --source dev_mydb [--config-dir ./config] [--brokers localhost:9092]
 //
@@ -18,8 +19,8 @@
 // Iceberg. When the tables hold every produced offset, it reconciles each table, SQLite against
 // Iceberg, with the pipeline's data-quality checker (checksums by key range, and row counts) and
 // prints a summary. On a terminal its JSON events go to cdc-events.jsonl in the data directory
-// (--events FILE chooses another; "-" is stdout) and the screen keeps the summary; piped, they are
-// JSON lines on stdout before it. /metrics and /health are served while it runs. It exits 0 when every
+// (--events FILE chooses another; "-" is stdout) and the screen keeps the summary; piped, stdout
+// carries the JSON events only and the summary goes to stderr. /metrics and /health are served while it runs. It exits 0 when every
 // reconciliation passed and 1 when not; --keep-serving keeps serving after that until a signal.
 // The data directory is recreated on each run.
 //
@@ -207,3 +208,6 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	defer l.mu.Unlock()
 	return l.w.Write(p)
 }
+
+// Unwrap returns the writer l locks, so that terminal.Is sees whether it is a terminal.
+func (l *lockedWriter) Unwrap() io.Writer { return l.w }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -102,11 +103,12 @@ func startDemo(t *testing.T, args ...string) *demoRun {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	t.Cleanup(cancel)
-	r := &demoRun{stdout: &syncBuffer{re: regexp.MustCompile(`serving (http://\S+/metrics) and \S+ until`), found: make(chan string, 1)},
-		stderr: new(syncBuffer), cancel: cancel, done: make(chan int, 1)}
+	// Piped, the lines a person reads (this one too) go to stderr.
+	r := &demoRun{stderr: &syncBuffer{re: regexp.MustCompile(`serving (http://\S+/metrics) and \S+ until`), found: make(chan string, 1)},
+		stdout: new(syncBuffer), cancel: cancel, done: make(chan int, 1)}
 	go func() { r.done <- run(ctx, append(args, "--keep-serving"), r.stdout, r.stderr) }()
 	select {
-	case r.url = <-r.stdout.found:
+	case r.url = <-r.stderr.found:
 	case code := <-r.done:
 		t.Fatalf("exit %d before serving\nstderr: %s\nstdout: %s", code, r.stderr.String(), r.stdout.String())
 	case <-time.After(3 * time.Minute):
@@ -139,10 +141,10 @@ func TestDemo(t *testing.T) {
 	assert.Equal(t, http.StatusOK, code)
 	assert.Contains(t, body, `"status":"healthy"`)
 	code = r.stop()
-	out := r.stdout.String()
-	require.Equal(t, 0, code, "stderr: %s\nstdout: %s", r.stderr.String(), out)
-	assert.Contains(t, out, "result:     OK")
-	assert.Empty(t, r.stderr.String())
+	out, summary := r.stdout.String(), r.stderr.String()
+	require.Equal(t, 0, code, "stderr: %s\nstdout: %s", summary, out)
+	jsonLines(t, out)
+	assert.Contains(t, summary, "result:     OK")
 
 	// The events of the CDC job.
 	logs := monitoringtest.NewLogCapture()
@@ -172,7 +174,7 @@ func TestDemo(t *testing.T) {
 		for _, check := range []string{dataquality.CheckChecksum, dataquality.CheckRowCount} {
 			assert.True(t, passed[table+"/"+check], "%s of %s passed", check, table)
 		}
-		assert.Regexp(t, `reconcile:  `+table+`: Checksum reconciliation PASSED - source: \d+ rows, dest: \d+ rows, all match`, out)
+		assert.Regexp(t, `reconcile:  `+table+`: Checksum reconciliation PASSED - source: \d+ rows, dest: \d+ rows, all match`, summary)
 	}
 	var processed float64
 	for _, ev := range logs.EventsOfType(cdc.EventBatchComplete) {
@@ -197,7 +199,7 @@ func TestDemo(t *testing.T) {
 	for id := 1; id <= reinserted; id++ {
 		assert.Contains(t, rows, fmt.Sprint(id))
 	}
-	assert.Contains(t, out, fmt.Sprintf("truncated:  orders, then %d rows re-inserted", reinserted))
+	assert.Contains(t, summary, fmt.Sprintf("truncated:  orders, then %d rows re-inserted", reinserted))
 }
 
 func TestBadFlags(t *testing.T) {
@@ -329,8 +331,8 @@ func wantItems() map[string][2]string {
 }
 
 // consumeUntilApplied runs the program on the rig's source until Iceberg holds every record of
-// the items topic, then cancels it and returns its exit code and output.
-func (r *sourceRig) consumeUntilApplied(t *testing.T, tm *iceberg.TableManager) (int, string) {
+// the items topic, then cancels it and returns its exit code, stdout and stderr.
+func (r *sourceRig) consumeUntilApplied(t *testing.T, tm *iceberg.TableManager) (int, string, string) {
 	t.Helper()
 	end := r.endOffsets(t)
 	ctx, cancel := context.WithCancel(t.Context())
@@ -365,8 +367,10 @@ func (r *sourceRig) consumeUntilApplied(t *testing.T, tm *iceberg.TableManager) 
 	}
 	cancel()
 	code := <-done
-	assert.Empty(t, stderr.String())
-	return code, stdout.String()
+	// Piped: JSON lines on stdout; on stderr the one line a person reads, and no error.
+	jsonLines(t, stdout.String())
+	assert.Regexp(t, `^(cdc: consuming \S+ from \S+; serving \S+ and \S+\n)?$`, stderr.String())
+	return code, stdout.String(), stderr.String()
 }
 
 // endOffsets reads the items topic from the start until its 14 records arrived and returns
@@ -418,10 +422,10 @@ func TestConsumeSource(t *testing.T) {
 		require.NoError(t, prod.ProduceSync(t.Context(), &kgo.Record{Topic: r.spec.Topic(), Key: keys[i], Value: values[i]}).FirstErr())
 	}
 	tm := openTables(t, r.ice, "raw")
-	code, out := r.consumeUntilApplied(t, tm)
+	code, out, human := r.consumeUntilApplied(t, tm)
 	assert.Equal(t, 0, code, out)
 	assert.Contains(t, out, `"event_type":"cdc_batch_complete"`)
-	assert.Regexp(t, `cdc: consuming pg.public.items from 127\.0\.0\.1:\d+; serving http://127\.0\.0\.1:\d+/metrics`, out)
+	assert.Regexp(t, `cdc: consuming pg.public.items from 127\.0\.0\.1:\d+; serving http://127\.0\.0\.1:\d+/metrics`, human)
 	checkItems(t, tm)
 }
 
@@ -447,7 +451,7 @@ func TestKcatProducedMessages(t *testing.T) {
 	require.NoError(t, err, "kcat: %s", out)
 
 	tm := openTables(t, r.ice, "raw")
-	code, stdout := r.consumeUntilApplied(t, tm)
+	code, stdout, _ := r.consumeUntilApplied(t, tm)
 	assert.Equal(t, 0, code, stdout)
 	checkItems(t, tm)
 }
@@ -460,14 +464,15 @@ func TestSignalEndsConsumer(t *testing.T) {
 	r := newSourceRig(t)
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), mainArgsVariable+"="+strings.Join([]string{"--source", "pg", "--config-dir", r.dir, "--brokers", r.brokers}, "\n"))
-	stdout := &syncBuffer{re: regexp.MustCompile(`(cdc: consuming)`), found: make(chan string, 1)}
-	var stderr syncBuffer
-	cmd.Stdout, cmd.Stderr = stdout, &stderr
+	// Piped, the line a person reads is on stderr.
+	stderr := &syncBuffer{re: regexp.MustCompile(`(cdc: consuming)`), found: make(chan string, 1)}
+	var stdout syncBuffer
+	cmd.Stdout, cmd.Stderr = &stdout, stderr
 	require.NoError(t, cmd.Start())
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	select {
-	case <-stdout.found:
+	case <-stderr.found:
 	case err := <-exited:
 		t.Fatalf("exited before consuming: %v\nstderr: %s", err, stderr.String())
 	case <-time.After(time.Minute):
@@ -595,7 +600,7 @@ func TestDemoLineage(t *testing.T) {
 	code := run(t.Context(), []string{"--demo", "--dir", dir, "--listen", "127.0.0.1:0", "--rows", "600", "--changes", "400", "--batch-size", "60",
 		"--deletes", "vectors"}, &stdout, &stderr)
 	require.Equal(t, 0, code, "stderr: %s\nstdout: %s", stderr.String(), stdout.String())
-	assert.Contains(t, stdout.String(), "result:     OK")
+	assert.Contains(t, stderr.String(), "result:     OK")
 	assert.Empty(t, rcv.Rejected())
 
 	types := map[lineage.EventType]int{}
@@ -638,17 +643,19 @@ func TestDemoLineage(t *testing.T) {
 	assert.Equal(t, added, reported, "rows in the RUNNING and COMPLETE output statistics against the commits' added-records")
 }
 
-// TestDemoOutputForAPerson: with its events in a file, as on a terminal, the demo's screen is a
-// short summary a person reads: no JSON, no line over 200 characters, and it says where the
-// events went; the file holds the events of the bulk load and of the consumer.
+// TestDemoOutputForAPerson: with its events in a file, as on a terminal, what the demo prints is
+// a short summary a person reads (piped here, so on stderr, and nothing on stdout): no JSON, no
+// line over 200 characters, and it says where the events went; the file holds the events of the
+// bulk load and of the consumer.
 func TestDemoOutputForAPerson(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
 	events := filepath.Join(t.TempDir(), "events.jsonl")
 	var stdout, stderr syncBuffer
 	code := run(t.Context(), []string{"--demo", "--dir", dir, "--listen", "127.0.0.1:0", "--rows", "100", "--changes", "40",
 		"--batch-size", "20", "--events", events}, &stdout, &stderr)
-	out := stdout.String()
-	require.Equal(t, 0, code, "stderr: %s\nstdout: %s", stderr.String(), out)
+	out := stderr.String()
+	require.Equal(t, 0, code, "stderr: %s\nstdout: %s", out, stdout.String())
+	assert.Empty(t, stdout.String())
 	for _, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
 		assert.LessOrEqual(t, len([]rune(line)), 200, line)
 		assert.False(t, strings.HasPrefix(line, "{"), "no JSON on the screen: %s", line)
@@ -674,4 +681,14 @@ func TestHelp(t *testing.T) {
 	assert.Contains(t, help, "Exit codes: 0 ")
 	assert.Contains(t, help, "\nFlags:\n")
 	assert.Contains(t, help, "-events string")
+}
+
+// jsonLines checks that every line of out, a program's stdout when piped, is JSON.
+func jsonLines(t *testing.T, out string) {
+	t.Helper()
+	for _, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+		if line != "" && !json.Valid([]byte(line)) {
+			t.Errorf("stdout holds a line that is not JSON: %.200s", line)
+		}
+	}
 }

@@ -46,8 +46,8 @@ func TestQuickstartSendsLineage(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	code := run(t.Context(), []string{"-rows", "3000", "-dir", filepath.Join(t.TempDir(), "data"), "-listen", "127.0.0.1:0"},
 		&stdout, &stderr)
-	out := stdout.String()
-	require.Equal(t, 0, code, "stderr: %s\nstdout: %s", stderr.String(), out)
+	out := piped(t, &stdout, &stderr)
+	require.Equal(t, 0, code, out)
 	rows := loadedRows(t, out)
 
 	require.Empty(t, rcv.Rejected(), "every event passes the OpenLineage schemas")
@@ -95,8 +95,8 @@ func TestQuickstartWithLineageDown(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	code := run(t.Context(), []string{"-rows", "300", "-dir", filepath.Join(t.TempDir(), "data"), "-listen", "127.0.0.1:0"},
 		&stdout, &stderr)
-	out := stdout.String()
-	require.Equal(t, 0, code, "stderr: %s\nstdout: %s", stderr.String(), out)
+	out := piped(t, &stdout, &stderr)
+	require.Equal(t, 0, code, out)
 	assert.Contains(t, out, "lineage events could not be delivered", "the warning, once")
 	assert.Regexp(t, `lineage:    could not be delivered \(http\): \d+ of \d+ events failed, counted in etlwatch_lineage_events_failed; the load is not affected`, out)
 	assert.Contains(t, out, "result:     OK")

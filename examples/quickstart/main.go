@@ -4,7 +4,9 @@
 // table recording the source position, reference metrics and JSON events, row-count and
 // required-columns checks, a Prometheus /metrics and /health server while the job runs), then
 // reconciles the orders table row by row, SQLite against the Iceberg table, by checksums of key
-// ranges, and prints what it did and where to look.
+// ranges, and prints what it did and where to look. On a terminal its JSON events go to a file
+// and the screen keeps the progress bars and the summary; piped, stdout carries the JSON events
+// only and the summary goes to stderr.
 //
 // With OPENLINEAGE_URL set (such as http://127.0.0.1:5000, where Marquez listens), or a lineage:
 // section in the generated sources.yaml, the load also sends OpenLineage events: START and
@@ -53,6 +55,7 @@ import (
 	"github.com/etlwatch/etlwatch/extractors/sqlite"
 	"github.com/etlwatch/etlwatch/internal/bulkload"
 	"github.com/etlwatch/etlwatch/internal/cliusage"
+	"github.com/etlwatch/etlwatch/internal/terminal"
 	"github.com/etlwatch/etlwatch/monitoring/prom"
 )
 
@@ -141,12 +144,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 	}
 
+	// What a person reads goes to the screen; piped, to stderr, and stdout carries the JSON
+	// events only.
+	human := terminal.Human(stdout, stderr)
 	var sum summary
 	var code int
 	for i := range o.runs {
 		if i > 0 {
 			sum = summary{}
-			fmt.Fprintf(stdout, "\n=== run %d of %d ===\n", i+1, o.runs)
+			fmt.Fprintf(human, "\n=== run %d of %d ===\n", i+1, o.runs)
 		}
 		source := db
 		if i == o.runs-1 && o.dropRows != "" {
@@ -163,16 +169,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "quickstart: remove the previous warehouse:", err)
 			return 1
 		}
-		code = loadOnce(ctx, dir, o, &sum, stdout, stderr)
+		code = loadOnce(ctx, dir, o, &sum, stdout, stderr, human)
 		if code != 0 {
 			break
 		}
 	}
-	return report(stdout, dir, db, created, o, warehouse, &sum, code)
+	return report(human, dir, db, created, o, warehouse, &sum, code)
 }
 
-// loadOnce runs one monitored bulk load of the sample and fills sum.
-func loadOnce(ctx context.Context, dir string, o options, sum *summary, stdout, stderr io.Writer) int {
+// loadOnce runs one monitored bulk load of the sample and fills sum; what a person reads while
+// it serves goes to human.
+func loadOnce(ctx context.Context, dir string, o options, sum *summary, stdout, stderr, human io.Writer) int {
 	return bulkload.RunConfig(ctx, bulkload.Config{
 		Source:    sourceName,
 		ConfigDir: dir,
@@ -185,7 +192,7 @@ func loadOnce(ctx context.Context, dir string, o options, sum *summary, stdout, 
 				return fmt.Errorf("reconcile %s: %s", reconcileTable, resultText(sum.reconcile))
 			}
 			if o.serveFor > 0 && sum.metricsURL != "" {
-				fmt.Fprintf(stdout, "serving %s and %s for %s\n", sum.metricsURL, sum.healthURL, o.serveFor)
+				fmt.Fprintf(human, "serving %s and %s for %s\n", sum.metricsURL, sum.healthURL, o.serveFor)
 				t := time.NewTimer(o.serveFor)
 				defer t.Stop()
 				select {
@@ -199,17 +206,17 @@ func loadOnce(ctx context.Context, dir string, o options, sum *summary, stdout, 
 }
 
 // report prints the closing summary and returns the exit code.
-func report(stdout io.Writer, dir, db string, created bool, o options, warehouse string, sum *summary, code int) int {
-	fmt.Fprintln(stdout)
-	fmt.Fprintln(stdout, "=== etlwatch quickstart ===")
+func report(w io.Writer, dir, db string, created bool, o options, warehouse string, sum *summary, code int) int {
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "=== etlwatch quickstart ===")
 	if created {
-		fmt.Fprintf(stdout, "source:     created SQLite sample %s (%d rows)\n", db, o.rows)
+		fmt.Fprintf(w, "source:     created SQLite sample %s (%d rows)\n", db, o.rows)
 	} else {
-		fmt.Fprintf(stdout, "source:     reused SQLite sample %s\n", db)
+		fmt.Fprintf(w, "source:     reused SQLite sample %s\n", db)
 	}
-	fmt.Fprintf(stdout, "config:     %s\n", filepath.Join(dir, configloader.FileName))
+	fmt.Fprintf(w, "config:     %s\n", filepath.Join(dir, configloader.FileName))
 	if l := sum.loaded; l != nil {
-		fmt.Fprintf(stdout, "warehouse:  %s (Iceberg SQL catalog %s, namespace %q)\n",
+		fmt.Fprintf(w, "warehouse:  %s (Iceberg SQL catalog %s, namespace %q)\n",
 			warehouse, filepath.Join(warehouse, "catalog.db"), l.Namespace)
 		names := make([]string, 0, len(l.Rows))
 		for t := range l.Rows {
@@ -217,30 +224,30 @@ func report(stdout io.Writer, dir, db string, created bool, o options, warehouse
 		}
 		slices.Sort(names)
 		for _, t := range names {
-			fmt.Fprintf(stdout, "loaded:     %-12s %8d rows\n", t, l.Rows[t])
+			fmt.Fprintf(w, "loaded:     %-12s %8d rows\n", t, l.Rows[t])
 		}
 		note := ""
 		if strings.HasPrefix(l.Position, "none") {
 			note = "; SQLite keeps no change history to record"
 		}
-		fmt.Fprintf(stdout, "position:   %s (in each table's snapshot summary, etlwatch.position%s)\n", l.Position, note)
-		fmt.Fprintf(stdout, "checks:     row counts and required columns passed (their dq_check_complete events are with the JSON events)\n")
-		fmt.Fprintf(stdout, "reconcile:  %s\n", resultText(sum.reconcile))
-		printMonitors(stdout, dir, l)
+		fmt.Fprintf(w, "position:   %s (in each table's snapshot summary, etlwatch.position%s)\n", l.Position, note)
+		fmt.Fprintf(w, "checks:     row counts and required columns passed (their dq_check_complete events are with the JSON events)\n")
+		fmt.Fprintf(w, "reconcile:  %s\n", resultText(sum.reconcile))
+		printMonitors(w, dir, l)
 	}
 	switch {
 	case sum.metricsURL != "":
-		fmt.Fprintf(stdout, "metrics:    %s and %s served while the job ran (-serve-for 5m keeps them up)\n",
+		fmt.Fprintf(w, "metrics:    %s and %s served while the job ran (-serve-for 5m keeps them up)\n",
 			sum.metricsURL, sum.healthURL)
 	case sum.loaded != nil:
-		fmt.Fprintf(stdout, "metrics:    no /metrics server: %v\n", errors.Join(sum.skipped...))
+		fmt.Fprintf(w, "metrics:    no /metrics server: %v\n", errors.Join(sum.skipped...))
 	}
-	printLineage(stdout, sum)
+	printLineage(w, sum)
 	if code != 0 {
-		fmt.Fprintf(stdout, "result:     FAILED (exit %d); see the events above\n", code)
+		fmt.Fprintf(w, "result:     FAILED (exit %d); see the events above\n", code)
 		return code
 	}
-	fmt.Fprintln(stdout, "result:     OK")
+	fmt.Fprintln(w, "result:     OK")
 	return 0
 }
 

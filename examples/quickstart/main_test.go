@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 
@@ -67,8 +69,8 @@ func TestQuickstart(t *testing.T) {
 		t.Run(run1.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
 			code := run(t.Context(), args, &stdout, &stderr)
-			out := stdout.String()
-			require.Equal(t, 0, code, "stderr: %s\nstdout: %s", stderr.String(), out)
+			out := piped(t, &stdout, &stderr)
+			require.Equal(t, 0, code, out)
 			assert.Contains(t, out, run1.source)
 			// One dq_check_complete event per result, whose details hold the reference's text.
 			assert.Contains(t, out, `"details":"Checksum reconciliation PASSED - source: 900 rows, dest: 900 rows, all match"`)
@@ -88,9 +90,10 @@ func TestBusyPortIsSkipped(t *testing.T) {
 	args := []string{"-rows", "300", "-dir", t.TempDir(), "-listen", busy.Addr().String()}
 	var stdout, stderr bytes.Buffer
 	code := run(t.Context(), args, &stdout, &stderr)
-	require.Equal(t, 0, code, "stderr: %s\nstdout: %s", stderr.String(), stdout.String())
-	assert.Contains(t, stdout.String(), "metrics:    no /metrics server: ")
-	assert.Contains(t, stdout.String(), busy.Addr().String())
+	out := piped(t, &stdout, &stderr)
+	require.Equal(t, 0, code, out)
+	assert.Contains(t, stderr.String(), "metrics:    no /metrics server: ")
+	assert.Contains(t, stderr.String(), busy.Addr().String())
 }
 
 func TestBadFlags(t *testing.T) {
@@ -139,14 +142,15 @@ func (w *watchWriter) String() string {
 func TestServeFor(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	stdout := &watchWriter{re: regexp.MustCompile(`serving (http://\S+/metrics) `), found: make(chan string, 1)}
-	var stderr bytes.Buffer
+	// Piped, the line a person reads ("serving ...") is on stderr.
+	stderr := &watchWriter{re: regexp.MustCompile(`serving (http://\S+/metrics) `), found: make(chan string, 1)}
+	var stdout bytes.Buffer
 	args := []string{"-rows", "300", "-dir", t.TempDir(), "-listen", "127.0.0.1:0", "-serve-for", "1m"}
 	done := make(chan int, 1)
-	go func() { done <- run(ctx, args, stdout, &stderr) }()
+	go func() { done <- run(ctx, args, &stdout, stderr) }()
 
 	select {
-	case url := <-stdout.found:
+	case url := <-stderr.found:
 		resp, err := http.Get(url)
 		require.NoError(t, err)
 		body, err := io.ReadAll(resp.Body)
@@ -155,7 +159,7 @@ func TestServeFor(t *testing.T) {
 		assert.Equal(t, http.StatusOK, resp.StatusCode)
 		assert.Contains(t, string(body), "records_processed")
 	case code := <-done:
-		t.Fatalf("run ended with %d before serving; stdout: %s", code, stdout.String())
+		t.Fatalf("run ended with %d before serving; stderr: %s", code, stderr.String())
 	}
 	cancel()
 	assert.Equal(t, 0, <-done, "stderr: %s\nstdout: %s", stderr.String(), stdout.String())
@@ -168,8 +172,8 @@ func TestMonitorsReportAnInjectedDrop(t *testing.T) {
 	args := []string{"-rows", "3000", "-dir", dir, "-listen", "127.0.0.1:0", "-simulate-days", "21", "-runs", "2", "-drop-rows", "orders"}
 	var stdout, stderr bytes.Buffer
 	code := run(t.Context(), args, &stdout, &stderr)
-	out := stdout.String()
-	require.Equal(t, 0, code, "on_anomaly: warn; stderr: %s\nstdout: %s", stderr.String(), out)
+	out := piped(t, &stdout, &stderr)
+	require.Equal(t, 0, code, "on_anomaly: warn; %s", out)
 	assert.Contains(t, out, "=== run 2 of 2 ===")
 	assert.Regexp(t, `ANOMALY orders volume: 90 rows is 9\d% below the expected \d+ rows`, out)
 	assert.Contains(t, out, "anomalies:  1 ")
@@ -177,4 +181,17 @@ func TestMonitorsReportAnInjectedDrop(t *testing.T) {
 	assert.Regexp(t, `customers null_rate:email: \S+ is within the normal range`, out)
 	assert.Contains(t, out, "orders schema_drift: no change since the last load (6 columns)")
 	assert.Contains(t, out, "result:     OK")
+}
+
+// piped checks what a run with stdout piped printed: JSON lines only on stdout, the summary a
+// person reads on stderr. It returns both, stdout first, for the assertions on their content.
+func piped(t *testing.T, stdout, stderr *bytes.Buffer) string {
+	t.Helper()
+	for _, line := range strings.Split(strings.TrimSuffix(stdout.String(), "\n"), "\n") {
+		if line != "" && !json.Valid([]byte(line)) {
+			t.Errorf("stdout holds a line that is not JSON: %.200s", line)
+		}
+	}
+	assert.Contains(t, stderr.String(), "=== etlwatch quickstart ===", "the summary is on stderr")
+	return stdout.String() + stderr.String()
 }

@@ -99,9 +99,15 @@ func RunConfig(ctx context.Context, f Config, stdout, stderr io.Writer) int {
 	}
 
 	started := time.Now()
+	// What a person reads (the summary) goes to the screen, piped to stderr: stdout then carries
+	// the JSON events only.
+	human := terminal.Human(stdout, stderr)
 	prog := newProgress(f.Progress, stdout, progressEvery)
 	defer prog.Close()
 	stdout = prog.Writer()
+	if human != stderr || prog.mode == ProgressBars {
+		human = stdout
+	}
 	events, eventsPath, closeEvents, err := terminal.OpenEvents(f.Events, prog.mode == ProgressBars, filepath.Join(filepath.Dir(cfg.Path), DefaultEventsFile), "--events", stdout)
 	if err != nil {
 		fmt.Fprintln(stderr, "bulkload:", err)
@@ -144,7 +150,7 @@ func RunConfig(ctx context.Context, f Config, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "bulkload:", err)
 		return 1
 	}
-	return j.run(ctx, stdout)
+	return j.run(ctx, stdout, human)
 }
 
 // job holds what the tables of one run share.
@@ -263,7 +269,9 @@ func (j *job) close() {
 	}
 }
 
-func (j *job) run(ctx context.Context, stdout io.Writer) (code int) {
+// run loads the tables and returns the exit code: events (and what was asked for as JSON) go to
+// stdout, the summary a person reads to human.
+func (j *job) run(ctx context.Context, stdout, human io.Writer) (code int) {
 	j.lin = j.startLineage()
 	defer func() { j.lin.end(ctx, code) }()
 	start := time.Now()
@@ -318,13 +326,13 @@ func (j *job) run(ctx context.Context, stdout io.Writer) (code int) {
 	})
 
 	if !j.summaryJSON {
-		fmt.Fprint(stdout, j.p.Metrics.Summary().Text())
+		fmt.Fprint(human, j.p.Metrics.Summary().Text())
 	} else if summary, err := json.Marshal(j.p.Metrics.Summary()); err != nil {
 		j.log.ErrorContext(ctx, "metrics summary", "error", err)
 	} else {
 		fmt.Fprintf(stdout, "metrics summary: %s\n", summary)
 	}
-	j.printSummary(stdout, completed, records, d, results)
+	j.printSummary(human, completed, records, d, results)
 
 	if len(failed) == 0 && len(dqFailed) == 0 {
 		j.log.InfoContext(ctx, fmt.Sprintf("bulk load complete: %d tables, %d records in %s",

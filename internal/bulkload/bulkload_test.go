@@ -70,11 +70,29 @@ func events(t *testing.T, out string) map[string][]event {
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
 		line := sc.Bytes()
-		if !bytes.HasPrefix(line, []byte("{")) {
+		if len(line) == 0 || bytes.HasPrefix(line, []byte("metrics summary: {")) {
+			continue // --summary-json: asked for
+		}
+		// Piped, stdout carries JSON lines only; the summary a person reads is on stderr.
+		if !json.Valid(line) {
+			t.Errorf("stdout holds a line that is not JSON: %.200s", line)
 			continue
 		}
 		var e event
 		if json.Unmarshal(line, &e) == nil && e.EventType != "" {
+			m[e.EventType] = append(m[e.EventType], e)
+		}
+	}
+	return m
+}
+
+// jsonEvents is events for a text that holds more than stdout (stderr's summary too): it skips
+// the lines that are not JSON.
+func jsonEvents(out string) map[string][]event {
+	m := map[string][]event{}
+	for _, line := range strings.Split(out, "\n") {
+		var e event
+		if strings.HasPrefix(line, "{") && json.Unmarshal([]byte(line), &e) == nil && e.EventType != "" {
 			m[e.EventType] = append(m[e.EventType], e)
 		}
 	}
@@ -158,9 +176,10 @@ func TestSQLiteEndToEnd(t *testing.T) {
 	assert.EqualValues(t, 0, job.Details["failed_tables"])
 	assert.EqualValues(t, 3, job.Details["tables"])
 	assert.NotEmpty(t, job.CorrelationID)
-	assert.Contains(t, stdout.String(), "metrics of job bulk_load, source src, environment ")
-	assert.Regexp(t, `(?m)^table_load_success +table=customers +1$`, stdout.String(), "the summary is a table")
-	assert.NotContains(t, stdout.String(), `metrics summary: {`, "JSON only with --summary-json")
+	// Piped, the summary a person reads goes to stderr.
+	assert.Contains(t, stderr.String(), "metrics of job bulk_load, source src, environment ")
+	assert.Regexp(t, `(?m)^table_load_success +table=customers +1$`, stderr.String(), "the summary is a table")
+	assert.NotContains(t, stdout.String()+stderr.String(), `metrics summary: {`, "JSON only with --summary-json")
 }
 
 func TestConfigError(t *testing.T) {

@@ -100,14 +100,15 @@ func TestSummaryJSON(t *testing.T) {
 	assert.NotContains(t, stdout.String(), "metrics of job")
 	assert.Contains(t, stdout.String(), "bulk load of 1 tables (the source records no change-history position", "SQLite has none")
 	assert.NotContains(t, stdout.String(), "at none:")
-	// The few lines a person reads at the end.
-	assert.Regexp(t, `(?m)^loaded: +1 of 1 tables of source src, 3 rows in \S+ \(\d+ rows per second\)$`, stdout.String())
-	assert.Regexp(t, `(?m)^checks: +0 passed, 0 failed$`, stdout.String())
-	assert.Contains(t, stdout.String(), "iceberg:    namespace src of the sql catalog, warehouse "+filepath.Join(tmp, "warehouse")+"\n")
+	events(t, stdout.String()) // JSON lines and the asked-for summary line only
+	// The few lines a person reads at the end: piped, on stderr.
+	assert.Regexp(t, `(?m)^loaded: +1 of 1 tables of source src, 3 rows in \S+ \(\d+ rows per second\)$`, stderr.String())
+	assert.Regexp(t, `(?m)^checks: +0 passed, 0 failed$`, stderr.String())
+	assert.Contains(t, stderr.String(), "iceberg:    namespace src of the sql catalog, warehouse "+filepath.Join(tmp, "warehouse")+"\n")
 }
 
-// TestEventsFile: --events sends the JSON events to a file, leaving stdout to the summary a
-// person reads, which says where the events went and why a table failed.
+// TestEventsFile: --events sends the JSON events to a file; the summary a person reads (on
+// stderr, piped) says where the events went and why a table failed.
 func TestEventsFile(t *testing.T) {
 	tmp := t.TempDir()
 	db := filepath.Join(tmp, "sample.db")
@@ -123,8 +124,9 @@ func TestEventsFile(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	code := Run(t.Context(), []string{"--source", "src", "--config-dir", dir, "--events", eventsPath, "--progress", "off"}, &stdout, &stderr)
 	assert.Equal(t, 1, code, "a table failed")
-	out := stdout.String()
-	assert.NotContains(t, out, `"event_type"`, "no JSON on stdout")
+	assert.Empty(t, stdout.String(), "the events went to the file, the summary to stderr")
+	out := stderr.String()
+	assert.NotContains(t, out, `"event_type"`, "no JSON in the summary")
 	assert.Contains(t, out, "events:     "+eventsPath+" (JSON lines)\n")
 	assert.Regexp(t, `(?m)^failed: +missing_table: .+$`, out)
 	for _, line := range strings.Split(out, "\n") {

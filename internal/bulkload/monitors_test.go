@@ -31,6 +31,7 @@ func TestMonitorsJudgeEachTableAgainstItsHistory(t *testing.T) {
 		var out, errOut bytes.Buffer
 		code := RunConfig(t.Context(), Config{Source: "src", ConfigDir: dir, Progress: ProgressOff, History: history,
 			AfterLoad: func(_ context.Context, l *Loaded) error { loaded = l; return nil }}, &out, &errOut)
+		events(t, out.String()) // piped: stdout carries JSON lines only
 		return loaded, out.String() + errOut.String(), code
 	}
 
@@ -74,7 +75,7 @@ func TestMonitorsJudgeEachTableAgainstItsHistory(t *testing.T) {
 	assert.Contains(t, orders.Results[0].Details, "below the expected")
 	assert.Contains(t, out, "orders: MONITOR ANOMALY (on_anomaly: warn)")
 	var volumeEvents int
-	for _, e := range events(t, out)[dataquality.EventCheckComplete] {
+	for _, e := range jsonEvents(out)[dataquality.EventCheckComplete] {
 		if e.Details["check"] == dataquality.MonitorVolume {
 			volumeEvents++
 		}

@@ -2,6 +2,7 @@ package terminal_test
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -57,4 +58,24 @@ func TestOpenEvents(t *testing.T) {
 	}
 	_, _, _, err := terminal.OpenEvents(filepath.Join(dir, "no", "such", "dir"), false, "", "--events", &stdout)
 	assert.ErrorContains(t, err, "--events: ")
+}
+
+// wrapped is a writer around another that says so, as a lock around stdout does.
+type wrapped struct{ w io.Writer }
+
+func (w wrapped) Write(p []byte) (int, error) { return w.w.Write(p) }
+func (w wrapped) Unwrap() io.Writer           { return w.w }
+
+func TestHuman(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	assert.Same(t, &stderr, terminal.Human(&stdout, &stderr), "piped: the summary goes to stderr")
+	// /dev/null is a character device, as a terminal is, on every machine the tests run on.
+	dev, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	require.NoError(t, err)
+	defer dev.Close()
+	assert.Equal(t, dev, terminal.Human(dev, &stderr))
+	w := wrapped{dev}
+	assert.True(t, terminal.Is(w), "a wrapper tells by Unwrap")
+	assert.Equal(t, w, terminal.Human(w, &stderr))
+	assert.False(t, terminal.Is(wrapped{&stdout}))
 }
