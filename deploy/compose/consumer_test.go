@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -144,43 +145,80 @@ func writeComposeSources(t *testing.T, dir string) (addr string) {
 }
 
 // startConsumer starts the consumer bin on dir's sources.yaml and brokers, and waits until it
-// serves /metrics on addr. stop sends SIGTERM and checks that it exits 0; stderr is its error
-// output.
-func startConsumer(ctx context.Context, t *testing.T, bin, dir string, brokers []string, addr string) (stderr *strings.Builder, stop func()) {
+// serves /metrics on addr (the line a person reads, on stderr: stdout is piped). stop sends
+// SIGTERM and checks that it exits 0 and that every line of its stdout was JSON; stderr is its
+// stderr.
+func startConsumer(ctx context.Context, t *testing.T, bin, dir string, brokers []string, addr string) (stderr *syncText, stop func()) {
 	t.Helper()
 	cmd := exec.CommandContext(ctx, bin, "--source", "compose_shop", "--config-dir", dir,
 		"--brokers", strings.Join(brokers, ","))
 	cmd.Env = append(os.Environ(), "POSTGRES_PASSWORD=etl")
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
-	stderr = &strings.Builder{}
-	cmd.Stderr = stderr
+	errPipe, err := cmd.StderrPipe()
+	require.NoError(t, err)
+	stderr = &syncText{}
 	require.NoError(t, cmd.Start())
 	exited := make(chan error, 1)
 	serving := make(chan struct{})
+	stderrRead := make(chan struct{})
 	go func() {
-		sc := bufio.NewScanner(stdout)
+		defer close(stderrRead)
+		sc := bufio.NewScanner(errPipe)
 		once := false
 		for sc.Scan() {
+			stderr.add(sc.Text())
 			if !once && strings.Contains(sc.Text(), "serving http://"+addr+"/metrics") {
 				once = true
 				close(serving)
 			}
 		}
+		_, _ = io.Copy(io.Discard, errPipe)
+	}()
+	notJSON := &syncText{}
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		sc.Buffer(nil, 1<<20)
+		for sc.Scan() {
+			if !json.Valid(sc.Bytes()) {
+				notJSON.add(sc.Text())
+			}
+		}
 		_, _ = io.Copy(io.Discard, stdout)
+		<-stderrRead
 		exited <- cmd.Wait()
 	}()
 	select {
 	case <-serving:
 	case err := <-exited:
-		t.Fatalf("the consumer exited before serving: %v\n%s", err, stderr.String())
+		t.Fatalf("the consumer exited before serving: %v\n%s", err, stderr)
 	case <-ctx.Done():
-		t.Fatal("the consumer did not start serving")
+		t.Fatalf("the consumer did not start serving\n%s", stderr)
 	}
 	return stderr, func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
-		assert.NoError(t, <-exited, "stopped by SIGTERM: exit 0\n%s", stderr.String())
+		assert.NoError(t, <-exited, "stopped by SIGTERM: exit 0\n%s", stderr)
+		assert.Empty(t, notJSON.String(), "stdout holds JSON lines only")
 	}
+}
+
+// syncText collects lines that one goroutine writes while another reads them.
+type syncText struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncText) add(line string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.b.WriteString(line)
+	s.b.WriteByte('\n')
+}
+
+func (s *syncText) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // shopChanges are the changes Debezium would write for the seeded tables: a customer and two
@@ -206,7 +244,7 @@ func shopChanges(t *testing.T) []*kgo.Record {
 
 // waitProcessed waits until the consumer's /metrics on addr counts want changes per table in
 // cdc_events_processed_total.
-func waitProcessed(t *testing.T, addr string, want map[string]int, stderr *strings.Builder) {
+func waitProcessed(t *testing.T, addr string, want map[string]int, stderr *syncText) {
 	t.Helper()
 	processed := regexp.MustCompile(`(?m)^cdc_events_processed_total\{[^}]*table="(\w+)"[^}]*\} (\d+)`)
 	var got map[string]int
