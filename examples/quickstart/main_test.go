@@ -143,14 +143,15 @@ func TestServeFor(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	// Piped, the line a person reads ("serving ...") is on stderr.
-	stderr := &watchWriter{re: regexp.MustCompile(`serving (http://\S+/metrics) `), found: make(chan string, 1)}
+	found := make(chan string, 1) // read here, not through stderr.found, which Write clears
+	stderr := &watchWriter{re: regexp.MustCompile(`serving (http://\S+/metrics) `), found: found}
 	var stdout bytes.Buffer
 	args := []string{"-rows", "300", "-dir", t.TempDir(), "-listen", "127.0.0.1:0", "-serve-for", "1m"}
 	done := make(chan int, 1)
 	go func() { done <- run(ctx, args, &stdout, stderr) }()
 
 	select {
-	case url := <-stderr.found:
+	case url := <-found:
 		resp, err := http.Get(url)
 		require.NoError(t, err)
 		body, err := io.ReadAll(resp.Body)
