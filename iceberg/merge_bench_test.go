@@ -54,18 +54,6 @@ func BenchmarkMergeDeletesScan(b *testing.B) {
 	}
 }
 
-// table100k creates the table name of ordersSchema holding rows 0..99,999 in one file.
-func table100k(b *testing.B, m *iceberg.TableManager, name string) *table.Table {
-	sc := ordersSchema()
-	tbl, err := m.EnsureTable(context.Background(), name, sc)
-	require.NoError(b, err)
-	rs := batch(sc, 0, 100_000)
-	defer rs.Release()
-	res, err := m.Write(context.Background(), tbl, sc, iceberg.Batches(rs), nil)
-	require.NoError(b, err)
-	return res.Table
-}
-
 // scanCPU is the mean process CPU time of one full scan of tbl, over 40, in milliseconds.
 func scanCPU(b *testing.B, tbl *table.Table) float64 {
 	const n = 40

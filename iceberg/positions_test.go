@@ -266,3 +266,15 @@ func liveHeap() int64 {
 	runtime.ReadMemStats(&ms)
 	return int64(ms.HeapAlloc)
 }
+
+// table100k creates the table name of ordersSchema holding rows 0..99,999 in one file.
+func table100k(b *testing.B, m *iceberg.TableManager, name string) *table.Table {
+	sc := ordersSchema()
+	tbl, err := m.EnsureTable(context.Background(), name, sc)
+	require.NoError(b, err)
+	rs := batch(sc, 0, 100_000)
+	defer rs.Release()
+	res, err := m.Write(context.Background(), tbl, sc, iceberg.Batches(rs), nil)
+	require.NoError(b, err)
+	return res.Table
+}
