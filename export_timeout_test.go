@@ -41,4 +41,7 @@ func TestExportTimeoutFromSources(t *testing.T) {
 	require.True(t, errors.As(err, &te), "%v", err)
 	assert.Equal(t, 300*time.Millisecond, te.Timeout)
 	assert.Contains(t, []string{collector, dynatrace}, te.Address)
+	// The timeout came from sources.yaml: the error says to raise it there.
+	assert.Equal(t, "monitoring.export_timeout in sources.yaml", te.Setting)
+	assert.Contains(t, err.Error(), "raise monitoring.export_timeout in sources.yaml")
 }

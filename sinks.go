@@ -139,7 +139,7 @@ func startCloudWatch(ctx context.Context, st *sinkStart) (monitoring.Sink, error
 	}
 	var opts []cloudwatch.Option
 	if d := st.mon.ExportTimeout; d > 0 {
-		opts = append(opts, cloudwatch.WithTimeout(d))
+		opts = append(opts, cloudwatch.WithTimeout(d), cloudwatch.WithTimeoutSetting(exportTimeoutSetting))
 	}
 	return cloudwatch.NewSink(client, st.mon.CloudWatchNamespace, opts...)
 }
@@ -188,10 +188,14 @@ func startDynatrace(_ context.Context, st *sinkStart) (monitoring.Sink, error) {
 // otlpTimeout is monitoring.export_timeout as an OTLP sink option, when it is set.
 func otlpTimeout(st *sinkStart) []otlp.Option {
 	if d := st.mon.ExportTimeout; d > 0 {
-		return []otlp.Option{otlp.WithTimeout(d)}
+		return []otlp.Option{otlp.WithTimeout(d), otlp.WithTimeoutSetting(exportTimeoutSetting)}
 	}
 	return nil
 }
+
+// exportTimeoutSetting names monitoring.export_timeout in the errors of a sink whose timeout
+// came from there.
+const exportTimeoutSetting = "monitoring.export_timeout in sources.yaml"
 
 // startPrometheus builds the Prometheus sink on the registry of [WithRegistry] (or a new one) and
 // listens on monitoring.prometheus.listen; [New] serves /metrics and /health there.

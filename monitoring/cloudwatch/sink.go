@@ -45,6 +45,7 @@ type config struct {
 	baseBackoff time.Duration
 	maxBackoff  time.Duration
 	timeout     time.Duration
+	setting     string // names the timeout's setting in errors ([WithTimeoutSetting])
 	now         func() time.Time
 }
 
@@ -78,6 +79,14 @@ func WithRetry(attempts int, base time.Duration) Option {
 // a retry; its datums stay buffered for the next export, and the job goes on. It must be > 0.
 // Default: [DefaultTimeout].
 func WithTimeout(d time.Duration) Option { return optionFunc(func(c *config) { c.timeout = d }) }
+
+// WithTimeoutSetting names, in the [monitoring.ExportTimeoutError] of a request that ran out of
+// its timeout, the setting that raises it: for a program that takes the timeout from its own
+// configuration and passes it to [WithTimeout] (etlwatch.New names monitoring.export_timeout in
+// sources.yaml). Default: "cloudwatch.WithTimeout".
+func WithTimeoutSetting(name string) Option {
+	return optionFunc(func(c *config) { c.setting = name })
+}
 
 // Sink is a [monitoring.PushSink] that sends metrics to CloudWatch with PutMetricData: counters as
 // the sum of each export interval, durations as statistic sets (SampleCount, Sum, Minimum, Maximum),

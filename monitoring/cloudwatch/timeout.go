@@ -1,6 +1,7 @@
 package cloudwatch
 
 import (
+	"cmp"
 	"context"
 	"net"
 	"net/url"
@@ -15,7 +16,7 @@ import (
 // [monitoring.ExportTimeoutError].
 func (s *Sink) putOnce(ctx context.Context, in *cloudwatch.PutMetricDataInput) error {
 	base := monitoring.ExportTimeoutError{Sink: s.cfg.name, Address: s.addr, Timeout: s.cfg.timeout,
-		Setting: "cloudwatch.WithTimeout"}
+		Setting: cmp.Or(s.cfg.setting, "cloudwatch.WithTimeout")}
 	return deadline.Run(ctx, base, nil, func(ctx context.Context) error {
 		_, err := s.client.PutMetricData(ctx, in)
 		return err

@@ -107,3 +107,18 @@ func (hang) PutMetricData(ctx context.Context, _ *awscw.PutMetricDataInput, _ ..
 	<-ctx.Done()
 	return nil, ctx.Err()
 }
+
+// A program that takes the timeout from its own configuration names that setting in the error.
+func TestTimeoutNamesTheSettingGiven(t *testing.T) {
+	sink, err := cloudwatch.NewSink(hang{}, "", cloudwatch.WithTimeout(time.Nanosecond), cloudwatch.WithRetry(1, 0),
+		cloudwatch.WithTimeoutSetting("jobs.metrics_timeout in jobs.toml"))
+	require.NoError(t, err)
+	c, _ := newCollector(t, sink)
+	c.EmitCounter(context.Background(), "rows", 1, nil)
+	err = c.ForceFlush(context.Background())
+	var te *monitoring.ExportTimeoutError
+	require.ErrorAs(t, err, &te)
+	assert.Equal(t, "jobs.metrics_timeout in jobs.toml", te.Setting)
+	assert.Contains(t, err.Error(), "raise jobs.metrics_timeout in jobs.toml")
+	assert.NotContains(t, err.Error(), "cloudwatch.WithTimeout")
+}

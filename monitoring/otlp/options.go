@@ -34,6 +34,8 @@ type sinkConfig struct {
 	httpGiven   bool // WithHTTPOptions was given
 	timeout     time.Duration
 	timeoutSet  bool // WithTimeout was given
+	// setting names the timeout's setting in errors ([WithTimeoutSetting]); "": timeoutSetting.
+	setting string
 }
 
 // kind is the constructor a configuration is for, to name it in errors.

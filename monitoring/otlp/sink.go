@@ -1,6 +1,7 @@
 package otlp
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -41,6 +42,7 @@ type Sink struct {
 	sec *secret
 	// timeout bounds each request ([WithTimeout]); peer is where the requests go, for its errors.
 	timeout time.Duration
+	setting string // names the timeout's setting in errors
 	peer    *peer
 
 	shutdownOnce sync.Once
@@ -115,6 +117,7 @@ func newSink(k kind, name string, exp sdkmetric.Exporter, cfg sinkConfig, normal
 		normalize: normalize,
 		sec:       sec,
 		timeout:   cfg.timeout,
+		setting:   cmp.Or(cfg.setting, timeoutSetting),
 		peer:      pr,
 		buf:       buffer{max: cfg.maxBuffered, since: time.Now()},
 	}

@@ -41,6 +41,14 @@ func WithTimeout(d time.Duration) Option {
 	})
 }
 
+// WithTimeoutSetting names, in the [monitoring.ExportTimeoutError] of an export that ran out of
+// its timeout, the setting that raises it: for a program that takes the timeout from its own
+// configuration and passes it to [WithTimeout] (etlwatch.New names monitoring.export_timeout in
+// sources.yaml). Default: "otlp.WithTimeout or $OTEL_EXPORTER_OTLP_TIMEOUT (milliseconds)".
+func WithTimeoutSetting(name string) Option {
+	return optionFunc(func(c *sinkConfig) { c.setting = name })
+}
+
 // resolveTimeout applies the precedence of [WithTimeout].
 func (c *sinkConfig) resolveTimeout(k kind) error {
 	if c.timeoutSet {
@@ -103,5 +111,5 @@ func (p *peer) httpOption() otlpmetrichttp.Option {
 // [monitoring.ExportTimeoutError].
 func (s *Sink) exportOne(ctx context.Context, send func(context.Context) error) error {
 	return deadline.Run(ctx, monitoring.ExportTimeoutError{Sink: s.name, Timeout: s.timeout,
-		Setting: timeoutSetting}, s.peer.get, send)
+		Setting: s.setting}, s.peer.get, send)
 }

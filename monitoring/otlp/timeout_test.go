@@ -93,3 +93,21 @@ func TestTimeoutSettings(t *testing.T) {
 		})
 	}
 }
+
+// A program that takes the timeout from its own configuration names that setting in the error.
+func TestTimeoutNamesTheSettingGiven(t *testing.T) {
+	ctx := context.Background()
+	addr := blackhole.Silent(t)
+	sink, err := otlp.NewHTTPSink(ctx, otlp.WithTimeout(300*time.Millisecond), otlp.WithTimeoutSetting("jobs.metrics_timeout in jobs.toml"),
+		otlp.WithHTTPOptions(otlpmetrichttp.WithEndpointURL("http://"+addr+"/v1/metrics")))
+	require.NoError(t, err)
+	c := newCollector(t, nil, nil, sink)
+	c.EmitCounter(ctx, "records_processed", 10, nil)
+	err = c.ForceFlush(ctx)
+	var te *monitoring.ExportTimeoutError
+	require.ErrorAs(t, err, &te)
+	assert.Equal(t, "jobs.metrics_timeout in jobs.toml", te.Setting)
+	assert.Contains(t, err.Error(), addr+" did not answer within 300ms")
+	assert.Contains(t, err.Error(), "raise jobs.metrics_timeout in jobs.toml")
+	assert.NotContains(t, err.Error(), "otlp.WithTimeout")
+}
