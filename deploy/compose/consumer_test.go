@@ -24,6 +24,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/etlwatch/etlwatch/internal/testenv"
 )
 
 // field is a field of a Kafka Connect JSON schema.
@@ -175,14 +177,12 @@ func startConsumer(ctx context.Context, t *testing.T, bin, dir string, brokers [
 		}
 		_, _ = io.Copy(io.Discard, errPipe)
 	}()
-	notJSON := &syncText{}
+	events := &syncText{}
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		sc.Buffer(nil, 1<<20)
 		for sc.Scan() {
-			if !json.Valid(sc.Bytes()) {
-				notJSON.add(sc.Text())
-			}
+			events.add(sc.Text())
 		}
 		_, _ = io.Copy(io.Discard, stdout)
 		<-stderrRead
@@ -198,7 +198,7 @@ func startConsumer(ctx context.Context, t *testing.T, bin, dir string, brokers [
 	return stderr, func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		assert.NoError(t, <-exited, "stopped by SIGTERM: exit 0\n%s", stderr)
-		assert.Empty(t, notJSON.String(), "stdout holds JSON lines only")
+		testenv.JSONLines(t, events.String())
 	}
 }
 

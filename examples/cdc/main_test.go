@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -143,7 +142,7 @@ func TestDemo(t *testing.T) {
 	code = r.stop()
 	out, summary := r.stdout.String(), r.stderr.String()
 	require.Equal(t, 0, code, "stderr: %s\nstdout: %s", summary, out)
-	jsonLines(t, out)
+	testenv.JSONLines(t, out)
 	assert.Contains(t, summary, "result:     OK")
 
 	// The events of the CDC job.
@@ -368,7 +367,7 @@ func (r *sourceRig) consumeUntilApplied(t *testing.T, tm *iceberg.TableManager) 
 	cancel()
 	code := <-done
 	// Piped: JSON lines on stdout; on stderr the one line a person reads, and no error.
-	jsonLines(t, stdout.String())
+	testenv.JSONLines(t, stdout.String())
 	assert.Regexp(t, `^(cdc: consuming \S+ from \S+; serving \S+ and \S+\n)?$`, stderr.String())
 	return code, stdout.String(), stderr.String()
 }
@@ -681,14 +680,4 @@ func TestHelp(t *testing.T) {
 	assert.Contains(t, help, "Exit codes: 0 ")
 	assert.Contains(t, help, "\nFlags:\n")
 	assert.Contains(t, help, "-events string")
-}
-
-// jsonLines checks that every line of out, a program's stdout when piped, is JSON.
-func jsonLines(t *testing.T, out string) {
-	t.Helper()
-	for _, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
-		if line != "" && !json.Valid([]byte(line)) {
-			t.Errorf("stdout holds a line that is not JSON: %.200s", line)
-		}
-	}
 }

@@ -244,7 +244,7 @@ func report(w io.Writer, dir, db string, created bool, o options, warehouse stri
 	}
 	printLineage(w, sum)
 	if code != 0 {
-		fmt.Fprintf(w, "result:     FAILED (exit %d); see the events above\n", code)
+		fmt.Fprintf(w, "result:     FAILED (exit %d); see the JSON events\n", code)
 		return code
 	}
 	fmt.Fprintln(w, "result:     OK")

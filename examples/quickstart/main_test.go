@@ -3,13 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"io"
 	"net"
 	"net/http"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"sync"
 	"testing"
 
@@ -20,6 +18,7 @@ import (
 	"github.com/etlwatch/etlwatch/configloader"
 	"github.com/etlwatch/etlwatch/extractors"
 	"github.com/etlwatch/etlwatch/iceberg"
+	"github.com/etlwatch/etlwatch/internal/testenv"
 )
 
 func TestMain(m *testing.M) {
@@ -188,11 +187,7 @@ func TestMonitorsReportAnInjectedDrop(t *testing.T) {
 // person reads on stderr. It returns both, stdout first, for the assertions on their content.
 func piped(t *testing.T, stdout, stderr *bytes.Buffer) string {
 	t.Helper()
-	for _, line := range strings.Split(strings.TrimSuffix(stdout.String(), "\n"), "\n") {
-		if line != "" && !json.Valid([]byte(line)) {
-			t.Errorf("stdout holds a line that is not JSON: %.200s", line)
-		}
-	}
+	testenv.JSONLines(t, stdout.String())
 	assert.Contains(t, stderr.String(), "=== etlwatch quickstart ===", "the summary is on stderr")
 	return stdout.String() + stderr.String()
 }

@@ -99,13 +99,14 @@ func RunConfig(ctx context.Context, f Config, stdout, stderr io.Writer) int {
 	}
 
 	started := time.Now()
-	// What a person reads (the summary) goes to the screen, piped to stderr: stdout then carries
-	// the JSON events only.
-	human := terminal.Human(stdout, stderr)
+	onTerminal := terminal.Is(stdout)
 	prog := newProgress(f.Progress, stdout, progressEvery)
 	defer prog.Close()
 	stdout = prog.Writer()
-	if human != stderr || prog.mode == ProgressBars {
+	// What a person reads (the summary) goes to the screen (below the bars); piped, to stderr:
+	// stdout then carries the JSON events only.
+	human := stderr
+	if onTerminal || prog.mode == ProgressBars {
 		human = stdout
 	}
 	events, eventsPath, closeEvents, err := terminal.OpenEvents(f.Events, prog.mode == ProgressBars, filepath.Join(filepath.Dir(cfg.Path), DefaultEventsFile), "--events", stdout)

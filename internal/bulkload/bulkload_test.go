@@ -86,19 +86,6 @@ func events(t *testing.T, out string) map[string][]event {
 	return m
 }
 
-// jsonEvents is events for a text that holds more than stdout (stderr's summary too): it skips
-// the lines that are not JSON.
-func jsonEvents(out string) map[string][]event {
-	m := map[string][]event{}
-	for _, line := range strings.Split(out, "\n") {
-		var e event
-		if strings.HasPrefix(line, "{") && json.Unmarshal([]byte(line), &e) == nil && e.EventType != "" {
-			m[e.EventType] = append(m[e.EventType], e)
-		}
-	}
-	return m
-}
-
 // tableNames returns the "table" detail or field of each event.
 func tableNames(evs []event) []string {
 	var names []string

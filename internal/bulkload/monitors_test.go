@@ -26,12 +26,15 @@ import (
 // as an anomaly in words, and still exits 0 (on_anomaly: warn).
 func TestMonitorsJudgeEachTableAgainstItsHistory(t *testing.T) {
 	dir, db := sampleSource(t, 600, "    data_quality:\n      monitors:\n        volume: true\n        schema_drift: warn\n")
+	// run returns what the load passed to AfterLoad, its stdout and stderr together and its exit
+	// code, and keeps in evs the events of its stdout (JSON lines only, piped).
+	var evs map[string][]event
 	run := func(history dataquality.HistoryStore) (*Loaded, string, int) {
 		var loaded *Loaded
 		var out, errOut bytes.Buffer
 		code := RunConfig(t.Context(), Config{Source: "src", ConfigDir: dir, Progress: ProgressOff, History: history,
 			AfterLoad: func(_ context.Context, l *Loaded) error { loaded = l; return nil }}, &out, &errOut)
-		events(t, out.String()) // piped: stdout carries JSON lines only
+		evs = events(t, out.String())
 		return loaded, out.String() + errOut.String(), code
 	}
 
@@ -75,7 +78,7 @@ func TestMonitorsJudgeEachTableAgainstItsHistory(t *testing.T) {
 	assert.Contains(t, orders.Results[0].Details, "below the expected")
 	assert.Contains(t, out, "orders: MONITOR ANOMALY (on_anomaly: warn)")
 	var volumeEvents int
-	for _, e := range jsonEvents(out)[dataquality.EventCheckComplete] {
+	for _, e := range evs[dataquality.EventCheckComplete] {
 		if e.Details["check"] == dataquality.MonitorVolume {
 			volumeEvents++
 		}

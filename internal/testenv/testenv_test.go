@@ -1,6 +1,7 @@
 package testenv_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -17,4 +18,22 @@ func TestRequired(t *testing.T) {
 	assert.True(t, testenv.Required())
 	t.Setenv(testenv.RequireServicesVariable, "")
 	assert.False(t, testenv.Required())
+}
+
+func TestJSONLines(t *testing.T) {
+	testenv.JSONLines(t, "{\"a\":1}\n\n[2]\n")
+	var rec recorder
+	testenv.JSONLines(&rec, "{\"a\":1}\nmetrics of job x\n")
+	assert.Equal(t, []string{"stdout holds a line that is not JSON: metrics of job x"}, rec.errors)
+}
+
+// recorder is a testing.TB that keeps what Errorf reports.
+type recorder struct {
+	testing.TB
+	errors []string
+}
+
+func (r *recorder) Helper() {}
+func (r *recorder) Errorf(format string, args ...any) {
+	r.errors = append(r.errors, fmt.Sprintf(format, args...))
 }
