@@ -40,9 +40,10 @@ type NewFormat func(hints debezium.HintFunc) (Format, error)
 func WithFormat(f NewFormat) Option { return func(c *config) { c.format = f } }
 
 // DebeziumJSON is Debezium's JSON converter format, with or without schemas
-// (value.converter.schemas.enable): the consumer's default.
+// (value.converter.schemas.enable): the consumer's default. Its events share memory chunks
+// ([debezium.WithChunkedAllocation]): a batch's events are dropped together.
 func DebeziumJSON(hints debezium.HintFunc) (Format, error) {
-	d, err := debezium.NewDecoder(debezium.WithHints(hints))
+	d, err := debezium.NewDecoder(debezium.WithHints(hints), debezium.WithChunkedAllocation())
 	if err != nil {
 		return nil, err
 	}

@@ -48,25 +48,36 @@ func rate(b *testing.B) func() {
 	}
 }
 
-// BenchmarkDecode measures this package; run with -cpu 1 for the per-core rate.
+// BenchmarkDecode measures this package; run with -cpu 1 for the per-core rate. Its chunked
+// runs use WithChunkedAllocation, as the cdc consumer does.
 func BenchmarkDecode(b *testing.B) {
 	for _, c := range benchInputs(b) {
-		b.Run(c.name, func(b *testing.B) {
-			d, err := NewDecoder()
-			if err != nil {
-				b.Fatal(err)
+		for _, chunked := range []bool{false, true} {
+			name := c.name
+			var opts []Option
+			if chunked {
+				name += "/chunked"
+				opts = append(opts, WithChunkedAllocation())
 			}
-			b.SetBytes(int64(len(c.key) + len(c.value)))
-			b.ReportAllocs()
-			done := rate(b)
-			for b.Loop() {
-				if _, err := d.Decode(c.key, c.value); err != nil {
-					b.Fatal(err)
-				}
-			}
-			done()
-		})
+			b.Run(name, func(b *testing.B) { benchDecode(b, c.key, c.value, opts...) })
+		}
 	}
+}
+
+func benchDecode(b *testing.B, key, value []byte, opts ...Option) {
+	d, err := NewDecoder(opts...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(key) + len(value)))
+	b.ReportAllocs()
+	done := rate(b)
+	for b.Loop() {
+		if _, err := d.Decode(key, value); err != nil {
+			b.Fatal(err)
+		}
+	}
+	done()
 }
 
 // BenchmarkDecodeInto reuses one Event, as a consumer loop that hands rows on at once would.

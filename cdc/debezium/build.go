@@ -62,7 +62,7 @@ func (d *Decoder) buildRows(ev *Event) *DecodeError {
 		return nil
 	}
 	if cap(ev.vals) < n {
-		ev.vals = make([]Value, n)
+		ev.vals = d.values(n)
 	}
 	vals := ev.vals[:n]
 	tid := ev.Source.TableID()

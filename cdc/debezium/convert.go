@@ -11,15 +11,20 @@ import (
 )
 
 // arena holds the strings and bytes of one event in one allocation (more only when values grow
-// on decoding). Memory handed out is never written again, so strings may point into it.
+// on decoding), or, shared by successive events (WithChunkedAllocation), in chunks of at least
+// chunkBytes. Memory handed out is never written again, so strings may point into it.
 type arena struct {
 	buf  []byte
 	hint int // size of the first chunk
+	min  int // the smallest chunk: chunkBytes when shared, else 0
 }
+
+// chunkBytes is the smallest chunk of strings WithChunkedAllocation allocates.
+const chunkBytes = 32 << 10
 
 func (a *arena) alloc(n int) []byte {
 	if cap(a.buf)-len(a.buf) < n {
-		c := max(a.hint, n, 64)
+		c := max(a.hint, n, 64, a.min)
 		a.hint = 256
 		a.buf = make([]byte, 0, c)
 	}

@@ -21,6 +21,10 @@ type Decoder struct {
 	recentS [8]string   // the last interned string per source field
 	lastCol [3]*Columns // the last schemaless column set per row kind
 
+	// chunks shared by successive events (WithChunkedAllocation)
+	evChunk  []Event
+	valChunk []Value
+
 	// per-message state
 	ar      arena
 	rows    [3]rawRow // key, before, after
@@ -89,7 +93,15 @@ func (d *Decoder) ResetHints() {
 // JSON null) is a tombstone; a nil key means a table without a primary key. The returned Event
 // does not reference key or value. Errors are *[DecodeError]; Decode never panics.
 func (d *Decoder) Decode(key, value []byte) (*Event, error) {
-	ev := new(Event)
+	var ev *Event
+	if d.cfg.chunked {
+		if len(d.evChunk) == 0 {
+			d.evChunk = make([]Event, eventsPerChunk)
+		}
+		ev, d.evChunk = &d.evChunk[0], d.evChunk[1:]
+	} else {
+		ev = new(Event)
+	}
 	if err := d.DecodeInto(ev, key, value); err != nil {
 		return nil, err
 	}
@@ -102,7 +114,7 @@ func (d *Decoder) Decode(key, value []byte) (*Event, error) {
 func (d *Decoder) DecodeInto(ev *Event, key, value []byte) error {
 	vals := ev.vals
 	*ev = Event{vals: vals[:0]}
-	d.ar = arena{}
+	d.resetArena()
 	for i := range d.rows {
 		d.rows[i] = rawRow{fields: d.rows[i].fields[:0]}
 	}
@@ -123,8 +135,38 @@ func (d *Decoder) DecodeInto(ev *Event, key, value []byte) error {
 	if err := d.buildRows(ev); err != nil {
 		return err
 	}
-	d.ar = arena{}
+	d.resetArena()
 	return nil
+}
+
+// Chunk sizes of WithChunkedAllocation: events (about 500 bytes each) and values (32 bytes).
+const (
+	eventsPerChunk = 64
+	valuesPerChunk = 1024
+)
+
+// resetArena starts a new event's strings: in a new allocation, or, with WithChunkedAllocation,
+// after the last event's in the same chunk.
+func (d *Decoder) resetArena() {
+	if d.cfg.chunked {
+		d.ar.hint, d.ar.min = 0, chunkBytes
+		return
+	}
+	d.ar = arena{}
+}
+
+// values returns n values for an event: a new slice, or, with WithChunkedAllocation, a part of a
+// chunk shared with other events (a new chunk when it does not fit, or alone when n is large).
+func (d *Decoder) values(n int) []Value {
+	if !d.cfg.chunked || n > valuesPerChunk/4 {
+		return make([]Value, n)
+	}
+	if len(d.valChunk) < n {
+		d.valChunk = make([]Value, valuesPerChunk)
+	}
+	v := d.valChunk[:n:n]
+	d.valChunk = d.valChunk[n:]
+	return v
 }
 
 // isNull reports whether a record part is absent: nil, empty, or the JSON null.

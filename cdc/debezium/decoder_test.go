@@ -3,6 +3,8 @@ package debezium
 import (
 	"os"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -404,6 +406,71 @@ func TestAllocations(t *testing.T) {
 		require.NoError(t, d.DecodeInto(&ev, c.key, c.value))
 		assert.Equal(t, 3.0, testing.AllocsPerRun(200, func() { _, _ = d.Decode(c.key, c.value) }), c.name)
 		assert.Equal(t, 1.0, testing.AllocsPerRun(200, func() { _ = d.DecodeInto(&ev, c.key, c.value) }), c.name)
+	}
+}
+
+// TestChunkedAllocation: with WithChunkedAllocation, events decoded one after another share
+// chunks, yet each keeps exactly what it decoded (nothing is overwritten by the events after it,
+// nor by reusing the input buffers), and the decoder allocates far less than three times per
+// event.
+func TestChunkedAllocation(t *testing.T) {
+	var inputs [][2][]byte
+	for _, c := range benchInputs(t) {
+		inputs = append(inputs, [2][]byte{c.key, c.value})
+	}
+	files, err := filepath.Glob("testdata/0*-value*.json")
+	require.NoError(t, err)
+	for _, f := range files {
+		inputs = append(inputs, [2][]byte{nil, readTestdata(t, filepath.Base(f))})
+	}
+	require.Greater(t, len(inputs), 5)
+	// The escapes, base64 and decimal of the bench envelope go through every arena path.
+	chunked, plain := newDecoder(t, WithChunkedAllocation()), newDecoder(t)
+	// The rows hold the values; the backing store's length differs after DecodeInto.
+	same := func(want, got *Event, msg string, args ...any) {
+		t.Helper()
+		w, g := *want, *got
+		w.vals, g.vals = nil, nil
+		require.Equal(t, w, g, append([]any{msg}, args...)...)
+	}
+	const n = 3000 // several chunks of each kind
+	got := make([]*Event, n)
+	for i := range got {
+		in := inputs[i%len(inputs)]
+		k, v := slices.Clone(in[0]), slices.Clone(in[1])
+		ev, err := chunked.Decode(k, v)
+		require.NoError(t, err)
+		clear(k)
+		clear(v)
+		got[i] = ev
+	}
+	for i, ev := range got {
+		in := inputs[i%len(inputs)]
+		want, err := plain.Decode(in[0], in[1])
+		require.NoError(t, err)
+		same(want, ev, "event %d", i)
+	}
+	// DecodeInto an event of a chunk keeps its neighbours intact.
+	require.NoError(t, chunked.DecodeInto(got[1], inputs[0][0], inputs[0][1]))
+	want0, err := plain.Decode(inputs[0][0], inputs[0][1])
+	require.NoError(t, err)
+	same(want0, got[1], "event 1 decoded again")
+	want2, err := plain.Decode(inputs[2%len(inputs)][0], inputs[2%len(inputs)][1])
+	require.NoError(t, err)
+	same(want2, got[2], "event 2")
+
+	if testing.CoverMode() != "" || raceEnabled {
+		return // allocation counts differ under -cover and -race
+	}
+	for _, c := range benchInputs(t) {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		for range n {
+			_, _ = chunked.Decode(c.key, c.value)
+		}
+		runtime.ReadMemStats(&after)
+		per := float64(after.Mallocs-before.Mallocs) / n
+		assert.Less(t, per, 0.2, "%s: allocations per event", c.name)
 	}
 }
 

@@ -48,8 +48,10 @@
 // [Columns.Index] finds key columns in after-images for collapsing to the last state per key.
 //
 // Strings and bytes of an event live in one buffer allocated per event; [Decoder.Decode]
-// allocates three times per event and [Decoder.DecodeInto], which reuses an Event, once. The
-// event never refers to the key and value slices, which the caller may reuse.
+// allocates three times per event and [Decoder.DecodeInto], which reuses an Event, once. With
+// [WithChunkedAllocation], successive events share chunks of about 32 KB instead (a few
+// allocations per hundred events), for a program that drops its events together. The event never
+// refers to the key and value slices, which the caller may reuse.
 //
 // # Logical types
 //

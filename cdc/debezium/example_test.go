@@ -77,3 +77,29 @@ func ExampleDecoder_DecodeInto() {
 	// c true {id=1 born=1969-12-31} false
 	// t false absent false
 }
+
+// A batch of changes decoded with shared chunks, then handed on together: the events stay
+// valid while the next ones are decoded.
+func ExampleWithChunkedAllocation() {
+	dec, err := debezium.NewDecoder(debezium.WithChunkedAllocation())
+	if err != nil {
+		panic(err)
+	}
+	var batch []*debezium.Event
+	for i := range 3 {
+		value := fmt.Appendf(nil, `{"after":{"id":%d,"name":"item %d"},"op":"c",`+
+			`"source":{"connector":"postgresql","db":"shop","schema":"public","table":"items","lsn":%d}}`, i, i, 100+i)
+		ev, err := dec.Decode(fmt.Appendf(nil, `{"id":%d}`, i), value)
+		if err != nil {
+			panic(err)
+		}
+		batch = append(batch, ev)
+	}
+	for _, ev := range batch {
+		fmt.Println(ev.Source.LSN, ev.After)
+	}
+	// Output:
+	// 100 {id=0 name="item 0"}
+	// 101 {id=1 name="item 1"}
+	// 102 {id=2 name="item 2"}
+}
