@@ -328,10 +328,12 @@ func (j *job) run(ctx context.Context, stdout, human io.Writer) (code int) {
 
 	if !j.summaryJSON {
 		fmt.Fprint(human, j.p.Metrics.Summary().Text())
-	} else if summary, err := json.Marshal(j.p.Metrics.Summary()); err != nil {
+	} else if summary, err := json.Marshal(struct {
+		Summary monitoring.Summary `json:"metrics_summary"`
+	}{j.p.Metrics.Summary()}); err != nil {
 		j.log.ErrorContext(ctx, "metrics summary", "error", err)
 	} else {
-		fmt.Fprintf(stdout, "metrics summary: %s\n", summary)
+		fmt.Fprintf(stdout, "%s\n", summary)
 	}
 	j.printSummary(human, completed, records, d, results)
 

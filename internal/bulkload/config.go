@@ -40,8 +40,9 @@ type Config struct {
 	// a terminal (progress bars) DefaultEventsFile next to sources.yaml, so that the bars and the
 	// final summary own the screen.
 	Events string
-	// SummaryJSON prints the metrics summary at the end as one JSON line ("metrics summary:
-	// {...}"); by default it is a table a person reads ([monitoring.Summary.Text]).
+	// SummaryJSON prints the metrics summary at the end as one JSON line on stdout,
+	// {"metrics_summary":{...}}, among the JSON events (jq 'select(.metrics_summary)'); by
+	// default it is a table a person reads ([monitoring.Summary.Text]).
 	SummaryJSON bool
 	// AfterLoad, when set, runs after every table loaded and passed its checks, while the
 	// pipeline (and its metrics server) is still up; an error makes the run fail with exit code 1.
@@ -78,7 +79,7 @@ func parseFlags(args []string, stderr io.Writer) (Config, error) {
 	fs.IntVar(&f.Partitions, "partitions", 0, "readers per table; overrides bulk_load.parallel_partitions")
 	fs.BoolVar(&f.TakeOverCDC, "take-over-cdc", false, "replace tables a CDC consumer writes (stop the consumer first; without it they are refused)")
 	fs.StringVar(&f.Events, "events", "", "append the JSON events to this file (\"-\": stdout); default stdout, or "+DefaultEventsFile+" next to sources.yaml on a terminal")
-	fs.BoolVar(&f.SummaryJSON, "summary-json", false, "print the final metrics summary as one JSON line instead of a table")
+	fs.BoolVar(&f.SummaryJSON, "summary-json", false, "print the final metrics summary as one JSON line, {\"metrics_summary\":{...}}, instead of a table")
 	fs.StringVar(&f.Progress, "progress", ProgressAuto, "progress of running tables: auto (bars on a terminal, log lines otherwise), bars, log or off")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usage)

@@ -2,6 +2,7 @@ package bulkload
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/etlwatch/etlwatch/extractors/sqlite"
+	"github.com/etlwatch/etlwatch/monitoring"
 )
 
 // TestHelp: -h says what the program does, shows one command and the exit codes, then the flags.
@@ -81,7 +83,7 @@ func TestListUpTo(t *testing.T) {
 }
 
 // TestSummaryJSON: --summary-json prints the metrics summary as one JSON line, as before the
-// table became the default.
+// table became the default: a JSON object like the events, so that stdout stays JSON lines.
 func TestSummaryJSON(t *testing.T) {
 	tmp := t.TempDir()
 	db := filepath.Join(tmp, "sample.db")
@@ -96,11 +98,23 @@ func TestSummaryJSON(t *testing.T) {
 	code := Run(t.Context(), []string{"--source", "src", "--config-dir", dir, "--table-filter", "^customers$",
 		"--summary-json", "--progress", "off"}, &stdout, &stderr)
 	require.Equal(t, 0, code, stderr.String())
-	assert.Regexp(t, `(?m)^metrics summary: \{"job_name":"bulk_load".*"table_load_success"`, stdout.String())
+	var summary struct {
+		Summary monitoring.Summary `json:"metrics_summary"`
+	}
+	var found []string
+	for _, line := range strings.Split(stdout.String(), "\n") {
+		if strings.HasPrefix(line, `{"metrics_summary":`) {
+			found = append(found, line)
+		}
+	}
+	require.Len(t, found, 1, "one summary line on stdout")
+	require.NoError(t, json.Unmarshal([]byte(found[0]), &summary))
+	assert.Equal(t, "bulk_load", summary.Summary.JobName)
+	assert.Contains(t, found[0], `"table_load_success"`)
 	assert.NotContains(t, stdout.String(), "metrics of job")
 	assert.Contains(t, stdout.String(), "bulk load of 1 tables (the source records no change-history position", "SQLite has none")
 	assert.NotContains(t, stdout.String(), "at none:")
-	events(t, stdout.String()) // JSON lines and the asked-for summary line only
+	events(t, stdout.String()) // JSON lines only, the summary too
 	// The few lines a person reads at the end: piped, on stderr.
 	assert.Regexp(t, `(?m)^loaded: +1 of 1 tables of source src, 3 rows in \S+ \(\d+ rows per second\)$`, stderr.String())
 	assert.Regexp(t, `(?m)^checks: +0 passed, 0 failed$`, stderr.String())
