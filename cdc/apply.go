@@ -23,7 +23,7 @@ import (
 // table was created.
 func (c *Consumer) apply(ctx context.Context, tb *tableBatch, corrID string) (created bool, err error) {
 	st := tb.state
-	began := c.cfg.now()
+	began, waited := c.cfg.now(), tb.b.waited
 	if c.tracer != nil {
 		if tb.parent.IsValid() {
 			ctx = trace.ContextWithSpanContext(ctx, tb.parent)
@@ -44,7 +44,10 @@ func (c *Consumer) apply(ctx context.Context, tb *tableBatch, corrID string) (cr
 		return false, err
 	}
 	if c.index != nil && st.tbl.Metadata().Version() < 3 {
-		tb.upkeepWait += c.awaitUpkeep() // no upgrade while the table is maintained
+		if err := tb.b.waitPrev(); err != nil { // no upgrade under the batch before
+			return false, err
+		}
+		tb.upkeepWait += c.awaitUpkeep() // nor while the table is maintained
 		tbl, err := c.tm.EnableDeletionVectors(ctx, st.tbl)
 		if err != nil {
 			return false, err
@@ -56,7 +59,11 @@ func (c *Consumer) apply(ctx context.Context, tb *tableBatch, corrID string) (cr
 		// Nothing to write (tombstones, skipped or dead-lettered events): no commit. A commit
 		// of offsets alone could only set table properties, which do not move the snapshot
 		// that fences a stale writer. Their progress is kept by Kafka's group commit, which
-		// is fenced by the group generation, and by the table's next commit.
+		// is fenced by the group generation, and by the table's next commit (after the
+		// batch before's, which sets the offsets).
+		if err := tb.b.waitPrev(); err != nil {
+			return false, err
+		}
 		st.offsets.mergeMax(tb.offsets)
 		return created, nil
 	}
@@ -69,7 +76,7 @@ func (c *Consumer) apply(ctx context.Context, tb *tableBatch, corrID string) (cr
 		return false, err
 	}
 	tb.committedAt = c.cfg.now()
-	tb.commitTook = tb.committedAt.Sub(began) - tb.upkeepWait
+	tb.commitTook = tb.committedAt.Sub(began) - tb.upkeepWait - (tb.b.waited - waited)
 	st.lastCommit = tb.commitTook
 	if len(c.cfg.observers) > 0 {
 		tb.commit = &CommitInfo{Namespace: c.namespace(), Table: st.name, Location: st.tbl.Location(), SourceTable: st.source,
@@ -97,7 +104,10 @@ func (c *Consumer) ensureShapes(ctx context.Context, tb *tableBatch) (created bo
 			key = st.key
 		}
 		created = created || st.tbl == nil
-		tb.upkeepWait += c.awaitUpkeep() // no schema change while the table is maintained
+		if err := tb.b.waitPrev(); err != nil { // no schema change under the batch before
+			return false, err
+		}
+		tb.upkeepWait += c.awaitUpkeep() // nor while the table is maintained
 		tbl, err := c.tm.EnsureTable(ctx, st.name, schemaOf(shape, key))
 		if err != nil {
 			return false, err
@@ -157,7 +167,7 @@ func (c *Consumer) commitProps(tb *tableBatch, corrID string) (map[string]string
 	props := map[string]string{
 		PropOffsets:       offs.String(),
 		PropCorrelationID: corrID,
-		PropBatchID:       strconv.FormatInt(c.batchID, 10),
+		PropBatchID:       strconv.FormatInt(tb.b.res.BatchID, 10),
 	}
 	st.carry(props)
 	if g := c.gapsFor(tb.offsets); g != "" {
@@ -175,6 +185,8 @@ func (c *Consumer) commitTable(ctx context.Context, tb *tableBatch, corrID strin
 	props, offs := c.commitProps(tb, corrID)
 	judgedBy := [...]string{st.position, st.pgraw} // the load's snapshot collect judged the batch by
 	decide := func(fresh *table.Table) (map[string]string, error) {
+		c.stateMu.Lock() // called inside Apply
+		defer c.stateMu.Unlock()
 		if err := st.load(fresh); err != nil {
 			return nil, err
 		}
@@ -195,12 +207,34 @@ func (c *Consumer) commitTable(ctx context.Context, tb *tableBatch, corrID strin
 		p, offs = c.commitProps(tb, corrID)
 		return p, nil
 	}
-	c.failpoint(FailBeforeIcebergCommit)
 	opts := []iceberg.ApplyOption{iceberg.RetryOnConflict(50, decide), c.beforeCommit(tb)}
 	if c.index != nil {
 		opts = append(opts, iceberg.DeleteByPosition(c.index))
 	}
-	res, err := c.tm.Apply(ctx, st.tbl, st.schema, ch, props, opts...)
+	if st.tbl.CurrentSnapshot() == nil {
+		// Apply deletes nothing in a table without rows: wait for the batch before's first
+		// rows, if it is writing them.
+		if err := tb.b.waitPrev(); err != nil {
+			return err
+		}
+		props, offs = c.commitProps(tb, corrID)
+	}
+	if tb.last {
+		tb.b.self.markPrepared() // only commits from here on: the next batch may start
+	}
+	// Apply writes the files, then commits after the batch before (beforeCommit): the next
+	// batch may meanwhile collect and write its own, holding c.stateMu.
+	tbl, sc := st.tbl, st.schema
+	c.stateMu.Unlock()
+	locked := false
+	defer func() {
+		if !locked { // Apply panicked: the batch's deferred unlock needs the lock held
+			c.stateMu.Lock()
+		}
+	}()
+	res, err := c.tm.Apply(ctx, tbl, sc, ch, props, opts...)
+	c.stateMu.Lock()
+	locked = true
 	if err != nil {
 		return err
 	}

@@ -28,12 +28,15 @@ type pending struct {
 
 // tableBatch is one table's share of a batch.
 type tableBatch struct {
+	b         *batch // the batch it is a share of
+	last      bool   // the batch's last table to commit
 	state     *tableState
 	truncate  bool
 	changes   []change // collected in poll order; collapse orders them and fills rows
 	rows      map[string]pending
 	order     []string
 	maxPos    position // the furthest source position among the changes
+	truncPos  position // the position of the batch's truncate (collapse), when it has one
 	processed int64
 	skipped   int64
 	maxLagMs  int64
@@ -51,7 +54,8 @@ type tableBatch struct {
 	// committedAt and commitTook: when apply committed and how long it took; zero when nothing
 	committedAt time.Time
 	commitTook  time.Duration
-	// upkeepWait is how long its commit waited for the table's maintenance (not in commitTook).
+	// upkeepWait is how long its commit waited for the table's maintenance (not in commitTook,
+	// nor is the wait for the batch before).
 	upkeepWait time.Duration
 }
 
@@ -188,14 +192,17 @@ func (tb *tableBatch) saw(r *kgo.Record) {
 }
 
 // processBatch collapses and applies one batch of records, recs (fetches' records in order),
-// decoded as evs, then commits their offsets.
-func (c *Consumer) processBatch(ctx context.Context, fetches kgo.Fetches, recs []*kgo.Record, evs []decoded) error {
+// decoded as evs, then commits their offsets. self is the batch in the pipeline: self.prev, the
+// batch before, may still be committing; this one commits after it (waitPrev).
+func (c *Consumer) processBatch(ctx context.Context, fetches kgo.Fetches, recs []*kgo.Record, evs []decoded, self *committing) error {
 	if len(recs) == 0 {
 		return nil
 	}
+	c.stateMu.Lock()
+	defer c.stateMu.Unlock()
 	start := c.cfg.now()
 	c.batchID++
-	b := &batch{c: c, nowMs: start.UnixMilli(), tables: map[string]*tableBatch{}, res: BatchResult{BatchID: c.batchID, Records: len(recs)}}
+	b := &batch{c: c, self: self, prev: self.prev, nowMs: start.UnixMilli(), tables: map[string]*tableBatch{}, res: BatchResult{BatchID: c.batchID, Records: len(recs)}}
 	defer b.release()
 	b.corrID = correlationOf(recs)
 	b.ctx = correlation.ContextWithID(ctx, b.corrID)
@@ -219,6 +226,9 @@ func (c *Consumer) processBatch(ctx context.Context, fetches kgo.Fetches, recs [
 // counts its offset, so that the table's next commit records it.
 type batch struct {
 	c       *Consumer
+	self    *committing     // this batch in the pipeline
+	prev    *committing     // the batch before, until waitPrev saw it over; nil then
+	waited  time.Duration   // how long it waited for the batch before (awaitPrev)
 	nowMs   int64           // when collecting began, in Unix ms: what each change's lag is measured at
 	ctx     context.Context // carries the batch's correlation ID, then its trace
 	corrID  string
@@ -241,6 +251,37 @@ func correlationOf(recs []*kgo.Record) string {
 	return correlation.NewID()
 }
 
+// errPrevFailed is why a batch commits nothing: the batch before it failed (Run returns that
+// one's error).
+var errPrevFailed = errors.New("cdc: the batch before failed; this one commits nothing")
+
+// awaitPrev waits until the batch before this one is over; without c.stateMu (inside
+// TableManager.Apply). It fails when that batch failed.
+func (b *batch) awaitPrev() error {
+	p := b.prev
+	if p == nil {
+		return nil
+	}
+	start := b.c.cfg.now()
+	<-p.ctx.Done()
+	b.waited += b.c.cfg.now().Sub(start)
+	if p.err != nil || p.panicked != nil {
+		return errPrevFailed
+	}
+	b.prev = nil
+	return nil
+}
+
+// waitPrev is awaitPrev for the holder of c.stateMu, which the batch before needs to finish.
+func (b *batch) waitPrev() error {
+	if b.prev == nil {
+		return nil
+	}
+	b.c.stateMu.Unlock()
+	defer b.c.stateMu.Lock()
+	return b.awaitPrev()
+}
+
 // release frees the tables' scratch builders.
 func (b *batch) release() {
 	for _, tb := range b.tables {
@@ -251,6 +292,9 @@ func (b *batch) release() {
 // table returns name's share of the batch, loading the table's state on first use.
 func (b *batch) table(name string) (*tableBatch, error) {
 	tb, err := b.c.tableBatch(b.ctx, b.tables, name)
+	if err == nil {
+		tb.b = b
+	}
 	if err == nil && cap(tb.changes) == 0 && len(b.tables) == 1 {
 		tb.changes = make([]change, 0, b.res.Records) // most batches feed one table
 	}
@@ -406,14 +450,30 @@ func (b *batch) add(r *kgo.Record, tb *tableBatch, ev *debezium.Event) error {
 // after changes the source made after it, applied in an earlier batch (it sat on a lagging
 // partition): those changes are gone from the table. The remedy is a bulk load of the table.
 func (b *batch) checkOrder() {
+	for _, tb := range b.tables {
+		tb.truncPos = tb.collapse()
+	}
+}
+
+// checkTruncates reports the truncates checkOrder found that arrived after changes made after
+// them, applied in an earlier batch; with the batch before this one over, so that its changes
+// count.
+func (b *batch) checkTruncates() error {
 	c := b.c
 	for _, name := range slices.Sorted(maps.Keys(b.tables)) {
 		tb := b.tables[name]
-		if tp := tb.collapse(); tp.ok && tp.compare(tb.state.maxPos) < 0 {
+		if !tb.truncPos.ok {
+			continue
+		}
+		if err := b.waitPrev(); err != nil {
+			return err
+		}
+		if tp := tb.truncPos; tp.compare(tb.state.maxPos) < 0 {
 			c.count(b.ctx, "cdc_truncates_out_of_order", 1, monitoring.Dimensions{"namespace": c.namespace(), "table": name})
 			c.log(b.ctx, slog.LevelError, name+": a TRUNCATE arrived after changes made after it were applied in an earlier batch; those changes were removed with it: reload the table with a bulk load")
 		}
 	}
+	return nil
 }
 
 // commit sends the dead letters, commits each table's share to Iceberg with its offsets, then
@@ -425,17 +485,27 @@ func (b *batch) commit(recs []*kgo.Record) error {
 		return err
 	}
 	b.res.EventsFailed = int64(len(b.dead))
-	for i, name := range slices.Sorted(maps.Keys(b.tables)) {
+	if err := b.checkTruncates(); err != nil {
+		return err
+	}
+	names := slices.Sorted(maps.Keys(b.tables))
+	for i, name := range names {
 		if i > 0 {
 			c.failpoint(FailBetweenTables)
 		}
 		tb := b.tables[name]
+		tb.last = i == len(names)-1
 		isNew, err := c.apply(ctx, tb, b.corrID)
 		if err != nil {
 			return fmt.Errorf("cdc: table %s: %w", name, err)
 		}
 		b.counted(tb, isNew)
 		c.touched[name] = true
+	}
+	// Kafka's commit and what follows (the batch's report, the maintenance) come after the
+	// batch before's.
+	if err := b.waitPrev(); err != nil {
+		return err
 	}
 	c.failpoint(FailBeforeKafkaCommit)
 	if err := c.client.CommitRecords(ctx, recs...); err != nil && ctx.Err() == nil {

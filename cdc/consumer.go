@@ -121,6 +121,13 @@ type Consumer struct {
 	kt      *kotel.Tracer // nil without WithTracing
 	tracer  trace.Tracer
 
+	// stateMu is held by the batch goroutine that runs the consumer's own code: two batches may
+	// be in flight (pipeline), and the later one collects and writes its files while the earlier
+	// one commits; each lets it go only inside TableManager.Apply and while it waits for the
+	// batch before it (batch.waitPrev). It guards the tables' states, batchID, topics, named,
+	// gaps, touched, upkeep and sinceMaint against the other batch.
+	stateMu sync.Mutex
+
 	mu     sync.Mutex // tables and topicHints, touched by the kgo offset callback too
 	tables map[string]*tableState
 	// topicHints maps a topic to the table whose recorded offsets name it (hintTopics).
@@ -262,8 +269,9 @@ func (c *Consumer) Run(ctx context.Context) (err error) {
 	}
 	// Records are held over several polls until the batch holds batch_size records or its first
 	// record has waited the commit interval: a trickle of events does not make one commit per
-	// poll. A full batch is committed on its own goroutine (one at a time, in order) while Run
-	// polls and decodes the next. Rebalances wait meanwhile (BlockRebalanceOnPoll), so held and
+	// poll. A full batch is committed on its own goroutine while Run polls and decodes the next,
+	// which starts once that one only has to commit (pipeline.start): two in flight at most,
+	// committing one at a time, in order. Rebalances wait meanwhile (BlockRebalanceOnPoll), so held and
 	// committing batches keep their partitions: Run lets a rebalance through once nothing is held
 	// or committing, and stops polling ahead when the group asks for one
 	// (OnPartitionsCallbackBlocked) or has waited allowEvery. On a stop, the batch being
@@ -276,7 +284,7 @@ func (c *Consumer) Run(ctx context.Context) (err error) {
 	// Nor does a table's maintenance outlive Run (see tend).
 	defer func() {
 		if b := p.inflight; b != nil {
-			<-b.ctx.Done()
+			<-b.ctx.Done() // and the batch before it
 		}
 		if c.upkeep == nil {
 			return
@@ -337,10 +345,9 @@ func (c *Consumer) Run(ctx context.Context) (err error) {
 		if !drain && p.heldN < c.batch && c.cfg.now().Sub(p.since) < c.interval {
 			continue
 		}
-		if err := p.join(ctx); err != nil { // the previous batch first
+		if err := p.start(ctx); err != nil {
 			return err
 		}
-		p.start(ctx)
 	}
 }
 
@@ -353,13 +360,18 @@ type pipeline struct {
 	heldN    int
 	since    time.Time   // when the first held record was polled
 	inflight *committing // the batch being committed, nil when none
+	older    *committing // the batch before it, still committing, nil when none
 	allowed  time.Time   // when Run last let the group rebalance
 }
 
-// committing is a batch being committed on its own goroutine; ctx ends when it is over.
+// committing is a batch being committed on its own goroutine; ctx ends when it is over, never
+// before prev's. prepared is closed once the batch changes no table's schema or format any
+// more (it only commits what it wrote): the next batch may then start (pipeline.start).
 type committing struct {
 	ctx      context.Context
 	cancel   context.CancelFunc
+	prepared chan struct{}
+	prev     *committing // the batch before, still in flight when this one started; or nil
 	err      error
 	panicked *CommitPanic // what the commit panicked with, raised again on Run's goroutine
 }
@@ -415,17 +427,52 @@ func (p *pipeline) poll(ctx context.Context) kgo.Fetches {
 }
 
 // start commits the held batch on its own goroutine, which waits for the batch's decoding
-// first.
-func (p *pipeline) start(ctx context.Context) {
+// first. Two batches may be in flight: the held one starts once the batch being committed is
+// prepared (it changes no schema any more; its records are decoded again first if it changed
+// one), and collects and writes its files while that one commits; it commits after it, and not
+// at all when it failed. The batch before that one must be over.
+func (p *pipeline) start(ctx context.Context) error {
+	if p.inflight != nil && p.inflight.over() {
+		if err := p.join(ctx); err != nil {
+			return err
+		}
+	}
+	if err := p.joinOlder(); err != nil {
+		return err
+	}
+	prev := p.inflight
+	if prev != nil {
+		select {
+		case <-prev.prepared:
+		case <-prev.ctx.Done():
+		}
+		if ctx.Err() != nil {
+			return nil // stopping: what is held is dropped (Run's loop)
+		}
+		if prev.over() { // ended before it was prepared (an error, say): join it
+			if err := p.join(ctx); err != nil {
+				return err
+			}
+			prev = nil
+		} else {
+			p.dec.refresh(ctx)
+		}
+	}
 	recs, decodedOf := p.dec.take()
 	held := p.held
 	p.held, p.heldN = nil, 0
-	b := &committing{}
+	b := &committing{prepared: make(chan struct{}), prev: prev}
 	b.ctx, b.cancel = context.WithCancel(context.Background())
-	p.inflight = b
+	p.older, p.inflight = prev, b
 	go func() {
 		ctx := labelGoroutine(ctx, "batch")
 		defer b.cancel()
+		defer func() {
+			if prev != nil {
+				<-prev.ctx.Done() // over after the batch before, whatever happened
+			}
+		}()
+		defer b.markPrepared()
 		defer func() {
 			if v := recover(); v != nil {
 				if cp, ok := v.(*CommitPanic); ok { // the maintenance's, raised when awaited
@@ -439,19 +486,47 @@ func (p *pipeline) start(ctx context.Context) {
 		// within batchGrace; its offsets are then committed like any other's.
 		bctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), batchGrace)
 		defer cancel()
-		b.err = p.c.processBatch(bctx, held, recs, decodedOf())
+		b.err = p.c.processBatch(bctx, held, recs, decodedOf(), b)
 	}()
+	return nil
+}
+
+// markPrepared notes that the batch changes no schema any more; once is enough.
+func (b *committing) markPrepared() {
+	select {
+	case <-b.prepared:
+	default:
+		close(b.prepared)
+	}
+}
+
+// joinOlder waits for the batch before the one being committed, if any, and returns its error.
+func (p *pipeline) joinOlder() error {
+	b := p.older
+	if b == nil {
+		return nil
+	}
+	<-b.ctx.Done()
+	p.older = nil
+	if b.panicked != nil {
+		panic(b.panicked)
+	}
+	return b.err
 }
 
 // join waits for the batch being committed, if any, and returns its error; the records held
 // meanwhile are then decoded again if the batch loaded or changed a table.
 func (p *pipeline) join(ctx context.Context) error {
+	errOlder := p.joinOlder()
 	b := p.inflight
 	if b == nil {
-		return nil
+		return errOlder
 	}
 	<-b.ctx.Done()
 	p.inflight = nil
+	if errOlder != nil {
+		return errOlder // the later batch failed with it, committing nothing
+	}
 	if b.panicked != nil {
 		panic(b.panicked)
 	}

@@ -25,9 +25,12 @@
 //     evolve the table;
 //
 //   - records are decoded as they are polled, on up to four goroutines, and a full batch is
-//     committed on its own goroutine while the consumer polls and decodes the next one; batches
-//     still commit one at a time, in order. Records decoded while the batch before them created
-//     or changed their table are decoded again before they are applied. Rebalances wait for the
+//     committed on its own goroutine while the consumer polls and decodes the next one. Two
+//     batches may be in flight: once a batch only has to commit what it wrote (no table to
+//     create or change any more), the next one collects its records and writes its files
+//     meanwhile; it commits after it, on the table that commit left, and commits nothing when
+//     it failed. Batches still commit one at a time, in order. Records decoded while the batch
+//     before them created or changed their table are decoded again before they are applied. Rebalances wait for the
 //     records held and the batch committing (BlockRebalanceOnPoll); when the group asks for one
 //     (kgo's OnPartitionsCallbackBlocked), or at the latest 10 seconds after the last one was
 //     let through, the consumer stops polling ahead, finishes both and lets it through. A

@@ -5,8 +5,9 @@ import "github.com/etlwatch/etlwatch/internal/failpoint"
 // Failpoints: named places in a batch where a test stops or kills the consumer to prove that a
 // crash there loses and duplicates nothing. They cost a nil check when no test set a hook.
 const (
-	// FailBeforeIcebergCommit is after a table's share of the batch is collapsed and checked,
-	// before its data and delete files are written and committed.
+	// FailBeforeIcebergCommit is inside a table's commit, once its data and delete files are
+	// written and the batch before it and the table's maintenance are over, just before the
+	// Iceberg commit (with deletion vectors, before they are written).
 	FailBeforeIcebergCommit = "before-iceberg-commit"
 	// FailBetweenTables is after one table of a batch is committed, before the next.
 	FailBetweenTables = "between-tables"

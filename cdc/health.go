@@ -273,11 +273,28 @@ func (c *Consumer) upkeepRunning() bool {
 	return c.upkeep != nil && c.upkeep.ctx.Err() == nil
 }
 
-// beforeCommit is the iceberg.BeforeCommit of tb's commit: it waits for the maintenance
-// running beside the batch, adds the wait to tb's, and returns the table to commit on.
+// beforeCommit is the iceberg.BeforeCommit of tb's commit (called inside Apply, without
+// c.stateMu): it waits for the batch before this one, then for the maintenance running beside
+// the batch, adds that wait to tb's, and returns the table to commit on.
 func (c *Consumer) beforeCommit(tb *tableBatch) iceberg.ApplyOption {
 	return iceberg.BeforeCommit(func(context.Context) (*table.Table, error) {
-		tb.upkeepWait += c.awaitUpkeep()
+		if err := tb.b.awaitPrev(); err != nil {
+			return nil, err
+		}
+		// The maintenance is awaited without the lock, so that the next batch collects and
+		// writes its files meanwhile; only this batch's successors start maintenance.
+		c.stateMu.Lock()
+		job := c.upkeep
+		c.stateMu.Unlock()
+		start := c.cfg.now()
+		if job != nil {
+			<-job.ctx.Done()
+		}
+		waited := c.cfg.now().Sub(start)
+		c.stateMu.Lock()
+		defer c.stateMu.Unlock()
+		tb.upkeepWait += waited + c.awaitUpkeep()
+		c.failpoint(FailBeforeIcebergCommit)
 		return tb.state.tbl, nil
 	})
 }

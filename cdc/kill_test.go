@@ -281,8 +281,8 @@ func orphanVectors(t *testing.T, tbl *table.Table) []string {
 	return out
 }
 
-// A zombie: a consumer process is frozen (SIGSTOP) mid-batch, with its records polled and
-// collapsed but not yet written or committed to Iceberg, past its session timeout; another consumer takes the partitions and
+// A zombie: a consumer process is frozen (SIGSTOP) mid-batch, its files written but not
+// committed to Iceberg (the batch before it is over), past its session timeout; another consumer takes the partitions and
 // applies everything; the zombie is thawed and tries to commit its stale batch: it is fenced
 // (ErrPartitionTaken) and stops, and the tables hold exactly the expected rows. The new owner
 // writes deletion vectors (cdc.deletes: vectors) where the zombie wrote equality deletes: the

@@ -3,10 +3,12 @@ package cdc_test
 import (
 	"bytes"
 	"context"
+	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/apache/iceberg-go/table"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -231,4 +233,94 @@ func TestPanickingFormatSetsRecordAside(t *testing.T) {
 	assert.Contains(t, header(dl[0], "etlwatch.error.message"), "a format's bug")
 	require.NoError(t, metrics.ForceFlush(context.Background()))
 	assert.Equal(t, 1.0, sink.Total("cdc_events_failed", monitoring.Dimensions{}))
+}
+
+// Two batches in flight: while a batch waits to commit (held at the failpoint after its files
+// are written), the next one collects its records and writes its own files; then the first one
+// panics. The next batch commits nothing and removes its files (the first one's stay behind,
+// as after a crash), Run's caller recovers the first one's panic, and a restarted consumer
+// applies every change exactly once.
+func TestNextBatchCommitsNothingWhenTheOneBeforeFails(t *testing.T) {
+	r := newRig(t)
+	want := seedBase(t, r)
+	r.src.CDC.BatchSize, r.src.CDC.CommitInterval = 20, 50*time.Millisecond
+	var recs []*kgo.Record
+	for i := range 200 {
+		id := int64(i%150) + 1
+		q := int32(i + 1)
+		want[id] = q
+		recs = append(recs, change(topic, keyOf("orders", id), envelope(t, "orders", "u", nil, &order{ID: id, Qty: &q}, 2)))
+	}
+	r.produce(recs...) // a backlog: the next batch is ready while one commits
+	tbl, err := r.tm.Catalog().LoadTable(t.Context(), r.tm.Identifier("orders"))
+	require.NoError(t, err)
+	orphansBefore := len(unreferencedParquet(t, tbl))
+
+	var files atomic.Int32
+	var overlapped atomic.Bool
+	cdc.SetFailpointHook(func(name string) {
+		if name != cdc.FailAfterFilesWritten || files.Add(1) != 3 {
+			return
+		}
+		// The third batch's files are written; the fourth batch's are written meanwhile.
+		deadline := time.Now().Add(20 * time.Second)
+		for time.Now().Before(deadline) && files.Load() < 4 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		overlapped.Store(files.Load() >= 4)
+		panic("boom after the next batch's files")
+	})
+	t.Cleanup(func() { cdc.SetFailpointHook(nil) })
+	commits := &commitCount{}
+	p := runUntilPanic(t, r, cdc.WithMaintenance(cdc.Maintenance{Disabled: true}), cdc.WithObserver(commits))
+	assert.Equal(t, "boom after the next batch's files", p.Value)
+	require.True(t, overlapped.Load(), "the next batch wrote its files while the one before waited to commit")
+	assert.Equal(t, int32(4), files.Load(), "no batch after the next one wrote files")
+	assert.Equal(t, int64(2), commits.n.Load(), "only the two batches before committed")
+
+	tbl, err = r.tm.Catalog().LoadTable(t.Context(), r.tm.Identifier("orders"))
+	require.NoError(t, err)
+	// The failed batch's data and delete files stay, as after a crash (orphan-file cleanup
+	// takes them); the next batch removed its own.
+	assert.Len(t, unreferencedParquet(t, tbl), orphansBefore+2, "the failed batch's two files, not the next one's")
+
+	cdc.SetFailpointHook(nil)
+	r.run()
+	assert.Equal(t, want, r.rows())
+}
+
+// commitCount is an observer that counts the tables' commits.
+type commitCount struct{ n atomic.Int64 }
+
+func (c *commitCount) Started(context.Context, cdc.StartInfo)    {}
+func (c *commitCount) Stopped(context.Context, error)            {}
+func (c *commitCount) Committed(context.Context, cdc.CommitInfo) { c.n.Add(1) }
+
+// unreferencedParquet lists the Parquet files under tbl's location that no snapshot of its
+// metadata references.
+func unreferencedParquet(t *testing.T, tbl *table.Table) []string {
+	t.Helper()
+	fs, err := tbl.FS(t.Context())
+	require.NoError(t, err)
+	referenced := map[string]bool{}
+	for _, s := range tbl.Metadata().Snapshots() {
+		manifests, err := s.Manifests(fs)
+		require.NoError(t, err)
+		for _, mf := range manifests {
+			entries, err := mf.FetchEntries(fs, false)
+			require.NoError(t, err)
+			for _, e := range entries {
+				referenced[localPath(e.DataFile().FilePath())] = true
+			}
+		}
+	}
+	all, err := filepath.Glob(filepath.Join(localPath(tbl.Location()), "data", "*.parquet"))
+	require.NoError(t, err)
+	var out []string
+	for _, f := range all {
+		if !referenced[f] {
+			out = append(out, f)
+		}
+	}
+	return out
 }

@@ -92,8 +92,10 @@ func RetryOnConflict(attempts int, decide func(fresh *table.Table) (map[string]s
 // meanwhile, nothing is committed and the error wraps [ErrStaleTable], unless
 // [RetryOnConflict] says to try again on the new state.
 //
-// The table must have identifier fields (a primary key). Apply releases nothing: the caller
-// keeps and releases ch's batches.
+// A change written while the table had no rows, and committed on a table that has some (after
+// BeforeCommit or a conflict), writes its equality deletes then. The table must have
+// identifier fields (a primary key). Apply releases nothing: the caller keeps and releases
+// ch's batches.
 func (m *TableManager) Apply(ctx context.Context, tbl *table.Table, sc *arrow.Schema, ch Change, props map[string]string, opts ...ApplyOption) (WriteResult, error) {
 	var ao applyOptions
 	for _, o := range opts {
@@ -200,6 +202,16 @@ func (m *TableManager) Apply(ctx context.Context, tbl *table.Table, sc *arrow.Sc
 	}
 	for attempt := 0; ; attempt++ {
 		res.Attempts = attempt + 1
+		if !byPosition && !ch.Truncate && len(keyBatches) > 0 && len(delFiles) == 0 && cur.CurrentSnapshot() != nil {
+			// The table had no rows when the files were written, and has some now (another
+			// writer's first commit, or what BeforeCommit waited for): the rows this change
+			// replaces are deleted by key all the same.
+			if delFiles, err = cur.NewTransaction().WriteEqualityDeletes(ctx, keyIDs, Batches(keyBatches...)); err != nil {
+				m.removeFiles(ctx, tbl, delFiles)
+				return WriteResult{}, fmt.Errorf("iceberg: apply to %s: write equality deletes: %w", name, err)
+			}
+			written, res.EqualityDeletes = append(written, delFiles...), len(delFiles) > 0
+		}
 		if byPosition {
 			// The positions are those of the table this attempt commits on.
 			m.removeFiles(ctx, tbl, vectors)

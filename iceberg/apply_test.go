@@ -229,6 +229,50 @@ func TestApplyBeforeCommit(t *testing.T) {
 	assert.Equal(t, files, tableFiles(t, moved.Table))
 }
 
+// A change written while its table had no rows, committed after another writer's first rows
+// landed (what BeforeCommit waited for, or a conflict's reload): the rows it replaces are
+// deleted by key all the same, so each key is there once.
+func TestApplyOnTableThatGainedRows(t *testing.T) {
+	ctx := t.Context()
+	m := iceberg.NewTableManager(openSQLite(t), "raw")
+	sc := ordersSchema()
+	first := rows(sc, [2]int64{1, 10}, [2]int64{2, 20})
+	defer first.Release()
+	up := rows(sc, [2]int64{1, 11}, [2]int64{3, 30})
+	defer up.Release()
+	del := keys(2)
+	defer del.Release()
+	for _, how := range []string{"hook", "conflict"} {
+		t.Run(how, func(t *testing.T) {
+			tbl, err := m.EnsureTable(ctx, "orders_"+how, sc)
+			require.NoError(t, err)
+			require.Nil(t, tbl.CurrentSnapshot(), "no rows when the change's files are written")
+			var gained *table.Table
+			land := func(ctx context.Context) (*table.Table, error) {
+				res, err := m.Apply(ctx, tbl, sc, iceberg.Change{Upserts: []arrow.RecordBatch{first}}, nil)
+				gained = res.Table
+				return res.Table, err
+			}
+			opts := []iceberg.ApplyOption{iceberg.RetryOnConflict(3, func(*table.Table) (map[string]string, error) { return nil, nil })}
+			if how == "hook" {
+				opts = append(opts, iceberg.BeforeCommit(land))
+			} else {
+				opts = append(opts, iceberg.BeforeCommit(func(ctx context.Context) (*table.Table, error) {
+					_, err := land(ctx)
+					return nil, err // the commit on tbl conflicts; Apply reloads
+				}))
+			}
+			res, err := m.Apply(ctx, tbl, sc, iceberg.Change{Upserts: []arrow.RecordBatch{up}, Deletes: []arrow.RecordBatch{del}}, nil, opts...)
+			require.NoError(t, err)
+			require.NotNil(t, gained)
+			assert.True(t, res.EqualityDeletes, "equality deletes written at commit")
+			ids, qty := readIDs(t, res.Table)
+			assert.Equal(t, []int64{1, 3}, ids, "key 1 once, key 2 deleted")
+			assert.EqualValues(t, 11, qty[1])
+		})
+	}
+}
+
 // tableFiles counts the files under tbl's location.
 func tableFiles(t *testing.T, tbl *table.Table) int {
 	t.Helper()
