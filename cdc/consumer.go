@@ -137,6 +137,9 @@ type Consumer struct {
 	hintsStale atomic.Bool
 	// rebalance: the group waits to rebalance (kgo.OnPartitionsCallbackBlocked).
 	rebalance atomic.Bool
+	// draining: Run finishes what is held and committing to let the group rebalance; the
+	// batches that end meanwhile start no maintenance, which the rebalance would wait for.
+	draining atomic.Bool
 
 	touched    map[string]bool // tables written since the last every_batches round
 	upkeep     *upkeeps        // the maintenance running beside the batch, nil when none (tend)
@@ -299,6 +302,9 @@ func (c *Consumer) Run(ctx context.Context) (err error) {
 	for {
 		// drain: finish what is held and committing, then let the group rebalance.
 		drain := p.inflight != nil && p.allowDue()
+		if drain {
+			c.draining.Store(true)
+		}
 		var fetches kgo.Fetches
 		if !drain {
 			fetches = p.poll(ctx)
@@ -549,6 +555,7 @@ func (p *pipeline) allow() {
 	p.c.awaitUpkeep()
 	p.c.client.AllowRebalance()
 	p.c.rebalance.Store(false)
+	p.c.draining.Store(false)
 	p.allowed = p.c.cfg.now()
 }
 

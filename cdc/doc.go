@@ -30,12 +30,14 @@
 //     create or change any more), the next one collects its records and writes its files
 //     meanwhile; it commits after it, on the table that commit left, and commits nothing when
 //     it failed. Batches still commit one at a time, in order. Records decoded while the batch
-//     before them created or changed their table are decoded again before they are applied. Rebalances wait for the
-//     records held and the batch committing (BlockRebalanceOnPoll); when the group asks for one
-//     (kgo's OnPartitionsCallbackBlocked), or at the latest 10 seconds after the last one was
-//     let through, the consumer stops polling ahead, finishes both and lets it through. A
-//     [WithKafkaOptions] that sets its own OnPartitionsCallbackBlocked leaves only that bound
-//     (a cooperative rebalance then takes two of them).
+//     before them created or changed their table are decoded again before they are applied.
+//     Rebalances wait for the records held and the batches committing (BlockRebalanceOnPoll);
+//     when the group asks for one (kgo's OnPartitionsCallbackBlocked), or at the latest 10
+//     seconds after the last one was let through, the consumer stops polling ahead, finishes
+//     them (the batches that end meanwhile start no table maintenance, which the rebalance would
+//     wait for) and lets it through. A [WithKafkaOptions] that sets its own
+//     OnPartitionsCallbackBlocked leaves only that bound (a cooperative rebalance then takes two
+//     of them).
 //     A panic while a batch commits is raised again by Run on its caller's goroutine, as a
 //     [*CommitPanic]; a [Format] that panics on a record has that record set aside.
 //

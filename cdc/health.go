@@ -190,10 +190,14 @@ type upkeeps struct {
 // tend checks the health of each table a batch committed to, maintains those past a limit and
 // publishes their health metrics, on its own goroutine: the next batch collects, builds and
 // writes its files meanwhile, and waits for it before it commits (awaitUpkeep), so maintenance
-// costs the stream little more than its catalog commit. Nothing here stops the consumer:
-// failures are logged, counted and retried later.
+// costs the stream little more than its catalog commit. While Run drains for a rebalance it
+// starts none (the rebalance would wait for it). Nothing here stops the consumer: failures are
+// logged, counted and retried later.
 func (c *Consumer) tend(ctx context.Context, tables []*tableState) {
 	c.awaitUpkeep()
+	if c.draining.Load() {
+		return // the group waits to rebalance: the next batch's tend maintains the tables
+	}
 	m := c.cfg.maint
 	round := false
 	if m.EveryBatches > 0 && !m.Disabled {

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -255,30 +254,7 @@ func TestKilledConsumer(t *testing.T) {
 // orphanVectors lists the Puffin files of deletion vectors under tbl's location that no
 // snapshot of its metadata references.
 func orphanVectors(t *testing.T, tbl *table.Table) []string {
-	t.Helper()
-	fs, err := tbl.FS(t.Context())
-	require.NoError(t, err)
-	referenced := map[string]bool{}
-	for _, s := range tbl.Metadata().Snapshots() {
-		manifests, err := s.Manifests(fs)
-		require.NoError(t, err)
-		for _, mf := range manifests {
-			entries, err := mf.FetchEntries(fs, false)
-			require.NoError(t, err)
-			for _, e := range entries {
-				referenced[localPath(e.DataFile().FilePath())] = true
-			}
-		}
-	}
-	puffins, err := filepath.Glob(filepath.Join(localPath(tbl.Location()), "data", "*.puffin"))
-	require.NoError(t, err)
-	var out []string
-	for _, p := range puffins {
-		if !referenced[p] {
-			out = append(out, p)
-		}
-	}
-	return out
+	return unreferenced(t, tbl, "*.puffin")
 }
 
 // A zombie: a consumer process is frozen (SIGSTOP) mid-batch, its files written but not

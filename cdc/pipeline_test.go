@@ -157,14 +157,7 @@ func TestMaintenancePanicReachesRunsCaller(t *testing.T) {
 	r := newRig(t)
 	want := seedBase(t, r)
 	r.src.CDC.BatchSize, r.src.CDC.CommitInterval = 20, 50*time.Millisecond
-	var recs []*kgo.Record
-	for i := range 200 {
-		id := int64(i%100) + 1
-		q := int32(i + 1)
-		want[id] = q
-		recs = append(recs, change(topic, keyOf("orders", id), envelope(t, "orders", "u", nil, &order{ID: id, Qty: &q}, 2)))
-	}
-	r.produce(recs...)
+	backlog(t, r, want, 100)
 	var hits atomic.Int32
 	cdc.SetFailpointHook(func(name string) {
 		if name == cdc.FailAfterMaintenanceCommit && hits.Add(1) == 1 {
@@ -244,14 +237,7 @@ func TestNextBatchCommitsNothingWhenTheOneBeforeFails(t *testing.T) {
 	r := newRig(t)
 	want := seedBase(t, r)
 	r.src.CDC.BatchSize, r.src.CDC.CommitInterval = 20, 50*time.Millisecond
-	var recs []*kgo.Record
-	for i := range 200 {
-		id := int64(i%150) + 1
-		q := int32(i + 1)
-		want[id] = q
-		recs = append(recs, change(topic, keyOf("orders", id), envelope(t, "orders", "u", nil, &order{ID: id, Qty: &q}, 2)))
-	}
-	r.produce(recs...) // a backlog: the next batch is ready while one commits
+	backlog(t, r, want, 150) // the next batch is ready while one commits
 	tbl, err := r.tm.Catalog().LoadTable(t.Context(), r.tm.Identifier("orders"))
 	require.NoError(t, err)
 	orphansBefore := len(unreferencedParquet(t, tbl))
@@ -296,9 +282,29 @@ func (c *commitCount) Started(context.Context, cdc.StartInfo)    {}
 func (c *commitCount) Stopped(context.Context, error)            {}
 func (c *commitCount) Committed(context.Context, cdc.CommitInfo) { c.n.Add(1) }
 
+// backlog produces 200 updates of the orders rows 1..ids (qty 1..200, the last wins) and
+// records them in want.
+func backlog(t *testing.T, r *rig, want map[int64]int32, ids int64) {
+	t.Helper()
+	var recs []*kgo.Record
+	for i := range 200 {
+		id := int64(i)%ids + 1
+		q := int32(i + 1)
+		want[id] = q
+		recs = append(recs, change(topic, keyOf("orders", id), envelope(t, "orders", "u", nil, &order{ID: id, Qty: &q}, 2)))
+	}
+	r.produce(recs...)
+}
+
 // unreferencedParquet lists the Parquet files under tbl's location that no snapshot of its
 // metadata references.
 func unreferencedParquet(t *testing.T, tbl *table.Table) []string {
+	return unreferenced(t, tbl, "*.parquet")
+}
+
+// unreferenced lists the files of tbl's data directory matching pattern that no snapshot of its
+// metadata references.
+func unreferenced(t *testing.T, tbl *table.Table, pattern string) []string {
 	t.Helper()
 	fs, err := tbl.FS(t.Context())
 	require.NoError(t, err)
@@ -314,7 +320,7 @@ func unreferencedParquet(t *testing.T, tbl *table.Table) []string {
 			}
 		}
 	}
-	all, err := filepath.Glob(filepath.Join(localPath(tbl.Location()), "data", "*.parquet"))
+	all, err := filepath.Glob(filepath.Join(localPath(tbl.Location()), "data", pattern))
 	require.NoError(t, err)
 	var out []string
 	for _, f := range all {
