@@ -274,9 +274,9 @@ func (c *Consumer) Run(ctx context.Context) (err error) {
 	// record has waited the commit interval: a trickle of events does not make one commit per
 	// poll. A full batch is committed on its own goroutine while Run polls and decodes the next,
 	// which starts once that one only has to commit (pipeline.start): two in flight at most,
-	// committing one at a time, in order. Rebalances wait meanwhile (BlockRebalanceOnPoll), so held and
-	// committing batches keep their partitions: Run lets a rebalance through once nothing is held
-	// or committing, and stops polling ahead when the group asks for one
+	// committing one at a time, in order. Rebalances wait meanwhile (BlockRebalanceOnPoll), so
+	// held and committing batches keep their partitions: Run lets a rebalance through once
+	// nothing is held or committing, and stops polling ahead when the group asks for one
 	// (OnPartitionsCallbackBlocked) or has waited allowEvery. On a stop, the batch being
 	// committed is finished and held records are dropped, uncommitted, and read again on restart.
 	p := pipeline{c: c, dec: c.newDecoder(ctx), allowed: c.cfg.now()}

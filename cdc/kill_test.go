@@ -258,9 +258,9 @@ func orphanVectors(t *testing.T, tbl *table.Table) []string {
 }
 
 // A zombie: a consumer process is frozen (SIGSTOP) mid-batch, its files written but not
-// committed to Iceberg (the batch before it is over), past its session timeout; another consumer takes the partitions and
-// applies everything; the zombie is thawed and tries to commit its stale batch: it is fenced
-// (ErrPartitionTaken) and stops, and the tables hold exactly the expected rows. The new owner
+// committed to Iceberg (the batch before it is over), past its session timeout; another
+// consumer takes the partitions and applies everything; the zombie is thawed and tries to
+// commit its stale batch: it is fenced (ErrPartitionTaken) and stops, and the tables hold exactly the expected rows. The new owner
 // writes deletion vectors (cdc.deletes: vectors) where the zombie wrote equality deletes: the
 // tables it takes over are upgraded to format version 3 under the zombie's feet.
 func TestZombieConsumer(t *testing.T) {

@@ -14,7 +14,8 @@ import (
 //
 // The methods are called from [Consumer.Run]'s goroutines, one at a time and Committed in
 // commit order: they must return quickly (hand slow work, such as network I/O, to a goroutine
-// of their own) and must not call the Consumer. An observer cannot fail the consumer: it has no error to return.
+// of their own) and must not call the Consumer. An observer cannot fail the consumer: it has
+// no error to return.
 type Observer interface {
 	// Started is called once when Run starts, before its first poll.
 	Started(ctx context.Context, info StartInfo)
