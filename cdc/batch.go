@@ -209,7 +209,7 @@ func (c *Consumer) processBatch(ctx context.Context, fetches kgo.Fetches, recs [
 	if err := b.collectAll(recs, evs); err != nil {
 		return err
 	}
-	b.checkOrder()
+	b.collapse()
 	if err := b.commit(recs); err != nil {
 		return err
 	}
@@ -291,14 +291,19 @@ func (b *batch) release() {
 
 // table returns name's share of the batch, loading the table's state on first use.
 func (b *batch) table(name string) (*tableBatch, error) {
-	tb, err := b.c.tableBatch(b.ctx, b.tables, name)
-	if err == nil {
-		tb.b = b
+	if tb, ok := b.tables[name]; ok {
+		return tb, nil
 	}
-	if err == nil && cap(tb.changes) == 0 && len(b.tables) == 1 {
+	st, err := b.c.state(b.ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	tb := &tableBatch{b: b, state: st, rows: map[string]pending{}, offsets: Offsets{}, first: Offsets{}}
+	b.tables[name] = tb
+	if len(b.tables) == 1 {
 		tb.changes = make([]change, 0, b.res.Records) // most batches feed one table
 	}
-	return tb, err
+	return tb, nil
 }
 
 // passed counts r, a record that changes no table, in the offsets of the table its topic feeds.
@@ -446,18 +451,17 @@ func (b *batch) add(r *kgo.Record, tb *tableBatch, ev *debezium.Event) error {
 	return nil
 }
 
-// checkOrder collapses each table's share in source order and reports a truncate that arrived
-// after changes the source made after it, applied in an earlier batch (it sat on a lagging
-// partition): those changes are gone from the table. The remedy is a bulk load of the table.
-func (b *batch) checkOrder() {
+// collapse collapses each table's share in source order, noting its truncate's position.
+func (b *batch) collapse() {
 	for _, tb := range b.tables {
 		tb.truncPos = tb.collapse()
 	}
 }
 
-// checkTruncates reports the truncates checkOrder found that arrived after changes made after
-// them, applied in an earlier batch; with the batch before this one over, so that its changes
-// count.
+// checkTruncates reports a truncate that arrived after changes the source made after it,
+// applied in an earlier batch (it sat on a lagging partition): those changes are gone from the
+// table. The remedy is a bulk load of the table. It compares once the batch before this one is
+// over, so that its changes count.
 func (b *batch) checkTruncates() error {
 	c := b.c
 	for _, name := range slices.Sorted(maps.Keys(b.tables)) {
@@ -569,18 +573,4 @@ func keyIndex(key, after, before debezium.Row) ([]int, error) {
 		idx[i] = j
 	}
 	return idx, nil
-}
-
-// tableBatch returns name's share of the batch, loading the table's state on first use.
-func (c *Consumer) tableBatch(ctx context.Context, batches map[string]*tableBatch, name string) (*tableBatch, error) {
-	if tb, ok := batches[name]; ok {
-		return tb, nil
-	}
-	st, err := c.state(ctx, name)
-	if err != nil {
-		return nil, err
-	}
-	tb := &tableBatch{state: st, rows: map[string]pending{}, offsets: Offsets{}, first: Offsets{}}
-	batches[name] = tb
-	return tb, nil
 }

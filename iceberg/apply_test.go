@@ -265,6 +265,8 @@ func TestApplyOnTableThatGainedRows(t *testing.T) {
 			res, err := m.Apply(ctx, tbl, sc, iceberg.Change{Upserts: []arrow.RecordBatch{up}, Deletes: []arrow.RecordBatch{del}}, nil, opts...)
 			require.NoError(t, err)
 			require.NotNil(t, gained)
+			wantAttempts := map[string]int{"hook": 1, "conflict": 2}[how]
+			assert.Equal(t, wantAttempts, res.Attempts, "committed on the table with rows (after a conflict: reloaded)")
 			assert.True(t, res.EqualityDeletes, "equality deletes written at commit")
 			ids, qty := readIDs(t, res.Table)
 			assert.Equal(t, []int64{1, 3}, ids, "key 1 once, key 2 deleted")
