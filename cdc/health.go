@@ -457,7 +457,9 @@ func (c *Consumer) compactTable(ctx context.Context, u *upkeep, h iceberg.TableH
 	maps.Copy(details, monitoring.Details{"compaction": kind, "data_files_before": res.DataFilesBefore, "data_files_after": res.DataFilesAfter,
 		"delete_files_before": res.DeleteFilesBefore, "delete_files_after": res.DeleteFilesAfter})
 	c.count(ctx, "cdc_compactions", 1, monitoring.Dimensions{"namespace": c.namespace(), "table": u.name, "kind": kind})
-	if sh, err := c.tm.ScanHealth(ctx, u.tbl); err == nil {
+	if avg := res.AvgDataFileBytesAfter(); avg > 0 {
+		u.health.avgDataFile = avg // counted by the compaction: no scan plan of our own
+	} else if sh, err := c.tm.ScanHealth(ctx, u.tbl); err == nil {
 		u.health.avgDataFile = sh.AvgDataFileBytes()
 	}
 	return nil

@@ -132,10 +132,7 @@ func (m *TableManager) ScanHealth(ctx context.Context, tbl *table.Table) (ScanHe
 	if err != nil {
 		return h, fmt.Errorf("iceberg: scan health of %s: %w", dotted(tbl.Identifier()), err)
 	}
-	h.DataFiles, h.DeleteFiles = len(tasks), countDeleteFiles(tasks)
-	for _, t := range tasks {
-		h.DataBytes += t.File.FileSizeBytes()
-	}
+	h.DataFiles, h.DeleteFiles, h.DataBytes = len(tasks), countDeleteFiles(tasks), dataBytes(tasks)
 	return h, nil
 }
 

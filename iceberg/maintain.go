@@ -20,9 +20,21 @@ type CompactResult struct {
 	// DataFilesBefore and DeleteFilesBefore count the live data files and the distinct delete
 	// files they carried before; DataFilesAfter and DeleteFilesAfter after.
 	DataFilesBefore, DeleteFilesBefore, DataFilesAfter, DeleteFilesAfter int
+	// DataBytesAfter is the size of the live data files after (before, when nothing was
+	// committed), so that a caller needs no scan plan of its own for their average size.
+	DataBytesAfter int64
 	// TailFiles is, after [TableManager.MergeDeletes] of a table without equality deletes, the
 	// data files after its base (1 after a merge); 0 otherwise.
 	TailFiles int
+}
+
+// AvgDataFileBytesAfter is the live data files' average size after the compaction; 0 when
+// it counted none.
+func (r CompactResult) AvgDataFileBytesAfter() int64 {
+	if r.DataFilesAfter == 0 {
+		return 0
+	}
+	return r.DataBytesAfter / int64(r.DataFilesAfter)
 }
 
 // Compact rewrites the data files of tbl that are small or carry delete files (merge-on-read
@@ -87,9 +99,7 @@ func (m *TableManager) Compact(ctx context.Context, tbl *table.Table, targetFile
 		return res, fmt.Errorf("iceberg: compact %s: commit: %w", name, err)
 	}
 	res.Table = next
-	if after, err := next.Scan().PlanFiles(ctx); err == nil {
-		res.DataFilesAfter, res.DeleteFilesAfter = len(after), countDeleteFiles(after)
-	}
+	res.recordAfter(ctx)
 	return res, nil
 }
 
@@ -101,8 +111,24 @@ func plan(ctx context.Context, tbl *table.Table, res *CompactResult) ([]table.Fi
 		return nil, fmt.Errorf("plan files: %w", err)
 	}
 	res.DataFilesBefore, res.DeleteFilesBefore = len(tasks), countDeleteFiles(tasks)
-	res.DataFilesAfter, res.DeleteFilesAfter = res.DataFilesBefore, res.DeleteFilesBefore
+	res.DataFilesAfter, res.DeleteFilesAfter, res.DataBytesAfter = res.DataFilesBefore, res.DeleteFilesBefore, dataBytes(tasks)
 	return tasks, nil
+}
+
+// recordAfter plans a scan of the committed res.Table and records its files as the files
+// after; when that plan fails, the files before stay (the commit has landed all the same).
+func (r *CompactResult) recordAfter(ctx context.Context) {
+	if after, err := r.Table.Scan().PlanFiles(ctx); err == nil {
+		r.DataFilesAfter, r.DeleteFilesAfter, r.DataBytesAfter = len(after), countDeleteFiles(after), dataBytes(after)
+	}
+}
+
+func dataBytes(tasks []table.FileScanTask) int64 {
+	var n int64
+	for _, t := range tasks {
+		n += t.File.FileSizeBytes()
+	}
+	return n
 }
 
 func countDeleteFiles(tasks []table.FileScanTask) int {

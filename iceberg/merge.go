@@ -120,9 +120,7 @@ func (m *TableManager) MergeDeletes(ctx context.Context, tbl *table.Table, maxTa
 		return res, fmt.Errorf("iceberg: merge deletes of %s: commit: %w", name, err)
 	}
 	res.Table = next
-	if after, err := next.Scan().PlanFiles(ctx); err == nil {
-		res.DataFilesAfter, res.DeleteFilesAfter = len(after), countDeleteFiles(after)
-	}
+	res.recordAfter(ctx)
 	return res, nil
 }
 
@@ -185,9 +183,7 @@ func (m *TableManager) mergeTail(ctx context.Context, tbl *table.Table, fs iceio
 		return res, fmt.Errorf("iceberg: merge the tail of %s: commit: %w", name, err)
 	}
 	res.Table, res.TailFiles = next, len(gr.NewDataFiles)
-	if after, err := next.Scan().PlanFiles(ctx); err == nil {
-		res.DataFilesAfter, res.DeleteFilesAfter = len(after), countDeleteFiles(after)
-	}
+	res.recordAfter(ctx)
 	return res, nil
 }
 
