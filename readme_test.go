@@ -32,7 +32,7 @@ func readmeGoBlock(t *testing.T, heading string) string {
 }
 
 // TestREADMEOneCallSetup builds the README's one-call program, unchanged, in a new module that
-// requires only etlwatch (resolved offline from the module cache), and runs it against a
+// requires etlwatch (resolved offline from the module cache), and runs it against a
 // sources.yaml whose SQLite source's customers table was bulk-loaded into Iceberg: it connects,
 // runs the checks on both sides and they pass.
 func TestREADMEOneCallSetup(t *testing.T) {
@@ -44,8 +44,15 @@ func TestREADMEOneCallSetup(t *testing.T) {
 	require.NoError(t, err)
 	mod := t.TempDir()
 	require.NoError(t, os.WriteFile(filepath.Join(mod, "main.go"), []byte(readmeGoBlock(t, "## One-call setup from sources.yaml")), 0o644))
+	// The new module lists etlwatch's own requirements too, as a user's go mod tidy would: with
+	// etlwatch alone, Go walks the unpruned graph below it and wants go.mod files of versions
+	// that etlwatch's build never loads (so a fresh module cache does not hold them).
+	gomod, err := os.ReadFile(filepath.Join(root, "go.mod"))
+	require.NoError(t, err)
+	_, reqs, ok := strings.Cut(string(gomod), "\nrequire ")
+	require.True(t, ok, "go.mod has no require block")
 	require.NoError(t, os.WriteFile(filepath.Join(mod, "go.mod"), []byte("module example.com/readme\n\ngo 1.26.0\n\n"+
-		"require github.com/etlwatch/etlwatch v0.0.0\n\nreplace github.com/etlwatch/etlwatch => "+root+"\n"), 0o644))
+		"require github.com/etlwatch/etlwatch v0.0.0\n\nreplace github.com/etlwatch/etlwatch => "+root+"\n\nrequire "+reqs), 0o644))
 	sum, err := os.ReadFile(filepath.Join(root, "go.sum"))
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join(mod, "go.sum"), sum, 0o644))
