@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -155,6 +156,9 @@ func produceStream(t *testing.T, prod *kgo.Client, events int) *stream {
 		defer close(st.done)
 		st.produce(t, prod, events)
 	}()
+	// A test that fails early still waits for its producer, which would otherwise report on t
+	// after t ended (a panic that takes the whole test binary down).
+	t.Cleanup(func() { <-st.done })
 	return st
 }
 
@@ -284,6 +288,33 @@ func (m *member) stop(t *testing.T) {
 	m.cancel()
 	require.NoError(t, <-m.done)
 	m.c.Close()
+}
+
+// ended says whether the member's Run has returned, and with what, without waiting; once it
+// has, stop reports the same error.
+func (m *member) ended() string {
+	select {
+	case err := <-m.done:
+		m.done <- err
+		return fmt.Sprintf("its Run returned: %v", err)
+	default:
+		return "its Run goes on"
+	}
+}
+
+// members describes, for a failure's message, what each member applied, whether its Run has
+// returned, and its last 8 logged events, a line each.
+func members(ms ...*member) string {
+	var b strings.Builder
+	for i, m := range ms {
+		evs := m.logs.Events()
+		fmt.Fprintf(&b, "member %c applied %.0f events; %s; its last events:", 'a'+i, m.applied(), m.ended())
+		for _, e := range evs[max(0, len(evs)-8):] {
+			fmt.Fprintf(&b, "\n  %s %s %s %v", e.Timestamp.Format("15:04:05.000"), e.Severity, e.EventType, e.Details)
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
 }
 
 // applied is how many events the member's batches processed.
